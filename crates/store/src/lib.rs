@@ -1,1 +1,145 @@
-//! store
+//! Storage of STIX object versions and TAXII collections.
+//!
+//! What it is for: keeping every version of every object, keyed by
+//! (id, version), exactly as it arrived; collections with a server-assigned
+//! `date_added` that is strictly increasing and unique per collection
+//! (`max(now, last + 1 µs)`, in the same transaction as the write) so TAXII
+//! paging never loops or skips; queries by id, type, version, `added_after`
+//! pages, full-text search and counts. One `Store` trait with one
+//! implementation per backend (embedded SQLite by default; PostgreSQL comes
+//! later), dispatched through the `AnyStore` enum because `async fn` in a
+//! trait is not object-safe.
+//!
+//! What it must never do: acknowledge a write before it is durable, leave half
+//! a batch behind, rewrite an object's JSON, decide who may see what (that is
+//! the sharing policy's job: the store answers the questions it is asked),
+//! read configuration or print.
+
+mod model;
+pub mod sqlite;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use std::future::Future;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the data directory's schema is version {found}, newer than this binary's {supported}; upgrade concord"
+    )]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("no collection {0:?}")]
+    UnknownCollection(String),
+    #[error("invalid query: {0}")]
+    InvalidQuery(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The operations every backend offers. All writes are atomic per call and
+/// durable when the future resolves.
+pub trait Store: Send + Sync {
+    /// Stores a batch of object versions and files them in `collection`.
+    /// Versions already stored are not written again (they still join the
+    /// collection if they were not in it).
+    fn put_batch(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send;
+
+    /// Versions of one object, oldest first.
+    fn versions(
+        &self,
+        id: &str,
+        which: VersionSel,
+    ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
+    /// A page of collection entries in `date_added` order.
+    fn list(&self, query: ListQuery) -> impl Future<Output = Result<Page>> + Send;
+
+    /// Latest versions of all objects (optionally of some types) in
+    /// storage order, from after `after_row`: the export and index-building scan.
+    fn scan_latest(
+        &self,
+        query: ScanQuery,
+    ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
+    /// Full-text search over names, descriptions, labels and patterns; the
+    /// latest version of each matching object, best first.
+    fn search(
+        &self,
+        text: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
+    fn stats(&self) -> impl Future<Output = Result<Stats>> + Send;
+
+    fn create_collection(
+        &self,
+        collection: NewCollection,
+    ) -> impl Future<Output = Result<Collection>> + Send;
+
+    fn collections(&self) -> impl Future<Output = Result<Vec<Collection>>> + Send;
+}
+
+/// The configured backend.
+#[derive(Clone)]
+pub enum AnyStore {
+    Sqlite(SqliteStore),
+}
+
+impl Store for AnyStore {
+    async fn put_batch(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+    ) -> Result<BatchOutcome> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_batch(collection, batch).await,
+        }
+    }
+    async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
+        match self {
+            AnyStore::Sqlite(s) => s.versions(id, which).await,
+        }
+    }
+    async fn list(&self, query: ListQuery) -> Result<Page> {
+        match self {
+            AnyStore::Sqlite(s) => s.list(query).await,
+        }
+    }
+    async fn scan_latest(&self, query: ScanQuery) -> Result<Vec<StoredObject>> {
+        match self {
+            AnyStore::Sqlite(s) => s.scan_latest(query).await,
+        }
+    }
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+        match self {
+            AnyStore::Sqlite(s) => s.search(text, limit).await,
+        }
+    }
+    async fn stats(&self) -> Result<Stats> {
+        match self {
+            AnyStore::Sqlite(s) => s.stats().await,
+        }
+    }
+    async fn create_collection(&self, collection: NewCollection) -> Result<Collection> {
+        match self {
+            AnyStore::Sqlite(s) => s.create_collection(collection).await,
+        }
+    }
+    async fn collections(&self) -> Result<Vec<Collection>> {
+        match self {
+            AnyStore::Sqlite(s) => s.collections().await,
+        }
+    }
+}

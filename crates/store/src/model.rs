@@ -1,0 +1,140 @@
+//! The values that go in and out of a store.
+
+use concord_stix::{StixObject, Timestamp, tlp::Tlp};
+use serde::Serialize;
+
+/// An object version made ready for storage by the caller (off the writer
+/// thread): its key, the columns that are indexed, its JSON and search text.
+#[derive(Debug, Clone)]
+pub struct PreparedObject {
+    pub id: String,
+    pub version: String,
+    pub version_us: i64,
+    pub object_type: String,
+    pub spec_version: Option<String>,
+    pub created_by: Option<String>,
+    pub tlp: Option<Tlp>,
+    pub revoked: bool,
+    pub json: String,
+    pub search_text: String,
+}
+
+impl PreparedObject {
+    /// Takes the indexed columns from a (validated) object. `json` is the
+    /// object's JSON text as it is to be stored and served.
+    pub fn new(object: &StixObject, json: String) -> PreparedObject {
+        let version = object.version().to_string();
+        let version_us = Timestamp::parse(&version).map(|t| t.0).unwrap_or(0);
+        let str_of = |k: &str| object.get(k).and_then(|v| v.as_str()).map(str::to_string);
+        PreparedObject {
+            id: object.id().to_string(),
+            version,
+            version_us,
+            object_type: object.object_type().to_string(),
+            spec_version: str_of("spec_version"),
+            created_by: str_of("created_by_ref"),
+            tlp: object.tlp(),
+            revoked: object.is_revoked(),
+            json,
+            search_text: object.search_text(),
+        }
+    }
+}
+
+/// What a batch write did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct BatchOutcome {
+    /// New versions written.
+    pub inserted: usize,
+    /// Versions that were already stored (same id and version).
+    pub duplicates: usize,
+    /// The last `date_added` assigned in the collection, if any entry was added.
+    pub last_added_us: Option<i64>,
+}
+
+/// A stored object version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    /// Storage order; stable, increasing with insertion.
+    pub row: i64,
+    pub id: String,
+    pub version: String,
+    pub object_type: String,
+    pub json: String,
+    /// When listed through a collection: its `date_added` there.
+    pub date_added_us: Option<i64>,
+}
+
+/// Which versions of an object a query wants (TAXII `match[version]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionSel {
+    All,
+    First,
+    Last,
+    /// Exactly these version strings (`modified` values).
+    At(Vec<String>),
+}
+
+/// A page request over one collection (TAXII's objects/manifest queries).
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub collection: String,
+    /// Only entries added strictly after this (µs since the epoch).
+    pub added_after_us: Option<i64>,
+    pub limit: usize,
+    pub ids: Vec<String>,
+    pub types: Vec<String>,
+    pub spec_versions: Vec<String>,
+    pub versions: VersionSel,
+}
+
+/// One page of a collection.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub objects: Vec<StoredObject>,
+    /// More entries match after this page.
+    pub more: bool,
+}
+
+/// A scan over the latest version of every object.
+#[derive(Debug, Clone, Default)]
+pub struct ScanQuery {
+    pub after_row: i64,
+    pub limit: usize,
+    pub types: Vec<String>,
+    /// Only versions whose `version` is at or after this (µs).
+    pub since_us: Option<i64>,
+    /// Only objects whose strictest TLP is at most this level
+    /// (objects without TLP are excluded when set).
+    pub max_tlp: Option<Tlp>,
+    pub include_revoked: bool,
+}
+
+/// Counts for `concord stats` and the dashboard.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Stats {
+    pub objects: u64,
+    pub versions: u64,
+    pub by_type: Vec<(String, u64)>,
+    pub by_tlp: Vec<(String, u64)>,
+    pub collections: Vec<(String, u64)>,
+}
+
+/// A TAXII collection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Collection {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub public: bool,
+}
+
+/// What a new collection is to be.
+#[derive(Debug, Clone)]
+pub struct NewCollection {
+    /// A fixed id (uuid) or `None` for a fresh one.
+    pub id: Option<String>,
+    pub title: String,
+    pub description: String,
+    pub public: bool,
+}

@@ -1,0 +1,164 @@
+//! The embedded backend: one SQLite file in WAL mode, a single writer
+//! connection and a small pool of readers. Blocking SQLite calls run on
+//! tokio's blocking pool, never on the async workers.
+
+mod read;
+mod schema;
+mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{
+    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
+    Stats, Store, StoreError, StoredObject, VersionSel,
+};
+
+/// The file name of the database inside a data directory.
+pub const DB_FILE: &str = "concord.sqlite";
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+/// A SQLite store. Cheap to clone; clones share the connections.
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+fn open_connection(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    // WAL: readers never block the writer. synchronous=FULL: a commit is on
+    // disk when it returns, so an acknowledged batch survives power loss.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -65536)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // Other processes (an import beside `serve`) take the write lock in turn.
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `dir`, and brings its
+    /// schema up to date.
+    pub fn open_dir(dir: &Path) -> Result<SqliteStore> {
+        SqliteStore::open(&dir.join(DB_FILE))
+    }
+
+    /// Opens (creating if needed) the database file at `path`.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let writer = open_connection(path)?;
+        schema::migrate(&writer)?;
+        Ok(SqliteStore {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(writer),
+                readers: Mutex::new(Vec::new()),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn with_reader<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = {
+            let mut pool = self
+                .inner
+                .readers
+                .lock()
+                .map_err(|_| StoreError::Task("reader pool poisoned".into()))?;
+            pool.pop()
+        };
+        let conn = match conn {
+            Some(c) => c,
+            None => open_connection(&self.inner.path)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut pool) = self.inner.readers.lock() {
+            if pool.len() < 8 {
+                pool.push(conn);
+            }
+        }
+        out
+    }
+
+    fn with_writer<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self
+            .inner
+            .writer
+            .lock()
+            .map_err(|_| StoreError::Task("writer poisoned".into()))?;
+        f(&mut conn)
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(SqliteStore) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || f(me))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+}
+
+impl Store for SqliteStore {
+    async fn put_batch(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+    ) -> Result<BatchOutcome> {
+        let collection = collection.to_string();
+        self.blocking(move |s| s.with_writer(|c| write::put_batch(c, &collection, &batch)))
+            .await
+    }
+
+    async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
+        let id = id.to_string();
+        self.blocking(move |s| s.with_reader(|c| read::versions(c, &id, &which)))
+            .await
+    }
+
+    async fn list(&self, query: ListQuery) -> Result<Page> {
+        self.blocking(move |s| s.with_reader(|c| read::list(c, &query)))
+            .await
+    }
+
+    async fn scan_latest(&self, query: ScanQuery) -> Result<Vec<StoredObject>> {
+        self.blocking(move |s| s.with_reader(|c| read::scan_latest(c, &query)))
+            .await
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+        let text = text.to_string();
+        self.blocking(move |s| s.with_reader(|c| read::search(c, &text, limit)))
+            .await
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        self.blocking(|s| s.with_reader(read::stats)).await
+    }
+
+    async fn create_collection(&self, collection: NewCollection) -> Result<Collection> {
+        self.blocking(move |s| s.with_writer(|c| write::create_collection(c, &collection)))
+            .await
+    }
+
+    async fn collections(&self) -> Result<Vec<Collection>> {
+        self.blocking(|s| s.with_reader(read::collections)).await
+    }
+}

@@ -1,0 +1,225 @@
+//! Reads. Every query is a single statement, so it sees one committed
+//! snapshot (WAL): a page never shows half of a batch.
+
+use concord_stix::tlp::Tlp;
+use rusqlite::types::Value as Sql;
+use rusqlite::{Connection, Row, params_from_iter};
+
+use crate::{
+    Collection, ListQuery, Page, Result, ScanQuery, Stats, StoreError, StoredObject, VersionSel,
+};
+
+fn stored(r: &Row<'_>, with_date: bool) -> rusqlite::Result<StoredObject> {
+    Ok(StoredObject {
+        row: r.get(0)?,
+        id: r.get(1)?,
+        version: r.get(2)?,
+        object_type: r.get(3)?,
+        json: r.get(4)?,
+        date_added_us: if with_date { r.get(5)? } else { None },
+    })
+}
+
+fn in_list(column: &str, values: &[String], args: &mut Vec<Sql>) -> String {
+    let marks = vec!["?"; values.len()].join(",");
+    args.extend(values.iter().map(|v| Sql::Text(v.clone())));
+    format!(" AND {column} IN ({marks})")
+}
+
+pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
+    let mut args = vec![Sql::Text(id.to_string())];
+    let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE id = ?");
+    match which {
+        VersionSel::All => {}
+        VersionSel::Last => sql.push_str(" AND latest = 1"),
+        VersionSel::First => {
+            sql.push_str(" ORDER BY version_us, version LIMIT 1");
+        }
+        VersionSel::At(list) => sql.push_str(&in_list("version", list, &mut args)),
+    }
+    if !matches!(which, VersionSel::First) {
+        sql.push_str(" ORDER BY version_us, version");
+    }
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |r| stored(r, false))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The condition that `o` is the newest (or oldest) version of its id among
+/// those filed in the same collection as entry `e`.
+fn extreme_in_collection(newest: bool) -> String {
+    let cmp = if newest { ">" } else { "<" };
+    format!(
+        " AND NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
+            WHERE o2.id = o.id AND (o2.version_us {cmp} o.version_us OR (o2.version_us = o.version_us AND o2.version {cmp} o.version)))"
+    )
+}
+
+pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
+    if q.limit == 0 {
+        return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
+    }
+    let coll: Option<i64> = conn
+        .query_row(
+            "SELECT row FROM collections WHERE id = ?1",
+            [&q.collection],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    let coll = coll.ok_or_else(|| StoreError::UnknownCollection(q.collection.clone()))?;
+    let mut args = vec![
+        Sql::Integer(coll),
+        Sql::Integer(q.added_after_us.unwrap_or(i64::MIN)),
+    ];
+    let mut sql = String::from(
+        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
+         FROM entries e JOIN objects o ON o.row = e.object
+         WHERE e.collection = ? AND e.date_added_us > ?",
+    );
+    if !q.ids.is_empty() {
+        sql.push_str(&in_list("o.id", &q.ids, &mut args));
+    }
+    if !q.types.is_empty() {
+        sql.push_str(&in_list("o.type", &q.types, &mut args));
+    }
+    if !q.spec_versions.is_empty() {
+        sql.push_str(&in_list(
+            "coalesce(o.spec_version, '2.1')",
+            &q.spec_versions,
+            &mut args,
+        ));
+    }
+    match &q.versions {
+        VersionSel::All => {}
+        VersionSel::Last => sql.push_str(&extreme_in_collection(true)),
+        VersionSel::First => sql.push_str(&extreme_in_collection(false)),
+        VersionSel::At(list) => sql.push_str(&in_list("o.version", list, &mut args)),
+    }
+    sql.push_str(" ORDER BY e.date_added_us LIMIT ?");
+    args.push(Sql::Integer(
+        i64::try_from(q.limit).unwrap_or(i64::MAX - 1) + 1,
+    ));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut objects: Vec<StoredObject> = stmt
+        .query_map(params_from_iter(args), |r| stored(r, true))?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = objects.len() > q.limit;
+    objects.truncate(q.limit);
+    Ok(Page { objects, more })
+}
+
+pub fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
+    let mut args = vec![Sql::Integer(q.after_row)];
+    let mut sql = String::from(
+        "SELECT row, id, version, type, json FROM objects WHERE latest = 1 AND row > ?",
+    );
+    if !q.types.is_empty() {
+        sql.push_str(&in_list("type", &q.types, &mut args));
+    }
+    if let Some(since) = q.since_us {
+        sql.push_str(" AND version_us >= ?");
+        args.push(Sql::Integer(since));
+    }
+    if let Some(max) = q.max_tlp {
+        sql.push_str(" AND tlp IS NOT NULL AND tlp <= ?");
+        args.push(Sql::Integer(max as i64));
+    }
+    if !q.include_revoked {
+        sql.push_str(" AND revoked = 0");
+    }
+    sql.push_str(" ORDER BY row LIMIT ?");
+    args.push(Sql::Integer(
+        i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX),
+    ));
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), |r| stored(r, false))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Turns user text into an FTS5 query: every word of three or more
+/// characters must occur (trigram tokenizer: substring match in any script).
+fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter(|t| t.chars().count() >= 3)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" AND "))
+}
+
+pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+    let query = fts_query(text).ok_or_else(|| {
+        StoreError::InvalidQuery("search text needs a word of at least 3 characters".into())
+    })?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.row, o.id, o.version, o.type, o.json FROM search s
+         JOIN objects o ON o.row = s.rowid
+         WHERE search MATCH ?1 AND o.latest = 1
+         ORDER BY s.rank LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(
+        rusqlite::params![query, i64::try_from(limit).unwrap_or(i64::MAX)],
+        |r| stored(r, false),
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn stats(conn: &Connection) -> Result<Stats> {
+    let count =
+        |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
+    let by_tlp_raw: Vec<(Option<i64>, i64)> = {
+        let mut stmt = conn.prepare_cached(
+            "SELECT tlp, count(*) FROM objects WHERE latest = 1 GROUP BY tlp ORDER BY tlp",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let by_tlp = by_tlp_raw
+        .into_iter()
+        .map(|(t, n)| {
+            let name = t
+                .and_then(|t| Tlp::ALL.get(usize::try_from(t).ok()?).copied())
+                .map_or("none", |t| t.word());
+            (name.to_string(), n as u64)
+        })
+        .collect();
+    Ok(Stats {
+        objects: count("SELECT count(*) FROM objects WHERE latest = 1")?,
+        versions: count("SELECT count(*) FROM objects")?,
+        by_type: pairs(
+            conn,
+            "SELECT type, count(*) FROM objects WHERE latest = 1 GROUP BY type ORDER BY count(*) DESC, type",
+        )?,
+        by_tlp,
+        collections: pairs(
+            conn,
+            "SELECT c.title, (SELECT count(*) FROM entries e WHERE e.collection = c.row) FROM collections c ORDER BY c.row",
+        )?,
+    })
+}
+
+pub fn collections(conn: &Connection) -> Result<Vec<Collection>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, title, description, public FROM collections ORDER BY row")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Collection {
+            id: r.get(0)?,
+            title: r.get(1)?,
+            description: r.get(2)?,
+            public: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,74 @@
+//! Schema and migrations of the embedded store. The version lives in
+//! `PRAGMA user_version`; a database newer than this binary is refused, not
+//! guessed at.
+
+use rusqlite::Connection;
+
+use crate::{Result, StoreError};
+
+pub const SCHEMA_VERSION: i64 = 1;
+
+const V1: &str = r#"
+CREATE TABLE objects (
+    row           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    version_us    INTEGER NOT NULL,
+    type          TEXT NOT NULL,
+    spec_version  TEXT,
+    created_by    TEXT,
+    tlp           INTEGER,
+    revoked       INTEGER NOT NULL,
+    latest        INTEGER NOT NULL,
+    json          TEXT NOT NULL,
+    UNIQUE (id, version)
+);
+CREATE INDEX objects_latest_type ON objects (latest, type, row);
+CREATE TABLE collections (
+    row           INTEGER PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    title         TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    public        INTEGER NOT NULL DEFAULT 0,
+    last_added_us INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE entries (
+    collection    INTEGER NOT NULL REFERENCES collections (row),
+    date_added_us INTEGER NOT NULL,
+    object        INTEGER NOT NULL REFERENCES objects (row),
+    PRIMARY KEY (collection, date_added_us)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX entries_object ON entries (object, collection);
+CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+"#;
+
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if found < SCHEMA_VERSION {
+        // Another process may be migrating the same file: take the write
+        // lock, then look again.
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = || -> Result<()> {
+            let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if now < 1 {
+                conn.execute_batch(V1)?;
+                conn.pragma_update(None, "user_version", 1)?;
+            }
+            Ok(())
+        };
+        match step() {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,318 @@
+//! The store conformance suite: one set of checks, run against every
+//! backend (today the embedded one; PostgreSQL joins by adding an opener).
+
+use concord_stix::{StixObject, json::parse_object};
+use concord_store::*;
+use std::collections::HashSet;
+
+fn obj(id_n: u32, modified: &str, name: &str) -> PreparedObject {
+    let text = format!(
+        r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-{id_n:012}","created":"2020-01-01T00:00:00.000Z","modified":"{modified}","name":"{name}","pattern":"[ipv4-addr:value = '198.51.100.{}']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}}"#,
+        id_n % 250
+    );
+    let o = StixObject::from_map(parse_object(text.as_bytes()).unwrap());
+    PreparedObject::new(&o, text)
+}
+
+async fn with_collection<S: Store>(s: &S, id: &str) {
+    s.create_collection(NewCollection {
+        id: Some(id.into()),
+        title: format!("title {id}"),
+        description: String::new(),
+        public: false,
+    })
+    .await
+    .unwrap();
+}
+
+async fn versions_are_kept_and_deduplicated<S: Store>(s: &S) {
+    with_collection(s, "c1").await;
+    let out = s
+        .put_batch(
+            "c1",
+            vec![
+                obj(1, "2020-01-02T00:00:00.000Z", "second"),
+                obj(1, "2020-01-01T00:00:00.000Z", "first"),
+                obj(1, "2020-01-03T00:00:00.000Z", "third"),
+                obj(1, "2020-01-02T00:00:00.000Z", "second again"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!((out.inserted, out.duplicates), (3, 1));
+    let id = "indicator--00000000-0000-4000-8000-000000000001";
+    let all = s.versions(id, VersionSel::All).await.unwrap();
+    let v: Vec<_> = all.iter().map(|o| o.version.as_str()).collect();
+    assert_eq!(
+        v,
+        [
+            "2020-01-01T00:00:00.000Z",
+            "2020-01-02T00:00:00.000Z",
+            "2020-01-03T00:00:00.000Z"
+        ]
+    );
+    assert!(
+        all[1].json.contains("\"second\""),
+        "the first copy of a version is kept"
+    );
+    let last = s.versions(id, VersionSel::Last).await.unwrap();
+    assert_eq!(last[0].version, "2020-01-03T00:00:00.000Z");
+    let first = s.versions(id, VersionSel::First).await.unwrap();
+    assert_eq!(first[0].version, "2020-01-01T00:00:00.000Z");
+    let at = s
+        .versions(id, VersionSel::At(vec!["2020-01-02T00:00:00.000Z".into()]))
+        .await
+        .unwrap();
+    assert_eq!(at.len(), 1);
+    // An older version arriving later does not become the latest.
+    s.put_batch("c1", vec![obj(1, "2019-12-31T00:00:00.000Z", "zeroth")])
+        .await
+        .unwrap();
+    let last = s.versions(id, VersionSel::Last).await.unwrap();
+    assert_eq!(last[0].version, "2020-01-03T00:00:00.000Z");
+    let stats = s.stats().await.unwrap();
+    assert_eq!((stats.objects, stats.versions), (1, 4));
+    assert_eq!(stats.by_tlp, vec![("green".to_string(), 1)]);
+}
+
+async fn date_added_is_strictly_increasing_and_pages_are_exact<S: Store>(s: &S) {
+    with_collection(s, "c2").await;
+    for b in 0..10u32 {
+        let batch = (0..37u32)
+            .map(|i| obj(1000 + b * 37 + i, "2021-01-01T00:00:00.000Z", "x"))
+            .collect();
+        s.put_batch("c2", batch).await.unwrap();
+    }
+    // Filing an object again in the same collection adds no entry.
+    let again = s
+        .put_batch("c2", vec![obj(1000, "2021-01-01T00:00:00.000Z", "x")])
+        .await
+        .unwrap();
+    assert_eq!(again.last_added_us, None);
+    for limit in 1..=7 {
+        let mut cursor = None;
+        let mut seen = Vec::new();
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            assert!(rounds < 1000, "paging must end");
+            let page = s
+                .list(ListQuery {
+                    collection: "c2".into(),
+                    added_after_us: cursor,
+                    limit,
+                    ids: vec![],
+                    types: vec![],
+                    spec_versions: vec![],
+                    versions: VersionSel::All,
+                })
+                .await
+                .unwrap();
+            for o in &page.objects {
+                seen.push((o.date_added_us.unwrap(), o.id.clone()));
+            }
+            if let Some(last) = page.objects.last() {
+                cursor = last.date_added_us;
+            }
+            if !page.more {
+                break;
+            }
+        }
+        assert_eq!(seen.len(), 370, "limit {limit}");
+        assert!(
+            seen.windows(2).all(|w| w[0].0 < w[1].0),
+            "strictly increasing"
+        );
+        let ids: HashSet<_> = seen.iter().map(|s| &s.1).collect();
+        assert_eq!(ids.len(), 370);
+    }
+}
+
+async fn list_filters<S: Store>(s: &S) {
+    with_collection(s, "c3").await;
+    s.put_batch(
+        "c3",
+        vec![
+            obj(7, "2020-01-01T00:00:00.000Z", "a"),
+            obj(7, "2020-02-01T00:00:00.000Z", "b"),
+            obj(8, "2020-01-01T00:00:00.000Z", "c"),
+        ],
+    )
+    .await
+    .unwrap();
+    let q = |versions: VersionSel, ids: Vec<String>| ListQuery {
+        collection: "c3".into(),
+        added_after_us: None,
+        limit: 100,
+        ids,
+        types: vec!["indicator".into()],
+        spec_versions: vec!["2.1".into()],
+        versions,
+    };
+    assert_eq!(
+        s.list(q(VersionSel::All, vec![]))
+            .await
+            .unwrap()
+            .objects
+            .len(),
+        3
+    );
+    let last = s.list(q(VersionSel::Last, vec![])).await.unwrap().objects;
+    assert_eq!(last.len(), 2);
+    assert!(last.iter().any(|o| o.version == "2020-02-01T00:00:00.000Z"));
+    let first = s.list(q(VersionSel::First, vec![])).await.unwrap().objects;
+    assert!(
+        first
+            .iter()
+            .all(|o| o.version == "2020-01-01T00:00:00.000Z")
+    );
+    let one = s
+        .list(q(
+            VersionSel::All,
+            vec!["indicator--00000000-0000-4000-8000-000000000008".into()],
+        ))
+        .await
+        .unwrap()
+        .objects;
+    assert_eq!(one.len(), 1);
+    let none = s
+        .list(ListQuery {
+            types: vec!["malware".into()],
+            ..q(VersionSel::All, vec![])
+        })
+        .await
+        .unwrap();
+    assert!(none.objects.is_empty() && !none.more);
+    assert!(matches!(
+        s.list(ListQuery {
+            collection: "nope".into(),
+            ..q(VersionSel::All, vec![])
+        })
+        .await,
+        Err(StoreError::UnknownCollection(_))
+    ));
+}
+
+async fn failed_batch_writes_nothing<S: Store>(s: &S) {
+    let before = s.stats().await.unwrap().versions;
+    let r = s
+        .put_batch("missing", vec![obj(99, "2020-01-01T00:00:00.000Z", "lost")])
+        .await;
+    assert!(matches!(r, Err(StoreError::UnknownCollection(_))));
+    assert_eq!(s.stats().await.unwrap().versions, before);
+}
+
+async fn search_finds_substrings_in_any_script<S: Store>(s: &S) {
+    with_collection(s, "c4").await;
+    let mut a = obj(500, "2020-01-01T00:00:00.000Z", "恶意软件 loader");
+    a.search_text = "恶意软件 loader\n[domain-name:value = 'evil.example.com']".into();
+    let mut b = obj(501, "2020-01-01T00:00:00.000Z", "Emotet");
+    b.search_text = "Emotet banking trojan".into();
+    s.put_batch("c4", vec![a, b]).await.unwrap();
+    let hits = s.search("恶意软", 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].id.ends_with("000000000500"));
+    assert_eq!(s.search("xample.co", 10).await.unwrap().len(), 1);
+    assert_eq!(s.search("emotet TROJAN", 10).await.unwrap().len(), 1);
+    assert!(s.search("emotet absent", 10).await.unwrap().is_empty());
+    assert!(matches!(
+        s.search("ab", 10).await,
+        Err(StoreError::InvalidQuery(_))
+    ));
+}
+
+async fn scan_latest_pages_through_everything<S: Store>(s: &S) {
+    let mut after = 0;
+    let mut n = 0;
+    loop {
+        let page = s
+            .scan_latest(ScanQuery {
+                after_row: after,
+                limit: 3,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.row;
+        n += page.len();
+    }
+    assert_eq!(n as u64, s.stats().await.unwrap().objects);
+}
+
+async fn run_suite<S: Store>(s: S) {
+    versions_are_kept_and_deduplicated(&s).await;
+    date_added_is_strictly_increasing_and_pages_are_exact(&s).await;
+    list_filters(&s).await;
+    failed_batch_writes_nothing(&s).await;
+    search_finds_substrings_in_any_script(&s).await;
+    scan_latest_pages_through_everything(&s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_backend_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    run_suite(AnyStore::Sqlite(SqliteStore::open_dir(dir.path()).unwrap())).await;
+}
+
+/// Several writers with their own connections (as separate processes would
+/// have) never hand out the same or a decreasing date_added.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_date_added_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = SqliteStore::open_dir(dir.path()).unwrap();
+    with_collection(&first, "shared").await;
+    let mut tasks = Vec::new();
+    for w in 0..4u32 {
+        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        tasks.push(tokio::spawn(async move {
+            for b in 0..20u32 {
+                let batch = (0..5u32)
+                    .map(|i| {
+                        obj(
+                            100_000 + w * 1000 + b * 5 + i,
+                            "2021-01-01T00:00:00.000Z",
+                            "w",
+                        )
+                    })
+                    .collect();
+                store.put_batch("shared", batch).await.unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let page = first
+        .list(ListQuery {
+            collection: "shared".into(),
+            added_after_us: None,
+            limit: 10_000,
+            ids: vec![],
+            types: vec![],
+            spec_versions: vec![],
+            versions: VersionSel::All,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.objects.len(), 400);
+    let dates: Vec<i64> = page
+        .objects
+        .iter()
+        .map(|o| o.date_added_us.unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] < w[1]));
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SqliteStore::open_dir(dir.path()).unwrap());
+    let conn = rusqlite::Connection::open(dir.path().join(sqlite::DB_FILE)).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    assert!(matches!(
+        SqliteStore::open_dir(dir.path()),
+        Err(StoreError::SchemaTooNew { found: 99, .. })
+    ));
+}
