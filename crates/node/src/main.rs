@@ -1,1 +1,76 @@
-fn main() {}
+//! `concord`: one member's node of a threat-intelligence community.
+//!
+//! The binary is thin glue: it reads the command line and the config, opens
+//! the store and calls the library crates. Only the binary prints and exits.
+
+mod cmd;
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "concord",
+    version,
+    about = "A sovereign node of a threat-intelligence community (STIX 2.1 / TAXII 2.1)"
+)]
+pub struct Cli {
+    /// The node's data directory (config, key, database).
+    #[arg(long, global = true, env = "CONCORD_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create the data directory, its config file and the node key.
+    Init(cmd::init::Args),
+    /// Import STIX bundles or JSON lines of objects (files, directories, or - for stdin).
+    Import(cmd::import::Args),
+    /// Export objects as one STIX bundle.
+    Export(cmd::export::Args),
+    /// Full-text search over names, descriptions, labels and patterns.
+    Search(cmd::query::SearchArgs),
+    /// Show one object (latest version, or all versions).
+    Show(cmd::query::ShowArgs),
+    /// Counts of what the node holds.
+    Stats,
+}
+
+/// What a command tells `main` about how it ended.
+pub enum Outcome {
+    Ok,
+    /// The command ran but found problems (for example rejected objects).
+    Failed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let global = config::Global {
+        data_dir: config::resolve_data_dir(cli.data_dir.clone()),
+        json: cli.json,
+    };
+    let result = match cli.command {
+        Command::Init(a) => cmd::init::run(&global, a),
+        Command::Import(a) => cmd::import::run(&global, a),
+        Command::Export(a) => cmd::export::run(&global, a),
+        Command::Search(a) => cmd::query::search(&global, a),
+        Command::Show(a) => cmd::query::show(&global, a),
+        Command::Stats => cmd::query::stats(&global),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

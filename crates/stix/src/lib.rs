@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod canonical;
 mod error;
 pub mod id;
+pub mod ingest;
 pub mod json;
 mod object;
 pub mod timestamp;

@@ -151,33 +151,58 @@ impl StixObject {
             .and_then(|refs| tlp::strictest_of(refs))
     }
 
-    /// The text that full-text search indexes: names, descriptions, labels,
-    /// aliases and the indicator pattern.
-    pub fn search_text(&self) -> String {
+    /// The text that full-text search indexes (names, descriptions, labels,
+    /// aliases, the indicator pattern), read straight from stored JSON without
+    /// building the whole object: the search indexer runs this over every
+    /// stored version. `None` when the JSON does not have the usual shape.
+    pub fn search_text_of(json: &str) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Searchable<'a> {
+            #[serde(borrow, default)]
+            name: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            description: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            pattern: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            value: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default, rename = "abstract")]
+            abstract_: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            content: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            x_mitre_id: Option<std::borrow::Cow<'a, str>>,
+            #[serde(borrow, default)]
+            labels: Option<Vec<std::borrow::Cow<'a, str>>>,
+            #[serde(borrow, default)]
+            aliases: Option<Vec<std::borrow::Cow<'a, str>>>,
+            #[serde(borrow, default)]
+            authors: Option<Vec<std::borrow::Cow<'a, str>>>,
+        }
+        let s: Searchable = serde_json::from_str(json).ok()?;
         let mut out = String::new();
-        for key in [
-            "name",
-            "description",
-            "pattern",
-            "value",
-            "abstract",
-            "content",
-            "x_mitre_id",
-        ] {
-            if let Some(s) = self.str_of(key) {
-                out.push_str(s);
+        for part in [
+            &s.name,
+            &s.description,
+            &s.pattern,
+            &s.value,
+            &s.abstract_,
+            &s.content,
+            &s.x_mitre_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            out.push_str(part);
+            out.push('\n');
+        }
+        for list in [&s.labels, &s.aliases, &s.authors].into_iter().flatten() {
+            for part in list {
+                out.push_str(part);
                 out.push('\n');
             }
         }
-        for key in ["labels", "aliases", "authors"] {
-            if let Some(list) = self.map.get(key).and_then(Value::as_array) {
-                for s in list.iter().filter_map(Value::as_str) {
-                    out.push_str(s);
-                    out.push('\n');
-                }
-            }
-        }
-        out
+        Some(out)
     }
 
     pub fn as_map(&self) -> &Map<String, Value> {

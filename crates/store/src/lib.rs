@@ -74,12 +74,20 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
 
     /// Full-text search over names, descriptions, labels and patterns; the
-    /// latest version of each matching object, best first.
+    /// latest version of each matching object, best first. The search index
+    /// is brought up to date first, so every stored object can be found.
     fn search(
         &self,
         text: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
+    /// Adds up to `max_rows` stored versions to the search index; returns how
+    /// many it covered (0: the index is current).
+    fn index_search(&self, max_rows: usize) -> impl Future<Output = Result<usize>> + Send;
+
+    /// How many stored versions the search index does not cover yet.
+    fn search_backlog(&self) -> impl Future<Output = Result<u64>> + Send;
 
     fn stats(&self) -> impl Future<Output = Result<Stats>> + Send;
 
@@ -125,6 +133,16 @@ impl Store for AnyStore {
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
         match self {
             AnyStore::Sqlite(s) => s.search(text, limit).await,
+        }
+    }
+    async fn index_search(&self, max_rows: usize) -> Result<usize> {
+        match self {
+            AnyStore::Sqlite(s) => s.index_search(max_rows).await,
+        }
+    }
+    async fn search_backlog(&self) -> Result<u64> {
+        match self {
+            AnyStore::Sqlite(s) => s.search_backlog().await,
         }
     }
     async fn stats(&self) -> Result<Stats> {

@@ -16,7 +16,17 @@ pub struct PreparedObject {
     pub tlp: Option<Tlp>,
     pub revoked: bool,
     pub json: String,
-    pub search_text: String,
+}
+
+/// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
+/// Stable across processes and versions: it is stored on disk.
+pub fn id_key(id: &str) -> i64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h as i64
 }
 
 impl PreparedObject {
@@ -36,7 +46,6 @@ impl PreparedObject {
             tlp: object.tlp(),
             revoked: object.is_revoked(),
             json,
-            search_text: object.search_text(),
         }
     }
 }

@@ -204,11 +204,17 @@ async fn failed_batch_writes_nothing<S: Store>(s: &S) {
 
 async fn search_finds_substrings_in_any_script<S: Store>(s: &S) {
     with_collection(s, "c4").await;
-    let mut a = obj(500, "2020-01-01T00:00:00.000Z", "恶意软件 loader");
-    a.search_text = "恶意软件 loader\n[domain-name:value = 'evil.example.com']".into();
-    let mut b = obj(501, "2020-01-01T00:00:00.000Z", "Emotet");
-    b.search_text = "Emotet banking trojan".into();
+    let a = obj(
+        500,
+        "2020-01-01T00:00:00.000Z",
+        "恶意软件 loader for evil.example.com",
+    );
+    let b = obj(501, "2020-01-01T00:00:00.000Z", "Emotet banking trojan");
     s.put_batch("c4", vec![a, b]).await.unwrap();
+    assert!(
+        s.search_backlog().await.unwrap() > 0,
+        "writes leave the index behind"
+    );
     let hits = s.search("恶意软", 10).await.unwrap();
     assert_eq!(hits.len(), 1);
     assert!(hits[0].id.ends_with("000000000500"));

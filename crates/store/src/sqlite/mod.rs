@@ -4,6 +4,7 @@
 
 mod read;
 mod schema;
+mod search;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +16,9 @@ use crate::{
     BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
     Stats, Store, StoreError, StoredObject, VersionSel,
 };
+
+/// Rows indexed per transaction when a search catches the index up.
+const SEARCH_STEP: usize = 20_000;
 
 /// The file name of the database inside a data directory.
 pub const DB_FILE: &str = "concord.sqlite";
@@ -88,10 +92,10 @@ impl SqliteStore {
             None => open_connection(&self.inner.path)?,
         };
         let out = f(&conn);
-        if let Ok(mut pool) = self.inner.readers.lock() {
-            if pool.len() < 8 {
-                pool.push(conn);
-            }
+        if let Ok(mut pool) = self.inner.readers.lock()
+            && pool.len() < 8
+        {
+            pool.push(conn);
         }
         out
     }
@@ -145,8 +149,23 @@ impl Store for SqliteStore {
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
         let text = text.to_string();
-        self.blocking(move |s| s.with_reader(|c| read::search(c, &text, limit)))
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                while search::index_pending(c, SEARCH_STEP)? > 0 {}
+                Ok(())
+            })?;
+            s.with_reader(|c| read::search(c, &text, limit))
+        })
+        .await
+    }
+
+    async fn index_search(&self, max_rows: usize) -> Result<usize> {
+        self.blocking(move |s| s.with_writer(|c| search::index_pending(c, max_rows)))
             .await
+    }
+
+    async fn search_backlog(&self) -> Result<u64> {
+        self.blocking(|s| s.with_reader(search::backlog)).await
     }
 
     async fn stats(&self) -> Result<Stats> {

@@ -31,7 +31,7 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
     let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE id = ?");
     match which {
         VersionSel::All => {}
-        VersionSel::Last => sql.push_str(" AND latest = 1"),
+        VersionSel::Last => sql.push_str(" AND +latest = 1"),
         VersionSel::First => {
             sql.push_str(" ORDER BY version_us, version LIMIT 1");
         }
@@ -51,7 +51,7 @@ fn extreme_in_collection(newest: bool) -> String {
     let cmp = if newest { ">" } else { "<" };
     format!(
         " AND NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
-            WHERE o2.id = o.id AND (o2.version_us {cmp} o.version_us OR (o2.version_us = o.version_us AND o2.version {cmp} o.version)))"
+            WHERE o2.id_key = o.id_key AND o2.id = o.id AND (o2.version_us {cmp} o.version_us OR (o2.version_us = o.version_us AND o2.version {cmp} o.version)))"
     )
 }
 
@@ -115,10 +115,12 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
 pub fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut args = vec![Sql::Integer(q.after_row)];
     let mut sql = String::from(
-        "SELECT row, id, version, type, json FROM objects WHERE latest = 1 AND row > ?",
+        "SELECT row, id, version, type, json FROM objects WHERE row > ? AND +latest = 1",
     );
     if !q.types.is_empty() {
-        sql.push_str(&in_list("type", &q.types, &mut args));
+        // `+type`: walk the table in row order (one pass over all pages)
+        // rather than an index that would need a sort on every page.
+        sql.push_str(&in_list("+type", &q.types, &mut args));
     }
     if let Some(since) = q.since_us {
         sql.push_str(" AND version_us >= ?");

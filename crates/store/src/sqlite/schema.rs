@@ -11,6 +11,7 @@ pub const SCHEMA_VERSION: i64 = 1;
 const V1: &str = r#"
 CREATE TABLE objects (
     row           INTEGER PRIMARY KEY,
+    id_key        INTEGER NOT NULL,
     id            TEXT NOT NULL,
     version       TEXT NOT NULL,
     version_us    INTEGER NOT NULL,
@@ -20,9 +21,11 @@ CREATE TABLE objects (
     tlp           INTEGER,
     revoked       INTEGER NOT NULL,
     latest        INTEGER NOT NULL,
-    json          TEXT NOT NULL,
-    UNIQUE (id, version)
+    json          TEXT NOT NULL
 );
+-- (id, version) is unique; the writer checks it under the write lock. An
+-- integer hash of the id keeps this index small and fast for random ids.
+CREATE INDEX objects_id ON objects (id_key);
 CREATE INDEX objects_latest_type ON objects (latest, type, row);
 CREATE TABLE collections (
     row           INTEGER PRIMARY KEY,
@@ -39,6 +42,12 @@ CREATE TABLE entries (
     PRIMARY KEY (collection, date_added_us)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX entries_object ON entries (object, collection);
+CREATE TABLE progress (
+    name          TEXT PRIMARY KEY,
+    row           INTEGER NOT NULL
+);
+INSERT INTO progress (name, row) VALUES ('search', 0);
+-- Derived from objects, caught up after writes (see search.rs).
 CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
 "#;
 

@@ -5,7 +5,7 @@
 use concord_stix::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError};
+use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError, id_key};
 
 pub fn put_batch(
     conn: &mut Connection,
@@ -24,57 +24,71 @@ pub fn put_batch(
     let now = Timestamp::now().0;
     let mut outcome = BatchOutcome::default();
     {
+        // One probe finds both a stored copy of this version and the
+        // current latest version of the id.
+        let mut known = tx.prepare_cached(
+            "SELECT row, version_us, version, latest FROM objects
+             WHERE id_key = ?1 AND id = ?2 AND (version = ?3 OR latest = 1)",
+        )?;
         let mut insert = tx.prepare_cached(
-            "INSERT INTO objects (id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9)
-             ON CONFLICT (id, version) DO NOTHING",
+            "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         )?;
-        let mut find =
-            tx.prepare_cached("SELECT row FROM objects WHERE id = ?1 AND version = ?2")?;
-        let mut current = tx.prepare_cached(
-            "SELECT row, version_us, version FROM objects WHERE id = ?1 AND latest = 1",
-        )?;
-        let mut set_latest = tx.prepare_cached("UPDATE objects SET latest = ?2 WHERE row = ?1")?;
-        let mut index = tx.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
+        let mut unset_latest = tx.prepare_cached("UPDATE objects SET latest = 0 WHERE row = ?1")?;
         let mut entry = tx.prepare_cached(
             "INSERT INTO entries (collection, date_added_us, object) VALUES (?1, ?2, ?3)
              ON CONFLICT DO NOTHING",
         )?;
         for o in batch {
-            let inserted = insert.execute(params![
-                o.id,
-                o.version,
-                o.version_us,
-                o.object_type,
-                o.spec_version,
-                o.created_by,
-                o.tlp.map(|t| t as i64),
-                o.revoked,
-                o.json,
-            ])? == 1;
-            let row = if inserted {
-                let row = tx.last_insert_rowid();
-                outcome.inserted += 1;
-                let prev: Option<(i64, i64, String)> = current
-                    .query_row([&o.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .optional()?;
-                let newer = match &prev {
-                    None => true,
-                    Some((_, us, v)) => (o.version_us, o.version.as_str()) > (*us, v.as_str()),
-                };
-                if newer {
-                    if let Some((prev_row, _, _)) = prev {
-                        set_latest.execute(params![prev_row, 0])?;
+            let key = id_key(&o.id);
+            let mut same: Option<i64> = None;
+            let mut current: Option<(i64, i64, String)> = None;
+            let rows = known.query_map(params![key, o.id, o.version], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ))
+            })?;
+            for row in rows {
+                let (row, us, version, latest) = row?;
+                if version == o.version {
+                    same = Some(row);
+                }
+                if latest {
+                    current = Some((row, us, version));
+                }
+            }
+            let row = match same {
+                Some(row) => {
+                    outcome.duplicates += 1;
+                    row
+                }
+                None => {
+                    let newest = match &current {
+                        None => true,
+                        Some((_, us, v)) => (o.version_us, o.version.as_str()) > (*us, v.as_str()),
+                    };
+                    if newest && let Some((prev, _, _)) = current {
+                        unset_latest.execute([prev])?;
                     }
-                    set_latest.execute(params![row, 1])?;
+                    insert.execute(params![
+                        key,
+                        o.id,
+                        o.version,
+                        o.version_us,
+                        o.object_type,
+                        o.spec_version,
+                        o.created_by,
+                        o.tlp.map(|t| t as i64),
+                        o.revoked,
+                        newest,
+                        o.json,
+                    ])?;
+                    outcome.inserted += 1;
+                    tx.last_insert_rowid()
                 }
-                if !o.search_text.is_empty() {
-                    index.execute(params![row, o.search_text])?;
-                }
-                row
-            } else {
-                outcome.duplicates += 1;
-                find.query_row(params![o.id, o.version], |r| r.get(0))?
             };
             let date_added = now.max(last + 1);
             if entry.execute(params![coll_row, date_added, row])? == 1 {

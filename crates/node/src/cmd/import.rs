@@ -1,0 +1,489 @@
+//! `concord import`: STIX bundles, arrays and JSON lines from files,
+//! directories or stdin, streamed.
+//!
+//! Three stages run at once: a reader thread splits the input into objects
+//! (never holding the file), worker threads parse and validate chunks in
+//! parallel, and the calling thread writes them in input order in large
+//! transactions. `--strict` first checks the whole input without writing,
+//! then writes only if nothing was rejected, so a bad file stores nothing.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use concord_stix::bundle::{BundleReader, RawObject, ReadError};
+use concord_stix::ingest::{read_object, storable_json};
+use concord_stix::{Issue, json};
+use concord_store::{PreparedObject, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use super::Node;
+use crate::Outcome;
+use crate::config::Global;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Files or directories (*.json, *.jsonl, *.ndjson inside) to read; `-` is standard input.
+    #[arg(required = true)]
+    inputs: Vec<String>,
+    /// Store nothing if any object is rejected.
+    #[arg(long)]
+    strict: bool,
+    /// The collection to file objects in (default: the node's local collection).
+    #[arg(long)]
+    collection: Option<String>,
+    /// Also list warnings (open-vocabulary values and SHOULD rules).
+    #[arg(long)]
+    warnings: bool,
+    /// Leave the search index behind (the server or the next search catches it up).
+    #[arg(long)]
+    no_index: bool,
+}
+
+const CHUNK: usize = 1024;
+const WRITE_BATCH: usize = 8192;
+const MAX_LISTED: usize = 10_000;
+
+/// One object that was not stored, and why.
+#[derive(Debug, Serialize)]
+pub struct Rejection {
+    pub file: String,
+    pub line: usize,
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    pub issues: Vec<Issue>,
+}
+
+enum Checked {
+    Ok(Box<PreparedObject>, Vec<Issue>, usize),
+    Rejected(Rejection),
+}
+
+#[derive(Default, Serialize)]
+struct Report {
+    files: Vec<String>,
+    read: u64,
+    stored: u64,
+    duplicates: u64,
+    rejected: u64,
+    warnings: u64,
+    /// Time to read, check and durably store the objects.
+    seconds: f64,
+    objects_per_second: f64,
+    /// Time to bring the search index up to date afterwards.
+    index_seconds: f64,
+    rejections: Vec<Rejection>,
+    rejections_truncated: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    peak_rss_bytes: Option<u64>,
+}
+
+/// The process's peak resident memory (Linux `VmHWM`), for the report.
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Where objects come from.
+enum Source {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Source {
+    fn name(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Stdin => "-".to_string(),
+        }
+    }
+    fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+        Ok(match self {
+            Source::File(p) => {
+                let f = File::open(p).with_context(|| format!("opening {}", p.display()))?;
+                let len = f.metadata().ok().map(|m| m.len());
+                (Box::new(f), len)
+            }
+            Source::Stdin => (Box::new(std::io::stdin()), None),
+        })
+    }
+}
+
+fn id_of(bytes: &[u8]) -> Option<String> {
+    // Best effort, for messages only: the id of an object that failed validation.
+    json::parse_value(bytes)
+        .ok()?
+        .get("id")?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn check_raw(file: &str, raw: Result<RawObject, ReadError>) -> Checked {
+    match raw {
+        Ok(raw) => match read_object(&raw.bytes) {
+            Ok(c) => {
+                let text = storable_json(&raw.bytes, &c.object);
+                Checked::Ok(
+                    Box::new(PreparedObject::new(&c.object, text)),
+                    c.warnings,
+                    raw.location.line,
+                )
+            }
+            Err(issues) => Checked::Rejected(Rejection {
+                file: file.to_string(),
+                line: raw.location.line,
+                path: raw.location.path,
+                id: id_of(&raw.bytes),
+                issues,
+            }),
+        },
+        Err(e) => {
+            let (line, path, rule) = match &e {
+                ReadError::Syntax { line, .. } => (*line, "$".to_string(), "json-syntax"),
+                ReadError::Oversize { location, .. } => {
+                    (location.line, location.path.clone(), "object-size")
+                }
+                ReadError::Envelope { line, .. } => (*line, "$".to_string(), "bundle-envelope"),
+                ReadError::Io(_) => (0, "$".to_string(), "input-read"),
+            };
+            Checked::Rejected(Rejection {
+                file: file.to_string(),
+                line,
+                path: path.clone(),
+                id: None,
+                issues: vec![Issue::error(path, rule, e.to_string())],
+            })
+        }
+    }
+}
+
+/// Reads, checks and hands over one source's objects in input order.
+fn pipeline(
+    source: &Source,
+    progress: &ProgressBar,
+    mut sink: impl FnMut(Vec<Checked>) -> Result<()>,
+) -> Result<()> {
+    let (input, len) = source.open()?;
+    if let Some(len) = len {
+        progress.set_length(len);
+    }
+    let name = source.name();
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let (raw_tx, raw_rx): (SyncSender<(u64, Vec<_>)>, Receiver<_>) = sync_channel(8);
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<Checked>)>(8);
+    let raw_rx = Arc::new(Mutex::new(raw_rx));
+    let workers = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 4);
+    std::thread::scope(|scope| -> Result<()> {
+        let counter = bytes_read.clone();
+        scope.spawn(move || {
+            let mut reader = BundleReader::new(input);
+            let mut seq = 0u64;
+            let mut chunk = Vec::with_capacity(CHUNK);
+            while let Some(item) = reader.next() {
+                chunk.push(item);
+                if chunk.len() == CHUNK {
+                    counter.store(reader.bytes_read(), Ordering::Relaxed);
+                    if raw_tx.send((seq, std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                    seq += 1;
+                }
+            }
+            counter.store(reader.bytes_read(), Ordering::Relaxed);
+            if !chunk.is_empty() {
+                let _ = raw_tx.send((seq, chunk));
+            }
+        });
+        for _ in 0..workers {
+            let rx = raw_rx.clone();
+            let tx = done_tx.clone();
+            let name = name.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = match rx.lock() {
+                        Ok(guard) => guard.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, chunk)) = next else { return };
+                    let checked = chunk.into_iter().map(|r| check_raw(&name, r)).collect();
+                    if tx.send((seq, checked)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Put chunks back in input order before handing them on.
+        let mut pending = BTreeMap::new();
+        let mut want = 0u64;
+        for (seq, checked) in done_rx.iter() {
+            pending.insert(seq, checked);
+            while let Some(next) = pending.remove(&want) {
+                sink(next)?;
+                want += 1;
+                progress.set_position(bytes_read.load(Ordering::Relaxed));
+            }
+        }
+        Ok(())
+    })
+}
+
+fn collect_sources(inputs: &[String]) -> Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        if input == "-" {
+            out.push(Source::Stdin);
+            continue;
+        }
+        let path = Path::new(input);
+        let meta = std::fs::metadata(path).with_context(|| format!("cannot read {input}"))?;
+        if meta.is_dir() {
+            let mut files = Vec::new();
+            walk(path, &mut files)?;
+            files.sort();
+            if files.is_empty() {
+                bail!("{input} holds no *.json, *.jsonl or *.ndjson file");
+            }
+            out.extend(files.into_iter().map(Source::File));
+        } else {
+            out.push(Source::File(path.to_path_buf()));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, files)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("json" | "jsonl" | "ndjson")
+        ) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}
+
+fn print_rejection(r: &Rejection) {
+    let what: Vec<String> = r
+        .issues
+        .iter()
+        .filter(|i| i.severity == concord_stix::Severity::Error)
+        .map(|i| format!("{}: {} [{}]", i.path, i.message, i.rule))
+        .collect();
+    eprintln!(
+        "rejected {}:{} {}{}: {}",
+        r.file,
+        r.line,
+        r.path,
+        r.id.as_deref().map(|i| format!(" {i}")).unwrap_or_default(),
+        what.join("; ")
+    );
+}
+
+fn spool_stdin(dir: &Path) -> Result<PathBuf> {
+    let path = dir.join(format!("import-stdin-{}.tmp", std::process::id()));
+    let mut f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
+    std::io::copy(&mut std::io::stdin().lock(), &mut f).context("reading standard input")?;
+    Ok(path)
+}
+
+pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let collection = args
+        .collection
+        .clone()
+        .unwrap_or_else(|| node.config.node.collection.clone());
+    let mut sources = collect_sources(&args.inputs)?;
+    let mut spooled = None;
+    if args.strict && sources.iter().any(|s| matches!(s, Source::Stdin)) {
+        // --strict reads twice (check, then write): keep stdin for the second pass.
+        let path = spool_stdin(&global.data_dir)?;
+        for s in sources.iter_mut() {
+            if matches!(s, Source::Stdin) {
+                *s = Source::File(path.clone());
+            }
+        }
+        spooled = Some(path);
+    }
+    let result = import(global, &node, &collection, &sources, &args);
+    if let Some(p) = spooled {
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+fn import(
+    global: &Global,
+    node: &Node,
+    collection: &str,
+    sources: &[Source],
+    args: &Args,
+) -> Result<Outcome> {
+    let rt = super::runtime()?;
+    let started = Instant::now();
+    let mut report = Report {
+        files: sources.iter().map(Source::name).collect(),
+        ..Default::default()
+    };
+    let note = |report: &mut Report, r: Rejection| {
+        print_rejection(&r);
+        report.rejected += 1;
+        if report.rejections.len() < MAX_LISTED {
+            report.rejections.push(r);
+        } else {
+            report.rejections_truncated = true;
+        }
+    };
+    if args.strict {
+        for source in sources {
+            let bar = progress_bar();
+            bar.set_message("checking");
+            pipeline(source, &bar, |chunk| {
+                for c in chunk {
+                    match c {
+                        Checked::Ok(_, w, _) => {
+                            report.read += 1;
+                            report.warnings += w.len() as u64;
+                        }
+                        Checked::Rejected(r) => {
+                            report.read += 1;
+                            note(&mut report, r);
+                        }
+                    }
+                }
+                Ok(())
+            })?;
+            bar.finish_and_clear();
+        }
+        if report.rejected > 0 {
+            eprintln!(
+                "--strict: {} of {} objects rejected; nothing was stored",
+                report.rejected, report.read
+            );
+            return finish(global, report, started);
+        }
+        report.read = 0;
+        report.warnings = 0;
+    }
+    for source in sources {
+        let bar = progress_bar();
+        let mut batch: Vec<PreparedObject> = Vec::with_capacity(WRITE_BATCH);
+        let write = |batch: &mut Vec<PreparedObject>, report: &mut Report| -> Result<()> {
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let out = rt
+                .block_on(node.store.put_batch(collection, std::mem::take(batch)))
+                .with_context(|| format!("writing to collection {collection}"))?;
+            report.stored += out.inserted as u64;
+            report.duplicates += out.duplicates as u64;
+            Ok(())
+        };
+        let name = source.name();
+        pipeline(source, &bar, |chunk| {
+            for c in chunk {
+                report.read += 1;
+                match c {
+                    Checked::Ok(p, warnings, line) => {
+                        report.warnings += warnings.len() as u64;
+                        if args.warnings {
+                            for w in &warnings {
+                                eprintln!("warning {name}:{line} {} {w}", p.id);
+                            }
+                        }
+                        batch.push(*p);
+                    }
+                    Checked::Rejected(r) => note(&mut report, r),
+                }
+            }
+            if batch.len() >= WRITE_BATCH {
+                write(&mut batch, &mut report)?;
+            }
+            let secs = started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_message(format!(
+                "{} objects, {:.0} objects/s",
+                report.read,
+                report.read as f64 / secs
+            ));
+            Ok(())
+        })?;
+        write(&mut batch, &mut report)?;
+        bar.finish_and_clear();
+    }
+    report.seconds = started.elapsed().as_secs_f64();
+    if !args.no_index {
+        let indexing = Instant::now();
+        let backlog = rt.block_on(node.store.search_backlog())?;
+        let bar = ProgressBar::new(backlog);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} indexing for search {wide_bar} {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        loop {
+            let n = rt.block_on(node.store.index_search(20_000))?;
+            if n == 0 {
+                break;
+            }
+            bar.inc(n as u64);
+        }
+        bar.finish_and_clear();
+        report.index_seconds = indexing.elapsed().as_secs_f64();
+    }
+    finish(global, report, started)
+}
+
+fn finish(global: &Global, mut report: Report, started: Instant) -> Result<Outcome> {
+    if report.seconds == 0.0 {
+        report.seconds = started.elapsed().as_secs_f64();
+    }
+    report.objects_per_second = report.read as f64 / report.seconds.max(1e-9);
+    report.peak_rss_bytes = peak_rss_bytes();
+    if global.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "read {} objects in {:.2}s ({:.0}/s, search index {:.2}s): {} stored, {} already held, {} rejected, {} warnings",
+            report.read,
+            report.seconds,
+            report.objects_per_second,
+            report.index_seconds,
+            report.stored,
+            report.duplicates,
+            report.rejected,
+            report.warnings
+        );
+    }
+    Ok(if report.rejected > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,116 @@
+//! `concord init`: the data directory, its config, the node key and the
+//! member's STIX identity.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use concord_stix::{StixObject, Timestamp, json::parse_object};
+use concord_store::{NewCollection, PreparedObject, SqliteStore, Store};
+use ed25519_dalek::SigningKey;
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
+use zeroize::Zeroize;
+
+use crate::Outcome;
+use crate::config::{Config, Global, KEY_FILE, NodeSection};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The member organisation's name.
+    #[arg(long, default_value = "concord member")]
+    org: String,
+}
+
+/// Writes a new Ed25519 node key as PKCS#8 PEM, readable by the owner only.
+fn write_key(path: &Path) -> Result<SigningKey> {
+    let mut seed = [0u8; 32];
+    rand::fill(&mut seed);
+    let key = SigningKey::from_bytes(&seed);
+    seed.zeroize();
+    let pem = key
+        .to_pkcs8_pem(LineEnding::LF)
+        .map_err(|e| anyhow::anyhow!("encoding the node key: {e}"))?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(pem.as_bytes())?;
+    f.sync_all()?;
+    Ok(key)
+}
+
+pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let dir = &global.data_dir;
+    if dir.join(crate::config::CONFIG_FILE).exists() {
+        bail!(
+            "{} is already initialised (config.toml exists); use another --data-dir",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let key = write_key(&dir.join(KEY_FILE))?;
+    let now = Timestamp::now().to_stix();
+    let identity_id = concord_stix::id::new_id("identity");
+    let identity = serde_json::json!({
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": identity_id,
+        "created": now,
+        "modified": now,
+        "name": args.org,
+        "identity_class": "organization",
+    });
+    let collection_id = uuid::Uuid::new_v4().to_string();
+    let config = Config {
+        node: NodeSection {
+            org: args.org.clone(),
+            identity: identity_id.clone(),
+            collection: collection_id.clone(),
+            key_file: KEY_FILE.to_string(),
+        },
+    };
+    let store = SqliteStore::open_dir(dir)?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        store
+            .create_collection(NewCollection {
+                id: Some(collection_id.clone()),
+                title: "Local intel".into(),
+                description: format!("Intelligence held by {}", args.org),
+                public: false,
+            })
+            .await?;
+        let text = identity.to_string();
+        let object = StixObject::from_map(parse_object(text.as_bytes())?);
+        store
+            .put_batch(&collection_id, vec![PreparedObject::new(&object, text)])
+            .await?;
+        anyhow::Ok(())
+    })?;
+    config.save(dir)?;
+    let public_key = hex::encode(key.verifying_key().as_bytes());
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "data_dir": dir,
+                "member": identity_id,
+                "public_key": public_key,
+                "collection": collection_id,
+            })
+        );
+    } else {
+        println!("initialised {}", dir.display());
+        println!("  member identity  {identity_id}");
+        println!("  node public key  {public_key}");
+        println!("  local collection {collection_id}");
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,49 @@
+//! From the bytes of one object to a checked `StixObject`: the one path every
+//! way in (file import, TAXII POST, peer sync) goes through.
+
+use crate::{Issue, Severity, StixObject, json, validate};
+
+/// A checked object and the warnings it raised.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub object: StixObject,
+    pub warnings: Vec<Issue>,
+}
+
+/// Parses (strict JSON: no duplicate keys, bounded depth) and validates one
+/// object. `Err` carries every finding (at least one error) so the caller
+/// can list them all.
+pub fn read_object(bytes: &[u8]) -> Result<Checked, Vec<Issue>> {
+    let map = json::parse_object(bytes).map_err(|e| {
+        vec![Issue::error(
+            "$",
+            "json-syntax",
+            format!(
+                "{} (line {}, column {} of the object)",
+                e.message, e.line, e.column
+            ),
+        )]
+    })?;
+    let issues = validate::validate(&map);
+    if issues.iter().any(|i| i.severity == Severity::Error) {
+        return Err(issues);
+    }
+    Ok(Checked {
+        object: StixObject::from_map(map),
+        warnings: issues,
+    })
+}
+
+/// The JSON text to store for an object read from `bytes`: the received bytes
+/// themselves when they are already one line (nothing to gain from
+/// re-serialising, and the author's exact text is kept), else a compact
+/// serialisation of the parsed object.
+pub fn storable_json(bytes: &[u8], object: &StixObject) -> String {
+    if !bytes.contains(&b'\n')
+        && !bytes.contains(&b'\r')
+        && let Ok(s) = std::str::from_utf8(bytes)
+    {
+        return s.to_string();
+    }
+    object.to_json()
+}
