@@ -1,0 +1,63 @@
+//! Matching speed of the index: atomic observables against 100,000
+//! indicators, and a whole JSON line read and matched.
+
+use concord_matcher::{Format, Index, Observable, Scratch, read_line};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::json;
+use std::hint::black_box;
+
+fn bench(c: &mut Criterion) {
+    let indicators: Vec<serde_json::Value> = (0..100_000u32)
+        .map(|i| {
+            let pattern = match i % 4 {
+                0 => format!("[ipv4-addr:value = '45.{}.{}.{}']", i >> 16 & 255, i >> 8 & 255, i & 255),
+                1 => format!("[domain-name:value = 'bad{i}.example']"),
+                2 => format!("[file:hashes.'SHA-256' = '{:064x}']", u128::from(i) * 7919),
+                _ => format!("[ipv4-addr:value ISSUBSET '91.{}.{}.0/24']", i >> 8 & 255, i & 255),
+            };
+            json!({"type": "indicator", "id": format!("indicator--00000000-0000-4000-8000-{i:012}"),
+                   "pattern": pattern, "pattern_type": "stix", "name": "n", "valid_from": "2025-01-01T00:00:00Z"})
+        })
+        .collect();
+    let (index, _) = Index::build(&indicators, None);
+    let events: Vec<Vec<Observable>> = (0..1000u32)
+        .map(|i| {
+            vec![
+                Observable::Ipv4([10, 0, (i >> 8) as u8, i as u8].into()),
+                Observable::Ipv4([8, 8, (i >> 8) as u8, i as u8].into()),
+                Observable::Domain(format!("host{i}.example.org")),
+            ]
+        })
+        .collect();
+    let mut group = c.benchmark_group("match");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.bench_function("atomic observables vs 100k indicators", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        b.iter(|| {
+            for e in &events {
+                hits.clear();
+                index.match_event(black_box(e), &mut scratch, &mut hits);
+            }
+        })
+    });
+    let lines: Vec<String> = (0..1000u32)
+        .map(|i| format!(r#"{{"ts":"2026-11-01T00:00:00.000Z","kind":"conn","src_ip":"10.0.{}.{}","dst_ip":"8.8.8.{}","dst_port":443}}"#, i >> 8, i & 255, i & 255))
+        .collect();
+    group.bench_function("JSON line read and matched", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        b.iter(|| {
+            for (n, l) in lines.iter().enumerate() {
+                hits.clear();
+                if let Ok(o) = read_line(Format::Json, &[], l, "bench", n as u64) {
+                    index.match_event(&o, &mut scratch, &mut hits);
+                }
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -1,0 +1,31 @@
+//! The indicator matcher: checks events from logs against the active
+//! indicators of the community, fast.
+//!
+//! Indicator objects (as JSON values, from wherever the caller keeps them)
+//! are compiled into an [`Index`]: IPv4/IPv6 addresses and CIDR networks,
+//! domain names (exact, and subdomains where a pattern asks with
+//! `LIKE '%.example.com'`), URLs (normalised), file hashes (MD5, SHA-1,
+//! SHA-256, SHA-512) and e-mail addresses are found by lookups; every other
+//! pattern runs on `concord-pattern`'s evaluator, and only for events that
+//! pass its prefilter. Readers turn Zeek, Suricata EVE, generic JSON and
+//! plain-text lines into observables; a hit names the indicator and the
+//! observable that hit it.
+//!
+//! Lookups normalise values (lower-case domains, e-mail addresses and hex
+//! hashes; URL scheme and host; numeric addresses), as log sources write
+//! them in any case. It must never read the store, files, environment
+//! variables or configuration, print, or panic on any event line; the
+//! binary feeds it indicators and lines and prints what it returns.
+
+mod error;
+mod index;
+mod indicator;
+mod observable;
+mod plan;
+mod reader;
+
+pub use error::MatcherError;
+pub use index::{Hit, Index, Scratch};
+pub use indicator::{IndicatorInfo, Tlp, is_active, tlp_of};
+pub use observable::{HashAlgorithm, Observable, normal_domain, normal_url};
+pub use reader::{FieldMapping, Format, observables_of, read_line};
