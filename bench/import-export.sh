@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Import and export throughput of concord beside python-stix2 parsing the
+# same corpus, in one run, with the ratios.
+#
+#   bench/import-export.sh [SIZES]      SIZES: indicator counts, default "100000 1000000"
+#
+# Needs: the Rust toolchain and python3 (the stix2 peer is installed into the
+# project venv by scripts/python-env.sh). Data goes to $BENCH_DATA (default: a
+# temp dir); nothing is written to the repository.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
+sizes=${1:-"100000 1000000"}
+data=${BENCH_DATA:-$(mktemp -d -t concord-bench-XXXXXX)}
+py=$("$root/scripts/python-env.sh")
+cargo build --release --locked -p concord-node --manifest-path "$root/Cargo.toml" >&2
+concord="$root/target/release/concord"
+printf '%-10s %-34s %14s %12s\n' size measurement objects/s peak_MiB
+for n in $sizes; do
+  corpus="$data/c$n"
+  if [ ! -f "$corpus/bundle.json" ]; then
+    python3 "$shared/corpus/gen_corpus.py" --indicators "$n" --no-observed --out "$corpus" >/dev/null
+  fi
+  objects=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bundle_objects"])' "$corpus/manifest.json")
+  node="$data/node$n"
+  rm -rf "$node"
+  "$concord" --data-dir "$node" init --org bench >/dev/null
+  report=$("$concord" --data-dir "$node" --json import "$corpus/bundle.json")
+  imp=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("%.0f %.0f %.2f %.2f" % (r["objects_per_second"], r["peak_rss_bytes"]/2**20, r["seconds"], r["index_seconds"]))' "$report")
+  read -r imp_rate imp_rss imp_s idx_s <<<"$imp"
+  start=$(date +%s.%N)
+  "$concord" --data-dir "$node" export --include-revoked --out "$node/export.json" 2>/dev/null
+  end=$(date +%s.%N)
+  exp_rate=$(python3 -c "print('%.0f' % ($objects / ($end - $start)))")
+  printf '%-10s %-34s %14s %12s\n' "$objects" "concord import (validated, stored)" "$imp_rate" "$imp_rss"
+  printf '%-10s %-34s %14s %12s\n' "$objects" "  then search index catch-up (s)" "$idx_s" "-"
+  printf '%-10s %-34s %14s %12s\n' "$objects" "concord export" "$exp_rate" "-"
+  # The peer on the same file: python-stix2 json.load + stix2.parse (1 run, fresh process).
+  if [ "$n" -le 100000 ]; then
+    peer=$("$py" "$shared/peer-bench/bench_stix2_parse.py" --bundle "$corpus/bundle.json" --objects "$objects" --runs 1 2>/dev/null \
+      | python3 -c 'import json,sys
+rows=[json.loads(l) for l in sys.stdin if l.startswith("{")]
+parse=[r for r in rows if r["what"].startswith("stix2.parse") and "wall" in r["unit"]][0]
+rss=[r for r in rows if r["what"].startswith("peak RSS")][0]
+print("%.0f %.0f" % (parse["median"], rss["median"]))')
+    read -r peer_rate peer_rss <<<"$peer"
+    printf '%-10s %-34s %14s %12s\n' "$objects" "python-stix2 parse" "$peer_rate" "${peer_rss:--}"
+    python3 -c "print('%-10s %-34s %14s' % ('$objects', 'ratio import / stix2 parse', '%.0fx' % ($imp_rate / $peer_rate)))"
+  else
+    printf '%-10s %-34s %14s\n' "$objects" "python-stix2 parse" "skipped (hours)"
+  fi
+done
