@@ -15,9 +15,11 @@
 //! the sharing policy's job: the store answers the questions it is asked),
 //! read configuration or print.
 
+mod access;
 mod model;
 pub mod sqlite;
 
+pub use access::*;
 pub use model::*;
 pub use sqlite::SqliteStore;
 
@@ -97,6 +99,53 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<Collection>> + Send;
 
     fn collections(&self) -> impl Future<Output = Result<Vec<Collection>>> + Send;
+
+    /// Takes the selected versions of object `id` out of `collection`
+    /// (optionally only those of some spec versions); the versions stay
+    /// stored. Returns how many entries were removed.
+    fn remove_from_collection(
+        &self,
+        collection: &str,
+        id: &str,
+        versions: VersionSel,
+        spec_versions: Vec<String>,
+    ) -> impl Future<Output = Result<usize>> + Send;
+
+    /// Stores a batch pulled from a peer and moves that peer's cursor in the
+    /// same transaction: after a crash, the cursor never covers objects
+    /// that were not stored.
+    fn put_pulled(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        cursor: SyncCursor,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send;
+
+    /// The stored cursor of a sync source.
+    fn sync_cursor(&self, source: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    /// Moves a sync cursor on its own (a push, after the peer acknowledged).
+    fn set_sync_cursor(&self, cursor: SyncCursor) -> impl Future<Output = Result<()>> + Send;
+
+    /// Creates or replaces a user with exactly the given grants.
+    fn put_user(&self, user: User) -> impl Future<Output = Result<()>> + Send;
+
+    fn user(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Files an API token for a user, by the token's hash; false if the
+    /// user does not exist.
+    fn add_token(&self, user: &str, token_hash: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// The user a token (by its hash) belongs to.
+    fn token_user(&self, token_hash: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+
+    /// Creates or updates (by id) a POST status.
+    fn put_status(&self, status: StatusRecord) -> impl Future<Output = Result<()>> + Send;
+
+    fn status(&self, id: &str) -> impl Future<Output = Result<Option<StatusRecord>>> + Send;
+
+    /// Forgets statuses created before `before_us`; returns how many.
+    fn prune_statuses(&self, before_us: i64) -> impl Future<Output = Result<usize>> + Send;
 }
 
 /// The configured backend.
@@ -158,6 +207,75 @@ impl Store for AnyStore {
     async fn collections(&self) -> Result<Vec<Collection>> {
         match self {
             AnyStore::Sqlite(s) => s.collections().await,
+        }
+    }
+    async fn remove_from_collection(
+        &self,
+        collection: &str,
+        id: &str,
+        versions: VersionSel,
+        spec_versions: Vec<String>,
+    ) -> Result<usize> {
+        match self {
+            AnyStore::Sqlite(s) => {
+                s.remove_from_collection(collection, id, versions, spec_versions)
+                    .await
+            }
+        }
+    }
+    async fn put_pulled(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        cursor: SyncCursor,
+    ) -> Result<BatchOutcome> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_pulled(collection, batch, cursor).await,
+        }
+    }
+    async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {
+        match self {
+            AnyStore::Sqlite(s) => s.sync_cursor(source).await,
+        }
+    }
+    async fn set_sync_cursor(&self, cursor: SyncCursor) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.set_sync_cursor(cursor).await,
+        }
+    }
+    async fn put_user(&self, user: User) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_user(user).await,
+        }
+    }
+    async fn user(&self, name: &str) -> Result<Option<User>> {
+        match self {
+            AnyStore::Sqlite(s) => s.user(name).await,
+        }
+    }
+    async fn add_token(&self, user: &str, token_hash: &str) -> Result<bool> {
+        match self {
+            AnyStore::Sqlite(s) => s.add_token(user, token_hash).await,
+        }
+    }
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        match self {
+            AnyStore::Sqlite(s) => s.token_user(token_hash).await,
+        }
+    }
+    async fn put_status(&self, status: StatusRecord) -> Result<()> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_status(status).await,
+        }
+    }
+    async fn status(&self, id: &str) -> Result<Option<StatusRecord>> {
+        match self {
+            AnyStore::Sqlite(s) => s.status(id).await,
+        }
+    }
+    async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
+        match self {
+            AnyStore::Sqlite(s) => s.prune_statuses(before_us).await,
         }
     }
 }

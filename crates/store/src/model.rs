@@ -82,6 +82,23 @@ pub enum VersionSel {
     Last,
     /// Exactly these version strings (`modified` values).
     At(Vec<String>),
+    /// Any of these selections: TAXII takes comma lists such as `first,last`
+    /// or `last,<timestamp>`. Members are never themselves a `Union`.
+    Union(Vec<VersionSel>),
+}
+
+impl VersionSel {
+    /// Whether the selection keeps the `index`-th of `count` versions
+    /// (oldest first) whose version string is `version`.
+    pub fn keeps(&self, index: usize, count: usize, version: &str) -> bool {
+        match self {
+            VersionSel::All => true,
+            VersionSel::First => index == 0,
+            VersionSel::Last => index + 1 == count,
+            VersionSel::At(list) => list.iter().any(|v| v == version),
+            VersionSel::Union(parts) => parts.iter().any(|p| p.keeps(index, count, version)),
+        }
+    }
 }
 
 /// A page request over one collection (TAXII's objects/manifest queries).

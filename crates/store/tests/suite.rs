@@ -246,6 +246,190 @@ async fn scan_latest_pages_through_everything<S: Store>(s: &S) {
     assert_eq!(n as u64, s.stats().await.unwrap().objects);
 }
 
+async fn version_unions_and_removal<S: Store>(s: &S) {
+    with_collection(s, "c5").await;
+    with_collection(s, "c6").await;
+    let id = "indicator--00000000-0000-4000-8000-000000000050";
+    let batch = vec![
+        obj(50, "2020-01-01T00:00:00.000Z", "v1"),
+        obj(50, "2020-01-02T00:00:00.000Z", "v2"),
+        obj(50, "2020-01-03T00:00:00.000Z", "v3"),
+    ];
+    s.put_batch("c5", batch.clone()).await.unwrap();
+    s.put_batch("c6", batch).await.unwrap();
+    let q = |versions: VersionSel| ListQuery {
+        collection: "c5".into(),
+        added_after_us: None,
+        limit: 10,
+        ids: vec![id.into()],
+        types: vec![],
+        spec_versions: vec![],
+        versions,
+    };
+    let got = |p: Page| p.objects.into_iter().map(|o| o.version).collect::<Vec<_>>();
+    let first_last = VersionSel::Union(vec![VersionSel::First, VersionSel::Last]);
+    assert_eq!(
+        got(s.list(q(first_last.clone())).await.unwrap()),
+        ["2020-01-01T00:00:00.000Z", "2020-01-03T00:00:00.000Z"]
+    );
+    let at_or_last = VersionSel::Union(vec![
+        VersionSel::At(vec!["2020-01-02T00:00:00.000Z".into()]),
+        VersionSel::Last,
+    ]);
+    assert_eq!(
+        got(s.list(q(at_or_last)).await.unwrap()),
+        ["2020-01-02T00:00:00.000Z", "2020-01-03T00:00:00.000Z"]
+    );
+    // A union with "all" in it keeps everything (and binds no stray arguments).
+    let with_all = VersionSel::Union(vec![
+        VersionSel::At(vec!["2020-01-02T00:00:00.000Z".into()]),
+        VersionSel::All,
+    ]);
+    assert_eq!(got(s.list(q(with_all)).await.unwrap()).len(), 3);
+    let v: Vec<_> = s
+        .versions(id, first_last)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.version)
+        .collect();
+    assert_eq!(v, ["2020-01-01T00:00:00.000Z", "2020-01-03T00:00:00.000Z"]);
+
+    // Removing the last version from c5 makes v2 the last there; c6 and the
+    // stored history are untouched.
+    let n = s
+        .remove_from_collection("c5", id, VersionSel::Last, vec![])
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(
+        got(s.list(q(VersionSel::Last)).await.unwrap()),
+        ["2020-01-02T00:00:00.000Z"]
+    );
+    let c6 = s
+        .list(ListQuery {
+            collection: "c6".into(),
+            ..q(VersionSel::All)
+        })
+        .await
+        .unwrap();
+    assert_eq!(c6.objects.len(), 3);
+    assert_eq!(s.versions(id, VersionSel::All).await.unwrap().len(), 3);
+    let n = s
+        .remove_from_collection("c5", id, VersionSel::All, vec!["2.0".into()])
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "spec_version filter applies");
+    let n = s
+        .remove_from_collection("c5", id, VersionSel::All, vec![])
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert!(s.list(q(VersionSel::All)).await.unwrap().objects.is_empty());
+    assert!(matches!(
+        s.remove_from_collection("nope", id, VersionSel::All, vec![])
+            .await,
+        Err(StoreError::UnknownCollection(_))
+    ));
+}
+
+async fn users_tokens_and_grants<S: Store>(s: &S) {
+    assert_eq!(s.user("alice").await.unwrap(), None);
+    let alice = User {
+        name: "alice".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        admin: false,
+        grants: vec![
+            Grant {
+                collection: "c1".into(),
+                read: true,
+                write: false,
+            },
+            Grant {
+                collection: "c2".into(),
+                read: false,
+                write: true,
+            },
+        ],
+    };
+    s.put_user(alice.clone()).await.unwrap();
+    assert_eq!(s.user("alice").await.unwrap(), Some(alice.clone()));
+    // Replacing a user replaces its grants.
+    let alice2 = User {
+        admin: true,
+        grants: vec![alice.grants[0].clone()],
+        ..alice.clone()
+    };
+    s.put_user(alice2.clone()).await.unwrap();
+    assert_eq!(s.user("alice").await.unwrap(), Some(alice2.clone()));
+
+    assert!(s.add_token("alice", "hash-1").await.unwrap());
+    assert!(!s.add_token("nobody", "hash-2").await.unwrap());
+    assert_eq!(s.token_user("hash-1").await.unwrap(), Some(alice2));
+    assert_eq!(s.token_user("hash-2").await.unwrap(), None);
+}
+
+async fn statuses_and_cursors<S: Store>(s: &S) {
+    let rec = |id: &str, created_us: i64, json: &str| StatusRecord {
+        id: id.into(),
+        collection: "c1".into(),
+        owner: Some("alice".into()),
+        created_us,
+        json: json.into(),
+    };
+    s.put_status(rec("s1", 1_000, "{\"status\":\"pending\"}"))
+        .await
+        .unwrap();
+    s.put_status(rec("s1", 1_000, "{\"status\":\"complete\"}"))
+        .await
+        .unwrap();
+    s.put_status(rec("s2", 5_000, "{}")).await.unwrap();
+    assert_eq!(
+        s.status("s1").await.unwrap().unwrap().json,
+        "{\"status\":\"complete\"}"
+    );
+    assert_eq!(s.prune_statuses(2_000).await.unwrap(), 1);
+    assert_eq!(s.status("s1").await.unwrap(), None);
+    assert!(s.status("s2").await.unwrap().is_some());
+
+    with_collection(s, "c7").await;
+    let src = "http://peer/api/|coll";
+    assert_eq!(s.sync_cursor(src).await.unwrap(), None);
+    let cursor = |v: &str| SyncCursor {
+        source: src.into(),
+        value: v.into(),
+    };
+    s.put_pulled(
+        "c7",
+        vec![obj(70, "2020-01-01T00:00:00.000Z", "pulled")],
+        cursor("2024-01-01T00:00:00.000001Z"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.sync_cursor(src).await.unwrap().as_deref(),
+        Some("2024-01-01T00:00:00.000001Z")
+    );
+    // A failed pulled batch moves neither objects nor the cursor.
+    let before = s.stats().await.unwrap().versions;
+    assert!(
+        s.put_pulled(
+            "missing",
+            vec![obj(71, "2020-01-01T00:00:00.000Z", "lost")],
+            cursor("2025-01-01T00:00:00.000000Z"),
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(s.stats().await.unwrap().versions, before);
+    assert_eq!(
+        s.sync_cursor(src).await.unwrap().as_deref(),
+        Some("2024-01-01T00:00:00.000001Z")
+    );
+    s.set_sync_cursor(cursor("x")).await.unwrap();
+    assert_eq!(s.sync_cursor(src).await.unwrap().as_deref(), Some("x"));
+}
+
 async fn run_suite<S: Store>(s: S) {
     versions_are_kept_and_deduplicated(&s).await;
     date_added_is_strictly_increasing_and_pages_are_exact(&s).await;
@@ -253,6 +437,9 @@ async fn run_suite<S: Store>(s: S) {
     failed_batch_writes_nothing(&s).await;
     search_finds_substrings_in_any_script(&s).await;
     scan_latest_pages_through_everything(&s).await;
+    version_unions_and_removal(&s).await;
+    users_tokens_and_grants(&s).await;
+    statuses_and_cursors(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,9 @@
 //! connection and a small pool of readers. Blocking SQLite calls run on
 //! tokio's blocking pool, never on the async workers.
 
+mod access;
 mod read;
+mod remove;
 mod schema;
 mod search;
 mod write;
@@ -14,7 +16,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{
     BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
-    Stats, Store, StoreError, StoredObject, VersionSel,
+    Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
 };
 
 /// Rows indexed per transaction when a search catches the index up.
@@ -179,5 +181,93 @@ impl Store for SqliteStore {
 
     async fn collections(&self) -> Result<Vec<Collection>> {
         self.blocking(|s| s.with_reader(read::collections)).await
+    }
+
+    async fn remove_from_collection(
+        &self,
+        collection: &str,
+        id: &str,
+        versions: VersionSel,
+        spec_versions: Vec<String>,
+    ) -> Result<usize> {
+        let (collection, id) = (collection.to_string(), id.to_string());
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                remove::remove_from_collection(c, &collection, &id, &versions, &spec_versions)
+            })
+        })
+        .await
+    }
+
+    async fn put_pulled(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        cursor: SyncCursor,
+    ) -> Result<BatchOutcome> {
+        let collection = collection.to_string();
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                write::put_batch_then(c, &collection, &batch, |tx| access::set_cursor(tx, &cursor))
+            })
+        })
+        .await
+    }
+
+    async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {
+        let source = source.to_string();
+        self.blocking(move |s| s.with_reader(|c| access::cursor(c, &source)))
+            .await
+    }
+
+    async fn set_sync_cursor(&self, cursor: SyncCursor) -> Result<()> {
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                let tx = c.transaction()?;
+                access::set_cursor(&tx, &cursor)?;
+                tx.commit()?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn put_user(&self, user: User) -> Result<()> {
+        self.blocking(move |s| s.with_writer(|c| access::put_user(c, &user)))
+            .await
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<User>> {
+        let name = name.to_string();
+        self.blocking(move |s| s.with_reader(|c| access::user(c, &name)))
+            .await
+    }
+
+    async fn add_token(&self, user: &str, token_hash: &str) -> Result<bool> {
+        let (user, hash) = (user.to_string(), token_hash.to_string());
+        self.blocking(move |s| s.with_writer(|c| access::add_token(c, &user, &hash)))
+            .await
+    }
+
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let hash = token_hash.to_string();
+        self.blocking(move |s| s.with_reader(|c| access::token_user(c, &hash)))
+            .await
+    }
+
+    async fn put_status(&self, status: StatusRecord) -> Result<()> {
+        self.blocking(move |s| s.with_writer(|c| access::put_status(c, &status)))
+            .await
+    }
+
+    async fn status(&self, id: &str) -> Result<Option<StatusRecord>> {
+        let id = id.to_string();
+        self.blocking(move |s| s.with_reader(|c| access::status(c, &id)))
+            .await
+    }
+
+    async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
+        self.blocking(move |s| s.with_writer(|c| access::prune_statuses(c, before_us)))
+            .await
     }
 }

@@ -36,13 +36,25 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
             sql.push_str(" ORDER BY version_us, version LIMIT 1");
         }
         VersionSel::At(list) => sql.push_str(&in_list("version", list, &mut args)),
+        // Few versions per id: select in Rust over all of them.
+        VersionSel::Union(_) => {}
     }
     if !matches!(which, VersionSel::First) {
         sql.push_str(" ORDER BY version_us, version");
     }
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| stored(r, false))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let all: Vec<StoredObject> = rows.collect::<rusqlite::Result<_>>()?;
+    if !matches!(which, VersionSel::Union(_)) {
+        return Ok(all);
+    }
+    let count = all.len();
+    Ok(all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, o)| which.keeps(*i, count, &o.version))
+        .map(|(_, o)| o)
+        .collect())
 }
 
 /// The condition that `o` is the newest (or oldest) version of its id among
@@ -50,9 +62,34 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
 fn extreme_in_collection(newest: bool) -> String {
     let cmp = if newest { ">" } else { "<" };
     format!(
-        " AND NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
+        "NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
             WHERE o2.id_key = o.id_key AND o2.id = o.id AND (o2.version_us {cmp} o.version_us OR (o2.version_us = o.version_us AND o2.version {cmp} o.version)))"
     )
+}
+
+/// The SQL condition (over object `o` filed by entry `e`) that keeps the
+/// selected versions, or `None` when every version is kept.
+pub(super) fn version_condition(sel: &VersionSel, args: &mut Vec<Sql>) -> Option<String> {
+    match sel {
+        VersionSel::All => None,
+        VersionSel::Last => Some(extreme_in_collection(true)),
+        VersionSel::First => Some(extreme_in_collection(false)),
+        VersionSel::At(list) => {
+            let marks = vec!["?"; list.len()].join(",");
+            args.extend(list.iter().map(|v| Sql::Text(v.clone())));
+            Some(format!("o.version IN ({marks})"))
+        }
+        VersionSel::Union(parts) => {
+            // Arguments go in only if no member selects everything.
+            let mut own = Vec::new();
+            let mut conds = Vec::with_capacity(parts.len());
+            for p in parts {
+                conds.push(version_condition(p, &mut own)?);
+            }
+            args.extend(own);
+            Some(format!("({})", conds.join(" OR ")))
+        }
+    }
 }
 
 pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
@@ -93,11 +130,9 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
             &mut args,
         ));
     }
-    match &q.versions {
-        VersionSel::All => {}
-        VersionSel::Last => sql.push_str(&extreme_in_collection(true)),
-        VersionSel::First => sql.push_str(&extreme_in_collection(false)),
-        VersionSel::At(list) => sql.push_str(&in_list("o.version", list, &mut args)),
+    if let Some(cond) = version_condition(&q.versions, &mut args) {
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
     }
     sql.push_str(" ORDER BY e.date_added_us LIMIT ?");
     args.push(Sql::Integer(

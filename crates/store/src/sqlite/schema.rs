@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -51,6 +51,42 @@ INSERT INTO progress (name, row) VALUES ('search', 0);
 CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
 "#;
 
+/// What a TAXII server keeps besides objects: users and their rights,
+/// tokens (SHA-256 of the token, never the token), POST statuses, and sync
+/// cursors (stored in the same transaction as the objects they cover).
+const V2: &str = r#"
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    admin         INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE grants (
+    user          TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    collection    TEXT NOT NULL,
+    can_read      INTEGER NOT NULL,
+    can_write     INTEGER NOT NULL,
+    PRIMARY KEY (user, collection)
+) WITHOUT ROWID;
+CREATE TABLE tokens (
+    hash          TEXT PRIMARY KEY,
+    user          TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_us    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE statuses (
+    id            TEXT PRIMARY KEY,
+    collection    TEXT NOT NULL,
+    owner         TEXT,
+    created_us    INTEGER NOT NULL,
+    json          TEXT NOT NULL
+);
+CREATE INDEX statuses_created ON statuses (created_us);
+CREATE TABLE sync_cursors (
+    source        TEXT PRIMARY KEY,
+    value         TEXT NOT NULL,
+    updated_us    INTEGER NOT NULL
+);
+"#;
+
 pub fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -68,6 +104,10 @@ pub fn migrate(conn: &Connection) -> Result<()> {
             if now < 1 {
                 conn.execute_batch(V1)?;
                 conn.pragma_update(None, "user_version", 1)?;
+            }
+            if now < 2 {
+                conn.execute_batch(V2)?;
+                conn.pragma_update(None, "user_version", 2)?;
             }
             Ok(())
         };

@@ -12,6 +12,17 @@ pub fn put_batch(
     collection: &str,
     batch: &[PreparedObject],
 ) -> Result<BatchOutcome> {
+    put_batch_then(conn, collection, batch, |_| Ok(()))
+}
+
+/// `put_batch`, with `also` run inside the same transaction before it
+/// commits (a sync cursor moves together with the objects it covers).
+pub fn put_batch_then(
+    conn: &mut Connection,
+    collection: &str,
+    batch: &[PreparedObject],
+    also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
+) -> Result<BatchOutcome> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (coll_row, mut last): (i64, i64) = tx
         .query_row(
@@ -101,6 +112,7 @@ pub fn put_batch(
         "UPDATE collections SET last_added_us = ?2 WHERE row = ?1",
         params![coll_row, last],
     )?;
+    also(&tx)?;
     tx.commit()?;
     Ok(outcome)
 }

@@ -1,0 +1,45 @@
+//! The records a TAXII server keeps about who may do what: users (with a
+//! password hash made by the caller; the store never sees a password),
+//! their per-collection rights, API tokens (by hash only) and the status of
+//! each POST. The store keeps and answers; deciding access is the server's.
+
+/// A user of the node's TAXII server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub name: String,
+    /// A PHC string (argon2id); never a password.
+    pub password_hash: String,
+    /// May read and write every collection.
+    pub admin: bool,
+    pub grants: Vec<Grant>,
+}
+
+/// A user's rights on one collection (by collection id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub collection: String,
+    pub read: bool,
+    pub write: bool,
+}
+
+/// The persisted status of one TAXII POST. `json` is the status resource as
+/// the server serves it; the store does not look inside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRecord {
+    pub id: String,
+    pub collection: String,
+    /// The user who posted (`None`: anonymous); only they may read it.
+    pub owner: Option<String>,
+    pub created_us: i64,
+    pub json: String,
+}
+
+/// Where a sync with a peer stands: for a pull, the peer's own
+/// `X-TAXII-Date-Added-Last` (never a local clock value), for a push the
+/// local `date_added` of the last entry sent. `source` names the peer, API
+/// root and collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub source: String,
+    pub value: String,
+}
