@@ -42,6 +42,11 @@ enum Command {
     Show(cmd::query::ShowArgs),
     /// Counts of what the node holds.
     Stats,
+    /// Check or evaluate STIX patterns.
+    #[command(subcommand)]
+    Pattern(cmd::pattern::Command),
+    /// Check log lines (Zeek, Suricata EVE, JSON lines, text) against the active indicators.
+    Match(cmd::matching::Args),
 }
 
 /// What a command tells `main` about how it ended.
@@ -64,6 +69,8 @@ fn main() -> ExitCode {
         Command::Search(a) => cmd::query::search(&global, a),
         Command::Show(a) => cmd::query::show(&global, a),
         Command::Stats => cmd::query::stats(&global),
+        Command::Pattern(c) => cmd::pattern::run(&global, c),
+        Command::Match(a) => cmd::matching::run(&global, a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

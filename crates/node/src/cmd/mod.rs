@@ -3,6 +3,8 @@
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod matching;
+pub mod pattern;
 pub mod query;
 
 use anyhow::{Context, Result};
