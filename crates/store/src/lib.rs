@@ -121,6 +121,16 @@ pub trait Store: Send + Sync {
         cursor: SyncCursor,
     ) -> impl Future<Output = Result<BatchOutcome>> + Send;
 
+    /// Stores a batch received by TAXII POST and its final status in one
+    /// transaction: a status that says "complete" always describes objects
+    /// that are stored.
+    fn put_posted(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        status: StatusRecord,
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send;
+
     /// The stored cursor of a sync source.
     fn sync_cursor(&self, source: &str) -> impl Future<Output = Result<Option<String>>> + Send;
 
@@ -231,6 +241,16 @@ impl Store for AnyStore {
     ) -> Result<BatchOutcome> {
         match self {
             AnyStore::Sqlite(s) => s.put_pulled(collection, batch, cursor).await,
+        }
+    }
+    async fn put_posted(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        status: StatusRecord,
+    ) -> Result<BatchOutcome> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_posted(collection, batch, status).await,
         }
     }
     async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {

@@ -426,6 +426,34 @@ async fn statuses_and_cursors<S: Store>(s: &S) {
         s.sync_cursor(src).await.unwrap().as_deref(),
         Some("2024-01-01T00:00:00.000001Z")
     );
+    // A posted batch and its final status land together, or not at all.
+    let done = StatusRecord {
+        collection: "c7".into(),
+        ..rec("s3", 9_000, "{\"status\":\"complete\"}")
+    };
+    let out = s
+        .put_posted(
+            "c7",
+            vec![obj(72, "2020-01-01T00:00:00.000Z", "posted")],
+            done.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.inserted, 1);
+    assert_eq!(s.status("s3").await.unwrap(), Some(done.clone()));
+    assert!(
+        s.put_posted(
+            "missing",
+            vec![obj(73, "2020-01-01T00:00:00.000Z", "lost")],
+            StatusRecord {
+                id: "s4".into(),
+                ..done
+            },
+        )
+        .await
+        .is_err()
+    );
+    assert_eq!(s.status("s4").await.unwrap(), None);
     s.set_sync_cursor(cursor("x")).await.unwrap();
     assert_eq!(s.sync_cursor(src).await.unwrap().as_deref(), Some("x"));
 }

@@ -221,6 +221,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn put_posted(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        status: StatusRecord,
+    ) -> Result<BatchOutcome> {
+        let collection = collection.to_string();
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                write::put_batch_then(c, &collection, &batch, |tx| {
+                    access::put_status(tx, &status)
+                })
+            })
+        })
+        .await
+    }
+
     async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {
         let source = source.to_string();
         self.blocking(move |s| s.with_reader(|c| access::cursor(c, &source)))
