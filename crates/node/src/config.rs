@@ -20,6 +20,55 @@ pub struct Global {
 #[serde(deny_unknown_fields)]
 pub struct Config {
     pub node: NodeSection,
+    /// The TAXII server (`concord serve`); every key has a default.
+    #[serde(default)]
+    pub server: ServerSection,
+}
+
+/// `[server]`: where and how `concord serve` listens.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSection {
+    /// Address to listen on (`--listen` overrides).
+    pub listen: String,
+    /// TLS certificate chain and private key (PEM), relative to the data
+    /// directory. Without them, only a loopback address (or --plain-http)
+    /// is served, in plain HTTP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// Title of the discovery and API root resources.
+    pub title: String,
+    pub default_page: usize,
+    pub max_page: usize,
+    pub max_body_bytes: usize,
+    pub request_timeout_secs: u64,
+    /// Requests per second per client address (0: unlimited), and burst.
+    pub rate_per_second: f64,
+    pub rate_burst: f64,
+    /// Envelopes with more objects are stored in the background (pending
+    /// status at once).
+    pub background_post_over: usize,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        let o = concord_taxii::server::ServerOptions::default();
+        ServerSection {
+            listen: "127.0.0.1:8733".into(),
+            tls_cert: None,
+            tls_key: None,
+            title: o.title,
+            default_page: o.default_page,
+            max_page: o.max_page,
+            max_body_bytes: o.max_body_bytes,
+            request_timeout_secs: o.request_timeout.as_secs(),
+            rate_per_second: o.rate_per_second,
+            rate_burst: o.rate_burst,
+            background_post_over: o.background_post_over,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

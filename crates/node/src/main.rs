@@ -47,6 +47,20 @@ enum Command {
     Pattern(cmd::pattern::Command),
     /// Check log lines (Zeek, Suricata EVE, JSON lines, text) against the active indicators.
     Match(cmd::matching::Args),
+    /// Serve TAXII 2.1 (TLS from the config; plain HTTP only on loopback or with --plain-http).
+    Serve(cmd::serve::Args),
+    /// Users of the TAXII server.
+    #[command(subcommand)]
+    User(cmd::access::UserCommand),
+    /// API tokens of TAXII users.
+    #[command(subcommand)]
+    Token(cmd::access::TokenCommand),
+    /// TAXII collections.
+    #[command(subcommand)]
+    Collection(cmd::access::CollectionCommand),
+    /// Sync with a TAXII 2.1 server.
+    #[command(subcommand)]
+    Taxii(cmd::taxii::Command),
 }
 
 /// What a command tells `main` about how it ended.
@@ -57,6 +71,9 @@ pub enum Outcome {
 }
 
 fn main() -> ExitCode {
+    // Exactly one rustls crypto provider (aws-lc-rs), chosen before any TLS
+    // configuration is built; an error means one is installed already.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
     let global = config::Global {
         data_dir: config::resolve_data_dir(cli.data_dir.clone()),
@@ -71,6 +88,11 @@ fn main() -> ExitCode {
         Command::Stats => cmd::query::stats(&global),
         Command::Pattern(c) => cmd::pattern::run(&global, c),
         Command::Match(a) => cmd::matching::run(&global, a),
+        Command::Serve(a) => cmd::serve::run(&global, a),
+        Command::User(c) => cmd::access::user(&global, c),
+        Command::Token(c) => cmd::access::token(&global, c),
+        Command::Collection(c) => cmd::access::collection(&global, c),
+        Command::Taxii(c) => cmd::taxii::run(&global, c),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

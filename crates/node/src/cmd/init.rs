@@ -75,6 +75,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             collection: collection_id.clone(),
             key_file: KEY_FILE.to_string(),
         },
+        server: Default::default(),
     };
     let store = SqliteStore::open_dir(dir)?;
     let rt = super::runtime()?;

@@ -1,11 +1,14 @@
 //! One module per command.
 
+pub mod access;
 pub mod export;
 pub mod import;
 pub mod init;
 pub mod matching;
 pub mod pattern;
 pub mod query;
+pub mod serve;
+pub mod taxii;
 
 use anyhow::{Context, Result};
 use concord_store::{AnyStore, SqliteStore};

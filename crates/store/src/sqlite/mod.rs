@@ -230,9 +230,7 @@ impl Store for SqliteStore {
         let collection = collection.to_string();
         self.blocking(move |s| {
             s.with_writer(|c| {
-                write::put_batch_then(c, &collection, &batch, |tx| {
-                    access::put_status(tx, &status)
-                })
+                write::put_batch_then(c, &collection, &batch, |tx| access::put_status(tx, &status))
             })
         })
         .await

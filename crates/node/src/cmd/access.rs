@@ -1,0 +1,163 @@
+//! `concord user add`, `concord token add`, `concord collection add`: who
+//! may use the TAXII server, and what it serves.
+
+use std::io::BufRead;
+
+use anyhow::{Context, Result, bail};
+use concord_store::{Collection, Grant, NewCollection, Store, User};
+use concord_taxii::access::{hash_password, new_token};
+
+use super::Node;
+use crate::Outcome;
+use crate::config::Global;
+
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Add a user of the TAXII server.
+    Add(UserAddArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UserAddArgs {
+    name: String,
+    /// Read the password from the first line of standard input.
+    #[arg(long, required = true)]
+    password_stdin: bool,
+    /// May read and write every collection.
+    #[arg(long)]
+    admin: bool,
+    /// A collection (id or title) the user may read; repeatable.
+    #[arg(long = "read", value_name = "C")]
+    read: Vec<String>,
+    /// A collection (id or title) the user may write; repeatable.
+    #[arg(long = "write", value_name = "C")]
+    write: Vec<String>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum TokenCommand {
+    /// Make a new API token for a user (printed once, stored only as a hash).
+    Add { user: String },
+}
+
+#[derive(clap::Subcommand)]
+pub enum CollectionCommand {
+    /// Create a collection; prints its id.
+    Add(CollectionAddArgs),
+}
+
+#[derive(clap::Args)]
+pub struct CollectionAddArgs {
+    title: String,
+    /// Anyone may read it, without signing in.
+    #[arg(long)]
+    public: bool,
+    #[arg(long, default_value = "")]
+    description: String,
+}
+
+/// Reads one line from stdin (a password or token), without its newline.
+pub fn secret_from_stdin() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading from standard input")?;
+    let s = line.trim_end_matches(['\n', '\r']).to_string();
+    if s.is_empty() {
+        bail!("standard input held no password");
+    }
+    Ok(s)
+}
+
+/// A collection named by id, or by a title only one collection has.
+fn find(all: &[Collection], key: &str) -> Result<String> {
+    if let Some(c) = all.iter().find(|c| c.id == key) {
+        return Ok(c.id.clone());
+    }
+    let by_title: Vec<_> = all.iter().filter(|c| c.title == key).collect();
+    match by_title.as_slice() {
+        [c] => Ok(c.id.clone()),
+        [] => bail!("no collection with id or title {key:?}"),
+        _ => bail!("several collections are titled {key:?}; use the id"),
+    }
+}
+
+pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
+    let UserCommand::Add(a) = cmd;
+    let node = Node::open(global)?;
+    let password = secret_from_stdin()?;
+    let password_hash = hash_password(&password)?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        if node.store.user(&a.name).await?.is_some() {
+            bail!("user {:?} exists already", a.name);
+        }
+        let all = node.store.collections().await?;
+        let mut grants: Vec<Grant> = Vec::new();
+        for (keys, read, write) in [(&a.read, true, false), (&a.write, false, true)] {
+            for k in keys {
+                grants.push(Grant {
+                    collection: find(&all, k)?,
+                    read,
+                    write,
+                });
+            }
+        }
+        node.store
+            .put_user(User {
+                name: a.name.clone(),
+                password_hash,
+                admin: a.admin,
+                grants,
+            })
+            .await?;
+        anyhow::Ok(())
+    })?;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({ "user": a.name, "admin": a.admin })
+        );
+    } else {
+        println!("added user {}", a.name);
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
+    let TokenCommand::Add { user } = cmd;
+    let node = Node::open(global)?;
+    let (token, hash) = new_token();
+    let rt = super::runtime()?;
+    if !rt.block_on(node.store.add_token(&user, &hash))? {
+        bail!("no user {user:?}");
+    }
+    if global.json {
+        println!("{}", serde_json::json!({ "user": user, "token": token }));
+    } else {
+        println!("{token}");
+    }
+    Ok(Outcome::Ok)
+}
+
+pub fn collection(global: &Global, cmd: CollectionCommand) -> Result<Outcome> {
+    let CollectionCommand::Add(a) = cmd;
+    let node = Node::open(global)?;
+    let rt = super::runtime()?;
+    let c = rt.block_on(node.store.create_collection(NewCollection {
+        id: None,
+        title: a.title,
+        description: a.description,
+        public: a.public,
+    }))?;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({ "id": c.id, "title": c.title, "public": c.public })
+        );
+    } else {
+        println!("{}", c.id);
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,154 @@
+//! `concord taxii pull` and `concord taxii push`: sync one collection with
+//! a TAXII 2.1 server (another node, or any TAXII server).
+
+use anyhow::{Context, Result};
+use concord_store::{NewCollection, Store};
+use concord_taxii::client::{Auth, Client, ClientOptions};
+use concord_taxii::sync::{self, PullOptions};
+
+use super::Node;
+use super::access::secret_from_stdin;
+use crate::Outcome;
+use crate::config::Global;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Pull a remote collection into the local store (resumable).
+    Pull(SyncArgs),
+    /// Push the node's local collection to a remote collection.
+    Push(SyncArgs),
+}
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// The server's discovery URL or API root URL.
+    url: String,
+    /// The remote collection's id.
+    #[arg(long)]
+    collection: String,
+    #[arg(long, requires = "password_stdin")]
+    user: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, requires = "user")]
+    password_stdin: bool,
+    /// Objects per page or envelope.
+    #[arg(long, default_value_t = 1000)]
+    page: usize,
+}
+
+fn client(a: &SyncArgs) -> Result<Client> {
+    let auth = match &a.user {
+        Some(user) => Auth::Basic {
+            user: user.clone(),
+            password: secret_from_stdin()?,
+        },
+        None => Auth::None,
+    };
+    Ok(Client::new(ClientOptions {
+        auth,
+        ..ClientOptions::default()
+    })?)
+}
+
+pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let rt = super::runtime()?;
+    match cmd {
+        Command::Pull(a) => {
+            let client = client(&a)?;
+            let report = rt.block_on(async {
+                let root = client
+                    .resolve_api_root(&a.url)
+                    .await
+                    .with_context(|| format!("finding the API root at {}", a.url))?;
+                // Pulled objects go to a local collection with the remote's id.
+                let title = client
+                    .collections(&root)
+                    .await
+                    .ok()
+                    .and_then(|cs| cs.into_iter().find(|c| c.id == a.collection))
+                    .map_or_else(|| a.collection.clone(), |c| c.title);
+                if !node
+                    .store
+                    .collections()
+                    .await?
+                    .iter()
+                    .any(|c| c.id == a.collection)
+                {
+                    node.store
+                        .create_collection(NewCollection {
+                            id: Some(a.collection.clone()),
+                            title: format!("{title} (from {root})"),
+                            description: String::new(),
+                            public: false,
+                        })
+                        .await?;
+                }
+                let opts = PullOptions {
+                    page: a.page,
+                    ..PullOptions::default()
+                };
+                let r = sync::pull(
+                    &client,
+                    &node.store,
+                    &root,
+                    &a.collection,
+                    &a.collection,
+                    &opts,
+                )
+                .await?;
+                anyhow::Ok(r)
+            })?;
+            if global.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "pulled {} objects in {} pages: {} new, {} already held, {} rejected; cursor {}",
+                    report.received,
+                    report.pages,
+                    report.stored,
+                    report.duplicates,
+                    report.rejected.len(),
+                    report.cursor.as_deref().unwrap_or("none")
+                );
+                for r in &report.rejected {
+                    println!("  rejected {} {}: {}", r.id, r.version, r.reason);
+                }
+            }
+            Ok(if report.rejected.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            })
+        }
+        Command::Push(a) => {
+            let client = client(&a)?;
+            let local = node.config.node.collection.clone();
+            let report = rt.block_on(async {
+                let root = client
+                    .resolve_api_root(&a.url)
+                    .await
+                    .with_context(|| format!("finding the API root at {}", a.url))?;
+                anyhow::Ok(
+                    sync::push(&client, &node.store, &root, &a.collection, &local, a.page).await?,
+                )
+            })?;
+            if global.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "pushed {} objects in {} envelopes: {} accepted, {} refused",
+                    report.sent, report.envelopes, report.succeeded, report.failed
+                );
+                for r in &report.failures {
+                    println!("  refused {} {}: {}", r.id, r.version, r.reason);
+                }
+            }
+            Ok(if report.failed == 0 {
+                Outcome::Ok
+            } else {
+                Outcome::Failed
+            })
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Who is calling and what they may do.
+//!
+//! Passwords are kept as argon2id PHC strings; tokens as the hex SHA-256 of
+//! the token (a token is 32 random bytes, so a fast hash is enough and a
+//! lookup needs no scan). Rights: an admin reads and writes everything; a
+//! user reads and writes what its grants say; anyone, signed in or not,
+//! reads a public collection. A collection the caller can neither read nor
+//! write is treated as absent (404), so its existence does not leak.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use concord_store::{Collection, Store, User};
+use sha2::{Digest, Sha256};
+
+use crate::TaxiiError;
+
+/// Hashes a password for storage (argon2id, default parameters, random salt).
+pub fn hash_password(password: &str) -> Result<String, TaxiiError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| TaxiiError::Password(e.to_string()))
+}
+
+/// Whether `password` matches a stored PHC string. A malformed stored hash
+/// matches nothing.
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A new API token (shown once to the user) and the hash to store.
+pub fn new_token() -> (String, String) {
+    let mut raw = [0u8; 32];
+    rand::fill(&mut raw);
+    let token = URL_SAFE_NO_PAD.encode(raw);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// The caller of a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Anonymous,
+    User(User),
+}
+
+impl Principal {
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Principal::Anonymous => None,
+            Principal::User(u) => Some(&u.name),
+        }
+    }
+
+    pub fn can_read(&self, c: &Collection) -> bool {
+        c.public
+            || match self {
+                Principal::Anonymous => false,
+                Principal::User(u) => {
+                    u.admin || u.grants.iter().any(|g| g.collection == c.id && g.read)
+                }
+            }
+    }
+
+    pub fn can_write(&self, c: &Collection) -> bool {
+        match self {
+            Principal::Anonymous => false,
+            Principal::User(u) => {
+                u.admin || u.grants.iter().any(|g| g.collection == c.id && g.write)
+            }
+        }
+    }
+
+    /// Whether the collection exists for this caller at all.
+    pub fn sees(&self, c: &Collection) -> bool {
+        self.can_read(c) || self.can_write(c)
+    }
+}
+
+/// Credentials as they arrived in an `Authorization` header.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Credentials {
+    None,
+    Basic { user: String, password: String },
+    Token(String),
+}
+
+/// Reads an `Authorization` header: `Basic`, or `Bearer`/`Token` (the
+/// latter is what taxii2-client's TokenAuth sends). `Err` for anything
+/// else: a caller that sends credentials we cannot read must not be served
+/// as anonymous.
+pub fn credentials(header: Option<&[u8]>) -> Result<Credentials, ()> {
+    let Some(h) = header else {
+        return Ok(Credentials::None);
+    };
+    let h = std::str::from_utf8(h).map_err(|_| ())?.trim();
+    let (scheme, rest) = h.split_once(' ').ok_or(())?;
+    let rest = rest.trim();
+    match scheme.to_ascii_lowercase().as_str() {
+        "basic" => {
+            let raw = STANDARD.decode(rest).map_err(|_| ())?;
+            let text = String::from_utf8(raw).map_err(|_| ())?;
+            let (user, password) = text.split_once(':').ok_or(())?;
+            Ok(Credentials::Basic {
+                user: user.to_string(),
+                password: password.to_string(),
+            })
+        }
+        "bearer" | "token" if !rest.is_empty() => Ok(Credentials::Token(rest.to_string())),
+        _ => Err(()),
+    }
+}
+
+/// How long a verified password is remembered. argon2 costs tens of
+/// milliseconds by design; a client paging through a collection must not
+/// pay it per page.
+const REMEMBER: Duration = Duration::from_secs(300);
+const CACHE_MAX: usize = 10_000;
+
+/// Remembers recently verified Basic credentials, keyed by a keyed hash of
+/// the header (never the password itself), per process.
+pub struct CredentialCache {
+    key: [u8; 32],
+    seen: Mutex<HashMap<[u8; 32], (String, Instant)>>,
+}
+
+impl Default for CredentialCache {
+    fn default() -> Self {
+        let mut key = [0u8; 32];
+        rand::fill(&mut key);
+        CredentialCache {
+            key,
+            seen: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl CredentialCache {
+    fn digest(&self, user: &str, password: &str, stored_hash: &str) -> [u8; 32] {
+        let mut h = Sha256::new();
+        h.update(self.key);
+        for part in [user, password, stored_hash] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().into()
+    }
+
+    fn hit(&self, d: &[u8; 32], user: &str) -> bool {
+        self.seen.lock().is_ok_and(|m| {
+            m.get(d)
+                .is_some_and(|(u, t)| u == user && t.elapsed() < REMEMBER)
+        })
+    }
+
+    fn remember(&self, d: [u8; 32], user: &str) {
+        if let Ok(mut m) = self.seen.lock() {
+            if m.len() >= CACHE_MAX {
+                m.retain(|_, (_, t)| t.elapsed() < REMEMBER);
+                if m.len() >= CACHE_MAX {
+                    m.clear();
+                }
+            }
+            m.insert(d, (user.to_string(), Instant::now()));
+        }
+    }
+}
+
+/// Authenticates a request. `Ok(None)` means bad credentials (401).
+pub async fn authenticate<S: Store>(
+    store: &S,
+    cache: &CredentialCache,
+    creds: Credentials,
+) -> Result<Option<Principal>, TaxiiError> {
+    match creds {
+        Credentials::None => Ok(Some(Principal::Anonymous)),
+        Credentials::Token(t) => Ok(store
+            .token_user(&token_hash(&t))
+            .await?
+            .map(Principal::User)),
+        Credentials::Basic { user, password } => {
+            let Some(u) = store.user(&user).await? else {
+                return Ok(None);
+            };
+            // The stored hash is part of the key: a changed password
+            // invalidates what was remembered.
+            let d = cache.digest(&user, &password, &u.password_hash);
+            if cache.hit(&d, &user) {
+                return Ok(Some(Principal::User(u)));
+            }
+            let stored = u.password_hash.clone();
+            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+                .await
+                .unwrap_or(false);
+            if ok {
+                cache.remember(d, &user);
+                Ok(Some(Principal::User(u)))
+            } else {
+                Ok(None)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_store::Grant;
+
+    #[test]
+    fn passwords_and_tokens() {
+        let h = hash_password("s3cret").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("s3cret", &h));
+        assert!(!verify_password("s3cret ", &h));
+        assert!(!verify_password("s3cret", "not a hash"));
+        let (t, th) = new_token();
+        assert_eq!(token_hash(&t), th);
+        assert_ne!(new_token().0, t);
+    }
+
+    #[test]
+    fn reads_authorization_headers() {
+        assert_eq!(credentials(None), Ok(Credentials::None));
+        assert_eq!(
+            credentials(Some(b"Basic YWxpY2U6cDpx")),
+            Ok(Credentials::Basic {
+                user: "alice".into(),
+                password: "p:q".into()
+            })
+        );
+        assert_eq!(
+            credentials(Some(b"Bearer abc")),
+            Ok(Credentials::Token("abc".into()))
+        );
+        assert_eq!(
+            credentials(Some(b"Token abc")),
+            Ok(Credentials::Token("abc".into()))
+        );
+        for bad in [
+            &b"Basic !!"[..],
+            b"Digest x",
+            b"Bearer",
+            b"Basic YWxpY2U=",
+            b"\xff",
+        ] {
+            assert!(credentials(Some(bad)).is_err());
+        }
+    }
+
+    #[test]
+    fn rights() {
+        let c = |id: &str, public: bool| Collection {
+            id: id.into(),
+            title: id.into(),
+            description: String::new(),
+            public,
+        };
+        let user = Principal::User(User {
+            name: "u".into(),
+            password_hash: String::new(),
+            admin: false,
+            grants: vec![
+                Grant {
+                    collection: "r".into(),
+                    read: true,
+                    write: false,
+                },
+                Grant {
+                    collection: "w".into(),
+                    read: false,
+                    write: true,
+                },
+            ],
+        });
+        assert!(user.can_read(&c("r", false)) && !user.can_write(&c("r", false)));
+        assert!(!user.can_read(&c("w", false)) && user.can_write(&c("w", false)));
+        assert!(user.sees(&c("w", false)));
+        assert!(!user.sees(&c("x", false)));
+        assert!(user.can_read(&c("x", true)));
+        let anon = Principal::Anonymous;
+        assert!(anon.can_read(&c("p", true)) && !anon.can_write(&c("p", true)));
+        assert!(!anon.sees(&c("r", false)));
+    }
+}

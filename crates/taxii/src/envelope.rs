@@ -1,0 +1,137 @@
+//! TAXII 2.1 envelopes (section 3.7): reading a POST body or a page a peer
+//! served, and writing the pages this server serves.
+//!
+//! Objects pass through as raw JSON text: incoming ones are handed, byte for
+//! byte, to `concord_stix::ingest::read_object`; outgoing ones are the
+//! stored text, never re-serialised.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// Why a body is not an envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a TAXII envelope: {0}")]
+pub struct EnvelopeError(pub String);
+
+/// An envelope whose objects are still raw JSON.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Incoming<'a> {
+    #[serde(default)]
+    more: Option<bool>,
+    #[serde(default)]
+    next: Option<String>,
+    #[serde(default, borrow)]
+    objects: Option<Vec<&'a RawValue>>,
+}
+
+/// A parsed envelope.
+#[derive(Debug)]
+pub struct Envelope<'a> {
+    pub more: bool,
+    pub next: Option<String>,
+    /// Each member's exact JSON text (not yet known to be a STIX object).
+    pub objects: Vec<&'a RawValue>,
+}
+
+/// Reads an envelope. Only its frame is checked here (an object with an
+/// optional `objects` array, `more` and `next`); what the members are is
+/// for `read_object` to say, one by one.
+pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') {
+        return Err(EnvelopeError("the body must be a JSON object".into()));
+    }
+    let inc: Incoming<'_> =
+        serde_json::from_slice(bytes).map_err(|e| EnvelopeError(e.to_string()))?;
+    Ok(Envelope {
+        more: inc.more.unwrap_or(false),
+        next: inc.next,
+        objects: inc.objects.unwrap_or_default(),
+    })
+}
+
+/// Writes an envelope around objects that are already JSON text.
+pub fn write<'a>(
+    more: bool,
+    next: Option<&str>,
+    objects: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut out = String::with_capacity(4096);
+    out.push_str("{\"more\":");
+    out.push_str(if more { "true" } else { "false" });
+    if let Some(n) = next {
+        out.push_str(",\"next\":");
+        out.push_str(&serde_json::Value::String(n.to_string()).to_string());
+    }
+    let mut first = true;
+    for o in objects {
+        out.push_str(if first { ",\"objects\":[" } else { "," });
+        out.push_str(o);
+        first = false;
+    }
+    if !first {
+        out.push(']');
+    }
+    out.push('}');
+    out
+}
+
+/// The id and version of a raw object, as far as they can be read (for
+/// status reports about objects that failed validation).
+pub fn key_of(raw: &RawValue) -> (String, String) {
+    #[derive(Deserialize)]
+    struct Key {
+        id: Option<serde_json::Value>,
+        modified: Option<serde_json::Value>,
+        created: Option<serde_json::Value>,
+    }
+    let text = |v: Option<serde_json::Value>| match v {
+        Some(serde_json::Value::String(s)) => Some(s),
+        _ => None,
+    };
+    match serde_json::from_str::<Key>(raw.get()) {
+        Ok(k) => {
+            let version = text(k.modified).or_else(|| text(k.created));
+            (text(k.id).unwrap_or_default(), version.unwrap_or_default())
+        }
+        Err(_) => (String::new(), String::new()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_and_writes() {
+        let e = parse(br#"{"more":false,"objects":[{"a":1}, {"b":[2]}]}"#).unwrap();
+        assert_eq!(e.objects.len(), 2);
+        assert_eq!(e.objects[1].get(), r#"{"b":[2]}"#);
+        assert!(parse(b"{}").unwrap().objects.is_empty());
+        for bad in [
+            &b"[]"[..],
+            b"",
+            b"{\"objects\":{}}",
+            b"{\"objects\":[1,]}",
+            b"{\"objects\":[],\"objects\":[]}",
+            b"{\"type\":\"bundle\",\"objects\":[]}",
+        ] {
+            assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+        let w = write(true, Some("a\"b"), [r#"{"x":1}"#, r#"{"y":2}"#]);
+        assert_eq!(
+            w,
+            r#"{"more":true,"next":"a\"b","objects":[{"x":1},{"y":2}]}"#
+        );
+        assert_eq!(write(false, None, []), r#"{"more":false}"#);
+    }
+
+    #[test]
+    fn keys_of_broken_objects() {
+        let e = parse(br#"{"objects":[{"id":"x--1","modified":"m"},{"id":5},"s"]}"#).unwrap();
+        assert_eq!(key_of(e.objects[0]), ("x--1".into(), "m".into()));
+        assert_eq!(key_of(e.objects[1]), (String::new(), String::new()));
+        assert_eq!(key_of(e.objects[2]), (String::new(), String::new()));
+    }
+}

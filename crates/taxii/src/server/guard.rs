@@ -1,0 +1,57 @@
+//! The one gate every request passes: rate limit, timeout, content
+//! negotiation and authentication, in that order (cheap refusals first; a
+//! flood of bad passwords is rate-limited before argon2 runs).
+
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::{Peer, Shared};
+use crate::ApiError;
+use crate::access::{authenticate, credentials};
+use crate::media::accepts_taxii;
+
+pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
+    if let Some(peer) = req.extensions().get::<Peer>()
+        && let Err(wait) = st.limiter.check(peer.addr.ip())
+    {
+        return ApiError::too_many_requests(wait).into_response();
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .map(|v| v.to_str().unwrap_or("\u{0}"));
+    if !accepts_taxii(accept) {
+        return ApiError::new(StatusCode::NOT_ACCEPTABLE, "Not acceptable")
+            .with("this server answers in application/taxii+json;version=2.1")
+            .into_response();
+    }
+    let timeout = st.opts.request_timeout;
+    let work = async {
+        let creds = match credentials(
+            req.headers()
+                .get(header::AUTHORIZATION)
+                .map(|v| v.as_bytes()),
+        ) {
+            Ok(c) => c,
+            Err(()) => return ApiError::unauthorized().into_response(),
+        };
+        let principal = match authenticate(&st.store, &st.credentials, creds).await {
+            Ok(Some(p)) => p,
+            Ok(None) => return ApiError::unauthorized().into_response(),
+            Err(e) => {
+                tracing::error!(error = %e, "authentication failed on the server side");
+                return ApiError::internal().into_response();
+            }
+        };
+        req.extensions_mut().insert(principal);
+        next.run(req).await
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => ApiError::new(StatusCode::REQUEST_TIMEOUT, "Request timeout")
+            .with("the request was not received and answered in time")
+            .into_response(),
+    }
+}

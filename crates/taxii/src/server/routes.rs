@@ -1,0 +1,378 @@
+//! The read side of TAXII 2.1 (sections 4 and 5) and DELETE: each handler
+//! checks access, parses the filters and makes one or two store calls.
+
+use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use concord_stix::Timestamp;
+use concord_stix::id::StixId;
+use concord_store::{Collection, ListQuery, Page, Store, VersionSel};
+use serde::Serialize;
+use serde_json::json;
+
+use super::{API_ROOT_PATH, Peer, Shared};
+use crate::access::Principal;
+use crate::media::{STIX_21, TAXII_21};
+use crate::query::{Filters, encode_next, parse};
+use crate::{ApiError, envelope};
+
+const FIRST: HeaderName = HeaderName::from_static("x-taxii-date-added-first");
+const LAST: HeaderName = HeaderName::from_static("x-taxii-date-added-last");
+
+/// A TAXII response: the body is already JSON text.
+pub(super) fn taxii(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TAXII_21));
+    r
+}
+
+fn taxii_json(value: &impl Serialize) -> Response {
+    match serde_json::to_string(value) {
+        Ok(s) => taxii(StatusCode::OK, s),
+        Err(_) => ApiError::internal().into_response(),
+    }
+}
+
+pub async fn no_route() -> ApiError {
+    ApiError::not_found("resource")
+}
+
+pub async fn no_method() -> ApiError {
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
+        .with("this resource does not take that method")
+}
+
+/// The base URL the caller used, so the URLs we hand out work for it.
+fn base_url(headers: &HeaderMap, peer: Option<&Peer>) -> String {
+    let scheme = if peer.is_some_and(|p| p.tls) {
+        "https"
+    } else {
+        "http"
+    };
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        // A Host header is the client's own text: keep only what a host
+        // and port may contain.
+        Some(h)
+            if !h.is_empty()
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b)) =>
+        {
+            format!("{scheme}://{h}")
+        }
+        _ => String::new(),
+    }
+}
+
+pub async fn discovery(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    peer: Option<Extension<Peer>>,
+) -> Response {
+    let root = format!(
+        "{}{API_ROOT_PATH}",
+        base_url(&headers, peer.as_ref().map(|p| &p.0))
+    );
+    taxii_json(&json!({
+        "title": st.opts.title,
+        "description": st.opts.description,
+        "default": root,
+        "api_roots": [root],
+    }))
+}
+
+pub async fn api_root(State(st): State<Shared>) -> Response {
+    taxii_json(&json!({
+        "title": st.opts.title,
+        "description": st.opts.description,
+        "versions": [TAXII_21],
+        "max_content_length": st.opts.max_body_bytes,
+    }))
+}
+
+pub async fn status(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    match st.store.status(&id).await? {
+        // Only the poster sees a status: to anyone else it does not exist.
+        Some(rec) if rec.owner.is_some() && rec.owner.as_deref() == p.name() => {
+            Ok(taxii(StatusCode::OK, rec.json))
+        }
+        _ => Err(ApiError::not_found("status")),
+    }
+}
+
+fn collection_resource(c: &Collection, p: &Principal) -> serde_json::Value {
+    json!({
+        "id": c.id,
+        "title": c.title,
+        "description": c.description,
+        "can_read": p.can_read(c),
+        "can_write": p.can_write(c),
+        "media_types": [STIX_21],
+    })
+}
+
+pub async fn collections(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+) -> Result<Response, ApiError> {
+    let visible: Vec<_> = st
+        .store
+        .collections()
+        .await?
+        .iter()
+        .filter(|c| p.sees(c))
+        .map(|c| collection_resource(c, &p))
+        .collect();
+    Ok(if visible.is_empty() {
+        taxii_json(&json!({}))
+    } else {
+        taxii_json(&json!({ "collections": visible }))
+    })
+}
+
+/// The collection, if this caller may see it at all.
+pub(super) async fn visible(st: &Shared, p: &Principal, id: &str) -> Result<Collection, ApiError> {
+    st.store
+        .collections()
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && p.sees(c))
+        .ok_or_else(|| ApiError::not_found("collection"))
+}
+
+async fn readable(st: &Shared, p: &Principal, id: &str) -> Result<Collection, ApiError> {
+    let c = visible(st, p, id).await?;
+    if !p.can_read(&c) {
+        return Err(ApiError::forbidden("no read access to this collection"));
+    }
+    Ok(c)
+}
+
+pub async fn collection(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let c = visible(&st, &p, &id).await?;
+    Ok(taxii_json(&collection_resource(&c, &p)))
+}
+
+fn filters(raw: Option<String>) -> Result<Filters, ApiError> {
+    parse(raw.as_deref().unwrap_or("")).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+fn page_limit(st: &Shared, f: &Filters) -> usize {
+    f.limit
+        .unwrap_or(st.opts.default_page)
+        .min(st.opts.max_page)
+}
+
+/// Adds the date_added headers of a non-empty page.
+fn date_headers(r: &mut Response, page: &Page) {
+    let first = page.objects.first().and_then(|o| o.date_added_us);
+    let last = page.objects.last().and_then(|o| o.date_added_us);
+    for (name, us) in [(FIRST, first), (LAST, last)] {
+        if let Some(us) = us
+            && let Ok(v) = HeaderValue::from_str(&Timestamp(us).to_taxii())
+        {
+            r.headers_mut().insert(name, v);
+        }
+    }
+}
+
+fn next_of(page: &Page) -> Option<String> {
+    page.more
+        .then(|| page.objects.last().and_then(|o| o.date_added_us))
+        .flatten()
+        .map(encode_next)
+}
+
+fn envelope_response(page: &Page) -> Response {
+    let next = next_of(page);
+    let body = envelope::write(
+        page.more,
+        next.as_deref(),
+        page.objects.iter().map(|o| o.json.as_str()),
+    );
+    let mut r = taxii(StatusCode::OK, body);
+    date_headers(&mut r, page);
+    r
+}
+
+pub async fn objects(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path(cid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let c = readable(&st, &p, &cid).await?;
+    let f = filters(q)?;
+    let page = st
+        .store
+        .list(ListQuery {
+            collection: c.id,
+            added_after_us: f.start_after(),
+            limit: page_limit(&st, &f),
+            versions: f.versions.clone().unwrap_or(VersionSel::Last),
+            ids: f.ids,
+            types: f.types,
+            spec_versions: f.spec_versions,
+        })
+        .await?;
+    Ok(envelope_response(&page))
+}
+
+/// The object's entries in the collection, for the per-object endpoints;
+/// 404 when the collection holds no version of it at all.
+async fn object_page(
+    st: &Shared,
+    collection: &str,
+    object: &str,
+    f: &Filters,
+    versions: VersionSel,
+) -> Result<Page, ApiError> {
+    if StixId::parse(object).is_err() {
+        return Err(ApiError::not_found("object"));
+    }
+    let q = ListQuery {
+        collection: collection.to_string(),
+        added_after_us: f.start_after(),
+        limit: page_limit(st, f),
+        ids: vec![object.to_string()],
+        types: vec![],
+        spec_versions: f.spec_versions.clone(),
+        versions,
+    };
+    let page = st.store.list(q.clone()).await?;
+    if page.objects.is_empty() {
+        let any = st
+            .store
+            .list(ListQuery {
+                added_after_us: None,
+                limit: 1,
+                spec_versions: vec![],
+                versions: VersionSel::All,
+                ..q
+            })
+            .await?;
+        if any.objects.is_empty() {
+            return Err(ApiError::not_found("object"));
+        }
+    }
+    Ok(page)
+}
+
+pub async fn object(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let c = readable(&st, &p, &cid).await?;
+    let f = filters(q)?;
+    let versions = f.versions.clone().unwrap_or(VersionSel::Last);
+    let page = object_page(&st, &c.id, &oid, &f, versions).await?;
+    Ok(envelope_response(&page))
+}
+
+pub async fn versions(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let c = readable(&st, &p, &cid).await?;
+    let f = filters(q)?;
+    let page = object_page(&st, &c.id, &oid, &f, VersionSel::All).await?;
+    let versions: Vec<&str> = page.objects.iter().map(|o| o.version.as_str()).collect();
+    let mut body = json!({ "more": page.more });
+    if let Some(n) = next_of(&page) {
+        body["next"] = n.into();
+    }
+    if !versions.is_empty() {
+        body["versions"] = versions.into();
+    }
+    let mut r = taxii_json(&body);
+    date_headers(&mut r, &page);
+    Ok(r)
+}
+
+pub async fn manifest(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path(cid): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let c = readable(&st, &p, &cid).await?;
+    let f = filters(q)?;
+    let page = st
+        .store
+        .list(ListQuery {
+            collection: c.id,
+            added_after_us: f.start_after(),
+            limit: page_limit(&st, &f),
+            versions: f.versions.clone().unwrap_or(VersionSel::Last),
+            ids: f.ids.clone(),
+            types: f.types.clone(),
+            spec_versions: f.spec_versions.clone(),
+        })
+        .await?;
+    let records: Vec<_> = page
+        .objects
+        .iter()
+        .map(|o| {
+            json!({
+                "id": o.id,
+                "date_added": o.date_added_us.map(|us| Timestamp(us).to_taxii()),
+                "version": o.version,
+                "media_type": STIX_21,
+            })
+        })
+        .collect();
+    let mut body = json!({ "more": page.more });
+    if let Some(n) = next_of(&page) {
+        body["next"] = n.into();
+    }
+    if !records.is_empty() {
+        body["objects"] = records.into();
+    }
+    let mut r = taxii_json(&body);
+    date_headers(&mut r, &page);
+    Ok(r)
+}
+
+/// TAXII DELETE takes versions out of this collection only: it is not a
+/// withdrawal, and it never reaches peers (FEDERATION.md section 7).
+pub async fn delete_object(
+    State(st): State<Shared>,
+    Extension(p): Extension<Principal>,
+    Path((cid, oid)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ApiError> {
+    let c = visible(&st, &p, &cid).await?;
+    if !p.can_write(&c) {
+        return Err(ApiError::forbidden("no write access to this collection"));
+    }
+    if StixId::parse(&oid).is_err() {
+        return Err(ApiError::not_found("object"));
+    }
+    let f = filters(q)?;
+    let removed = st
+        .store
+        .remove_from_collection(
+            &c.id,
+            &oid,
+            f.versions.unwrap_or(VersionSel::All),
+            f.spec_versions,
+        )
+        .await?;
+    if removed == 0 {
+        return Err(ApiError::not_found("object"));
+    }
+    Ok(taxii(StatusCode::OK, String::new()))
+}
