@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test of concord on a fresh machine that has only the Rust
-# toolchain: installs the test tools (Python oracles from PyPI), then runs the
-# whole workspace's tests. Tests that need a tool fail when it is missing.
+# toolchain: installs the test tools (Python oracles from PyPI, PostgreSQL
+# from Debian's packages), starts PostgreSQL on 127.0.0.1, then runs the whole
+# workspace's tests. Tests that need a tool fail when it is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 CONCORD_PYTHON=$("$root/scripts/python-env.sh")
 export CONCORD_PYTHON
+CONCORD_TEST_POSTGRES=$("$root/scripts/postgres-env.sh")
+export CONCORD_TEST_POSTGRES
 # The shared corpus generator lives beside the repository (../shared).
 export CONCORD_SHARED=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
 cargo test --workspace --locked "$@"

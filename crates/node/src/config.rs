@@ -19,6 +19,10 @@ pub struct Global {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Where objects are stored: absent for the embedded database in the data
+    /// directory, or a `postgres://` URL. `CONCORD_STORAGE` overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
     pub node: NodeSection,
     /// The TAXII server (`concord serve`); every key has a default.
     #[serde(default)]

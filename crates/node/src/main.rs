@@ -61,6 +61,8 @@ enum Command {
     /// Sync with a TAXII 2.1 server.
     #[command(subcommand)]
     Taxii(cmd::taxii::Command),
+    /// Move the node's objects between the embedded store and PostgreSQL, verified.
+    Migrate(cmd::migrate::Args),
 }
 
 /// What a command tells `main` about how it ended.
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::Token(c) => cmd::access::token(&global, c),
         Command::Collection(c) => cmd::access::collection(&global, c),
         Command::Taxii(c) => cmd::taxii::run(&global, c),
+        Command::Migrate(a) => cmd::migrate::run(&global, a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -17,10 +17,12 @@
 
 mod access;
 mod model;
+pub mod postgres;
 pub mod sqlite;
 
 pub use access::*;
 pub use model::*;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use std::future::Future;
@@ -30,6 +32,10 @@ use std::future::Future;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL error: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("the database is unreachable: {0}")]
+    Unreachable(String),
     #[error(
         "the data directory's schema is version {found}, newer than this binary's {supported}; upgrade concord"
     )]
@@ -162,6 +168,17 @@ pub trait Store: Send + Sync {
 #[derive(Clone)]
 pub enum AnyStore {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend is configured.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $e:expr) => {
+        match $self {
+            AnyStore::Sqlite($s) => $e,
+            AnyStore::Postgres($s) => $e,
+        }
+    };
 }
 
 impl Store for AnyStore {
@@ -170,54 +187,34 @@ impl Store for AnyStore {
         collection: &str,
         batch: Vec<PreparedObject>,
     ) -> Result<BatchOutcome> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_batch(collection, batch).await,
-        }
+        dispatch!(self, s => s.put_batch(collection, batch).await)
     }
     async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
-        match self {
-            AnyStore::Sqlite(s) => s.versions(id, which).await,
-        }
+        dispatch!(self, s => s.versions(id, which).await)
     }
     async fn list(&self, query: ListQuery) -> Result<Page> {
-        match self {
-            AnyStore::Sqlite(s) => s.list(query).await,
-        }
+        dispatch!(self, s => s.list(query).await)
     }
     async fn scan_latest(&self, query: ScanQuery) -> Result<Vec<StoredObject>> {
-        match self {
-            AnyStore::Sqlite(s) => s.scan_latest(query).await,
-        }
+        dispatch!(self, s => s.scan_latest(query).await)
     }
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
-        match self {
-            AnyStore::Sqlite(s) => s.search(text, limit).await,
-        }
+        dispatch!(self, s => s.search(text, limit).await)
     }
     async fn index_search(&self, max_rows: usize) -> Result<usize> {
-        match self {
-            AnyStore::Sqlite(s) => s.index_search(max_rows).await,
-        }
+        dispatch!(self, s => s.index_search(max_rows).await)
     }
     async fn search_backlog(&self) -> Result<u64> {
-        match self {
-            AnyStore::Sqlite(s) => s.search_backlog().await,
-        }
+        dispatch!(self, s => s.search_backlog().await)
     }
     async fn stats(&self) -> Result<Stats> {
-        match self {
-            AnyStore::Sqlite(s) => s.stats().await,
-        }
+        dispatch!(self, s => s.stats().await)
     }
     async fn create_collection(&self, collection: NewCollection) -> Result<Collection> {
-        match self {
-            AnyStore::Sqlite(s) => s.create_collection(collection).await,
-        }
+        dispatch!(self, s => s.create_collection(collection).await)
     }
     async fn collections(&self) -> Result<Vec<Collection>> {
-        match self {
-            AnyStore::Sqlite(s) => s.collections().await,
-        }
+        dispatch!(self, s => s.collections().await)
     }
     async fn remove_from_collection(
         &self,
@@ -226,12 +223,7 @@ impl Store for AnyStore {
         versions: VersionSel,
         spec_versions: Vec<String>,
     ) -> Result<usize> {
-        match self {
-            AnyStore::Sqlite(s) => {
-                s.remove_from_collection(collection, id, versions, spec_versions)
-                    .await
-            }
-        }
+        dispatch!(self, s => s.remove_from_collection(collection, id, versions, spec_versions).await)
     }
     async fn put_pulled(
         &self,
@@ -239,9 +231,7 @@ impl Store for AnyStore {
         batch: Vec<PreparedObject>,
         cursor: SyncCursor,
     ) -> Result<BatchOutcome> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_pulled(collection, batch, cursor).await,
-        }
+        dispatch!(self, s => s.put_pulled(collection, batch, cursor).await)
     }
     async fn put_posted(
         &self,
@@ -249,53 +239,33 @@ impl Store for AnyStore {
         batch: Vec<PreparedObject>,
         status: StatusRecord,
     ) -> Result<BatchOutcome> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_posted(collection, batch, status).await,
-        }
+        dispatch!(self, s => s.put_posted(collection, batch, status).await)
     }
     async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {
-        match self {
-            AnyStore::Sqlite(s) => s.sync_cursor(source).await,
-        }
+        dispatch!(self, s => s.sync_cursor(source).await)
     }
     async fn set_sync_cursor(&self, cursor: SyncCursor) -> Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.set_sync_cursor(cursor).await,
-        }
+        dispatch!(self, s => s.set_sync_cursor(cursor).await)
     }
     async fn put_user(&self, user: User) -> Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_user(user).await,
-        }
+        dispatch!(self, s => s.put_user(user).await)
     }
     async fn user(&self, name: &str) -> Result<Option<User>> {
-        match self {
-            AnyStore::Sqlite(s) => s.user(name).await,
-        }
+        dispatch!(self, s => s.user(name).await)
     }
     async fn add_token(&self, user: &str, token_hash: &str) -> Result<bool> {
-        match self {
-            AnyStore::Sqlite(s) => s.add_token(user, token_hash).await,
-        }
+        dispatch!(self, s => s.add_token(user, token_hash).await)
     }
     async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        match self {
-            AnyStore::Sqlite(s) => s.token_user(token_hash).await,
-        }
+        dispatch!(self, s => s.token_user(token_hash).await)
     }
     async fn put_status(&self, status: StatusRecord) -> Result<()> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_status(status).await,
-        }
+        dispatch!(self, s => s.put_status(status).await)
     }
     async fn status(&self, id: &str) -> Result<Option<StatusRecord>> {
-        match self {
-            AnyStore::Sqlite(s) => s.status(id).await,
-        }
+        dispatch!(self, s => s.status(id).await)
     }
     async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
-        match self {
-            AnyStore::Sqlite(s) => s.prune_statuses(before_us).await,
-        }
+        dispatch!(self, s => s.prune_statuses(before_us).await)
     }
 }

@@ -537,3 +537,171 @@ fn a_newer_schema_is_refused() {
         Err(StoreError::SchemaTooNew { found: 99, .. })
     ));
 }
+
+/// The same suite against PostgreSQL. The server comes from
+/// `CONCORD_TEST_POSTGRES` (an admin URL; `scripts/test.sh` starts one on
+/// 127.0.0.1); without it these tests fail, they never skip.
+mod postgres {
+    use super::*;
+    use concord_store::postgres::PgStore;
+
+    fn admin_url() -> String {
+        std::env::var("CONCORD_TEST_POSTGRES").expect(
+            "CONCORD_TEST_POSTGRES is not set: run scripts/test.sh, which starts PostgreSQL, \
+             or point it at a server where this user may create databases",
+        )
+    }
+
+    async fn admin() -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(&admin_url(), tokio_postgres::NoTls)
+            .await
+            .expect("connect to CONCORD_TEST_POSTGRES");
+        tokio::spawn(conn);
+        client
+    }
+
+    /// A fresh, empty database for one test, and its URL.
+    async fn fresh_database() -> String {
+        let name = format!("concord_t_{}", uuid::Uuid::new_v4().simple());
+        admin()
+            .await
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let base = admin_url();
+        let base = base.split('?').next().unwrap();
+        let cut = base.rfind('/').unwrap();
+        format!("{}/{name}", &base[..cut])
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_backend_conforms() {
+        let url = fresh_database().await;
+        run_suite(PgStore::connect(&url).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_writers_keep_date_added_unique() {
+        let url = fresh_database().await;
+        let first = PgStore::connect(&url).await.unwrap();
+        with_collection(&first, "shared").await;
+        let mut tasks = Vec::new();
+        for w in 0..4u32 {
+            // Separate pools: separate server sessions, as separate processes have.
+            let store = PgStore::connect(&url).await.unwrap();
+            tasks.push(tokio::spawn(async move {
+                for b in 0..20u32 {
+                    let batch = (0..5u32)
+                        .map(|i| {
+                            obj(
+                                100_000 + w * 1000 + b * 5 + i,
+                                "2021-01-01T00:00:00.000Z",
+                                "w",
+                            )
+                        })
+                        .collect();
+                    store.put_batch("shared", batch).await.unwrap();
+                }
+            }));
+        }
+        // Two writers racing on the same ids: one head per id, the newest.
+        for w in 0..2u32 {
+            let store = PgStore::connect(&url).await.unwrap();
+            tasks.push(tokio::spawn(async move {
+                for v in 0..10u32 {
+                    let m = format!("2022-01-01T00:00:{:02}.000Z", v * 2 + w);
+                    store
+                        .put_batch(
+                            "shared",
+                            (0..3).map(|i| obj(900_000 + i, &m, "race")).collect(),
+                        )
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let page = first
+            .list(ListQuery {
+                collection: "shared".into(),
+                added_after_us: None,
+                limit: 10_000,
+                ids: vec![],
+                types: vec![],
+                spec_versions: vec![],
+                versions: VersionSel::All,
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.objects.len(), 400 + 60);
+        let dates: Vec<i64> = page
+            .objects
+            .iter()
+            .map(|o| o.date_added_us.unwrap())
+            .collect();
+        assert!(dates.windows(2).all(|w| w[0] < w[1]));
+        for i in 0..3 {
+            let id = format!("indicator--00000000-0000-4000-8000-{:012}", 900_000 + i);
+            let last = first.versions(&id, VersionSel::Last).await.unwrap();
+            assert_eq!(last.len(), 1);
+            assert_eq!(last[0].version, "2022-01-01T00:00:19.000Z");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn reconnects_after_the_server_drops_its_connections() {
+        let url = fresh_database().await;
+        let store = PgStore::connect(&url).await.unwrap();
+        with_collection(&store, "c").await;
+        let db = url.rsplit('/').next().unwrap().to_string();
+        // What a server restart does to a pool: every session is gone.
+        let killed: i64 = admin()
+            .await
+            .query_one(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
+                &[&db],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(killed >= 1);
+        let out = store
+            .put_batch("c", vec![obj(1, "2020-01-01T00:00:00.000Z", "after")])
+            .await
+            .expect("the pool reconnects");
+        assert_eq!(out.inserted, 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn unreachable_server_and_newer_schema_are_clear_errors() {
+        let err = PgStore::connect("postgres://concord:s3cret-pw@127.0.0.1:1/nowhere")
+            .await
+            .err()
+            .expect("nothing listens on port 1");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("cannot reach postgres://concord@127.0.0.1:1/nowhere"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("s3cret-pw"),
+            "the password must not leak: {msg}"
+        );
+
+        let url = fresh_database().await;
+        drop(PgStore::connect(&url).await.unwrap());
+        let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        c.batch_execute("INSERT INTO concord_schema (version) VALUES (99)")
+            .await
+            .unwrap();
+        assert!(matches!(
+            PgStore::connect(&url).await.err(),
+            Some(StoreError::SchemaTooNew { found: 99, .. })
+        ));
+    }
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use concord_stix::{StixObject, Timestamp, json::parse_object};
-use concord_store::{NewCollection, PreparedObject, SqliteStore, Store};
+use concord_store::{AnyStore, NewCollection, PreparedObject, Store};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
@@ -20,6 +20,10 @@ pub struct Args {
     /// The member organisation's name.
     #[arg(long, default_value = "concord member")]
     org: String,
+    /// Where to store objects: "embedded" (default, a database file in the
+    /// data directory) or a postgres:// URL (written into config.toml).
+    #[arg(long)]
+    storage: Option<String>,
 }
 
 /// Writes a new Ed25519 node key as PKCS#8 PEM, readable by the owner only.
@@ -55,6 +59,14 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let storage = args.storage.clone().filter(|s| s != "embedded");
+    let store = super::open_store(storage.as_deref(), dir)?;
+    let rt = super::runtime()?;
+    if let AnyStore::Postgres(pg) = &store {
+        // Connect and migrate before anything is written, so a wrong URL
+        // fails here and leaves nothing half made.
+        rt.block_on(pg.ensure_ready())?;
+    }
     let key = write_key(&dir.join(KEY_FILE))?;
     let now = Timestamp::now().to_stix();
     let identity_id = concord_stix::id::new_id("identity");
@@ -69,6 +81,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     });
     let collection_id = uuid::Uuid::new_v4().to_string();
     let config = Config {
+        storage: storage.clone(),
         node: NodeSection {
             org: args.org.clone(),
             identity: identity_id.clone(),
@@ -77,8 +90,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         },
         server: Default::default(),
     };
-    let store = SqliteStore::open_dir(dir)?;
-    let rt = super::runtime()?;
     rt.block_on(async {
         store
             .create_collection(NewCollection {

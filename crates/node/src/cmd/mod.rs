@@ -5,12 +5,15 @@ pub mod export;
 pub mod import;
 pub mod init;
 pub mod matching;
+pub mod migrate;
 pub mod pattern;
 pub mod query;
 pub mod serve;
 pub mod taxii;
 
-use anyhow::{Context, Result};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 use concord_store::{AnyStore, SqliteStore};
 
 use crate::config::{Config, Global};
@@ -24,12 +27,36 @@ pub struct Node {
 impl Node {
     pub fn open(global: &Global) -> Result<Node> {
         let config = Config::load(&global.data_dir)?;
-        let store = SqliteStore::open_dir(&global.data_dir)
-            .with_context(|| format!("opening the store in {}", global.data_dir.display()))?;
-        Ok(Node {
-            config,
-            store: AnyStore::Sqlite(store),
-        })
+        let storage = std::env::var("CONCORD_STORAGE")
+            .ok()
+            .filter(|s| !s.is_empty())
+            .or_else(|| config.storage.clone());
+        let store = open_store(storage.as_deref(), &global.data_dir)?;
+        Ok(Node { config, store })
+    }
+}
+
+/// Whether a storage setting names a PostgreSQL database.
+pub fn is_postgres_url(s: &str) -> bool {
+    s.starts_with("postgres://") || s.starts_with("postgresql://")
+}
+
+/// Opens the store a storage setting names: `None` (or "embedded") is the
+/// SQLite file in `data_dir`, a `postgres://` URL a PostgreSQL database
+/// (connected on first use).
+pub fn open_store(storage: Option<&str>, data_dir: &Path) -> Result<AnyStore> {
+    match storage {
+        None | Some("embedded") => {
+            let store = SqliteStore::open_dir(data_dir)
+                .with_context(|| format!("opening the store in {}", data_dir.display()))?;
+            Ok(AnyStore::Sqlite(store))
+        }
+        Some(url) if is_postgres_url(url) => Ok(AnyStore::Postgres(
+            concord_store::postgres::PgStore::new(url)?,
+        )),
+        Some(other) => bail!(
+            "storage {other:?} is neither \"embedded\" nor a postgres:// URL; fix `storage` in config.toml or CONCORD_STORAGE"
+        ),
     }
 }
 

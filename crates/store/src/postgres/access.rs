@@ -1,0 +1,194 @@
+//! Users, grants, tokens, POST statuses, sync cursors and collection
+//! removals on PostgreSQL: the same records and semantics as the embedded
+//! backend's `sqlite/access.rs` and `sqlite/remove.rs`.
+
+use concord_stix::Timestamp;
+use deadpool_postgres::{Client, Transaction};
+
+use super::read::{Params, version_condition};
+use crate::{Grant, Result, StatusRecord, StoreError, SyncCursor, User, VersionSel};
+
+pub async fn put_user(client: &mut Client, user: &User) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO users (name, password_hash, admin) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET password_hash = excluded.password_hash, admin = excluded.admin",
+        &[&user.name, &user.password_hash, &user.admin],
+    )
+    .await?;
+    tx.execute("DELETE FROM grants WHERE username = $1", &[&user.name])
+        .await?;
+    for g in &user.grants {
+        tx.execute(
+            "INSERT INTO grants (username, collection, can_read, can_write) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (username, collection) DO UPDATE SET
+                can_read = grants.can_read OR excluded.can_read,
+                can_write = grants.can_write OR excluded.can_write",
+            &[&user.name, &g.collection, &g.read, &g.write],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn user(client: &Client, name: &str) -> Result<Option<User>> {
+    let Some(row) = client
+        .query_opt(
+            "SELECT name, password_hash, admin FROM users WHERE name = $1",
+            &[&name],
+        )
+        .await?
+    else {
+        return Ok(None);
+    };
+    let grants = client
+        .query(
+            "SELECT collection, can_read, can_write FROM grants WHERE username = $1 ORDER BY collection",
+            &[&name],
+        )
+        .await?
+        .iter()
+        .map(|r| Grant {
+            collection: r.get(0),
+            read: r.get(1),
+            write: r.get(2),
+        })
+        .collect();
+    Ok(Some(User {
+        name: row.get(0),
+        password_hash: row.get(1),
+        admin: row.get(2),
+        grants,
+    }))
+}
+
+pub async fn add_token(client: &Client, user: &str, token_hash: &str) -> Result<bool> {
+    let n = client
+        .execute(
+            "INSERT INTO tokens (hash, username, created_us)
+             SELECT $1, name, $3 FROM users WHERE name = $2",
+            &[&token_hash, &user, &Timestamp::now().0],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn token_user(client: &Client, token_hash: &str) -> Result<Option<User>> {
+    let name: Option<String> = client
+        .query_opt(
+            "SELECT username FROM tokens WHERE hash = $1",
+            &[&token_hash],
+        )
+        .await?
+        .map(|r| r.get(0));
+    match name {
+        Some(name) => user(client, &name).await,
+        None => Ok(None),
+    }
+}
+
+pub async fn put_status(tx: &Transaction<'_>, s: &StatusRecord) -> Result<()> {
+    tx.execute(
+        "INSERT INTO statuses (id, collection, owner, created_us, json) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (id) DO UPDATE SET json = excluded.json",
+        &[&s.id, &s.collection, &s.owner, &s.created_us, &s.json],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn status(client: &Client, id: &str) -> Result<Option<StatusRecord>> {
+    Ok(client
+        .query_opt(
+            "SELECT id, collection, owner, created_us, json FROM statuses WHERE id = $1",
+            &[&id],
+        )
+        .await?
+        .map(|r| StatusRecord {
+            id: r.get(0),
+            collection: r.get(1),
+            owner: r.get(2),
+            created_us: r.get(3),
+            json: r.get(4),
+        }))
+}
+
+pub async fn prune_statuses(client: &Client, before_us: i64) -> Result<usize> {
+    Ok(client
+        .execute("DELETE FROM statuses WHERE created_us < $1", &[&before_us])
+        .await? as usize)
+}
+
+pub async fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_cursors (source, value, updated_us) VALUES ($1, $2, $3)
+         ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
+        &[&c.source, &c.value, &Timestamp::now().0],
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn cursor(client: &Client, source: &str) -> Result<Option<String>> {
+    Ok(client
+        .query_opt(
+            "SELECT value FROM sync_cursors WHERE source = $1",
+            &[&source],
+        )
+        .await?
+        .map(|r| r.get(0)))
+}
+
+/// Takes the selected versions of `id` out of `collection` (TAXII DELETE,
+/// local only); the versions stay stored.
+pub async fn remove_from_collection(
+    client: &mut Client,
+    collection: &str,
+    id: &str,
+    versions: &VersionSel,
+    spec_versions: &[String],
+) -> Result<usize> {
+    let tx = client.transaction().await?;
+    // The same lock as writers take: the version condition reads the
+    // collection's other entries, which must not change under it.
+    let coll: i64 = tx
+        .query_opt(
+            "SELECT row FROM collections WHERE id = $1 FOR UPDATE",
+            &[&collection],
+        )
+        .await?
+        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?
+        .get(0);
+    let mut p = Params::default();
+    let coll_p = p.push(coll);
+    let id_p = p.push(id.to_string());
+    let mut sql = format!(
+        "SELECT e.date_added_us FROM entries e JOIN objects o ON o.row = e.object
+         WHERE e.collection = {coll_p} AND o.id = {id_p}"
+    );
+    if !spec_versions.is_empty() {
+        sql.push_str(&format!(
+            " AND coalesce(o.spec_version, '2.1') = ANY({})",
+            p.push(spec_versions.to_vec())
+        ));
+    }
+    if *versions != VersionSel::All {
+        let cond = version_condition(versions, &mut p);
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
+    }
+    let dates: Vec<i64> = tx
+        .query(&sql, &p.refs())
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tx.execute(
+        "DELETE FROM entries WHERE collection = $1 AND date_added_us = ANY($2)",
+        &[&coll, &dates],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(dates.len())
+}

@@ -1,0 +1,277 @@
+//! The PostgreSQL backend, for members that outgrow one embedded file.
+//!
+//! Same semantics as the embedded backend, with what differs in a server
+//! database with many writer processes:
+//! - `date_added` is assigned under a row lock on the collection
+//!   (`SELECT … FOR UPDATE`), so values are unique, increasing, and become
+//!   visible in order (the next writer gets the lock only after the previous
+//!   one committed);
+//! - the latest version of each id lives in `heads`, kept by an atomic
+//!   `INSERT … ON CONFLICT DO UPDATE … WHERE newer`, so two writers of the same
+//!   id in two processes cannot both win;
+//! - rows to add to the search index are queued in `search_queue` in the
+//!   writing transaction (a watermark over row numbers would miss rows that
+//!   commit out of order), and the indexer takes them with `SKIP LOCKED`.
+//!
+//! Required of the server (so a PostgreSQL-wire database can be judged):
+//! identity columns, `INSERT … ON CONFLICT`, `unnest` of several arrays,
+//! row-value comparison, `FOR UPDATE` / `SKIP LOCKED`, and the `pg_trgm`
+//! extension (GIN trigram index, `ILIKE`, `similarity`) for search.
+
+mod access;
+mod read;
+mod schema;
+mod write;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::NoTls;
+
+use crate::{
+    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
+    Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
+};
+
+/// A PostgreSQL store: a pool of connections that reconnects after the
+/// server restarts (broken connections are dropped and replaced on checkout).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Pool,
+    url_for_messages: std::sync::Arc<str>,
+    schema_ready: std::sync::Arc<tokio::sync::OnceCell<()>>,
+}
+
+/// Where a database URL points, without its password, for messages.
+pub fn describe_url(url: &str) -> String {
+    match url.parse::<tokio_postgres::Config>() {
+        Ok(cfg) => {
+            let hosts: Vec<String> = cfg
+                .get_hosts()
+                .iter()
+                .map(|h| match h {
+                    tokio_postgres::config::Host::Tcp(h) => h.clone(),
+                    tokio_postgres::config::Host::Unix(p) => p.display().to_string(),
+                })
+                .collect();
+            let port = cfg.get_ports().first().copied().unwrap_or(5432);
+            format!(
+                "postgres://{}@{}:{}/{}",
+                cfg.get_user().unwrap_or(""),
+                hosts.join(","),
+                port,
+                cfg.get_dbname().unwrap_or("")
+            )
+        }
+        Err(_) => "an unparsable PostgreSQL URL".to_string(),
+    }
+}
+
+impl PgStore {
+    /// Prepares a pool for `url` without connecting yet (so it can be made
+    /// outside an async context). The first operation connects, and brings
+    /// the schema up to date, refusing a schema newer than this binary.
+    pub fn new(url: &str) -> Result<PgStore> {
+        let described = describe_url(url);
+        let config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|e| StoreError::Unreachable(format!("{described}: {e}")))?;
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(std::time::Duration::from_secs(30)))
+            .create_timeout(Some(std::time::Duration::from_secs(10)))
+            .build()
+            .map_err(|e| StoreError::Unreachable(format!("{described}: {e}")))?;
+        Ok(PgStore {
+            pool,
+            url_for_messages: described.into(),
+            schema_ready: Default::default(),
+        })
+    }
+
+    /// Connects now and migrates: for `init` and server start, so a wrong
+    /// URL is reported at once.
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let store = PgStore::new(url)?;
+        store.ensure_ready().await?;
+        Ok(store)
+    }
+
+    /// Connects (if not yet) and brings the schema up to date.
+    pub async fn ensure_ready(&self) -> Result<()> {
+        let _ = self.client().await?;
+        Ok(())
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Client> {
+        let get = || async {
+            self.pool.get().await.map_err(|e| {
+                StoreError::Unreachable(format!("cannot reach {}: {e}", self.url_for_messages))
+            })
+        };
+        self.schema_ready
+            .get_or_try_init(|| async {
+                let mut c = get().await?;
+                schema::migrate(&mut c).await
+            })
+            .await?;
+        get().await
+    }
+}
+
+impl Store for PgStore {
+    async fn put_batch(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+    ) -> Result<BatchOutcome> {
+        let mut c = self.client().await?;
+        write::put_batch(&mut c, collection, &batch).await
+    }
+
+    async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
+        let c = self.client().await?;
+        read::versions(&c, id, &which).await
+    }
+
+    async fn list(&self, query: ListQuery) -> Result<Page> {
+        let c = self.client().await?;
+        read::list(&c, &query).await
+    }
+
+    async fn scan_latest(&self, query: ScanQuery) -> Result<Vec<StoredObject>> {
+        let c = self.client().await?;
+        read::scan_latest(&c, &query).await
+    }
+
+    async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+        let mut c = self.client().await?;
+        while write::index_pending(&mut c, 20_000).await? > 0 {}
+        read::search(&c, text, limit).await
+    }
+
+    async fn index_search(&self, max_rows: usize) -> Result<usize> {
+        let mut c = self.client().await?;
+        write::index_pending(&mut c, max_rows).await
+    }
+
+    async fn search_backlog(&self) -> Result<u64> {
+        let c = self.client().await?;
+        let n: i64 = c
+            .query_one("SELECT count(*) FROM search_queue", &[])
+            .await?
+            .get(0);
+        Ok(n as u64)
+    }
+
+    async fn stats(&self) -> Result<Stats> {
+        let c = self.client().await?;
+        read::stats(&c).await
+    }
+
+    async fn create_collection(&self, collection: NewCollection) -> Result<Collection> {
+        let c = self.client().await?;
+        write::create_collection(&c, &collection).await
+    }
+
+    async fn collections(&self) -> Result<Vec<Collection>> {
+        let c = self.client().await?;
+        read::collections(&c).await
+    }
+
+    async fn remove_from_collection(
+        &self,
+        collection: &str,
+        id: &str,
+        versions: VersionSel,
+        spec_versions: Vec<String>,
+    ) -> Result<usize> {
+        let mut c = self.client().await?;
+        access::remove_from_collection(&mut c, collection, id, &versions, &spec_versions).await
+    }
+
+    async fn put_pulled(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        cursor: SyncCursor,
+    ) -> Result<BatchOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let outcome = write::put_batch_in(&tx, collection, &batch).await?;
+        access::set_cursor(&tx, &cursor).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn put_posted(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        status: StatusRecord,
+    ) -> Result<BatchOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let outcome = write::put_batch_in(&tx, collection, &batch).await?;
+        access::put_status(&tx, &status).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn sync_cursor(&self, source: &str) -> Result<Option<String>> {
+        let c = self.client().await?;
+        access::cursor(&c, source).await
+    }
+
+    async fn set_sync_cursor(&self, cursor: SyncCursor) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        access::set_cursor(&tx, &cursor).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn put_user(&self, user: User) -> Result<()> {
+        let mut c = self.client().await?;
+        access::put_user(&mut c, &user).await
+    }
+
+    async fn user(&self, name: &str) -> Result<Option<User>> {
+        let c = self.client().await?;
+        access::user(&c, name).await
+    }
+
+    async fn add_token(&self, user: &str, token_hash: &str) -> Result<bool> {
+        let c = self.client().await?;
+        access::add_token(&c, user, token_hash).await
+    }
+
+    async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let c = self.client().await?;
+        access::token_user(&c, token_hash).await
+    }
+
+    async fn put_status(&self, status: StatusRecord) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        access::put_status(&tx, &status).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn status(&self, id: &str) -> Result<Option<StatusRecord>> {
+        let c = self.client().await?;
+        access::status(&c, id).await
+    }
+
+    async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
+        let c = self.client().await?;
+        access::prune_statuses(&c, before_us).await
+    }
+}

@@ -1,0 +1,255 @@
+//! Reads from PostgreSQL. Each query is one statement (one snapshot).
+
+use concord_stix::tlp::Tlp;
+use deadpool_postgres::Client;
+use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
+
+use crate::{
+    Collection, ListQuery, Page, Result, ScanQuery, Stats, StoreError, StoredObject, VersionSel,
+};
+
+fn stored(r: &Row, with_date: bool) -> StoredObject {
+    StoredObject {
+        row: r.get(0),
+        id: r.get(1),
+        version: r.get(2),
+        object_type: r.get(3),
+        json: r.get(4),
+        date_added_us: if with_date { r.get(5) } else { None },
+    }
+}
+
+/// Positional parameters built up with the SQL text.
+#[derive(Default)]
+pub(super) struct Params(Vec<Box<dyn ToSql + Sync + Send>>);
+
+impl Params {
+    pub(super) fn push(&mut self, v: impl ToSql + Sync + Send + 'static) -> String {
+        self.0.push(Box::new(v));
+        format!("${}", self.0.len())
+    }
+    pub(super) fn refs(&self) -> Vec<&(dyn ToSql + Sync)> {
+        self.0
+            .iter()
+            .map(|b| b.as_ref() as &(dyn ToSql + Sync))
+            .collect()
+    }
+}
+
+pub async fn versions(c: &Client, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
+    let rows = c
+        .query(
+            "SELECT row, id, version, type, json FROM objects WHERE id = $1 ORDER BY version_us, version",
+            &[&id],
+        )
+        .await?;
+    let all: Vec<StoredObject> = rows.iter().map(|r| stored(r, false)).collect();
+    let count = all.len();
+    Ok(all
+        .into_iter()
+        .enumerate()
+        .filter(|(i, o)| which.keeps(*i, count, &o.version))
+        .map(|(_, o)| o)
+        .collect())
+}
+
+/// The SQL condition for a version selection over `o` filed as entry `e`.
+pub(super) fn version_condition(sel: &VersionSel, p: &mut Params) -> String {
+    match sel {
+        VersionSel::All => "true".to_string(),
+        VersionSel::Last => extreme_in_collection(true),
+        VersionSel::First => extreme_in_collection(false),
+        VersionSel::At(list) => format!("o.version = ANY({})", p.push(list.clone())),
+        VersionSel::Union(parts) => {
+            let each: Vec<String> = parts.iter().map(|s| version_condition(s, p)).collect();
+            format!("({})", each.join(" OR "))
+        }
+    }
+}
+
+fn extreme_in_collection(newest: bool) -> String {
+    let cmp = if newest { ">" } else { "<" };
+    format!(
+        "NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
+            WHERE o2.id = o.id AND (o2.version_us, o2.version) {cmp} (o.version_us, o.version))"
+    )
+}
+
+pub async fn list(c: &Client, q: &ListQuery) -> Result<Page> {
+    if q.limit == 0 {
+        return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
+    }
+    let coll: i64 = c
+        .query_opt(
+            "SELECT row FROM collections WHERE id = $1",
+            &[&q.collection],
+        )
+        .await?
+        .ok_or_else(|| StoreError::UnknownCollection(q.collection.clone()))?
+        .get(0);
+    let mut p = Params::default();
+    let coll_p = p.push(coll);
+    let after_p = p.push(q.added_after_us.unwrap_or(i64::MIN));
+    let mut sql = format!(
+        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
+         FROM entries e JOIN objects o ON o.row = e.object
+         WHERE e.collection = {coll_p} AND e.date_added_us > {after_p}"
+    );
+    if !q.ids.is_empty() {
+        sql.push_str(&format!(" AND o.id = ANY({})", p.push(q.ids.clone())));
+    }
+    if !q.types.is_empty() {
+        sql.push_str(&format!(" AND o.type = ANY({})", p.push(q.types.clone())));
+    }
+    if !q.spec_versions.is_empty() {
+        sql.push_str(&format!(
+            " AND coalesce(o.spec_version, '2.1') = ANY({})",
+            p.push(q.spec_versions.clone())
+        ));
+    }
+    if q.versions != VersionSel::All {
+        let cond = version_condition(&q.versions, &mut p);
+        sql.push_str(" AND ");
+        sql.push_str(&cond);
+    }
+    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX - 1) + 1;
+    sql.push_str(&format!(
+        " ORDER BY e.date_added_us LIMIT {}",
+        p.push(limit)
+    ));
+    let rows = c.query(&sql, &p.refs()).await?;
+    let mut objects: Vec<StoredObject> = rows.iter().map(|r| stored(r, true)).collect();
+    let more = objects.len() > q.limit;
+    objects.truncate(q.limit);
+    Ok(Page { objects, more })
+}
+
+pub async fn scan_latest(c: &Client, q: &ScanQuery) -> Result<Vec<StoredObject>> {
+    let mut p = Params::default();
+    let after = p.push(q.after_row);
+    let mut sql = format!(
+        "SELECT o.row, o.id, o.version, o.type, o.json FROM heads h JOIN objects o ON o.row = h.row
+         WHERE h.row > {after}"
+    );
+    if !q.types.is_empty() {
+        sql.push_str(&format!(" AND h.type = ANY({})", p.push(q.types.clone())));
+    }
+    if let Some(since) = q.since_us {
+        sql.push_str(&format!(" AND h.version_us >= {}", p.push(since)));
+    }
+    if let Some(max) = q.max_tlp {
+        sql.push_str(&format!(
+            " AND h.tlp IS NOT NULL AND h.tlp <= {}",
+            p.push(max as i16)
+        ));
+    }
+    if !q.include_revoked {
+        sql.push_str(" AND NOT h.revoked");
+    }
+    let limit = i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX);
+    sql.push_str(&format!(" ORDER BY h.row LIMIT {}", p.push(limit)));
+    let rows = c.query(&sql, &p.refs()).await?;
+    Ok(rows.iter().map(|r| stored(r, false)).collect())
+}
+
+/// Words of three or more characters, each of which must occur (substring,
+/// case-insensitive), as in the embedded backend.
+fn terms(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|t| t.chars().count() >= 3)
+        .map(|t| {
+            let escaped = t
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("%{escaped}%")
+        })
+        .collect()
+}
+
+pub async fn search(c: &Client, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+    let words = terms(text);
+    if words.is_empty() {
+        return Err(StoreError::InvalidQuery(
+            "search text needs a word of at least 3 characters".into(),
+        ));
+    }
+    let mut p = Params::default();
+    let mut sql = String::from(
+        "SELECT o.row, o.id, o.version, o.type, o.json FROM search s
+         JOIN heads h ON h.row = s.row JOIN objects o ON o.row = s.row WHERE true",
+    );
+    for w in words {
+        sql.push_str(&format!(" AND s.text ILIKE {}", p.push(w)));
+    }
+    let q = p.push(text.to_string());
+    let l = p.push(i64::try_from(limit).unwrap_or(i64::MAX));
+    sql.push_str(&format!(
+        " ORDER BY similarity(s.text, {q}) DESC, o.row LIMIT {l}"
+    ));
+    let rows = c.query(&sql, &p.refs()).await?;
+    Ok(rows.iter().map(|r| stored(r, false)).collect())
+}
+
+async fn pairs(c: &Client, sql: &str) -> Result<Vec<(String, u64)>> {
+    let rows = c.query(sql, &[]).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, i64>(1) as u64))
+        .collect())
+}
+
+pub async fn stats(c: &Client) -> Result<Stats> {
+    let one = |sql: &'static str| async move {
+        Ok::<u64, StoreError>(c.query_one(sql, &[]).await?.get::<_, i64>(0) as u64)
+    };
+    let by_tlp = c
+        .query(
+            "SELECT tlp, count(*) FROM heads GROUP BY tlp ORDER BY tlp NULLS FIRST",
+            &[],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let t: Option<i16> = r.get(0);
+            let name = t
+                .and_then(|t| Tlp::ALL.get(usize::try_from(t).ok()?).copied())
+                .map_or("none", |t| t.word());
+            (name.to_string(), r.get::<_, i64>(1) as u64)
+        })
+        .collect();
+    Ok(Stats {
+        objects: one("SELECT count(*) FROM heads").await?,
+        versions: one("SELECT count(*) FROM objects").await?,
+        by_type: pairs(
+            c,
+            "SELECT type, count(*) FROM heads GROUP BY type ORDER BY count(*) DESC, type",
+        )
+        .await?,
+        by_tlp,
+        collections: pairs(
+            c,
+            "SELECT c.title, (SELECT count(*) FROM entries e WHERE e.collection = c.row) FROM collections c ORDER BY c.row",
+        )
+        .await?,
+    })
+}
+
+pub async fn collections(c: &Client) -> Result<Vec<Collection>> {
+    let rows = c
+        .query(
+            "SELECT id, title, description, public FROM collections ORDER BY row",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Collection {
+            id: r.get(0),
+            title: r.get(1),
+            description: r.get(2),
+            public: r.get(3),
+        })
+        .collect())
+}

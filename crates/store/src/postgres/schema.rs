@@ -1,0 +1,116 @@
+//! Schema and migrations of the PostgreSQL backend. The version lives in
+//! `concord_schema`; migrations run in one transaction under an advisory
+//! lock, so several nodes starting at once migrate once.
+
+use crate::{Result, StoreError};
+
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// An arbitrary constant naming concord's migration lock.
+const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
+
+const V1: &str = r#"
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE objects (
+    row           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id            TEXT NOT NULL,
+    version       TEXT NOT NULL,
+    version_us    BIGINT NOT NULL,
+    type          TEXT NOT NULL,
+    spec_version  TEXT,
+    created_by    TEXT,
+    tlp           SMALLINT,
+    revoked       BOOLEAN NOT NULL,
+    json          TEXT NOT NULL,
+    UNIQUE (id, version)
+);
+CREATE TABLE heads (
+    id            TEXT PRIMARY KEY,
+    row           BIGINT NOT NULL REFERENCES objects (row),
+    version_us    BIGINT NOT NULL,
+    version       TEXT NOT NULL,
+    type          TEXT NOT NULL,
+    tlp           SMALLINT,
+    revoked       BOOLEAN NOT NULL
+);
+CREATE INDEX heads_row ON heads (row);
+CREATE TABLE collections (
+    row           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id            TEXT NOT NULL UNIQUE,
+    title         TEXT NOT NULL,
+    description   TEXT NOT NULL DEFAULT '',
+    public        BOOLEAN NOT NULL DEFAULT false,
+    last_added_us BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE entries (
+    collection    BIGINT NOT NULL REFERENCES collections (row),
+    date_added_us BIGINT NOT NULL,
+    object        BIGINT NOT NULL REFERENCES objects (row),
+    PRIMARY KEY (collection, date_added_us),
+    UNIQUE (object, collection)
+);
+CREATE TABLE search_queue (
+    row           BIGINT PRIMARY KEY
+);
+CREATE TABLE search (
+    row           BIGINT PRIMARY KEY REFERENCES objects (row),
+    text          TEXT NOT NULL
+);
+CREATE INDEX search_trgm ON search USING gin (text gin_trgm_ops);
+CREATE TABLE users (
+    name          TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,
+    admin         BOOLEAN NOT NULL DEFAULT false
+);
+CREATE TABLE grants (
+    username      TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    collection    TEXT NOT NULL,
+    can_read      BOOLEAN NOT NULL,
+    can_write     BOOLEAN NOT NULL,
+    PRIMARY KEY (username, collection)
+);
+CREATE TABLE tokens (
+    hash          TEXT PRIMARY KEY,
+    username      TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created_us    BIGINT NOT NULL
+);
+CREATE TABLE statuses (
+    id            TEXT PRIMARY KEY,
+    collection    TEXT NOT NULL,
+    owner         TEXT,
+    created_us    BIGINT NOT NULL,
+    json          TEXT NOT NULL
+);
+CREATE INDEX statuses_created ON statuses (created_us);
+CREATE TABLE sync_cursors (
+    source        TEXT PRIMARY KEY,
+    value         TEXT NOT NULL,
+    updated_us    BIGINT NOT NULL
+);
+"#;
+
+pub async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS concord_schema (version INTEGER NOT NULL)")
+        .await?;
+    let found: Option<i32> = tx
+        .query_opt("SELECT max(version) FROM concord_schema", &[])
+        .await?
+        .and_then(|r| r.get(0));
+    let found = found.unwrap_or(0);
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found: i64::from(found),
+            supported: i64::from(SCHEMA_VERSION),
+        });
+    }
+    if found < 1 {
+        tx.batch_execute(V1).await?;
+        tx.execute("INSERT INTO concord_schema (version) VALUES (1)", &[])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

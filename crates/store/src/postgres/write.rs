@@ -1,0 +1,238 @@
+//! Writes to PostgreSQL: one transaction per batch, each step one statement
+//! over arrays (`unnest`), so a batch of thousands costs a handful of round
+//! trips.
+
+use std::collections::HashMap;
+
+use concord_stix::{StixObject, Timestamp};
+use deadpool_postgres::{Client, Transaction};
+
+use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError};
+
+pub async fn put_batch(
+    client: &mut Client,
+    collection: &str,
+    batch: &[PreparedObject],
+) -> Result<BatchOutcome> {
+    let tx = client.transaction().await?;
+    let outcome = put_batch_in(&tx, collection, batch).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The batch write inside a caller's transaction, so the caller can add
+/// what must commit with it (a sync cursor, a POST status).
+pub async fn put_batch_in(
+    tx: &Transaction<'_>,
+    collection: &str,
+    batch: &[PreparedObject],
+) -> Result<BatchOutcome> {
+    // The lock that makes date_added unique and increasing across processes.
+    let coll = tx
+        .query_opt(
+            "SELECT row, last_added_us FROM collections WHERE id = $1 FOR UPDATE",
+            &[&collection],
+        )
+        .await?
+        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    let coll_row: i64 = coll.get(0);
+    let last: i64 = coll.get(1);
+    let mut outcome = BatchOutcome::default();
+    if batch.is_empty() {
+        return Ok(outcome);
+    }
+
+    // Insert in (id, version) order: concurrent writers then take index
+    // locks in the same order and cannot deadlock each other.
+    let mut order: Vec<usize> = (0..batch.len()).collect();
+    order.sort_by(|&a, &b| {
+        (&batch[a].id, &batch[a].version).cmp(&(&batch[b].id, &batch[b].version))
+    });
+    let col = |f: &dyn Fn(&PreparedObject) -> String| -> Vec<String> {
+        order.iter().map(|&i| f(&batch[i])).collect()
+    };
+    let ids = col(&|o| o.id.clone());
+    let versions = col(&|o| o.version.clone());
+    let types = col(&|o| o.object_type.clone());
+    let jsons = col(&|o| o.json.clone());
+    let version_us: Vec<i64> = order.iter().map(|&i| batch[i].version_us).collect();
+    let spec: Vec<Option<String>> = order
+        .iter()
+        .map(|&i| batch[i].spec_version.clone())
+        .collect();
+    let created_by: Vec<Option<String>> =
+        order.iter().map(|&i| batch[i].created_by.clone()).collect();
+    let tlp: Vec<Option<i16>> = order
+        .iter()
+        .map(|&i| batch[i].tlp.map(|t| t as i16))
+        .collect();
+    let revoked: Vec<bool> = order.iter().map(|&i| batch[i].revoked).collect();
+    let inserted = tx
+        .query(
+            "INSERT INTO objects (id, version, version_us, type, spec_version, created_by, tlp, revoked, json)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::bool[], $9::text[])
+             ON CONFLICT (id, version) DO NOTHING
+             RETURNING row, id, version",
+            &[&ids, &versions, &version_us, &types, &spec, &created_by, &tlp, &revoked, &jsons],
+        )
+        .await?;
+    let mut rows: HashMap<(String, String), (i64, bool)> = HashMap::with_capacity(batch.len());
+    for r in &inserted {
+        rows.insert((r.get(1), r.get(2)), (r.get(0), true));
+    }
+    outcome.inserted = inserted.len();
+    outcome.duplicates = batch.len() - inserted.len();
+    if outcome.duplicates > 0 {
+        let existing = tx
+            .query(
+                "SELECT o.row, o.id, o.version FROM objects o
+                 JOIN unnest($1::text[], $2::text[]) AS k(id, version) ON o.id = k.id AND o.version = k.version",
+                &[&ids, &versions],
+            )
+            .await?;
+        for r in &existing {
+            rows.entry((r.get(1), r.get(2)))
+                .or_insert((r.get(0), false));
+        }
+    }
+
+    // New heads: the newest inserted version per id; the upsert keeps a
+    // stored head that is newer still.
+    let mut heads: HashMap<&str, &PreparedObject> = HashMap::new();
+    for o in batch {
+        if !matches!(
+            rows.get(&(o.id.clone(), o.version.clone())),
+            Some((_, true))
+        ) {
+            continue;
+        }
+        let newer = heads.get(o.id.as_str()).is_none_or(|h| {
+            (o.version_us, o.version.as_str()) > (h.version_us, h.version.as_str())
+        });
+        if newer {
+            heads.insert(o.id.as_str(), o);
+        }
+    }
+    if !heads.is_empty() {
+        let mut hs: Vec<&PreparedObject> = heads.into_values().collect();
+        hs.sort_by(|a, b| a.id.cmp(&b.id));
+        let h_ids: Vec<&str> = hs.iter().map(|o| o.id.as_str()).collect();
+        let h_rows: Vec<i64> = hs
+            .iter()
+            .map(|o| {
+                rows.get(&(o.id.clone(), o.version.clone()))
+                    .map_or(0, |r| r.0)
+            })
+            .collect();
+        let h_us: Vec<i64> = hs.iter().map(|o| o.version_us).collect();
+        let h_versions: Vec<&str> = hs.iter().map(|o| o.version.as_str()).collect();
+        let h_types: Vec<&str> = hs.iter().map(|o| o.object_type.as_str()).collect();
+        let h_tlp: Vec<Option<i16>> = hs.iter().map(|o| o.tlp.map(|t| t as i16)).collect();
+        let h_revoked: Vec<bool> = hs.iter().map(|o| o.revoked).collect();
+        tx.execute(
+            "INSERT INTO heads (id, row, version_us, version, type, tlp, revoked)
+             SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::smallint[], $7::bool[])
+             ON CONFLICT (id) DO UPDATE SET row = excluded.row, version_us = excluded.version_us,
+                 version = excluded.version, type = excluded.type, tlp = excluded.tlp, revoked = excluded.revoked
+             WHERE (heads.version_us, heads.version) < (excluded.version_us, excluded.version)",
+            &[&h_ids, &h_rows, &h_us, &h_versions, &h_types, &h_tlp, &h_revoked],
+        )
+        .await?;
+    }
+
+    let new_rows: Vec<i64> = inserted.iter().map(|r| r.get(0)).collect();
+    if !new_rows.is_empty() {
+        tx.execute(
+            "INSERT INTO search_queue (row) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+            &[&new_rows],
+        )
+        .await?;
+    }
+
+    // Entries in input order, dates from max(now, last + 1) upwards.
+    let start = Timestamp::now().0.max(last + 1);
+    let mut dates = Vec::with_capacity(batch.len());
+    let mut objects = Vec::with_capacity(batch.len());
+    for (i, o) in batch.iter().enumerate() {
+        if let Some((row, _)) = rows.get(&(o.id.clone(), o.version.clone())) {
+            dates.push(start + i as i64);
+            objects.push(*row);
+        }
+    }
+    let added = tx
+        .query(
+            "INSERT INTO entries (collection, date_added_us, object)
+             SELECT $1, d, o FROM unnest($2::bigint[], $3::bigint[]) AS t(d, o)
+             ON CONFLICT (object, collection) DO NOTHING
+             RETURNING date_added_us",
+            &[&coll_row, &dates, &objects],
+        )
+        .await?;
+    if let Some(max) = added.iter().map(|r| r.get::<_, i64>(0)).max() {
+        outcome.last_added_us = Some(max);
+        tx.execute(
+            "UPDATE collections SET last_added_us = $2 WHERE row = $1",
+            &[&coll_row, &max],
+        )
+        .await?;
+    }
+    Ok(outcome)
+}
+
+/// Adds queued rows to the search index; returns how many it took.
+pub async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize> {
+    let tx = client.transaction().await?;
+    let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
+    let queued = tx
+        .query(
+            "SELECT q.row, o.json FROM search_queue q JOIN objects o ON o.row = q.row
+             ORDER BY q.row LIMIT $1 FOR UPDATE OF q SKIP LOCKED",
+            &[&limit],
+        )
+        .await?;
+    if queued.is_empty() {
+        tx.commit().await?;
+        return Ok(0);
+    }
+    let mut rows = Vec::with_capacity(queued.len());
+    let mut texts = Vec::with_capacity(queued.len());
+    let taken: Vec<i64> = queued.iter().map(|r| r.get(0)).collect();
+    for r in &queued {
+        let json: &str = r.get(1);
+        if let Some(text) = StixObject::search_text_of(json)
+            && !text.is_empty()
+        {
+            rows.push(r.get::<_, i64>(0));
+            texts.push(text);
+        }
+    }
+    tx.execute(
+        "INSERT INTO search (row, text) SELECT * FROM unnest($1::bigint[], $2::text[])
+         ON CONFLICT (row) DO NOTHING",
+        &[&rows, &texts],
+    )
+    .await?;
+    tx.execute("DELETE FROM search_queue WHERE row = ANY($1)", &[&taken])
+        .await?;
+    tx.commit().await?;
+    Ok(taken.len())
+}
+
+pub async fn create_collection(client: &Client, c: &NewCollection) -> Result<Collection> {
+    let id =
+        c.id.clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    client
+        .execute(
+            "INSERT INTO collections (id, title, description, public) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO NOTHING",
+            &[&id, &c.title, &c.description, &c.public],
+        )
+        .await?;
+    Ok(Collection {
+        id,
+        title: c.title.clone(),
+        description: c.description.clone(),
+        public: c.public,
+    })
+}
