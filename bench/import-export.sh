@@ -3,6 +3,11 @@
 # same corpus, in one run, with the ratios.
 #
 #   bench/import-export.sh [SIZES]      SIZES: indicator counts, default "100000 1000000"
+#   BACKENDS="embedded postgres" bench/import-export.sh 100000
+#
+# BACKENDS (default "embedded") picks the stores measured; "postgres" uses
+# the server of scripts/postgres-env.sh (or CONCORD_TEST_POSTGRES), a fresh
+# database per run.
 #
 # Needs: the Rust toolchain and python3 (the stix2 peer is installed into the
 # project venv by scripts/python-env.sh). Data goes to $BENCH_DATA (default: a
@@ -15,16 +20,26 @@ data=${BENCH_DATA:-$(mktemp -d -t concord-bench-XXXXXX)}
 py=$("$root/scripts/python-env.sh")
 cargo build --release --locked -p concord-node --manifest-path "$root/Cargo.toml" >&2
 concord="$root/target/release/concord"
+backends=${BACKENDS:-embedded}
+pg_admin=""
+case " $backends " in *" postgres "*) pg_admin=$("$root/scripts/postgres-env.sh") ;; esac
 printf '%-10s %-34s %14s %12s\n' size measurement objects/s peak_MiB
 for n in $sizes; do
+for backend in $backends; do
   corpus="$data/c$n"
   if [ ! -f "$corpus/bundle.json" ]; then
     python3 "$shared/corpus/gen_corpus.py" --indicators "$n" --no-observed --out "$corpus" >/dev/null
   fi
   objects=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["bundle_objects"])' "$corpus/manifest.json")
-  node="$data/node$n"
+  node="$data/node$n-$backend"
   rm -rf "$node"
-  "$concord" --data-dir "$node" init --org bench >/dev/null
+  if [ "$backend" = postgres ]; then
+    db="concord_bench_$(date +%s%N)"
+    psql "$pg_admin" -qc "CREATE DATABASE $db" >&2
+    "$concord" --data-dir "$node" init --org bench --storage "${pg_admin%/*}/$db" >/dev/null
+  else
+    "$concord" --data-dir "$node" init --org bench >/dev/null
+  fi
   report=$("$concord" --data-dir "$node" --json import "$corpus/bundle.json")
   imp=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("%.0f %.0f %.2f %.2f" % (r["objects_per_second"], r["peak_rss_bytes"]/2**20, r["seconds"], r["index_seconds"]))' "$report")
   read -r imp_rate imp_rss imp_s idx_s <<<"$imp"
@@ -32,9 +47,10 @@ for n in $sizes; do
   "$concord" --data-dir "$node" export --include-revoked --out "$node/export.json" 2>/dev/null
   end=$(date +%s.%N)
   exp_rate=$(python3 -c "print('%.0f' % ($objects / ($end - $start)))")
-  printf '%-10s %-34s %14s %12s\n' "$objects" "concord import (validated, stored)" "$imp_rate" "$imp_rss"
+  printf '%-10s %-34s %14s %12s\n' "$objects" "concord import [$backend]" "$imp_rate" "$imp_rss"
   printf '%-10s %-34s %14s %12s\n' "$objects" "  then search index catch-up (s)" "$idx_s" "-"
-  printf '%-10s %-34s %14s %12s\n' "$objects" "concord export" "$exp_rate" "-"
+  printf '%-10s %-34s %14s %12s\n' "$objects" "concord export [$backend]" "$exp_rate" "-"
+  [ "$backend" = postgres ] && continue
   # The peer on the same file: python-stix2 json.load + stix2.parse (1 run, fresh process).
   if [ "$n" -le 100000 ]; then
     peer=$("$py" "$shared/peer-bench/bench_stix2_parse.py" --bundle "$corpus/bundle.json" --objects "$objects" --runs 1 2>/dev/null \
@@ -49,4 +65,5 @@ print("%.0f %.0f" % (parse["median"], rss["median"]))')
   else
     printf '%-10s %-34s %14s\n' "$objects" "python-stix2 parse" "skipped (hours)"
   fi
+done
 done

@@ -4,92 +4,12 @@
 use concord_pattern::Timestamp;
 use serde_json::Value;
 
-/// The TLP 2.0 marking-definition ids (OASIS cti-stix-common-objects) and
-/// the TLP 1.0 ids of STIX 2.1 section 7.2.1.4.
-const TLP_IDS: &[(&str, Tlp)] = &[
-    (
-        "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-        Tlp::Clear,
-    ),
-    (
-        "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-        Tlp::Green,
-    ),
-    (
-        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-        Tlp::Amber,
-    ),
-    (
-        "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-        Tlp::AmberStrict,
-    ),
-    (
-        "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-        Tlp::Red,
-    ),
-    (
-        "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
-        Tlp::Clear,
-    ),
-    (
-        "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-        Tlp::Green,
-    ),
-    (
-        "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
-        Tlp::Amber,
-    ),
-    (
-        "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
-        Tlp::Red,
-    ),
-];
+pub use concord_stix::tlp::Tlp;
 
-/// A TLP level (TLP 2.0 names; TLP 1.0 WHITE reads as CLEAR).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tlp {
-    Clear,
-    Green,
-    Amber,
-    AmberStrict,
-    Red,
-}
-
-impl Tlp {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Tlp::Clear => "clear",
-            Tlp::Green => "green",
-            Tlp::Amber => "amber",
-            Tlp::AmberStrict => "amber+strict",
-            Tlp::Red => "red",
-        }
-    }
-
-    fn code(self) -> u8 {
-        self as u8 + 1
-    }
-
-    fn from_code(c: u8) -> Option<Tlp> {
-        [
-            Tlp::Clear,
-            Tlp::Green,
-            Tlp::Amber,
-            Tlp::AmberStrict,
-            Tlp::Red,
-        ]
-        .get(usize::from(c).checked_sub(1)?)
-        .copied()
-    }
-}
-
-/// The most restrictive TLP among an object's markings.
+/// The most restrictive TLP among an object's markings (TLP 2.0 ids and the
+/// TLP 1.0 ids of STIX 2.1 section 7.2.1.4).
 pub fn tlp_of(object: &Value) -> Option<Tlp> {
-    let refs = object.get("object_marking_refs")?.as_array()?;
-    refs.iter()
-        .filter_map(Value::as_str)
-        .filter_map(|r| TLP_IDS.iter().find(|(id, _)| *id == r).map(|(_, t)| *t))
-        .max_by_key(|t| t.code())
+    concord_stix::tlp::strictest_of(object.get("object_marking_refs")?.as_array()?)
 }
 
 /// Whether an indicator applies at `at`: not revoked, and `at` inside
@@ -168,10 +88,13 @@ pub(crate) fn format_uuid(u: u128) -> String {
     )
 }
 
+/// A TLP level packed in a byte for the index records: 0 = none.
 pub(crate) fn tlp_code(t: Option<Tlp>) -> u8 {
-    t.map_or(0, Tlp::code)
+    t.map_or(0, |t| t as u8 + 1)
 }
 
 pub(crate) fn tlp_name(code: u8) -> Option<&'static str> {
-    Tlp::from_code(code).map(Tlp::as_str)
+    Tlp::ALL
+        .get(usize::from(code).checked_sub(1)?)
+        .map(|t| t.word())
 }

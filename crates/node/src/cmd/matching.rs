@@ -27,13 +27,90 @@ pub struct Args {
     /// How lines are read: auto (JSON when a line starts with '{', else text), json or text.
     #[arg(long, default_value = "auto")]
     format: String,
+    /// Record a STIX sighting per hit indicator (count, first_seen, last_seen,
+    /// this node's identity as where_sighted), marked like the indicator.
+    #[arg(long)]
+    sighting: bool,
+}
+
+/// What one run saw of one indicator.
+struct Seen {
+    count: u64,
+    first_us: i64,
+    last_us: i64,
+    tlp: Option<&'static str>,
+}
+
+/// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
+/// ISO 8601) and Suricata (`timestamp`) write; `None` when absent or unreadable.
+fn event_time_us(line: &str) -> Option<i64> {
+    let v: Value = serde_json::from_str(line).ok()?;
+    let t = v.get("ts").or_else(|| v.get("timestamp"))?;
+    if let Some(secs) = t.as_f64() {
+        return Some((secs * 1e6) as i64);
+    }
+    let s = t.as_str()?;
+    if let Ok(ts) = concord_stix::Timestamp::parse(s) {
+        return Some(ts.0);
+    }
+    // Suricata writes offsets such as +0000; jiff reads RFC 3339 and those.
+    s.parse::<jiff::Timestamp>()
+        .or_else(|_| {
+            jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", s).and_then(|p| p.to_timestamp())
+        })
+        .ok()
+        .map(|t| t.as_microsecond())
+}
+
+/// Builds, checks and stores one sighting per indicator seen.
+fn record_sightings(
+    node: &Node,
+    rt: &tokio::runtime::Runtime,
+    seen: &std::collections::BTreeMap<String, Seen>,
+) -> Result<Vec<String>> {
+    use concord_stix::{Timestamp, ingest::read_object, tlp::Tlp};
+    let now = Timestamp::now();
+    let me = &node.config.node.identity;
+    let mut batch = Vec::new();
+    let mut ids = Vec::new();
+    for (indicator, s) in seen {
+        // Shared back under the indicator's TLP; unmarked stays at home.
+        let marking = s
+            .tlp
+            .and_then(Tlp::parse)
+            .unwrap_or(Tlp::AmberStrict)
+            .marking_id();
+        let id = concord_stix::id::new_id("sighting");
+        let object = json!({
+            "type": "sighting", "spec_version": "2.1", "id": id,
+            "created": now.to_stix(), "modified": now.to_stix(),
+            "created_by_ref": me,
+            "sighting_of_ref": indicator,
+            "where_sighted_refs": [me],
+            "count": s.count.min(999_999_999),
+            "first_seen": Timestamp(s.first_us).to_stix(),
+            "last_seen": Timestamp(s.last_us).to_stix(),
+            "object_marking_refs": [marking],
+        });
+        let text = object.to_string();
+        let checked = read_object(text.as_bytes()).map_err(|issues| {
+            anyhow!(
+                "a sighting for {indicator} is not valid STIX: {}",
+                issues[0]
+            )
+        })?;
+        batch.push(concord_store::PreparedObject::new(&checked.object, text));
+        ids.push(id);
+    }
+    if !batch.is_empty() {
+        rt.block_on(node.store.put_batch(&node.config.node.collection, batch))?;
+    }
+    Ok(ids)
 }
 
 const PAGE: usize = 10_000;
 
-fn load_index(global: &Global) -> Result<(Index, usize)> {
-    let node = Node::open(global)?;
-    let rt = super::runtime()?;
+fn load_index(node: &Node, rt: &tokio::runtime::Runtime) -> Result<(Index, usize)> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_micros() as i64)
@@ -76,7 +153,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         "text" => Some(Format::Text),
         other => return Err(anyhow!("--format {other:?}: expected auto, json or text")),
     };
-    let (index, rejected) = load_index(global)?;
+    let node = Node::open(global)?;
+    let rt = super::runtime()?;
+    let (index, rejected) = load_index(&node, &rt)?;
+    let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
+    let run_started_us = concord_stix::Timestamp::now().0;
     if rejected > 0 {
         eprintln!(
             "warning: {rejected} indicators could not be indexed (invalid or non-STIX patterns)"
@@ -128,11 +209,27 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             events += 1;
             hits.clear();
             index.match_event(&observables, &mut scratch, &mut hits);
+            let when = if args.sighting && !hits.is_empty() {
+                event_time_us(&line).unwrap_or(run_started_us)
+            } else {
+                run_started_us
+            };
             for h in &hits {
                 let Some(info) = index.info(h.slot) else {
                     continue;
                 };
                 hit_count += 1;
+                if args.sighting {
+                    let e = seen.entry(info.id.clone()).or_insert(Seen {
+                        count: 0,
+                        first_us: when,
+                        last_us: when,
+                        tlp: info.tlp,
+                    });
+                    e.count += 1;
+                    e.first_us = e.first_us.min(when);
+                    e.last_us = e.last_us.max(when);
+                }
                 let record = json!({
                     "file": name, "line": line_no,
                     "observable": observables.get(h.observable).map(|o| o.text()),
@@ -144,19 +241,29 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         }
     }
     out.flush()?;
+    let sightings = if args.sighting {
+        record_sightings(&node, &rt, &seen)?
+    } else {
+        Vec::new()
+    };
     let secs = started.elapsed().as_secs_f64();
     let rate = if secs > 0.0 {
         events as f64 / secs
     } else {
         0.0
     };
-    let summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "events_per_second": rate.round()});
+    let summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "events_per_second": rate.round(), "sightings": sightings});
     if global.json {
         eprintln!("{summary}");
     } else {
         eprintln!(
-            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators, {rate:.0} events/s",
-            index.len()
+            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators, {rate:.0} events/s{}",
+            index.len(),
+            if args.sighting {
+                format!(", {} sightings recorded", sightings.len())
+            } else {
+                String::new()
+            }
         );
     }
     Ok(if bad > 0 {
