@@ -100,29 +100,34 @@ pub enum Credentials {
     Token(String),
 }
 
+/// An `Authorization` header this server cannot read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable Authorization header")]
+pub struct BadCredentials;
+
 /// Reads an `Authorization` header: `Basic`, or `Bearer`/`Token` (the
 /// latter is what taxii2-client's TokenAuth sends). `Err` for anything
 /// else: a caller that sends credentials we cannot read must not be served
 /// as anonymous.
-pub fn credentials(header: Option<&[u8]>) -> Result<Credentials, ()> {
+pub fn credentials(header: Option<&[u8]>) -> Result<Credentials, BadCredentials> {
     let Some(h) = header else {
         return Ok(Credentials::None);
     };
-    let h = std::str::from_utf8(h).map_err(|_| ())?.trim();
-    let (scheme, rest) = h.split_once(' ').ok_or(())?;
+    let h = std::str::from_utf8(h).map_err(|_| BadCredentials)?.trim();
+    let (scheme, rest) = h.split_once(' ').ok_or(BadCredentials)?;
     let rest = rest.trim();
     match scheme.to_ascii_lowercase().as_str() {
         "basic" => {
-            let raw = STANDARD.decode(rest).map_err(|_| ())?;
-            let text = String::from_utf8(raw).map_err(|_| ())?;
-            let (user, password) = text.split_once(':').ok_or(())?;
+            let raw = STANDARD.decode(rest).map_err(|_| BadCredentials)?;
+            let text = String::from_utf8(raw).map_err(|_| BadCredentials)?;
+            let (user, password) = text.split_once(':').ok_or(BadCredentials)?;
             Ok(Credentials::Basic {
                 user: user.to_string(),
                 password: password.to_string(),
             })
         }
         "bearer" | "token" if !rest.is_empty() => Ok(Credentials::Token(rest.to_string())),
-        _ => Err(()),
+        _ => Err(BadCredentials),
     }
 }
 

@@ -103,7 +103,7 @@ fn version_sel(param: &str, vals: &[&str], into: &mut Vec<VersionSel>) -> Result
 /// One selection from the parts of `match[version]`: `all` wins; several
 /// timestamps become one list.
 fn combine(parts: Vec<VersionSel>) -> VersionSel {
-    if parts.iter().any(|p| *p == VersionSel::All) {
+    if parts.contains(&VersionSel::All) {
         return VersionSel::All;
     }
     let mut at = Vec::new();

@@ -135,8 +135,11 @@ pub async fn pull<S: Store>(
     let mut report = PullReport::default();
     let mut previous: Option<(Option<String>, Option<String>)> = None;
     for _ in 0..opts.max_pages.max(1) {
+        // Some servers (medallion) keep one `next` token for a whole
+        // query, so only a repeated `added_after` without `next` means no
+        // progress; `next` paging is bounded by `max_pages`.
         let position = (q.added_after.clone(), q.next.clone());
-        if previous.as_ref() == Some(&position) {
+        if q.next.is_none() && previous.as_ref() == Some(&position) {
             return Err(TaxiiError::Stuck {
                 url: api_root.to_string(),
                 what: format!("the same page was asked for twice ({position:?})"),

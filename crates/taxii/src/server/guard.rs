@@ -35,7 +35,7 @@ pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Re
                 .map(|v| v.as_bytes()),
         ) {
             Ok(c) => c,
-            Err(()) => return ApiError::unauthorized().into_response(),
+            Err(_) => return ApiError::unauthorized().into_response(),
         };
         let principal = match authenticate(&st.store, &st.credentials, creds).await {
             Ok(Some(p)) => p,
