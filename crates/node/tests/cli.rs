@@ -413,3 +413,62 @@ fn directories_are_imported_file_by_file() {
     assert_eq!(report["files"].as_array().unwrap().len(), 2);
     assert_eq!(report["stored"], 3);
 }
+
+/// kill -9 in the middle of an import: what is stored is whole batches
+/// (8,192 objects each, plus the node's identity), the database is intact,
+/// and importing again completes the set without duplicates.
+#[test]
+fn a_killed_import_leaves_whole_batches_and_resumes() {
+    let a = new_node();
+    let feed = a.path().join("feed.jsonl");
+    let mut text = String::with_capacity(60_000 * 330);
+    for i in 0..60_000u32 {
+        text.push_str(&indicator(100_000 + i, ""));
+        text.push('\n');
+    }
+    std::fs::write(&feed, text).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(a.path())
+        .args(["import", "--no-index", feed.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut killed_with = None;
+    for _ in 0..2_000 {
+        let v = stats(a.path())["versions"].as_u64().unwrap();
+        if v > 1 {
+            child.kill().unwrap();
+            killed_with = Some(v);
+            break;
+        }
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.wait();
+    let after = stats(a.path())["versions"].as_u64().unwrap();
+    assert!(
+        killed_with.is_some() || after == 60_001,
+        "the import was seen at work or finished"
+    );
+    assert!(
+        (after - 1) % 8192 == 0 || after == 60_001,
+        "{after} versions: half a batch is stored"
+    );
+    let again = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(a.path())
+        .args(["--json", "import", feed.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(
+        report["stored"].as_u64().unwrap() + report["duplicates"].as_u64().unwrap(),
+        60_000
+    );
+    assert_eq!(report["duplicates"].as_u64().unwrap(), after - 1);
+    assert_eq!(stats(a.path())["versions"], 60_001);
+}
