@@ -58,11 +58,14 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
 }
 
 /// The condition that `o` is the newest (or oldest) version of its id among
-/// those filed in the same collection as entry `e`.
+/// those filed in the same collection as entry `e`. `CROSS JOIN` pins the
+/// loop order (the id's few versions first, then their entries): left to
+/// itself, SQLite walked every entry of the collection for each row, which
+/// made a listing quadratic.
 fn extreme_in_collection(newest: bool) -> String {
     let cmp = if newest { ">" } else { "<" };
     format!(
-        "NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
+        "NOT EXISTS (SELECT 1 FROM objects o2 CROSS JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
             WHERE o2.id_key = o.id_key AND o2.id = o.id AND (o2.version_us {cmp} o.version_us OR (o2.version_us = o.version_us AND o2.version {cmp} o.version)))"
     )
 }
