@@ -7,7 +7,7 @@
 //! transactions. `--strict` first checks the whole input without writing,
 //! then writes only if nothing was rejected, so a bad file stores nothing.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use concord_stix::bundle::{BundleReader, RawObject, ReadError};
 use concord_stix::ingest::{read_object, storable_json};
 use concord_stix::{Issue, json};
-use concord_store::{PreparedObject, Store};
+use concord_store::{AnyStore, BatchOutcome, PreparedObject, Store};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -241,6 +241,54 @@ fn pipeline(
     })
 }
 
+/// Writes batches with up to two in flight: while the store commits one,
+/// the next is filled, and PostgreSQL works on two at once.
+struct BatchWriter<'r> {
+    rt: &'r tokio::runtime::Runtime,
+    store: AnyStore,
+    collection: String,
+    in_flight: VecDeque<tokio::task::JoinHandle<concord_store::Result<BatchOutcome>>>,
+}
+
+impl BatchWriter<'_> {
+    fn submit(&mut self, batch: Vec<PreparedObject>, report: &mut Report) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        while self.in_flight.len() >= 2 {
+            self.settle_one(report)?;
+        }
+        let store = self.store.clone();
+        let collection = self.collection.clone();
+        self.in_flight.push_back(
+            self.rt
+                .spawn(async move { store.put_batch(&collection, batch).await }),
+        );
+        Ok(())
+    }
+
+    fn settle_one(&mut self, report: &mut Report) -> Result<()> {
+        let Some(task) = self.in_flight.pop_front() else {
+            return Ok(());
+        };
+        let out = self
+            .rt
+            .block_on(task)
+            .context("a write task failed")?
+            .with_context(|| format!("writing to collection {}", self.collection))?;
+        report.stored += out.inserted as u64;
+        report.duplicates += out.duplicates as u64;
+        Ok(())
+    }
+
+    fn finish(&mut self, report: &mut Report) -> Result<()> {
+        while !self.in_flight.is_empty() {
+            self.settle_one(report)?;
+        }
+        Ok(())
+    }
+}
+
 fn collect_sources(inputs: &[String]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for input in inputs {
@@ -396,16 +444,11 @@ fn import(
     for source in sources {
         let bar = progress_bar();
         let mut batch: Vec<PreparedObject> = Vec::with_capacity(WRITE_BATCH);
-        let write = |batch: &mut Vec<PreparedObject>, report: &mut Report| -> Result<()> {
-            if batch.is_empty() {
-                return Ok(());
-            }
-            let out = rt
-                .block_on(node.store.put_batch(collection, std::mem::take(batch)))
-                .with_context(|| format!("writing to collection {collection}"))?;
-            report.stored += out.inserted as u64;
-            report.duplicates += out.duplicates as u64;
-            Ok(())
+        let mut writer = BatchWriter {
+            rt: &rt,
+            store: node.store.clone(),
+            collection: collection.to_string(),
+            in_flight: VecDeque::new(),
         };
         let name = source.name();
         pipeline(source, &bar, |chunk| {
@@ -425,7 +468,7 @@ fn import(
                 }
             }
             if batch.len() >= WRITE_BATCH {
-                write(&mut batch, &mut report)?;
+                writer.submit(std::mem::take(&mut batch), &mut report)?;
             }
             let secs = started.elapsed().as_secs_f64().max(1e-9);
             bar.set_message(format!(
@@ -435,7 +478,8 @@ fn import(
             ));
             Ok(())
         })?;
-        write(&mut batch, &mut report)?;
+        writer.submit(batch, &mut report)?;
+        writer.finish(&mut report)?;
         bar.finish_and_clear();
     }
     report.seconds = started.elapsed().as_secs_f64();

@@ -128,9 +128,11 @@ pub async fn list(c: &Client, q: &ListQuery) -> Result<Page> {
 pub async fn scan_latest(c: &Client, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut p = Params::default();
     let after = p.push(q.after_row);
+    // Walk objects in row order and keep the heads: one pass over the
+    // table across all pages, and no second index on heads to maintain.
     let mut sql = format!(
-        "SELECT o.row, o.id, o.version, o.type, o.json FROM heads h JOIN objects o ON o.row = h.row
-         WHERE h.row > {after}"
+        "SELECT o.row, o.id, o.version, o.type, o.json FROM objects o JOIN heads h ON h.id = o.id AND h.row = o.row
+         WHERE o.row > {after}"
     );
     if !q.types.is_empty() {
         sql.push_str(&format!(" AND h.type = ANY({})", p.push(q.types.clone())));
@@ -148,7 +150,7 @@ pub async fn scan_latest(c: &Client, q: &ScanQuery) -> Result<Vec<StoredObject>>
         sql.push_str(" AND NOT h.revoked");
     }
     let limit = i64::try_from(q.limit.max(1)).unwrap_or(i64::MAX);
-    sql.push_str(&format!(" ORDER BY h.row LIMIT {}", p.push(limit)));
+    sql.push_str(&format!(" ORDER BY o.row LIMIT {}", p.push(limit)));
     let rows = c.query(&sql, &p.refs()).await?;
     Ok(rows.iter().map(|r| stored(r, false)).collect())
 }

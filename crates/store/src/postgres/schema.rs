@@ -11,10 +11,12 @@ const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
 
 const V1: &str = r#"
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+-- Ids and version strings compare byte-wise (COLLATE "C"): they are ASCII
+-- keys, and the locale's collation would only make every index insert slower.
 CREATE TABLE objects (
     row           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    id            TEXT NOT NULL,
-    version       TEXT NOT NULL,
+    id            TEXT COLLATE "C" NOT NULL,
+    version       TEXT COLLATE "C" NOT NULL,
     version_us    BIGINT NOT NULL,
     type          TEXT NOT NULL,
     spec_version  TEXT,
@@ -25,15 +27,14 @@ CREATE TABLE objects (
     UNIQUE (id, version)
 );
 CREATE TABLE heads (
-    id            TEXT PRIMARY KEY,
+    id            TEXT COLLATE "C" PRIMARY KEY,
     row           BIGINT NOT NULL REFERENCES objects (row),
     version_us    BIGINT NOT NULL,
-    version       TEXT NOT NULL,
+    version       TEXT COLLATE "C" NOT NULL,
     type          TEXT NOT NULL,
     tlp           SMALLINT,
     revoked       BOOLEAN NOT NULL
 );
-CREATE INDEX heads_row ON heads (row);
 CREATE TABLE collections (
     row           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     id            TEXT NOT NULL UNIQUE,

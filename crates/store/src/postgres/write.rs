@@ -27,16 +27,11 @@ pub async fn put_batch_in(
     collection: &str,
     batch: &[PreparedObject],
 ) -> Result<BatchOutcome> {
-    // The lock that makes date_added unique and increasing across processes.
-    let coll = tx
-        .query_opt(
-            "SELECT row, last_added_us FROM collections WHERE id = $1 FOR UPDATE",
-            &[&collection],
-        )
+    let coll_row: i64 = tx
+        .query_opt("SELECT row FROM collections WHERE id = $1", &[&collection])
         .await?
-        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
-    let coll_row: i64 = coll.get(0);
-    let last: i64 = coll.get(1);
+        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?
+        .get(0);
     let mut outcome = BatchOutcome::default();
     if batch.is_empty() {
         return Ok(outcome);
@@ -149,6 +144,17 @@ pub async fn put_batch_in(
         .await?;
     }
 
+    // The lock that makes date_added unique and increasing across
+    // processes, taken last so that concurrent batches store their objects
+    // in parallel and only file their entries one after the other. It is
+    // held to commit: entries become visible in date_added order.
+    let last: i64 = tx
+        .query_one(
+            "SELECT last_added_us FROM collections WHERE row = $1 FOR UPDATE",
+            &[&coll_row],
+        )
+        .await?
+        .get(0);
     // Entries in input order, dates from max(now, last + 1) upwards.
     let start = Timestamp::now().0.max(last + 1);
     let mut dates = Vec::with_capacity(batch.len());
