@@ -22,6 +22,9 @@ use crate::{
 /// Rows indexed per transaction when a search catches the index up.
 const SEARCH_STEP: usize = 20_000;
 
+/// Page cache of each reader connection (negative: KiB, as SQLite takes it).
+const READER_CACHE_KIB: i64 = -8192;
+
 /// The file name of the database inside a data directory.
 pub const DB_FILE: &str = "concord.sqlite";
 
@@ -98,7 +101,14 @@ impl SqliteStore {
         };
         let conn = match conn {
             Some(c) => c,
-            None => open_connection(&self.inner.path)?,
+            None => {
+                let c = open_connection(&self.inner.path)?;
+                // Readers share the OS page cache; a private cache as large
+                // as the writer's would multiply the server's memory by the
+                // number of readers for little gain.
+                c.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
+                c
+            }
         };
         let out = f(&conn);
         if let Ok(mut pool) = self.inner.readers.lock()
