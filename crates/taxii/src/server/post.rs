@@ -67,14 +67,50 @@ fn reasons(issues: &[Issue]) -> String {
         .join("; ")
 }
 
+/// Members per thread below which one thread checks the whole envelope.
+const PARALLEL_FROM: usize = 256;
+
+/// Checks every member; large envelopes are split over the cores (order is
+/// kept: the chunks are joined in input order).
 fn check(bytes: &[u8]) -> Result<Checked, envelope::EnvelopeError> {
     let env = envelope::parse(bytes)?;
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 4);
+    if threads == 1 || env.objects.len() < 2 * PARALLEL_FROM {
+        return Ok(check_members(&env.objects));
+    }
+    let size = env.objects.len().div_ceil(threads);
+    let parts: Vec<Checked> = std::thread::scope(|scope| {
+        let handles: Vec<_> = env
+            .objects
+            .chunks(size)
+            .map(|chunk| (chunk, scope.spawn(move || check_members(chunk))))
+            .collect();
+        // A chunk whose thread failed is checked again here, so no member
+        // can go missing from the status.
+        handles
+            .into_iter()
+            .map(|(chunk, h)| h.join().unwrap_or_else(|_| check_members(chunk)))
+            .collect()
+    });
+    let mut out = check_members(&[]);
+    for p in parts {
+        out.prepared.extend(p.prepared);
+        out.successes.extend(p.successes);
+        out.failures.extend(p.failures);
+    }
+    Ok(out)
+}
+
+fn check_members(members: &[&serde_json::value::RawValue]) -> Checked {
     let mut out = Checked {
-        prepared: Vec::with_capacity(env.objects.len()),
-        successes: Vec::with_capacity(env.objects.len()),
+        prepared: Vec::with_capacity(members.len()),
+        successes: Vec::with_capacity(members.len()),
         failures: Vec::new(),
     };
-    for raw in env.objects {
+    for &raw in members {
         match read_object(raw.get().as_bytes()) {
             Ok(c) => {
                 let text = storable_json(raw.get().as_bytes(), &c.object);
@@ -95,7 +131,7 @@ fn check(bytes: &[u8]) -> Result<Checked, envelope::EnvelopeError> {
             }
         }
     }
-    Ok(out)
+    out
 }
 
 struct Posting {
