@@ -1,0 +1,320 @@
+//! Provenance signatures on STIX objects.
+//!
+//! Each object *version* is signed once by its author node, and relays
+//! forward the author's bytes unchanged, so a signature never has to cover a
+//! mutable container (MISP's whole-event signatures fight later edits,
+//! FEDERATION.md section 4). The signature travels inside the object as a
+//! STIX 2.1 property extension, so any TAXII client sees valid STIX:
+//!
+//! ```json
+//! "extensions": {"extension-definition--f9e3a21e-…": {
+//!     "extension_type": "property-extension",
+//!     "signer": "identity--…", "key": "<64 hex public key>", "sig": "<base64>"}}
+//! ```
+//!
+//! The signed bytes are the RFC 8785 canonical JSON of the whole object with
+//! only `sig` removed. `signer` and `key` are therefore signed too: nobody
+//! can re-attribute a signed object to another member without breaking it.
+//! Ed25519 signing is deterministic, so signing one version twice with one
+//! key gives the same bytes.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value, json};
+
+use crate::keys::{KeyId, Keypair, PublicKey};
+use crate::{TrustError, VerifiedCharter};
+
+/// The fixed id of concord's provenance extension definition.
+pub const PROVENANCE_EXTENSION_ID: &str =
+    "extension-definition--f9e3a21e-ae23-4100-adb4-4852e951cfd9";
+
+/// The STIX identity that authors concord's extension definitions.
+pub const CONCORD_IDENTITY_ID: &str = "identity--1b617eed-d2fb-47e4-bd60-ac2265742e02";
+
+/// When concord's extension definitions were first published; they are
+/// never re-versioned in place (a new meaning would get a new id).
+pub(crate) const DEFINITIONS_CREATED: &str = "2026-11-25T00:00:00.000Z";
+
+/// The `extension-definition` object for the provenance extension, to be
+/// served by every node so that consumers can look the extension up.
+pub fn provenance_extension_definition() -> Map<String, Value> {
+    let v = json!({
+        "type": "extension-definition",
+        "spec_version": "2.1",
+        "id": PROVENANCE_EXTENSION_ID,
+        "created_by_ref": CONCORD_IDENTITY_ID,
+        "created": DEFINITIONS_CREATED,
+        "modified": DEFINITIONS_CREATED,
+        "name": "concord provenance signature",
+        "description": "The author node's Ed25519 signature over this object version.",
+        "schema": "Property extension with: signer (string, STIX identity id of the authoring \
+                   member), key (string, 64 hex digits: the raw Ed25519 public key of the author \
+                   node), sig (string, base64 of the 64-byte Ed25519 signature over the RFC 8785 \
+                   canonical JSON of the whole object with this extension's sig property removed).",
+        "version": "1.0.0",
+        "extension_types": ["property-extension"]
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// The keys a node trusts to sign objects, each with the member it belongs
+/// to. The node fills it from its configuration today and from the charter
+/// and node-key delegations once governance is on
+/// ([`TrustedKeySet::from_charter`]).
+pub trait TrustedKeys {
+    /// The member (STIX identity id) a key belongs to, if it is trusted.
+    fn owner_of(&self, key: &KeyId) -> Option<&str>;
+}
+
+/// A plain map from key id to member.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedKeySet {
+    owners: HashMap<KeyId, String>,
+}
+
+impl TrustedKeySet {
+    pub fn new() -> TrustedKeySet {
+        TrustedKeySet::default()
+    }
+
+    /// Trusts `key` for `member`. A key belongs to one member only: adding
+    /// it for a second member is refused rather than silently re-assigned.
+    pub fn insert(&mut self, member: &str, key: &PublicKey) -> Result<(), TrustError> {
+        let id = key.key_id();
+        match self.owners.get(&id) {
+            Some(owner) if owner != member => Err(TrustError::DuplicateKey {
+                key_id: id.to_hex(),
+                first: owner.clone(),
+                second: member.to_string(),
+            }),
+            _ => {
+                self.owners.insert(id, member.to_string());
+                Ok(())
+            }
+        }
+    }
+
+    /// Forgets every key of `member` (a removed member's new objects then
+    /// fail with `UnknownKey`).
+    pub fn remove_member(&mut self, member: &str) {
+        self.owners.retain(|_, m| m != member);
+    }
+
+    pub fn len(&self) -> usize {
+        self.owners.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owners.is_empty()
+    }
+
+    /// The node keys certified by valid delegations from members of
+    /// `charter`, keyed to each member's STIX identity id. Delegations that
+    /// do not verify at `now` are returned with their reason, not trusted.
+    pub fn from_charter(
+        charter: &VerifiedCharter,
+        delegations: &[crate::Delegation],
+        now: concord_stix::Timestamp,
+    ) -> (TrustedKeySet, Vec<(usize, TrustError)>) {
+        let mut set = TrustedKeySet::new();
+        let mut rejected = Vec::new();
+        for (i, d) in delegations.iter().enumerate() {
+            let result = d.verify(charter, now).and_then(|v| {
+                let identity = charter
+                    .charter()
+                    .members
+                    .get(&v.member)
+                    .map(|m| m.identity.clone())
+                    .unwrap_or_default();
+                set.insert(&identity, &v.node_key)
+            });
+            if let Err(e) = result {
+                rejected.push((i, e));
+            }
+        }
+        (set, rejected)
+    }
+}
+
+impl TrustedKeys for TrustedKeySet {
+    fn owner_of(&self, key: &KeyId) -> Option<&str> {
+        self.owners.get(key).map(String::as_str)
+    }
+}
+
+/// Who signed an object version, once its signature is verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub signer: String,
+    pub key: PublicKey,
+    pub key_id: KeyId,
+}
+
+/// Signs one object version as `signer` (the member's STIX identity id)
+/// with the node key. Any earlier provenance extension is replaced; every
+/// other property, known or not, is kept as it is. Set the audience
+/// extension *before* signing: it is part of the signed bytes.
+pub fn sign_object(
+    object: &Map<String, Value>,
+    signer: &str,
+    key: &Keypair,
+) -> Result<Map<String, Value>, TrustError> {
+    if concord_stix::id::StixId::parse(signer)
+        .map(|id| id.object_type != "identity")
+        .unwrap_or(true)
+    {
+        return Err(crate::error::field(
+            "signer",
+            format!("{signer:?} is not a STIX identity id"),
+        ));
+    }
+    let mut out = object.clone();
+    let extensions = match out
+        .entry("extensions")
+        .or_insert_with(|| Value::Object(Map::new()))
+    {
+        Value::Object(m) => m,
+        _ => {
+            return Err(TrustError::MalformedExtension {
+                path: "$.extensions".into(),
+                reason: "'extensions' is not an object".into(),
+            });
+        }
+    };
+    let mut ext = Map::new();
+    ext.insert("extension_type".into(), "property-extension".into());
+    ext.insert("signer".into(), signer.into());
+    ext.insert("key".into(), key.public().to_hex().into());
+    extensions.insert(PROVENANCE_EXTENSION_ID.into(), Value::Object(ext));
+    let message = signing_input(&out)?;
+    let sig = BASE64.encode(key.sign(message.as_bytes()));
+    if let Some(Value::Object(ext)) =
+        extensions_mut(&mut out).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
+    {
+        ext.insert("sig".into(), sig.into());
+    }
+    Ok(out)
+}
+
+fn extensions_mut(object: &mut Map<String, Value>) -> Option<&mut Map<String, Value>> {
+    object.get_mut("extensions").and_then(Value::as_object_mut)
+}
+
+/// The canonical JSON of `object` as it is (the caller has removed `sig`).
+fn signing_input(object: &Map<String, Value>) -> Result<String, TrustError> {
+    concord_stix::canonical::to_canonical_string(&Value::Object(object.clone()))
+        .map_err(|e| TrustError::Canonical(e.to_string()))
+}
+
+/// The provenance extension of an object as it claims to be, before any
+/// check of the signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvenanceClaim {
+    pub signer: String,
+    pub key: PublicKey,
+    pub sig: [u8; 64],
+}
+
+fn malformed(field: &str, reason: impl Into<String>) -> TrustError {
+    TrustError::MalformedExtension {
+        path: format!("$.extensions.{PROVENANCE_EXTENSION_ID}.{field}"),
+        reason: reason.into(),
+    }
+}
+
+/// Reads the provenance extension: `Unsigned` when there is none,
+/// `MalformedExtension` (with the JSON path) when it is not well formed.
+pub fn read_provenance(object: &Map<String, Value>) -> Result<ProvenanceClaim, TrustError> {
+    let ext = match object.get("extensions") {
+        None => return Err(TrustError::Unsigned),
+        Some(Value::Object(m)) => match m.get(PROVENANCE_EXTENSION_ID) {
+            None => return Err(TrustError::Unsigned),
+            Some(Value::Object(ext)) => ext,
+            Some(_) => return Err(malformed("", "the extension is not an object")),
+        },
+        Some(_) => {
+            return Err(TrustError::MalformedExtension {
+                path: "$.extensions".into(),
+                reason: "'extensions' is not an object".into(),
+            });
+        }
+    };
+    if ext.get("extension_type").and_then(Value::as_str) != Some("property-extension") {
+        return Err(malformed(
+            "extension_type",
+            "must be \"property-extension\"",
+        ));
+    }
+    let text = |name: &str| {
+        ext.get(name)
+            .and_then(Value::as_str)
+            .ok_or_else(|| malformed(name, "a string is required"))
+    };
+    let signer = text("signer")?.to_string();
+    let key = PublicKey::from_hex(text("key")?).map_err(|e| malformed("key", e.to_string()))?;
+    let raw = BASE64
+        .decode(text("sig")?)
+        .map_err(|e| malformed("sig", format!("not base64: {e}")))?;
+    let sig: [u8; 64] = raw
+        .try_into()
+        .map_err(|_| malformed("sig", "an Ed25519 signature has 64 bytes"))?;
+    Ok(ProvenanceClaim { signer, key, sig })
+}
+
+/// Checks that the embedded signature matches the object's bytes, without
+/// asking whether the key is trusted (used to tell a tampered relay from an
+/// unknown author, and by [`verify_object`]).
+pub fn verify_integrity(object: &Map<String, Value>) -> Result<ProvenanceClaim, TrustError> {
+    let claim = read_provenance(object)?;
+    let mut unsigned = object.clone();
+    if let Some(Value::Object(ext)) =
+        extensions_mut(&mut unsigned).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
+    {
+        ext.remove("sig");
+    }
+    let message = signing_input(&unsigned)?;
+    if !claim.key.verify_strict(message.as_bytes(), &claim.sig) {
+        return Err(TrustError::BadSignature {
+            key_id: claim.key.key_id().to_hex(),
+        });
+    }
+    Ok(claim)
+}
+
+/// Verifies an object's provenance against the trusted keys: the key must
+/// be trusted, it must belong to the member the object names as signer, and
+/// the signature must hold (strict Ed25519) over the object's canonical JSON.
+pub fn verify_object(
+    object: &Map<String, Value>,
+    trusted: &impl TrustedKeys,
+) -> Result<Provenance, TrustError> {
+    let claim = read_provenance(object)?;
+    let key_id = claim.key.key_id();
+    let owner = trusted
+        .owner_of(&key_id)
+        .ok_or_else(|| TrustError::UnknownKey {
+            key_id: key_id.to_hex(),
+        })?;
+    if owner != claim.signer {
+        return Err(TrustError::SignerMismatch {
+            signer: claim.signer,
+            key_id: key_id.to_hex(),
+            owner: owner.to_string(),
+        });
+    }
+    let claim = verify_integrity(object)?;
+    Ok(Provenance {
+        signer: claim.signer,
+        key: claim.key,
+        key_id,
+    })
+}
+
+#[cfg(test)]
+mod tests;
