@@ -79,16 +79,19 @@ fn adopted_versions(
         .count()
 }
 
-fn scenario() -> impl Strategy<
-    Value = (
-        usize,
-        Vec<usize>,
-        usize,
-        bool,
-        Vec<(usize, usize)>,
-        Vec<bool>,
-    ),
-> {
+/// One voting round: members, the Byzantine ones, how many proposals,
+/// whether some admit adversary members, the order of vote requests and
+/// which honest requests are abstained from.
+type Scenario = (
+    usize,
+    Vec<usize>,
+    usize,
+    bool,
+    Vec<(usize, usize)>,
+    Vec<bool>,
+);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     (1usize..=31, 2usize..=3, any::<bool>()).prop_flat_map(|(n, count, admit)| {
         let f = n - min_quorum(n as u64) as usize;
         let pairs: Vec<(usize, usize)> = (0..n)
