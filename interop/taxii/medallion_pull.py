@@ -144,6 +144,15 @@ try:
     again = pull()
     assert again["stored"] == 0, ("a second pull stores nothing new", again)
     assert again["cursor"] == report["cursor"] or again["cursor"] >= report["cursor"], again
+    # Push: the node's own collection (its identity) goes to medallion.
+    r = subprocess.run([setup["concord"], "--data-dir", setup["data_dir"], "--json", "taxii", "push",
+                        base + "taxii2/", "--collection", COLL, "--user", USER, "--password-stdin"],
+                       input=PASSWORD + "\n", capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, ("concord taxii push failed", r.stdout, r.stderr)
+    pushed = json.loads(r.stdout)
+    assert pushed["sent"] >= 1 and pushed["succeeded"] == pushed["sent"] and pushed["failed"] == 0, pushed
+    ident = [o for o in latest(med) if o["type"] == "identity" and o.get("name") == "CERT-Interop"]
+    assert len(ident) == 1, "the pushed identity is on medallion"
     print("medallion interop: %d versions pulled, %d objects identical; second pull: %d pages, %d new"
           % (len(con_keys), len(con_latest), again["pages"], again["stored"]))
 finally:
