@@ -144,6 +144,10 @@ async fn pull_and_push_over_tls_resume_without_loss_or_duplicates() {
             .unwrap(),
         root
     );
+    // Absolute URLs in discovery, whether the client spoke HTTP/2 (host in
+    // the authority) or HTTP/1.1 (host in Host).
+    let d = client.discover(&root.replace("root/", "")).await.unwrap();
+    assert_eq!(d.default.as_deref(), Some(root.as_str()));
     let b_dir = tempfile::tempdir().unwrap();
     let b = store_with(b_dir.path(), &["feed", "outbox"]).await;
 

@@ -3,7 +3,7 @@
 
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use concord_stix::Timestamp;
 use concord_stix::id::StixId;
@@ -44,14 +44,19 @@ pub async fn no_method() -> ApiError {
         .with("this resource does not take that method")
 }
 
-/// The base URL the caller used, so the URLs we hand out work for it.
-fn base_url(headers: &HeaderMap, peer: Option<&Peer>) -> String {
+/// The base URL the caller used, so the URLs we hand out work for it
+/// (HTTP/1.1 names the host in `Host`, HTTP/2 in the request's authority).
+fn base_url(headers: &HeaderMap, uri: &Uri, peer: Option<&Peer>) -> String {
     let scheme = if peer.is_some_and(|p| p.tls) {
         "https"
     } else {
         "http"
     };
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
+    match host {
         // A Host header is the client's own text: keep only what a host
         // and port may contain.
         Some(h)
@@ -68,11 +73,12 @@ fn base_url(headers: &HeaderMap, peer: Option<&Peer>) -> String {
 pub async fn discovery(
     State(st): State<Shared>,
     headers: HeaderMap,
+    uri: Uri,
     peer: Option<Extension<Peer>>,
 ) -> Response {
     let root = format!(
         "{}{API_ROOT_PATH}",
-        base_url(&headers, peer.as_ref().map(|p| &p.0))
+        base_url(&headers, &uri, peer.as_ref().map(|p| &p.0))
     );
     taxii_json(&json!({
         "title": st.opts.title,
