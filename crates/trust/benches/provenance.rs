@@ -53,6 +53,19 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // The floor under verify_object: strict Ed25519 alone over a message
+    // of the size of one canonical indicator.
+    let message = concord_stix::canonical::to_canonical_string(&Value::Object(signed[0].clone()))
+        .expect("canonicalises");
+    let sig = key.sign(message.as_bytes());
+    let public = key.public();
+    let mut g = c.benchmark_group("ed25519");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("verify_strict", |b| {
+        b.iter(|| std::hint::black_box(public.verify_strict(message.as_bytes(), &sig)))
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -192,7 +192,7 @@ pub fn sign_object(
     ext.insert("signer".into(), signer.into());
     ext.insert("key".into(), key.public().to_hex().into());
     extensions.insert(PROVENANCE_EXTENSION_ID.into(), Value::Object(ext));
-    let message = signing_input(&out)?;
+    let message = signing_input(&Value::Object(out.clone()))?;
     let sig = BASE64.encode(key.sign(message.as_bytes()));
     if let Some(Value::Object(ext)) =
         extensions_mut(&mut out).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
@@ -207,8 +207,8 @@ fn extensions_mut(object: &mut Map<String, Value>) -> Option<&mut Map<String, Va
 }
 
 /// The canonical JSON of `object` as it is (the caller has removed `sig`).
-fn signing_input(object: &Map<String, Value>) -> Result<String, TrustError> {
-    concord_stix::canonical::to_canonical_string(&Value::Object(object.clone()))
+fn signing_input(object: &Value) -> Result<String, TrustError> {
+    concord_stix::canonical::to_canonical_string(object)
         .map_err(|e| TrustError::Canonical(e.to_string()))
 }
 
@@ -272,19 +272,25 @@ pub fn read_provenance(object: &Map<String, Value>) -> Result<ProvenanceClaim, T
 /// unknown author, and by [`verify_object`]).
 pub fn verify_integrity(object: &Map<String, Value>) -> Result<ProvenanceClaim, TrustError> {
     let claim = read_provenance(object)?;
+    check_signature(object, &claim)?;
+    Ok(claim)
+}
+
+fn check_signature(object: &Map<String, Value>, claim: &ProvenanceClaim) -> Result<(), TrustError> {
+    // One copy of the object, with only `sig` taken out.
     let mut unsigned = object.clone();
     if let Some(Value::Object(ext)) =
         extensions_mut(&mut unsigned).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
     {
         ext.remove("sig");
     }
-    let message = signing_input(&unsigned)?;
+    let message = signing_input(&Value::Object(unsigned))?;
     if !claim.key.verify_strict(message.as_bytes(), &claim.sig) {
         return Err(TrustError::BadSignature {
             key_id: claim.key.key_id().to_hex(),
         });
     }
-    Ok(claim)
+    Ok(())
 }
 
 /// Verifies an object's provenance against the trusted keys: the key must
@@ -308,7 +314,7 @@ pub fn verify_object(
             owner: owner.to_string(),
         });
     }
-    let claim = verify_integrity(object)?;
+    check_signature(object, &claim)?;
     Ok(Provenance {
         signer: claim.signer,
         key: claim.key,
