@@ -455,7 +455,7 @@ fn a_killed_import_leaves_whole_batches_and_resumes() {
         "the import was seen at work or finished"
     );
     assert!(
-        (after - 1) % 8192 == 0 || after == 60_001,
+        (after - 1).is_multiple_of(8192) || after == 60_001,
         "{after} versions: half a batch is stored"
     );
     let again = Command::new(env!("CARGO_BIN_EXE_concord"))
