@@ -3,8 +3,10 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
+mod api;
 mod cmd;
 mod config;
+mod indicators;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

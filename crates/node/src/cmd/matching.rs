@@ -6,11 +6,11 @@
 
 use std::io::{BufRead, BufWriter, Write};
 use std::path::PathBuf;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use concord_matcher::{FieldMapping, Format, Index, Scratch, read_line};
-use concord_store::{ScanQuery, Store};
+use concord_store::Store;
 use serde_json::{Value, json};
 
 use super::Node;
@@ -108,36 +108,8 @@ fn record_sightings(
     Ok(ids)
 }
 
-const PAGE: usize = 10_000;
-
 fn load_index(node: &Node, rt: &tokio::runtime::Runtime) -> Result<(Index, usize)> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_micros() as i64)
-        .unwrap_or(0);
-    let at = Some(concord_pattern::Timestamp { micros: now });
-    let mut index = Index::new();
-    let mut rejected = 0usize;
-    let mut after_row = 0;
-    loop {
-        let page = rt.block_on(node.store.scan_latest(ScanQuery {
-            after_row,
-            limit: PAGE,
-            types: vec!["indicator".to_string()],
-            since_us: None,
-            max_tlp: None,
-            include_revoked: false,
-        }))?;
-        let Some(last) = page.last() else { break };
-        after_row = last.row;
-        for o in &page {
-            let v: Value = serde_json::from_str(&o.json).context("a stored object is not JSON")?;
-            if index.add(&v, at).is_err() {
-                rejected += 1;
-            }
-        }
-    }
-    Ok((index, rejected))
+    rt.block_on(crate::indicators::load_index(&node.store))
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {

@@ -72,7 +72,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         // The first line says where the server is (tests and scripts read it).
         println!("listening on {scheme}://{bound}/taxii2/");
         std::io::stdout().flush()?;
-        let app = server::router(node.store.clone(), options(&section));
+        let api = crate::api::matching::router(
+            node.store.clone(),
+            section.max_body_bytes,
+            Duration::from_secs(30),
+        );
+        let app = server::router(node.store.clone(), options(&section)).merge(api);
         tokio::spawn(server::upkeep(node.store.clone()));
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
