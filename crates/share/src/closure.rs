@@ -8,7 +8,7 @@
 //! of granular markings) are left to [`crate::decide`], which already
 //! withholds any marking it does not know.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use concord_stix::StixObject;
 use concord_stix::tlp::Tlp;
@@ -29,49 +29,82 @@ pub struct Reference {
 /// Every reference in an object, or the first malformed one.
 pub fn references(object: &StixObject) -> Result<Vec<Reference>, Reason> {
     let mut out = Vec::new();
+    let mut path = Vec::new();
     for (key, value) in object.as_map() {
         if key == "object_marking_refs" || key == "granular_markings" {
             continue;
         }
-        walk(key, key, value, &mut out)?;
+        path.push(Segment::Key(key));
+        walk(key, value, &mut path, &mut out)?;
+        path.pop();
     }
     Ok(out)
 }
 
-fn walk(key: &str, path: &str, value: &Value, out: &mut Vec<Reference>) -> Result<(), Reason> {
-    let malformed = || Reason::MalformedReference {
-        path: path.to_string(),
-    };
+/// A step of a JSON path, rendered only when a reference is found.
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+fn render(path: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in path {
+        match seg {
+            Segment::Key(k) if s.is_empty() => s.push_str(k),
+            Segment::Key(k) => {
+                s.push('.');
+                s.push_str(k);
+            }
+            Segment::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+fn walk<'a>(
+    key: &str,
+    value: &'a Value,
+    path: &mut Vec<Segment<'a>>,
+    out: &mut Vec<Reference>,
+) -> Result<(), Reason> {
+    let malformed = |path: &[Segment]| Reason::MalformedReference { path: render(path) };
     if key.ends_with("_ref") {
-        let id = value.as_str().ok_or_else(malformed)?;
+        let id = value.as_str().ok_or_else(|| malformed(path))?;
         out.push(Reference {
-            path: path.to_string(),
+            path: render(path),
             id: id.to_string(),
         });
         return Ok(());
     }
     if key.ends_with("_refs") {
         let Value::Array(items) = value else {
-            return Err(malformed());
+            return Err(malformed(path));
         };
         for (i, item) in items.iter().enumerate() {
-            let id = item.as_str().ok_or_else(malformed)?;
+            let id = item.as_str().ok_or_else(|| malformed(path))?;
+            path.push(Segment::Index(i));
             out.push(Reference {
-                path: format!("{path}[{i}]"),
+                path: render(path),
                 id: id.to_string(),
             });
+            path.pop();
         }
         return Ok(());
     }
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                walk(k, &format!("{path}.{k}"), v, out)?;
+                path.push(Segment::Key(k));
+                walk(k, v, path, out)?;
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk("", &format!("{path}[{i}]"), v, out)?;
+                path.push(Segment::Index(i));
+                walk("", v, path, out)?;
+                path.pop();
             }
         }
         _ => {}
@@ -88,6 +121,10 @@ fn walk(key: &str, path: &str, value: &Value, out: &mut Vec<Reference>) -> Resul
 /// is a TLP marking definition, or when `visible_elsewhere` says so (the
 /// caller decided it in another page or set). Anything else, including ids
 /// this node does not hold, is not visible: the reference would leak it.
+///
+/// Work is proportional to the number of references: an object is checked
+/// again only when the last shared version of an id it references is
+/// withheld.
 pub fn withhold_dangling(
     objects: &[StixObject],
     decisions: &mut [Decision],
@@ -98,42 +135,58 @@ pub fn withhold_dangling(
             *d = Decision::Withhold(Reason::MissingId);
         }
     }
-    let refs: Vec<Result<Vec<Reference>, Reason>> = objects.iter().map(references).collect();
-    loop {
-        let visible: HashSet<&str> = objects
-            .iter()
-            .zip(decisions.iter())
-            .filter(|(_, d)| d.is_share())
-            .map(|(o, _)| o.id())
-            .collect();
-        let is_visible = |id: &str| {
-            visible.contains(id) || Tlp::from_marking_id(id).is_some() || visible_elsewhere(id)
+    let n = objects.len().min(decisions.len());
+    let mut shared_versions: HashMap<&str, usize> = HashMap::new();
+    for (o, d) in objects.iter().zip(decisions.iter()) {
+        if d.is_share() {
+            *shared_versions.entry(o.id()).or_default() += 1;
+        }
+    }
+    let refs: Vec<Option<Result<Vec<Reference>, Reason>>> = objects[..n]
+        .iter()
+        .zip(decisions.iter())
+        .map(|(o, d)| d.is_share().then(|| references(o)))
+        .collect();
+    let mut referrers: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in refs.iter().enumerate() {
+        if let Some(Ok(list)) = r {
+            for reference in list {
+                referrers.entry(reference.id.as_str()).or_default().push(i);
+            }
+        }
+    }
+    let mut queue: Vec<usize> = (0..n).rev().collect();
+    while let Some(i) = queue.pop() {
+        let (Some(decision), Some(Some(r))) = (decisions.get(i), refs.get(i)) else {
+            continue;
         };
-        let mut changed = Vec::new();
-        for (i, (r, d)) in refs.iter().zip(decisions.iter()).enumerate() {
-            if !d.is_share() {
-                continue;
-            }
-            match r {
-                Err(reason) => changed.push((i, reason.clone())),
-                Ok(list) => {
-                    if let Some(bad) = list.iter().find(|r| !is_visible(&r.id)) {
-                        changed.push((
-                            i,
-                            Reason::DanglingReference {
-                                path: bad.path.clone(),
-                            },
-                        ));
-                    }
-                }
-            }
+        if !decision.is_share() {
+            continue;
         }
-        if changed.is_empty() {
-            return;
+        let reason = match r {
+            Err(reason) => Some(reason.clone()),
+            Ok(list) => list
+                .iter()
+                .find(|r| {
+                    shared_versions.get(r.id.as_str()).is_none_or(|c| *c == 0)
+                        && Tlp::from_marking_id(&r.id).is_none()
+                        && !visible_elsewhere(&r.id)
+                })
+                .map(|r| Reason::DanglingReference {
+                    path: r.path.clone(),
+                }),
+        };
+        let Some(reason) = reason else { continue };
+        if let Some(d) = decisions.get_mut(i) {
+            *d = Decision::Withhold(reason);
         }
-        for (i, reason) in changed {
-            if let Some(d) = decisions.get_mut(i) {
-                *d = Decision::Withhold(reason);
+        let id = objects[i].id();
+        if let Some(count) = shared_versions.get_mut(id) {
+            *count = count.saturating_sub(1);
+            if *count == 0
+                && let Some(list) = referrers.get(id)
+            {
+                queue.extend(list.iter().copied());
             }
         }
     }

@@ -225,7 +225,10 @@ fn read_markings(map: &Map<String, Value>, policy: &EgressPolicy) -> Result<Mark
                     return Err(Reason::MalformedMarkings { path: GRANULAR });
                 };
                 match (g.get("marking_ref"), g.get("lang")) {
-                    (Some(r), _) => granular = granular.max(marking_level(policy, r, GRANULAR)?),
+                    (Some(_), Some(_)) => {
+                        return Err(Reason::MalformedMarkings { path: GRANULAR });
+                    }
+                    (Some(r), None) => granular = granular.max(marking_level(policy, r, GRANULAR)?),
                     (None, Some(Value::String(_))) => {}
                     (None, _) => return Err(Reason::MalformedMarkings { path: GRANULAR }),
                 }

@@ -249,6 +249,15 @@ fn malformed_markings_and_labels_are_withheld() {
         })
     );
     let o = object(json!({"type": "indicator", "id": "indicator--x",
+        "object_marking_refs": [Tlp::Clear.marking_id()],
+        "granular_markings": [{"marking_ref": Tlp::Clear.marking_id(), "lang": "en", "selectors": []}]}));
+    assert_eq!(
+        decide(&p, &o, &r, &Provenance::Author),
+        withheld(Reason::MalformedMarkings {
+            path: "granular_markings"
+        })
+    );
+    let o = object(json!({"type": "indicator", "id": "indicator--x",
         "object_marking_refs": [Tlp::Clear.marking_id()], "labels": [1]}));
     assert_eq!(
         decide(&p, &o, &r, &Provenance::Author),
