@@ -358,6 +358,20 @@ proptest! {
                 prop_assert!(entitled(&policy, spec, &r));
             }
         }
+        // The closure withholds no more than it must: it is the greatest
+        // fixed point, computed here the slow way.
+        let mut naive: Vec<bool> = objects.iter().map(|o| decide(&policy, o, &r, &prov).is_share()).collect();
+        loop {
+            let visible: HashSet<&str> = objects.iter().zip(&naive).filter(|(_, s)| **s).map(|(o, _)| o.id()).collect();
+            let next: Vec<bool> = objects.iter().zip(&naive).map(|(o, s)| {
+                *s && references(o).is_ok_and(|refs| refs.iter().all(|x| visible.contains(x.id.as_str())))
+            }).collect();
+            if next == naive {
+                break;
+            }
+            naive = next;
+        }
+        prop_assert_eq!(naive, d.iter().map(Decision::is_share).collect::<Vec<_>>());
     }
 }
 
