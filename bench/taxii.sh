@@ -10,8 +10,11 @@
 #      ($CONCORD_SHARED/peer-bench/bench_taxii_medallion.sh), and the ratios.
 #   3. page latency (p50/p99) and server RSS with N_LARGE objects (default
 #      1,000,000; 0 skips it) in the collection.
-# Env: N (default 100000), N_LARGE, CONCORD_SHARED (default ../shared),
-#      ANCHORS_VENV (default /tmp/anchors-venv), BENCH_DATA (default a temp dir).
+#   4. with BACKENDS="embedded postgres": step 1 again on a node stored in
+#      PostgreSQL (the server of scripts/postgres-env.sh, a fresh database).
+# Env: N (default 100000), N_LARGE, BACKENDS (default "embedded"),
+#      CONCORD_SHARED (default ../shared), ANCHORS_VENV (default
+#      /tmp/anchors-venv), BENCH_DATA (default a temp dir).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
@@ -46,7 +49,13 @@ trap cleanup EXIT
 start_node() {
   local dir=$1
   rm -rf "$dir"
-  "$bin" --data-dir "$dir" init --org bench >/dev/null
+  if [ -n "${PG_ADMIN:-}" ]; then
+    local db="concord_taxii_bench_$(date +%s%N)"
+    psql "$PG_ADMIN" -qc "CREATE DATABASE $db" >&2
+    "$bin" --data-dir "$dir" init --org bench --storage "${PG_ADMIN%/*}/$db" >/dev/null
+  else
+    "$bin" --data-dir "$dir" init --org bench >/dev/null
+  fi
   # No rate limit and synchronous POSTs: measure the server, not the pacing.
   sed -i 's/^rate_per_second = .*/rate_per_second = 0.0/; s/^background_post_over = .*/background_post_over = 1000000/' "$dir/config.toml"
   local coll token
@@ -81,6 +90,15 @@ if [ "$N_LARGE" -gt 0 ]; then
   echo "$large"
 fi
 
+pg='{}'
+case " ${BACKENDS:-embedded} " in
+  *" postgres "*)
+    echo "== concord on PostgreSQL, $N objects" >&2
+    pg=$(PG_ADMIN=$("$root/scripts/postgres-env.sh") run_concord "$N" 1000 1000)
+    echo "$pg"
+    ;;
+esac
+
 echo "== concord at medallion sizes" >&2
 c1k=$(run_concord 1000 1000 1000)
 c10k=$(run_concord 10000 1000 1000)
@@ -95,7 +113,7 @@ BENCH_RESULTS="$mres.1k" "$mb" --bundle "$bundle" --runs 1 --mode ingest --post-
 BENCH_RESULTS="$mres.10k" "$mb" --bundle "$bundle" --runs 1 --mode ingest --post-objects 10000 >&2
 BENCH_RESULTS="$mres.get" "$mb" --bundle "$bundle" --runs 1 --mode get --get-sizes 1000 --page-sizes 1000 >&2
 
-"$py" - "$mres" "$big" "$c1k" "$c10k" "$large" <<'PY'
+"$py" - "$mres" "$big" "$c1k" "$c10k" "$large" "$pg" <<'PY'
 import json, sys
 def load(path):
     try:
@@ -104,7 +122,7 @@ def load(path):
         return []
 base = sys.argv[1]
 m1k, m10k, mget = load(base + ".1k"), load(base + ".10k"), load(base + ".get")
-big, c1k, c10k, large = (json.loads(x) for x in sys.argv[2:6])
+big, c1k, c10k, large, pg = (json.loads(x) for x in sys.argv[2:7])
 def rate(recs, prefix):
     for m in recs:
         if m["what"].startswith(prefix) and m["unit"] == "objects/s (wall)":
@@ -137,4 +155,8 @@ if large:
     print("concord with %d objects: POST %.0f/s, GET %.0f/s; page of 1000 p50 %.1f ms, p99 %.1f ms, max %.1f ms; server RSS %.0f MiB (peak %.0f MiB)"
           % (large["objects"], large["post_objects_per_s"], large["get_objects_per_s"], large["page_ms_p50"],
              large["page_ms_p99"], large["page_ms_max"], large["server_rss_mib"] or 0, large["server_peak_rss_mib"] or 0))
+if pg:
+    print("concord on PostgreSQL with %d objects: POST %.0f/s, GET %.0f/s; page of 1000 p50 %.1f ms, p99 %.1f ms, max %.1f ms"
+          % (pg["objects"], pg["post_objects_per_s"], pg["get_objects_per_s"], pg["page_ms_p50"],
+             pg["page_ms_p99"], pg["page_ms_max"]))
 PY
