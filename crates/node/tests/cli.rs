@@ -415,7 +415,7 @@ fn directories_are_imported_file_by_file() {
 }
 
 /// kill -9 in the middle of an import: what is stored is whole batches
-/// (8,192 objects each, plus the node's identity), the database is intact,
+/// (32,768 objects each, plus the node's identity), the database is intact,
 /// and importing again completes the set without duplicates.
 #[test]
 fn a_killed_import_leaves_whole_batches_and_resumes() {
@@ -455,7 +455,7 @@ fn a_killed_import_leaves_whole_batches_and_resumes() {
         "the import was seen at work or finished"
     );
     assert!(
-        (after - 1).is_multiple_of(8192) || after == 60_001,
+        (after - 1).is_multiple_of(32_768) || after == 60_001,
         "{after} versions: half a batch is stored"
     );
     let again = Command::new(env!("CARGO_BIN_EXE_concord"))

@@ -48,7 +48,15 @@ pub struct Args {
 }
 
 const CHUNK: usize = 1024;
-const WRITE_BATCH: usize = 8192;
+/// Objects per write transaction. SQLite has one writer, so large batches
+/// (measured: +25% at 1M objects over 8,192) amortise its commit; PostgreSQL
+/// works on two batches at once, and smaller ones keep both busy.
+fn write_batch(store: &AnyStore) -> usize {
+    match store {
+        AnyStore::Sqlite(_) => 32_768,
+        AnyStore::Postgres(_) => 8_192,
+    }
+}
 const MAX_LISTED: usize = 10_000;
 
 /// One object that was not stored, and why.
@@ -443,7 +451,7 @@ fn import(
     }
     for source in sources {
         let bar = progress_bar();
-        let mut batch: Vec<PreparedObject> = Vec::with_capacity(WRITE_BATCH);
+        let mut batch: Vec<PreparedObject> = Vec::with_capacity(write_batch(&node.store));
         let mut writer = BatchWriter {
             rt: &rt,
             store: node.store.clone(),
@@ -467,7 +475,7 @@ fn import(
                     Checked::Rejected(r) => note(&mut report, r),
                 }
             }
-            if batch.len() >= WRITE_BATCH {
+            if batch.len() >= write_batch(&node.store) {
                 writer.submit(std::mem::take(&mut batch), &mut report)?;
             }
             let secs = started.elapsed().as_secs_f64().max(1e-9);

@@ -28,7 +28,7 @@ CREATE TABLE objects (
 );
 CREATE TABLE heads (
     id            TEXT COLLATE "C" PRIMARY KEY,
-    row           BIGINT NOT NULL REFERENCES objects (row),
+    row           BIGINT NOT NULL,
     version_us    BIGINT NOT NULL,
     version       TEXT COLLATE "C" NOT NULL,
     type          TEXT NOT NULL,
@@ -43,18 +43,22 @@ CREATE TABLE collections (
     public        BOOLEAN NOT NULL DEFAULT false,
     last_added_us BIGINT NOT NULL DEFAULT 0
 );
+-- No foreign keys on the hot tables: each would cost a locking lookup per
+-- row on ingest; the writer only files rows it holds in the same transaction.
 CREATE TABLE entries (
-    collection    BIGINT NOT NULL REFERENCES collections (row),
+    collection    BIGINT NOT NULL,
     date_added_us BIGINT NOT NULL,
-    object        BIGINT NOT NULL REFERENCES objects (row),
+    object        BIGINT NOT NULL,
     PRIMARY KEY (collection, date_added_us),
     UNIQUE (object, collection)
 );
+-- A heap without index: appended by writers, taken in any order by the
+-- indexer (SKIP LOCKED), so filing a row costs one tuple.
 CREATE TABLE search_queue (
-    row           BIGINT PRIMARY KEY
+    row           BIGINT NOT NULL
 );
 CREATE TABLE search (
-    row           BIGINT PRIMARY KEY REFERENCES objects (row),
+    row           BIGINT PRIMARY KEY,
     text          TEXT NOT NULL
 );
 CREATE INDEX search_trgm ON search USING gin (text gin_trgm_ops);

@@ -138,7 +138,7 @@ pub async fn put_batch_in(
     let new_rows: Vec<i64> = inserted.iter().map(|r| r.get(0)).collect();
     if !new_rows.is_empty() {
         tx.execute(
-            "INSERT INTO search_queue (row) SELECT unnest($1::bigint[]) ON CONFLICT DO NOTHING",
+            "INSERT INTO search_queue (row) SELECT unnest($1::bigint[])",
             &[&new_rows],
         )
         .await?;
@@ -189,10 +189,14 @@ pub async fn put_batch_in(
 pub async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize> {
     let tx = client.transaction().await?;
     let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
+    // Take (delete) a slice of the queue; an abort puts it back.
     let queued = tx
         .query(
-            "SELECT q.row, o.json FROM search_queue q JOIN objects o ON o.row = q.row
-             ORDER BY q.row LIMIT $1 FOR UPDATE OF q SKIP LOCKED",
+            "WITH taken AS (
+                 DELETE FROM search_queue WHERE ctid IN
+                     (SELECT ctid FROM search_queue LIMIT $1 FOR UPDATE SKIP LOCKED)
+                 RETURNING row)
+             SELECT t.row, o.json FROM taken t JOIN objects o ON o.row = t.row",
             &[&limit],
         )
         .await?;
@@ -218,8 +222,6 @@ pub async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize
         &[&rows, &texts],
     )
     .await?;
-    tx.execute("DELETE FROM search_queue WHERE row = ANY($1)", &[&taken])
-        .await?;
     tx.commit().await?;
     Ok(taken.len())
 }
