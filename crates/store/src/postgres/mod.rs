@@ -141,13 +141,13 @@ impl Store for PgStore {
     }
 
     async fn list(&self, query: ListQuery) -> Result<Page> {
-        let c = self.client().await?;
-        read::list(&c, &query).await
+        let mut c = self.client().await?;
+        read::list(&mut c, &query).await
     }
 
     async fn scan_latest(&self, query: ScanQuery) -> Result<Vec<StoredObject>> {
-        let c = self.client().await?;
-        read::scan_latest(&c, &query).await
+        let mut c = self.client().await?;
+        read::scan_latest(&mut c, &query).await
     }
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
