@@ -70,9 +70,14 @@ pub(super) fn version_condition(sel: &VersionSel, p: &mut Params) -> String {
 
 fn extreme_in_collection(newest: bool) -> String {
     let cmp = if newest { ">" } else { "<" };
+    // The id's other versions first (a few rows, by the (id, version)
+    // index), then whether each is filed here (by the (object, collection)
+    // index). `OFFSET 0` keeps the planner from turning this around into a
+    // walk over the collection's entries for every row.
     format!(
-        "NOT EXISTS (SELECT 1 FROM objects o2 JOIN entries e2 ON e2.object = o2.row AND e2.collection = e.collection
-            WHERE o2.id = o.id AND (o2.version_us, o2.version) {cmp} (o.version_us, o.version))"
+        "NOT EXISTS (SELECT 1 FROM (SELECT o2.row FROM objects o2
+            WHERE o2.id = o.id AND (o2.version_us, o2.version) {cmp} (o.version_us, o.version) OFFSET 0) v
+            WHERE EXISTS (SELECT 1 FROM entries e2 WHERE e2.object = v.row AND e2.collection = e.collection))"
     )
 }
 
@@ -81,8 +86,9 @@ fn extreme_in_collection(newest: bool) -> String {
 /// bulk load they are not, and it would scan and sort whole tables (one
 /// page took 90 s at 100k objects). Within the reading transaction, full
 /// scans, hash and merge joins and sorts are priced out.
+/// JIT is off too: those prices would make it compile every page.
 const INDEX_WALK: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
-     SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off";
+     SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off; SET LOCAL jit = off";
 
 pub async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
     if q.limit == 0 {
