@@ -11,6 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 sizes=${SIZES:-"100000 10000000"}
 data=${BENCH_DATA:-$(mktemp -d -t concord-pg-scale-XXXXXX)}
+mkdir -p "$data"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 cd "$root"
