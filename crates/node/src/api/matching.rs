@@ -32,6 +32,9 @@ pub struct MatchState {
     /// False until the first index is built: until then the API answers
     /// 503 rather than "no hits" from an empty index.
     ready: std::sync::atomic::AtomicBool,
+    /// Set by the first request: a node that never matches over HTTP never
+    /// pays for the index (about 300 bytes per indicator).
+    wanted: tokio::sync::Notify,
     credentials: CredentialCache,
 }
 
@@ -117,6 +120,7 @@ async fn match_lines(
         return r;
     }
     if !st.ready.load(std::sync::atomic::Ordering::Acquire) {
+        st.wanted.notify_one();
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             [(header::RETRY_AFTER, "5")],
@@ -209,17 +213,20 @@ async fn match_lines(
     }
 }
 
-/// The `/api/v1/match` route, and a task that builds the index at once and
-/// rebuilds it when the store's indicators change (checked every `refresh`).
+/// The `/api/v1/match` route, and a task that builds the index when the
+/// first request comes and rebuilds it when the store's indicators change
+/// (checked every `refresh`).
 pub fn router(store: AnyStore, max_body_bytes: usize, refresh: Duration) -> Router {
     let state = Arc::new(MatchState {
         store: store.clone(),
         index: ArcSwap::from_pointee(Index::new()),
         ready: std::sync::atomic::AtomicBool::new(false),
+        wanted: tokio::sync::Notify::new(),
         credentials: CredentialCache::default(),
     });
     let keeper = state.clone();
     tokio::spawn(async move {
+        keeper.wanted.notified().await;
         let mut last: Option<Value> = None;
         let mut tick = tokio::time::interval(refresh);
         loop {
