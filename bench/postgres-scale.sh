@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Page latency of a PostgreSQL-backed node as it grows: for each size in
 # SIZES (default "100000 10000000") a fresh node on a fresh database is
-# filled by `concord import` (objects/s reported), served, and read back
-# through TAXII in pages of 1,000 by a Rust client (p50/p99/max per page).
+# filled by `concord import` (objects/s reported; the search index is then
+# caught up, so the node is measured in its steady state), served, and read
+# back through TAXII in pages of 1,000 by a Rust client (p50/p99/max per page).
 # The objects are simple valid indicators written by this script (the shared
 # corpus generator would take most of an hour at 10M).
 # Env: SIZES, BENCH_DATA (default a temp dir); the server is the one of
@@ -44,7 +45,7 @@ PY
   db="concord_scale_$(date +%s%N)"
   psql "$admin" -qc "CREATE DATABASE $db" >&2
   "$bin" --data-dir "$node" init --org bench --storage "${admin%/*}/$db" >/dev/null
-  rate=$("$bin" --data-dir "$node" --json import --no-index "$feed" \
+  rate=$("$bin" --data-dir "$node" --json import "$feed" \
     | python3 -c 'import json,sys; print("%.0f" % json.load(sys.stdin)["objects_per_second"])')
   psql "${admin%/*}/$db" -qc "ANALYZE" >&2 || true
   sed -i 's/^rate_per_second = .*/rate_per_second = 0.0/' "$node/config.toml"
