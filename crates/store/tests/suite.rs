@@ -477,27 +477,34 @@ async fn sqlite_backend_conforms() {
 }
 
 /// Several writers with their own connections (as separate processes would
-/// have) never hand out the same or a decreasing date_added.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_writers_keep_date_added_unique() {
-    let dir = tempfile::tempdir().unwrap();
-    let first = SqliteStore::open_dir(dir.path()).unwrap();
+/// have) never hand out the same or a decreasing date_added, and two of them
+/// racing on the same ids leave one latest version per id, the newest.
+/// `writers` are six handles on the same database, opened separately.
+async fn concurrent_writers<S: Store + Clone + 'static>(first: S, writers: Vec<S>) {
     with_collection(&first, "shared").await;
     let mut tasks = Vec::new();
-    for w in 0..4u32 {
-        let store = SqliteStore::open_dir(dir.path()).unwrap();
+    for (w, store) in writers.into_iter().enumerate() {
+        let w = w as u32;
         tasks.push(tokio::spawn(async move {
-            for b in 0..20u32 {
-                let batch = (0..5u32)
-                    .map(|i| {
-                        obj(
-                            100_000 + w * 1000 + b * 5 + i,
-                            "2021-01-01T00:00:00.000Z",
-                            "w",
-                        )
-                    })
-                    .collect();
-                store.put_batch("shared", batch).await.unwrap();
+            if w < 4 {
+                for b in 0..20u32 {
+                    let batch = (0..5u32)
+                        .map(|i| {
+                            obj(
+                                100_000 + w * 1000 + b * 5 + i,
+                                "2021-01-01T00:00:00.000Z",
+                                "w",
+                            )
+                        })
+                        .collect();
+                    store.put_batch("shared", batch).await.unwrap();
+                }
+            } else {
+                for v in 0..10u32 {
+                    let m = format!("2022-01-01T00:00:{:02}.000Z", v * 2 + (w - 4));
+                    let batch = (0..3).map(|i| obj(900_000 + i, &m, "race")).collect();
+                    store.put_batch("shared", batch).await.unwrap();
+                }
             }
         }));
     }
@@ -516,13 +523,27 @@ async fn concurrent_writers_keep_date_added_unique() {
         })
         .await
         .unwrap();
-    assert_eq!(page.objects.len(), 400);
+    assert_eq!(page.objects.len(), 400 + 60);
     let dates: Vec<i64> = page
         .objects
         .iter()
         .map(|o| o.date_added_us.unwrap())
         .collect();
     assert!(dates.windows(2).all(|w| w[0] < w[1]));
+    for i in 0..3 {
+        let id = format!("indicator--00000000-0000-4000-8000-{:012}", 900_000 + i);
+        let last = first.versions(&id, VersionSel::Last).await.unwrap();
+        assert_eq!(last.len(), 1);
+        assert_eq!(last[0].version, "2022-01-01T00:00:19.000Z");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_keep_date_added_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || SqliteStore::open_dir(dir.path()).unwrap();
+    let first = open();
+    concurrent_writers(first, (0..6).map(|_| open()).collect()).await;
 }
 
 #[test]
@@ -584,70 +605,12 @@ mod postgres {
     async fn concurrent_writers_keep_date_added_unique() {
         let url = fresh_database().await;
         let first = PgStore::connect(&url).await.unwrap();
-        with_collection(&first, "shared").await;
-        let mut tasks = Vec::new();
-        for w in 0..4u32 {
+        let mut writers = Vec::new();
+        for _ in 0..6 {
             // Separate pools: separate server sessions, as separate processes have.
-            let store = PgStore::connect(&url).await.unwrap();
-            tasks.push(tokio::spawn(async move {
-                for b in 0..20u32 {
-                    let batch = (0..5u32)
-                        .map(|i| {
-                            obj(
-                                100_000 + w * 1000 + b * 5 + i,
-                                "2021-01-01T00:00:00.000Z",
-                                "w",
-                            )
-                        })
-                        .collect();
-                    store.put_batch("shared", batch).await.unwrap();
-                }
-            }));
+            writers.push(PgStore::connect(&url).await.unwrap());
         }
-        // Two writers racing on the same ids: one head per id, the newest.
-        for w in 0..2u32 {
-            let store = PgStore::connect(&url).await.unwrap();
-            tasks.push(tokio::spawn(async move {
-                for v in 0..10u32 {
-                    let m = format!("2022-01-01T00:00:{:02}.000Z", v * 2 + w);
-                    store
-                        .put_batch(
-                            "shared",
-                            (0..3).map(|i| obj(900_000 + i, &m, "race")).collect(),
-                        )
-                        .await
-                        .unwrap();
-                }
-            }));
-        }
-        for t in tasks {
-            t.await.unwrap();
-        }
-        let page = first
-            .list(ListQuery {
-                collection: "shared".into(),
-                added_after_us: None,
-                limit: 10_000,
-                ids: vec![],
-                types: vec![],
-                spec_versions: vec![],
-                versions: VersionSel::All,
-            })
-            .await
-            .unwrap();
-        assert_eq!(page.objects.len(), 400 + 60);
-        let dates: Vec<i64> = page
-            .objects
-            .iter()
-            .map(|o| o.date_added_us.unwrap())
-            .collect();
-        assert!(dates.windows(2).all(|w| w[0] < w[1]));
-        for i in 0..3 {
-            let id = format!("indicator--00000000-0000-4000-8000-{:012}", 900_000 + i);
-            let last = first.versions(&id, VersionSel::Last).await.unwrap();
-            assert_eq!(last.len(), 1);
-            assert_eq!(last[0].version, "2022-01-01T00:00:19.000Z");
-        }
+        concurrent_writers(first, writers).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
