@@ -65,6 +65,9 @@ enum Command {
     Taxii(cmd::taxii::Command),
     /// Move the node's objects between the embedded store and PostgreSQL, verified.
     Migrate(cmd::migrate::Args),
+    /// The node's key.
+    #[command(subcommand)]
+    Key(cmd::key::Command),
 }
 
 /// What a command tells `main` about how it ended.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Collection(c) => cmd::access::collection(&global, c),
         Command::Taxii(c) => cmd::taxii::run(&global, c),
         Command::Migrate(a) => cmd::migrate::run(&global, a),
+        Command::Key(c) => cmd::key::run(&global, c),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

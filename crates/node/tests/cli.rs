@@ -81,6 +81,10 @@ fn init_writes_config_and_a_private_key() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // `key show` gives the same public key and member (the contract peers use).
+    let key = json_of(&concord(dir.path(), &["--json", "key", "show"]));
+    assert_eq!(key["public_key"], v["public_key"]);
+    assert_eq!(key["member"], v["member"]);
     let again = concord(dir.path(), &["init"]);
     assert_eq!(again.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already initialised"));

@@ -4,6 +4,7 @@ pub mod access;
 pub mod export;
 pub mod import;
 pub mod init;
+pub mod key;
 pub mod matching;
 pub mod migrate;
 pub mod pattern;

@@ -1,0 +1,42 @@
+//! `concord key show [--json]`: the node's public key and the member's
+//! identity, for peers to add this node (`concord peer add … --key`).
+
+use anyhow::{Context, Result};
+use concord_trust::Keypair;
+
+use super::Node;
+use crate::Outcome;
+use crate::config::Global;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Print the node's public key and member identity id.
+    Show,
+}
+
+pub fn run(global: &Global, command: Command) -> Result<Outcome> {
+    match command {
+        Command::Show => show(global),
+    }
+}
+
+fn show(global: &Global) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let path = global.data_dir.join(&node.config.node.key_file);
+    let pem = std::fs::read_to_string(&path)
+        .with_context(|| format!("reading the node key {}", path.display()))?;
+    let key = Keypair::from_pkcs8_pem(&pem)
+        .map_err(|e| anyhow::anyhow!("{} is not a node key: {e}", path.display()))?;
+    let public_key = key.public().to_hex();
+    let member = &node.config.node.identity;
+    if global.json {
+        println!(
+            "{}",
+            serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string()})
+        );
+    } else {
+        println!("public key  {public_key}");
+        println!("member      {member}");
+    }
+    Ok(Outcome::Ok)
+}
