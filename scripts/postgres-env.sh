@@ -27,7 +27,21 @@ if [ ! -f "$dir/PG_VERSION" ]; then
   [ "$(id -u)" = 0 ] && chown postgres "$dir"
   run "$bin/initdb -D $dir -U postgres --auth=trust -E UTF8 --locale=C.UTF-8" >&2
 fi
-if ! run "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
-  run "$bin/pg_ctl -D $dir -w -t 60 -l $dir/server.log -o \"-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >&2
+# A server killed with the session before may leave a stale lock or
+# children on their way out: try a few times, and only report a server that
+# answers.
+for attempt in 1 2 3 4 5; do
+  if "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    break
+  fi
+  if ! run "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
+    run "$bin/pg_ctl -D $dir -w -t 60 -l $dir/server.log -o \"-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >&2 || true
+  fi
+  sleep "$attempt"
+done
+if ! "$bin/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+  echo "PostgreSQL did not start on 127.0.0.1:$port; see $dir/server.log" >&2
+  tail -n 20 "$dir/server.log" >&2 || true
+  exit 1
 fi
 echo "postgres://postgres@127.0.0.1:$port/postgres"
