@@ -210,6 +210,20 @@ fn envelope_response(page: &Page) -> Response {
     r
 }
 
+/// The page a collection listing (objects or manifest) asks for; TAXII's
+/// default version selection is `last`.
+fn collection_query(st: &Shared, collection: String, f: &Filters) -> ListQuery {
+    ListQuery {
+        collection,
+        added_after_us: f.start_after(),
+        limit: page_limit(st, f),
+        versions: f.versions.clone().unwrap_or(VersionSel::Last),
+        ids: f.ids.clone(),
+        types: f.types.clone(),
+        spec_versions: f.spec_versions.clone(),
+    }
+}
+
 pub async fn objects(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
@@ -218,18 +232,7 @@ pub async fn objects(
 ) -> Result<Response, ApiError> {
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
-    let page = st
-        .store
-        .list(ListQuery {
-            collection: c.id,
-            added_after_us: f.start_after(),
-            limit: page_limit(&st, &f),
-            versions: f.versions.clone().unwrap_or(VersionSel::Last),
-            ids: f.ids,
-            types: f.types,
-            spec_versions: f.spec_versions,
-        })
-        .await?;
+    let page = st.store.list(collection_query(&st, c.id, &f)).await?;
     Ok(envelope_response(&page))
 }
 
@@ -316,18 +319,7 @@ pub async fn manifest(
 ) -> Result<Response, ApiError> {
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
-    let page = st
-        .store
-        .list(ListQuery {
-            collection: c.id,
-            added_after_us: f.start_after(),
-            limit: page_limit(&st, &f),
-            versions: f.versions.clone().unwrap_or(VersionSel::Last),
-            ids: f.ids.clone(),
-            types: f.types.clone(),
-            spec_versions: f.spec_versions.clone(),
-        })
-        .await?;
+    let page = st.store.list(collection_query(&st, c.id, &f)).await?;
     let records: Vec<_> = page
         .objects
         .iter()
