@@ -62,26 +62,9 @@ fn malformed(field: &str, reason: impl Into<String>) -> TrustError {
 /// Reads the audience extension; `Ok(None)` when the object has none. A
 /// malformed one is an error so that the caller can fail closed.
 pub fn read_audience(object: &Map<String, Value>) -> Result<Option<Audience>, TrustError> {
-    let ext = match object.get("extensions") {
-        None => return Ok(None),
-        Some(Value::Object(m)) => match m.get(AUDIENCE_EXTENSION_ID) {
-            None => return Ok(None),
-            Some(Value::Object(ext)) => ext,
-            Some(_) => return Err(malformed("", "the extension is not an object")),
-        },
-        Some(_) => {
-            return Err(TrustError::MalformedExtension {
-                path: "$.extensions".into(),
-                reason: "'extensions' is not an object".into(),
-            });
-        }
+    let Some(ext) = crate::extension::property_extension(object, AUDIENCE_EXTENSION_ID)? else {
+        return Ok(None);
     };
-    if ext.get("extension_type").and_then(Value::as_str) != Some("property-extension") {
-        return Err(malformed(
-            "extension_type",
-            "must be \"property-extension\"",
-        ));
-    }
     let audience = match ext.get("audience") {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()

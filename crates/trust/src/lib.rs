@@ -19,6 +19,7 @@ mod audience;
 mod charter;
 mod delegation;
 mod error;
+mod extension;
 mod guard;
 mod keys;
 mod proposal;

@@ -231,26 +231,8 @@ fn malformed(field: &str, reason: impl Into<String>) -> TrustError {
 /// Reads the provenance extension: `Unsigned` when there is none,
 /// `MalformedExtension` (with the JSON path) when it is not well formed.
 pub fn read_provenance(object: &Map<String, Value>) -> Result<ProvenanceClaim, TrustError> {
-    let ext = match object.get("extensions") {
-        None => return Err(TrustError::Unsigned),
-        Some(Value::Object(m)) => match m.get(PROVENANCE_EXTENSION_ID) {
-            None => return Err(TrustError::Unsigned),
-            Some(Value::Object(ext)) => ext,
-            Some(_) => return Err(malformed("", "the extension is not an object")),
-        },
-        Some(_) => {
-            return Err(TrustError::MalformedExtension {
-                path: "$.extensions".into(),
-                reason: "'extensions' is not an object".into(),
-            });
-        }
-    };
-    if ext.get("extension_type").and_then(Value::as_str) != Some("property-extension") {
-        return Err(malformed(
-            "extension_type",
-            "must be \"property-extension\"",
-        ));
-    }
+    let ext = crate::extension::property_extension(object, PROVENANCE_EXTENSION_ID)?
+        .ok_or(TrustError::Unsigned)?;
     let text = |name: &str| {
         ext.get(name)
             .and_then(Value::as_str)
