@@ -99,6 +99,16 @@ impl VersionSel {
             VersionSel::Union(parts) => parts.iter().any(|p| p.keeps(index, count, version)),
         }
     }
+
+    /// Keeps the selected versions of one object's versions, oldest first.
+    pub fn select(&self, all: Vec<StoredObject>) -> Vec<StoredObject> {
+        let count = all.len();
+        all.into_iter()
+            .enumerate()
+            .filter(|(i, o)| self.keeps(*i, count, &o.version))
+            .map(|(_, o)| o)
+            .collect()
+    }
 }
 
 /// A page request over one collection (TAXII's objects/manifest queries).

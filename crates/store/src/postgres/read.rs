@@ -45,13 +45,7 @@ pub async fn versions(c: &Client, id: &str, which: &VersionSel) -> Result<Vec<St
         )
         .await?;
     let all: Vec<StoredObject> = rows.iter().map(|r| stored(r, false)).collect();
-    let count = all.len();
-    Ok(all
-        .into_iter()
-        .enumerate()
-        .filter(|(i, o)| which.keeps(*i, count, &o.version))
-        .map(|(_, o)| o)
-        .collect())
+    Ok(which.select(all))
 }
 
 /// The SQL condition for a version selection over `o` filed as entry `e`.

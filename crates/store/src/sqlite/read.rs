@@ -48,13 +48,7 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
     if !matches!(which, VersionSel::Union(_)) {
         return Ok(all);
     }
-    let count = all.len();
-    Ok(all
-        .into_iter()
-        .enumerate()
-        .filter(|(i, o)| which.keeps(*i, count, &o.version))
-        .map(|(_, o)| o)
-        .collect())
+    Ok(which.select(all))
 }
 
 /// The condition that `o` is the newest (or oldest) version of its id among
