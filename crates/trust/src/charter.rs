@@ -109,6 +109,20 @@ pub struct Member {
     /// TAXII API roots of the member's node(s).
     pub endpoints: Vec<String>,
     pub log_origin: String,
+    /// The online node keys the member's node(s) sign objects and
+    /// authenticate to peers with, by key id (recomputed and checked like
+    /// the governance keys).
+    ///
+    /// Why here as well as in delegations: a community is founded from a
+    /// list that already names each member's node key, and a newcomer is
+    /// admitted with one, so the quorum that admits a member also vouches
+    /// for its first node key and peers can authenticate it from the
+    /// charter alone, with no delegation in flight yet. Later rotations go
+    /// through governance-signed [`crate::Delegation`]s and need no vote.
+    /// Absent (and not serialised) when empty, so charters that name no
+    /// node key keep their exact form and hash.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_keys: BTreeMap<String, KeyEntry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,6 +323,8 @@ impl Charter {
         let mut index = KeyIndex::default();
         let mut identities: HashMap<&str, &str> = HashMap::new();
         let mut origins: HashMap<&str, &str> = HashMap::new();
+        // A node key speaks for one member only.
+        let mut node_keys: HashMap<KeyId, String> = HashMap::new();
         for (id, m) in &self.members {
             check_member(id, m)?;
             for (what, value, seen) in [
@@ -343,6 +359,29 @@ impl Charter {
                     });
                 }
                 index.owners.insert(computed, (id.clone(), key));
+            }
+            for (listed, entry) in &m.node_keys {
+                let at = format!("members.{id}.node_keys.{listed}");
+                if entry.keytype != "ed25519" {
+                    return Err(field(at, "keytype must be \"ed25519\""));
+                }
+                let key =
+                    PublicKey::from_hex(&entry.public).map_err(|e| field(&at, e.to_string()))?;
+                let computed = key.key_id();
+                if computed.to_hex() != *listed {
+                    return Err(TrustError::KeyIdMismatch {
+                        member: id.clone(),
+                        listed: listed.clone(),
+                        computed: computed.to_hex(),
+                    });
+                }
+                if let Some(first) = node_keys.insert(computed, id.clone()) {
+                    return Err(TrustError::DuplicateKey {
+                        key_id: computed.to_hex(),
+                        first,
+                        second: id.clone(),
+                    });
+                }
             }
         }
         for (name, list) in &self.groups {
@@ -460,6 +499,8 @@ pub struct Founder {
     pub name: String,
     pub country: String,
     pub governance_key: PublicKey,
+    /// The member's node key(s) (see [`Member::node_keys`]); may be empty.
+    pub node_keys: Vec<PublicKey>,
     pub endpoints: Vec<String>,
 }
 
@@ -476,6 +517,11 @@ impl Founder {
             key_threshold: 1,
             endpoints: self.endpoints.clone(),
             log_origin: format!("concord/{community}/{}", self.member),
+            node_keys: self
+                .node_keys
+                .iter()
+                .map(|k| (k.key_id().to_hex(), KeyEntry::ed25519(k)))
+                .collect(),
         }
     }
 }

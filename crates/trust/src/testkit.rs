@@ -49,6 +49,7 @@ impl Community {
             name: format!("CERT-{i}"),
             country: "EU".into(),
             governance_key: Community::key(i).public(),
+            node_keys: Vec::new(),
             endpoints: vec![format!("https://node{i}.example/taxii2/")],
         }
     }

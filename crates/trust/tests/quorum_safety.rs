@@ -2,7 +2,10 @@
 //! n <= 31, up to f = n - q Byzantine members that sign every proposal,
 //! honest members that sign at most one proposal per base (through the
 //! signing guard) in random orders. Never two valid charters for one
-//! version.
+//! version. The competing proposals renew, admit members the adversary
+//! controls (who then sign their own admission) and remove members (so
+//! the candidate's quorum q(N+1) is smaller than q(N)): only q(N) of the
+//! base protects safety, and the test shows it does.
 
 use concord_trust::testkit::Community;
 use concord_trust::{
@@ -10,12 +13,17 @@ use concord_trust::{
 };
 use proptest::prelude::*;
 
-/// Competing proposals on the genesis: renewals to different dates, and
-/// admissions of members the adversary controls.
+/// Competing proposals on the genesis: renewals to different dates,
+/// admissions of members the adversary controls, and removals.
 fn proposals(k: &Community, g: &VerifiedCharter, count: usize, admit: bool) -> Vec<Proposal> {
+    let n = g.charter().members.len();
     (0..count)
         .map(|i| {
-            let kind = if admit && i % 2 == 1 {
+            let kind = if i % 4 == 3 && n > 1 {
+                ProposalKind::RemoveMember {
+                    id: Community::member_id((i * 7) % n),
+                }
+            } else if admit && i % 2 == 1 {
                 let id = 100 + i;
                 ProposalKind::AddMember {
                     id: Community::member_id(id),
@@ -92,7 +100,7 @@ type Scenario = (
 );
 
 fn scenario() -> impl Strategy<Value = Scenario> {
-    (1usize..=31, 2usize..=3, any::<bool>()).prop_flat_map(|(n, count, admit)| {
+    (1usize..=31, 2usize..=4, any::<bool>()).prop_flat_map(|(n, count, admit)| {
         let f = n - min_quorum(n as u64) as usize;
         let pairs: Vec<(usize, usize)> = (0..n)
             .flat_map(|m| (0..count).map(move |p| (m, p)))
