@@ -64,10 +64,16 @@ anon_ids = {c.id for c in anon_root.collections}
 check(anon_ids == {setup["public"]}, "anonymous sees only the public collection: %r" % anon_ids)
 pub = Collection(root.url + "collections/%s/" % setup["public"])
 check(pub.can_read and not pub.can_write, "anonymous reads public, cannot write")
-# The public sample holds two versions of one object: the latest of each is served.
-public_ids = {o["id"] for o in json.load(open(setup["public_sample"]))["objects"]}
+# The public gets only what the sharing policy gives it: TLP:CLEAR objects
+# (never GREEN or above, never unmarked), closed over references.
+CLEAR = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
+sample = json.load(open(setup["public_sample"]))["objects"]
+clear_ids = {o["id"] for o in sample if CLEAR in o.get("object_marking_refs", [])}
+other_ids = {o["id"] for o in sample} - clear_ids
 got = pub.get_objects().get("objects", [])
-check(sorted(o["id"] for o in got) == sorted(public_ids), "anonymous reads the public objects")
+got_ids = {o["id"] for o in got}
+check(got_ids and got_ids <= clear_ids, "anonymous reads only TLP:CLEAR public objects: %r" % got_ids)
+check(not (got_ids & other_ids), "nothing GREEN, AMBER, RED or unmarked reaches the public")
 # A collection the caller may not see does not exist for it: 404, never 403.
 http_error(lambda: Collection(root.url + "collections/%s/" % setup["secret"]).refresh(), 404)
 http_error(lambda: Collection(root.url + "collections/%s/" % setup["secret"],

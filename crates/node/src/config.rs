@@ -27,6 +27,70 @@ pub struct Config {
     /// The TAXII server (`concord serve`); every key has a default.
     #[serde(default)]
     pub server: ServerSection,
+    /// What this member shares with peers and the public.
+    #[serde(default)]
+    pub sharing: SharingSection,
+    /// Pulling from peers.
+    #[serde(default)]
+    pub sync: SyncSection,
+}
+
+/// `[sharing]`: the member's egress policy (FEDERATION.md sections 6, 7).
+/// Whatever it says, unmarked objects never leave the node, GREEN and above
+/// never reach a public collection, AMBER and AMBER+STRICT go only to the
+/// members an object's audience names, and a relay forwards only CLEAR and
+/// GREEN.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SharingSection {
+    /// TLP levels shared at all (below RED).
+    pub allow_tlp: Vec<String>,
+    /// Members (identity ids) that may receive RED objects naming them.
+    pub red_to: Vec<String>,
+    /// Whether TLP:CLEAR objects may be served in public collections.
+    pub clear_to_public: bool,
+    /// Object types and labels not shared (policy; can be changed).
+    pub deny_types: Vec<String>,
+    pub deny_labels: Vec<String>,
+    /// Object types and labels that never leave the node, whatever an
+    /// object says.
+    pub never_export_types: Vec<String>,
+    pub never_export_labels: Vec<String>,
+}
+
+impl Default for SharingSection {
+    fn default() -> Self {
+        SharingSection {
+            allow_tlp: ["clear", "green", "amber", "amber+strict"]
+                .map(String::from)
+                .to_vec(),
+            red_to: Vec::new(),
+            clear_to_public: true,
+            deny_types: Vec::new(),
+            deny_labels: Vec::new(),
+            never_export_types: Vec::new(),
+            never_export_labels: Vec::new(),
+        }
+    }
+}
+
+/// `[sync]`: how `serve` pulls from its peers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSection {
+    /// Seconds between rounds (0: only on demand with `concord sync`).
+    pub interval_secs: u64,
+    /// Objects per page asked of a peer.
+    pub page: usize,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        SyncSection {
+            interval_secs: 60,
+            page: 2000,
+        }
+    }
 }
 
 /// `[server]`: where and how `concord serve` listens.

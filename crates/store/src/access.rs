@@ -43,3 +43,26 @@ pub struct SyncCursor {
     pub source: String,
     pub value: String,
 }
+
+/// A small named record the node keeps beside its objects: a configured
+/// peer, a quarantined object, an alert. `value` is JSON text the store
+/// does not look into; records of one kind are ordered by `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub kind: String,
+    pub key: String,
+    pub value: String,
+    /// When it was last written (set by the store).
+    pub updated_us: i64,
+}
+
+impl Record {
+    pub fn new(kind: &str, key: impl Into<String>, value: impl Into<String>) -> Record {
+        Record {
+            kind: kind.to_string(),
+            key: key.into(),
+            value: value.into(),
+            updated_us: 0,
+        }
+    }
+}

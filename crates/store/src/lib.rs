@@ -120,11 +120,14 @@ pub trait Store: Send + Sync {
     /// Stores a batch pulled from a peer and moves that peer's cursor in the
     /// same transaction: after a crash, the cursor never covers objects
     /// that were not stored.
+    /// `records` (the quarantined objects of the same page) are written in
+    /// that transaction too.
     fn put_pulled(
         &self,
         collection: &str,
         batch: Vec<PreparedObject>,
         cursor: SyncCursor,
+        records: Vec<Record>,
     ) -> impl Future<Output = Result<BatchOutcome>> + Send;
 
     /// Stores a batch received by TAXII POST and its final status in one
@@ -162,6 +165,27 @@ pub trait Store: Send + Sync {
 
     /// Forgets statuses created before `before_us`; returns how many.
     fn prune_statuses(&self, before_us: i64) -> impl Future<Output = Result<usize>> + Send;
+
+    /// Creates or replaces records, all in one transaction.
+    fn put_records(&self, records: Vec<Record>) -> impl Future<Output = Result<()>> + Send;
+
+    /// Records of one kind in key order, after `after` (exclusive), at most
+    /// `limit`.
+    fn records(
+        &self,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<Record>>> + Send;
+
+    fn record(&self, kind: &str, key: &str) -> impl Future<Output = Result<Option<Record>>> + Send;
+
+    /// Deletes records by key; returns how many existed.
+    fn delete_records(
+        &self,
+        kind: &str,
+        keys: Vec<String>,
+    ) -> impl Future<Output = Result<usize>> + Send;
 }
 
 /// The configured backend.
@@ -230,8 +254,9 @@ impl Store for AnyStore {
         collection: &str,
         batch: Vec<PreparedObject>,
         cursor: SyncCursor,
+        records: Vec<Record>,
     ) -> Result<BatchOutcome> {
-        dispatch!(self, s => s.put_pulled(collection, batch, cursor).await)
+        dispatch!(self, s => s.put_pulled(collection, batch, cursor, records).await)
     }
     async fn put_posted(
         &self,
@@ -267,5 +292,17 @@ impl Store for AnyStore {
     }
     async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
         dispatch!(self, s => s.prune_statuses(before_us).await)
+    }
+    async fn put_records(&self, records: Vec<Record>) -> Result<()> {
+        dispatch!(self, s => s.put_records(records).await)
+    }
+    async fn records(&self, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>> {
+        dispatch!(self, s => s.records(kind, after, limit).await)
+    }
+    async fn record(&self, kind: &str, key: &str) -> Result<Option<Record>> {
+        dispatch!(self, s => s.record(kind, key).await)
+    }
+    async fn delete_records(&self, kind: &str, keys: Vec<String>) -> Result<usize> {
+        dispatch!(self, s => s.delete_records(kind, keys).await)
     }
 }

@@ -403,6 +403,11 @@ async fn statuses_and_cursors<S: Store>(s: &S) {
         "c7",
         vec![obj(70, "2020-01-01T00:00:00.000Z", "pulled")],
         cursor("2024-01-01T00:00:00.000001Z"),
+        vec![Record::new(
+            "quarantine",
+            "peer a",
+            "{\"reason\":\"unsigned\"}",
+        )],
     )
     .await
     .unwrap();
@@ -417,6 +422,7 @@ async fn statuses_and_cursors<S: Store>(s: &S) {
             "missing",
             vec![obj(71, "2020-01-01T00:00:00.000Z", "lost")],
             cursor("2025-01-01T00:00:00.000000Z"),
+            vec![Record::new("quarantine", "peer b", "{}")],
         )
         .await
         .is_err()
@@ -426,6 +432,11 @@ async fn statuses_and_cursors<S: Store>(s: &S) {
         s.sync_cursor(src).await.unwrap().as_deref(),
         Some("2024-01-01T00:00:00.000001Z")
     );
+    // The quarantine records of a page land with it, or not at all.
+    let q = s.records("quarantine", None, 10).await.unwrap();
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].key, "peer a");
+    assert!(q[0].updated_us > 0);
     // A posted batch and its final status land together, or not at all.
     let done = StatusRecord {
         collection: "c7".into(),
@@ -458,6 +469,35 @@ async fn statuses_and_cursors<S: Store>(s: &S) {
     assert_eq!(s.sync_cursor(src).await.unwrap().as_deref(), Some("x"));
 }
 
+async fn records_are_kept_by_kind_and_key<S: Store>(s: &S) {
+    let r = |k: &str, v: &str| Record::new("peer", k, v);
+    s.put_records(vec![r("b", "1"), r("a", "2"), r("c", "3")])
+        .await
+        .unwrap();
+    s.put_records(vec![r("b", "4"), Record::new("alert", "a", "x")])
+        .await
+        .unwrap();
+    let all = s.records("peer", None, 100).await.unwrap();
+    let keys: Vec<_> = all
+        .iter()
+        .map(|r| (r.key.as_str(), r.value.as_str()))
+        .collect();
+    assert_eq!(keys, [("a", "2"), ("b", "4"), ("c", "3")]);
+    let after = s.records("peer", Some("a"), 1).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].key, "b");
+    assert_eq!(s.record("peer", "c").await.unwrap().unwrap().value, "3");
+    assert_eq!(s.record("peer", "z").await.unwrap(), None);
+    assert_eq!(
+        s.delete_records("peer", vec!["a".into(), "z".into()])
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.records("peer", None, 100).await.unwrap().len(), 2);
+    assert_eq!(s.records("alert", None, 100).await.unwrap().len(), 1);
+}
+
 async fn run_suite<S: Store>(s: S) {
     versions_are_kept_and_deduplicated(&s).await;
     date_added_is_strictly_increasing_and_pages_are_exact(&s).await;
@@ -468,6 +508,7 @@ async fn run_suite<S: Store>(s: S) {
     version_unions_and_removal(&s).await;
     users_tokens_and_grants(&s).await;
     statuses_and_cursors(&s).await;
+    records_are_kept_by_kind_and_key(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -52,17 +52,34 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A configured peer node, as the node that serves it knows it: its
+/// member, the groups an audience may name it by, whether the member is in
+/// the charter, and the collections it may pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerIdentity {
+    /// The local name of the peer (`concord peer add NAME`).
+    pub name: String,
+    /// The member's STIX identity id.
+    pub member: String,
+    pub groups: std::collections::BTreeSet<String>,
+    pub charter_member: bool,
+    /// Collections it may read (besides public ones).
+    pub collections: Vec<String>,
+}
+
 /// The caller of a request.
 #[derive(Debug, Clone)]
 pub enum Principal {
     Anonymous,
     User(User),
+    /// A peer node, authenticated by a request signed with its node key.
+    Peer(PeerIdentity),
 }
 
 impl Principal {
     pub fn name(&self) -> Option<&str> {
         match self {
-            Principal::Anonymous => None,
+            Principal::Anonymous | Principal::Peer(_) => None,
             Principal::User(u) => Some(&u.name),
         }
     }
@@ -74,12 +91,13 @@ impl Principal {
                 Principal::User(u) => {
                     u.admin || u.grants.iter().any(|g| g.collection == c.id && g.read)
                 }
+                Principal::Peer(p) => p.collections.iter().any(|id| *id == c.id),
             }
     }
 
     pub fn can_write(&self, c: &Collection) -> bool {
         match self {
-            Principal::Anonymous => false,
+            Principal::Anonymous | Principal::Peer(_) => false,
             Principal::User(u) => {
                 u.admin || u.grants.iter().any(|g| g.collection == c.id && g.write)
             }
@@ -96,8 +114,14 @@ impl Principal {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Credentials {
     None,
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Token(String),
+    /// A node-signed request: the whole header, checked against the
+    /// request line by the server's guard.
+    Node(String),
 }
 
 /// An `Authorization` header this server cannot read.
@@ -127,6 +151,7 @@ pub fn credentials(header: Option<&[u8]>) -> Result<Credentials, BadCredentials>
             })
         }
         "bearer" | "token" if !rest.is_empty() => Ok(Credentials::Token(rest.to_string())),
+        "concord" if !rest.is_empty() => Ok(Credentials::Node(h.to_string())),
         _ => Err(BadCredentials),
     }
 }
@@ -194,6 +219,8 @@ pub async fn authenticate<S: Store>(
 ) -> Result<Option<Principal>, TaxiiError> {
     match creds {
         Credentials::None => Ok(Some(Principal::Anonymous)),
+        // Checked by the server against the request line and its peers.
+        Credentials::Node(_) => Ok(None),
         Credentials::Token(t) => Ok(store
             .token_user(&token_hash(&t))
             .await?

@@ -19,8 +19,14 @@ use crate::media::TAXII_21;
 #[derive(Clone)]
 pub enum Auth {
     None,
-    Basic { user: String, password: String },
+    Basic {
+        user: String,
+        password: String,
+    },
     Bearer(String),
+    /// A concord node signing each request with its node key
+    /// (`concord_trust::request`).
+    Node(std::sync::Arc<concord_trust::Keypair>),
 }
 
 // Never print credentials, even in debug output.
@@ -30,6 +36,7 @@ impl std::fmt::Debug for Auth {
             Auth::None => "Auth::None",
             Auth::Basic { .. } => "Auth::Basic(..)",
             Auth::Bearer(_) => "Auth::Bearer(..)",
+            Auth::Node(_) => "Auth::Node(..)",
         })
     }
 }
@@ -241,6 +248,25 @@ impl Client {
                 Auth::None => rb,
                 Auth::Basic { user, password } => rb.basic_auth(user, Some(password)),
                 Auth::Bearer(t) => rb.bearer_auth(t),
+                Auth::Node(key) => {
+                    let host = match full.port() {
+                        Some(p) => format!("{}:{p}", full.host_str().unwrap_or("")),
+                        None => full.host_str().unwrap_or("").to_string(),
+                    };
+                    let path_and_query = match full.query() {
+                        Some(q) => format!("{}?{q}", full.path()),
+                        None => full.path().to_string(),
+                    };
+                    let line = concord_trust::request::RequestLine {
+                        method: method.as_str(),
+                        path_and_query: &path_and_query,
+                        host: &host,
+                    };
+                    rb.header(
+                        reqwest::header::AUTHORIZATION,
+                        concord_trust::request::sign_request(key, &line),
+                    )
+                }
             };
             if let Some(b) = body {
                 rb = rb.header(CONTENT_TYPE, TAXII_21).body(b.to_vec());
@@ -299,9 +325,11 @@ impl Client {
                     .get(CONTENT_TYPE)
                     .and_then(|v| v.to_str().ok())
                     .unwrap_or("");
-                if !ct
-                    .to_ascii_lowercase()
-                    .starts_with("application/taxii+json")
+                let ct = ct.to_ascii_lowercase();
+                if !(ct.starts_with("application/taxii+json")
+                    || (method == Method::GET
+                        && ct.starts_with("application/json")
+                        && !url.contains("/collections/")))
                 {
                     return Err(TaxiiError::MediaType {
                         url: url.to_string(),
@@ -324,6 +352,12 @@ impl Client {
             resource,
             message: e.to_string(),
         })
+    }
+
+    /// A JSON document that is not a TAXII resource (concord's own
+    /// node-to-node endpoints, e.g. `/concord/v1/community`).
+    pub async fn get_document(&self, url: &str) -> Result<serde_json::Value, TaxiiError> {
+        self.get_json(url, "document").await
     }
 
     pub async fn discover(&self, url: &str) -> Result<Discovery, TaxiiError> {

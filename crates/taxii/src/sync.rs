@@ -12,11 +12,13 @@
 //! until its status is complete; the push cursor (local `date_added`) moves
 //! only after the peer acknowledged.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use concord_stix::StixObject;
 use concord_stix::Timestamp;
 use concord_stix::ingest::{read_object, storable_json};
-use concord_store::{ListQuery, PreparedObject, Store, SyncCursor, VersionSel};
+use concord_store::{ListQuery, PreparedObject, Record, Store, SyncCursor, VersionSel};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
@@ -24,13 +26,41 @@ use crate::TaxiiError;
 use crate::client::{Client, ObjectsQuery};
 use crate::envelope;
 
-#[derive(Debug, Clone)]
+/// Decides, for each object a peer sent, whether it is stored or
+/// quarantined (a concord node verifies the author's signature here).
+pub trait Admission: Send + Sync {
+    /// `Ok` to store it; `Err(reason)` to quarantine it.
+    fn admit(&self, object: &StixObject) -> Result<(), String>;
+}
+
+/// The record kind of quarantined objects.
+pub const QUARANTINE: &str = "quarantine";
+
+#[derive(Clone)]
 pub struct PullOptions {
     pub page: usize,
     /// How far before the stored cursor a new round starts.
     pub overlap: Duration,
     /// Pages per round at most (a bound against a server that loops).
     pub max_pages: usize,
+    /// With an admission check, objects it refuses and objects that are
+    /// not valid STIX are kept in quarantine (records of kind
+    /// [`QUARANTINE`], in the page's transaction) instead of only being
+    /// reported; without one, every valid object is stored.
+    pub admission: Option<Arc<dyn Admission>>,
+    /// The name the quarantine records give as the source (the peer).
+    pub source_name: String,
+}
+
+impl std::fmt::Debug for PullOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PullOptions")
+            .field("page", &self.page)
+            .field("overlap", &self.overlap)
+            .field("max_pages", &self.max_pages)
+            .field("admission", &self.admission.is_some())
+            .finish()
+    }
 }
 
 impl Default for PullOptions {
@@ -39,6 +69,8 @@ impl Default for PullOptions {
             page: 1000,
             overlap: Duration::from_secs(1),
             max_pages: 1_000_000,
+            admission: None,
+            source_name: String::new(),
         }
     }
 }
@@ -58,6 +90,12 @@ pub struct PullReport {
     pub stored: usize,
     pub duplicates: usize,
     pub rejected: Vec<Rejected>,
+    /// Objects put in quarantine this round (with an admission check).
+    pub quarantined: usize,
+    /// Ids of revoked versions received this round (withdrawals).
+    pub revoked: Vec<String>,
+    /// Bytes of object JSON received (uncompressed).
+    pub bytes: u64,
     /// The cursor after this round (the server's value).
     pub cursor: Option<String>,
 }
@@ -67,32 +105,120 @@ pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
     format!("{direction} {api_root} {collection}")
 }
 
-fn check_page(objects: Vec<Box<RawValue>>) -> (Vec<PreparedObject>, Vec<Rejected>) {
-    let mut ok = Vec::with_capacity(objects.len());
-    let mut bad = Vec::new();
-    for raw in objects {
-        let bytes = raw.get().as_bytes();
-        match read_object(bytes) {
-            Ok(c) => {
-                let text = storable_json(bytes, &c.object);
-                ok.push(PreparedObject::new(&c.object, text));
+/// What became of one received object.
+enum Checked {
+    Store(PreparedObject, bool),
+    Reject(Rejected, Box<RawValue>),
+}
+
+fn check_one(raw: Box<RawValue>, admission: Option<&dyn Admission>) -> Checked {
+    let bytes = raw.get().as_bytes();
+    let refused = |reason: String, raw: Box<RawValue>| {
+        let (id, version) = envelope::key_of(&raw);
+        Checked::Reject(
+            Rejected {
+                id,
+                version,
+                reason,
+            },
+            raw,
+        )
+    };
+    match read_object(bytes) {
+        Ok(c) => {
+            if let Some(a) = admission
+                && let Err(reason) = a.admit(&c.object)
+            {
+                return refused(reason, raw);
             }
-            Err(issues) => {
-                let (id, version) = envelope::key_of(&raw);
-                let reason = issues
-                    .iter()
-                    .map(|i| format!("{}: {} ({})", i.path, i.message, i.rule))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                bad.push(Rejected {
-                    id,
-                    version,
-                    reason,
-                });
-            }
+            let revoked = c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
+            let text = storable_json(bytes, &c.object);
+            Checked::Store(PreparedObject::new(&c.object, text), revoked)
+        }
+        Err(issues) => {
+            let reason = issues
+                .iter()
+                .map(|i| format!("{}: {} ({})", i.path, i.message, i.rule))
+                .collect::<Vec<_>>()
+                .join("; ");
+            refused(reason, raw)
         }
     }
-    (ok, bad)
+}
+
+struct CheckedPage {
+    ok: Vec<PreparedObject>,
+    bad: Vec<(Rejected, Box<RawValue>)>,
+    revoked: Vec<String>,
+}
+
+/// Checks a page, on two threads when it is large (signature checks cost
+/// tens of microseconds per object), keeping the page's order.
+fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> CheckedPage {
+    let checked: Vec<Checked> = if objects.len() >= 256 {
+        let mut objects = objects;
+        let second = objects.split_off(objects.len() / 2);
+        std::thread::scope(|s| {
+            let other = s.spawn(move || {
+                second
+                    .into_iter()
+                    .map(|r| check_one(r, admission))
+                    .collect::<Vec<_>>()
+            });
+            let mut first: Vec<Checked> = objects
+                .into_iter()
+                .map(|r| check_one(r, admission))
+                .collect();
+            match other.join() {
+                Ok(rest) => first.extend(rest),
+                // A panic in a check is a bug; losing the half silently
+                // would be worse than taking the process down.
+                Err(p) => std::panic::resume_unwind(p),
+            }
+            first
+        })
+    } else {
+        objects
+            .into_iter()
+            .map(|r| check_one(r, admission))
+            .collect()
+    };
+    let mut page = CheckedPage {
+        ok: Vec::with_capacity(checked.len()),
+        bad: Vec::new(),
+        revoked: Vec::new(),
+    };
+    for c in checked {
+        match c {
+            Checked::Store(p, revoked) => {
+                if revoked {
+                    page.revoked.push(p.id.clone());
+                }
+                page.ok.push(p);
+            }
+            Checked::Reject(r, raw) => page.bad.push((r, raw)),
+        }
+    }
+    page
+}
+
+/// The quarantine record of an object a peer sent that was not stored:
+/// keyed by id, version and a digest of the bytes (the same bad object
+/// received twice is kept once; a different one beside it).
+fn quarantine_record(source: &str, rejected: &Rejected, raw: &RawValue) -> Record {
+    use sha2::Digest;
+    let digest = hex::encode(sha2::Sha256::digest(raw.get().as_bytes()));
+    let key = format!("{} {} {}", rejected.id, rejected.version, &digest[..16]);
+    let value = serde_json::json!({
+        "source": source,
+        "id": rejected.id,
+        "version": rejected.version,
+        "reason": rejected.reason,
+        "received": Timestamp::now().to_taxii(),
+        "sha256": digest,
+        "object": raw.get(),
+    });
+    Record::new(QUARANTINE, key, value.to_string())
 }
 
 /// The later of two server timestamps (a cursor never moves back).
@@ -160,19 +286,36 @@ pub async fn pull<S: Store>(
         };
         if let Some(last) = &last {
             let objects = page.objects;
-            let (ok, bad) = tokio::task::spawn_blocking(move || check_page(objects))
-                .await
-                .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))?;
-            report.rejected.extend(bad);
+            report.bytes += objects.iter().map(|o| o.get().len() as u64).sum::<u64>();
+            let admission = opts.admission.clone();
+            let checked =
+                tokio::task::spawn_blocking(move || check_page(objects, admission.as_deref()))
+                    .await
+                    .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))?;
+            let records: Vec<Record> = if opts.admission.is_some() {
+                checked
+                    .bad
+                    .iter()
+                    .map(|(r, raw)| quarantine_record(&opts.source_name, r, raw))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            report.quarantined += records.len();
+            report
+                .rejected
+                .extend(checked.bad.into_iter().map(|(r, _)| r));
+            report.revoked.extend(checked.revoked);
             let value = later(cursor.clone(), last.clone());
             let out = store
                 .put_pulled(
                     local_collection,
-                    ok,
+                    checked.ok,
                     SyncCursor {
                         source: source.clone(),
                         value: value.clone(),
                     },
+                    records,
                 )
                 .await?;
             report.stored += out.inserted;

@@ -24,6 +24,7 @@ mod guard;
 mod keys;
 mod proposal;
 mod provenance;
+pub mod request;
 pub mod testkit;
 mod verify;
 

@@ -89,7 +89,9 @@ async fn entitled(st: &MatchState, headers: &HeaderMap) -> Result<(), Response> 
         )
     })?;
     let ok = match &principal {
-        Principal::Anonymous => {
+        // Peers get intel through the sharing policy, never match results
+        // over everything this node holds.
+        Principal::Anonymous | Principal::Peer(_) => {
             return Err(error(
                 StatusCode::UNAUTHORIZED,
                 "Unauthorized",

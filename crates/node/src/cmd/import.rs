@@ -27,6 +27,7 @@ use serde::Serialize;
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
+use crate::federation::authoring::Authoring;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -45,6 +46,14 @@ pub struct Args {
     /// Leave the search index behind (the server or the next search catches it up).
     #[arg(long)]
     no_index: bool,
+    /// Author what the file holds: mark every object with this TLP 2.0
+    /// level (clear, green, amber, amber+strict, red) and sign it with the
+    /// node key, so peers can receive it under the sharing policy.
+    #[arg(long)]
+    tlp: Option<String>,
+    /// With --tlp: the members (identity ids) or groups that may receive it.
+    #[arg(long, value_delimiter = ',', requires = "tlp")]
+    audience: Vec<String>,
 }
 
 const CHUNK: usize = 1024;
@@ -136,9 +145,35 @@ fn id_of(bytes: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-fn check_raw(file: &str, raw: Result<RawObject, ReadError>) -> Checked {
+fn check_raw(
+    file: &str,
+    raw: Result<RawObject, ReadError>,
+    authoring: Option<&Authoring>,
+) -> Checked {
     match raw {
         Ok(raw) => match read_object(&raw.bytes) {
+            Ok(c) if let Some(a) = authoring => match a.author(c.object.as_map()) {
+                Ok(map) => {
+                    let text = serde_json::Value::Object(map.clone()).to_string();
+                    let object = concord_stix::StixObject::from_map(map);
+                    Checked::Ok(
+                        Box::new(PreparedObject::new(&object, text)),
+                        c.warnings,
+                        raw.location.line,
+                    )
+                }
+                Err(e) => Checked::Rejected(Rejection {
+                    file: file.to_string(),
+                    line: raw.location.line,
+                    path: raw.location.path,
+                    id: id_of(&raw.bytes),
+                    issues: vec![Issue::error(
+                        "$",
+                        "authoring",
+                        format!("could not mark and sign it: {e:#}"),
+                    )],
+                }),
+            },
             Ok(c) => {
                 let text = storable_json(&raw.bytes, &c.object);
                 Checked::Ok(
@@ -179,6 +214,7 @@ fn check_raw(file: &str, raw: Result<RawObject, ReadError>) -> Checked {
 fn pipeline(
     source: &Source,
     progress: &ProgressBar,
+    authoring: Option<&Authoring>,
     mut sink: impl FnMut(Vec<Checked>) -> Result<()>,
 ) -> Result<()> {
     let (input, len) = source.open()?;
@@ -226,7 +262,10 @@ fn pipeline(
                         Err(_) => return,
                     };
                     let Ok((seq, chunk)) = next else { return };
-                    let checked = chunk.into_iter().map(|r| check_raw(&name, r)).collect();
+                    let checked = chunk
+                        .into_iter()
+                        .map(|r| check_raw(&name, r, authoring))
+                        .collect();
                     if tx.send((seq, checked)).is_err() {
                         return;
                     }
@@ -404,6 +443,31 @@ fn import(
     args: &Args,
 ) -> Result<Outcome> {
     let rt = super::runtime()?;
+    let authoring = match &args.tlp {
+        None => None,
+        Some(word) => {
+            let tlp = concord_stix::tlp::Tlp::parse(word).with_context(|| {
+                format!("--tlp {word:?} is not a TLP 2.0 level: clear, green, amber, amber+strict or red")
+            })?;
+            if matches!(
+                tlp,
+                concord_stix::tlp::Tlp::Amber
+                    | concord_stix::tlp::Tlp::AmberStrict
+                    | concord_stix::tlp::Tlp::Red
+            ) && args.audience.is_empty()
+            {
+                eprintln!(
+                    "note: --tlp {word} without --audience: no peer is named, so these objects stay on this node"
+                );
+            }
+            Some(Authoring {
+                member: node.config.node.identity.clone(),
+                key: node.keypair(global)?,
+                tlp: Some(tlp),
+                audience: (!args.audience.is_empty()).then(|| args.audience.clone()),
+            })
+        }
+    };
     let started = Instant::now();
     let mut report = Report {
         files: sources.iter().map(Source::name).collect(),
@@ -422,7 +486,7 @@ fn import(
         for source in sources {
             let bar = progress_bar();
             bar.set_message("checking");
-            pipeline(source, &bar, |chunk| {
+            pipeline(source, &bar, authoring.as_ref(), |chunk| {
                 for c in chunk {
                     match c {
                         Checked::Ok(_, w, _) => {
@@ -459,7 +523,7 @@ fn import(
             in_flight: VecDeque::new(),
         };
         let name = source.name();
-        pipeline(source, &bar, |chunk| {
+        pipeline(source, &bar, authoring.as_ref(), |chunk| {
             for c in chunk {
                 report.read += 1;
                 match c {

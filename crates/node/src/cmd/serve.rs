@@ -2,14 +2,17 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use concord_taxii::server::egress::Federation;
 use concord_taxii::server::{self, ServerOptions, listen};
 
 use super::Node;
 use crate::Outcome;
 use crate::config::{Global, ServerSection};
+use crate::federation::peers;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,8 +38,73 @@ fn options(s: &ServerSection) -> ServerOptions {
     }
 }
 
+/// Loads the peers into the server's table: what a peer may pull is the
+/// node's local collection, under the sharing policy.
+async fn refresh_peers(node: &Node, federation: &Federation) -> Result<()> {
+    let list = peers::list(&node.store).await?;
+    let table = peers::table(&list, std::slice::from_ref(&node.config.node.collection));
+    federation.peers.store(Arc::new(table));
+    Ok(())
+}
+
+/// `concord peer add` writes to the store; a running server picks the
+/// change up within a few seconds.
+async fn keep_peers_current(node: Arc<Node>, federation: Arc<Federation>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        if let Err(e) = refresh_peers(&node, &federation).await {
+            tracing::warn!(error = %e, "reading the peers failed");
+        }
+    }
+}
+
+/// Pulls from every peer on an interval; a failing peer backs off
+/// (doubling, up to ten intervals) without holding the others.
+async fn sync_every(node: Arc<Node>, key: Arc<concord_trust::Keypair>, every: Duration) {
+    let mut failures: std::collections::HashMap<String, (u32, std::time::Instant)> =
+        std::collections::HashMap::new();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let list = match peers::list(&node.store).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the peers failed");
+                continue;
+            }
+        };
+        for p in &list {
+            if let Some((n, since)) = failures.get(&p.name) {
+                let wait = every * 2u32.saturating_pow(*n).min(10);
+                if since.elapsed() < wait {
+                    continue;
+                }
+            }
+            match super::sync::round(&node, key.clone(), Some(&p.name)).await {
+                Ok(rounds) if rounds.iter().all(|r| r.error.is_none()) => {
+                    failures.remove(&p.name);
+                }
+                Ok(rounds) => {
+                    for r in rounds {
+                        tracing::warn!(peer = %r.peer, error = ?r.error, "sync failed");
+                    }
+                    let e = failures
+                        .entry(p.name.clone())
+                        .or_insert((0, std::time::Instant::now()));
+                    e.0 = e.0.saturating_add(1);
+                    e.1 = std::time::Instant::now();
+                }
+                Err(e) => tracing::warn!(peer = %p.name, error = %e, "sync failed"),
+            }
+        }
+    }
+}
+
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let node = Node::open(global)?;
+    let key = Arc::new(node.keypair(global)?);
     let section = node.config.server.clone();
     let listen = args.listen.unwrap_or_else(|| section.listen.clone());
     let addr: SocketAddr = listen
@@ -77,8 +145,25 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             section.max_body_bytes,
             Duration::from_secs(30),
         );
-        let app = server::router(node.store.clone(), options(&section)).merge(api);
+        let policy = crate::federation::policy(&node.config.sharing)?;
+        let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
+        refresh_peers(&node, &federation).await?;
+        let app = server::router_with(
+            node.store.clone(),
+            options(&section),
+            Some(federation.clone()),
+        )
+        .merge(api);
         tokio::spawn(server::upkeep(node.store.clone()));
+        let node = Arc::new(node);
+        tokio::spawn(keep_peers_current(node.clone(), federation.clone()));
+        if node.config.sync.interval_secs > 0 {
+            tokio::spawn(sync_every(
+                node.clone(),
+                key.clone(),
+                Duration::from_secs(node.config.sync.interval_secs),
+            ));
+        }
         let shutdown = async {
             let _ = tokio::signal::ctrl_c().await;
         };

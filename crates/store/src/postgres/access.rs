@@ -6,7 +6,7 @@ use concord_stix::Timestamp;
 use deadpool_postgres::{Client, Transaction};
 
 use super::read::{Params, version_condition};
-use crate::{Grant, Result, StatusRecord, StoreError, SyncCursor, User, VersionSel};
+use crate::{Grant, Record, Result, StatusRecord, StoreError, SyncCursor, User, VersionSel};
 
 pub async fn put_user(client: &mut Client, user: &User) -> Result<()> {
     let tx = client.transaction().await?;
@@ -191,4 +191,66 @@ pub async fn remove_from_collection(
     .await?;
     tx.commit().await?;
     Ok(dates.len())
+}
+
+pub async fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
+    let now = Timestamp::now().0;
+    for r in records {
+        tx.execute(
+            "INSERT INTO records (kind, key, value, updated_us) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
+            &[&r.kind, &r.key, &r.value, &now],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn record_of(r: &tokio_postgres::Row) -> Record {
+    Record {
+        kind: r.get(0),
+        key: r.get(1),
+        value: r.get(2),
+        updated_us: r.get(3),
+    }
+}
+
+pub async fn records(
+    client: &Client,
+    kind: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Record>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(client
+        .query(
+            "SELECT kind, key, value, updated_us FROM records
+             WHERE kind = $1 AND ($2::text IS NULL OR key > $2) ORDER BY key LIMIT $3",
+            &[&kind, &after, &limit],
+        )
+        .await?
+        .iter()
+        .map(record_of)
+        .collect())
+}
+
+pub async fn record(client: &Client, kind: &str, key: &str) -> Result<Option<Record>> {
+    Ok(client
+        .query_opt(
+            "SELECT kind, key, value, updated_us FROM records WHERE kind = $1 AND key = $2",
+            &[&kind, &key],
+        )
+        .await?
+        .as_ref()
+        .map(record_of))
+}
+
+pub async fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -> Result<usize> {
+    let n = tx
+        .execute(
+            "DELETE FROM records WHERE kind = $1 AND key = ANY($2)",
+            &[&kind, &keys],
+        )
+        .await?;
+    Ok(n as usize)
 }

@@ -27,8 +27,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use crate::{
-    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
-    Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
+    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Record, Result,
+    ScanQuery, Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
 };
 
 /// A PostgreSQL store: a pool of connections that reconnects after the
@@ -201,11 +201,13 @@ impl Store for PgStore {
         collection: &str,
         batch: Vec<PreparedObject>,
         cursor: SyncCursor,
+        records: Vec<Record>,
     ) -> Result<BatchOutcome> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;
         let outcome = write::put_batch_in(&tx, collection, &batch).await?;
         access::set_cursor(&tx, &cursor).await?;
+        access::put_records(&tx, &records).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -273,5 +275,31 @@ impl Store for PgStore {
     async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
         let c = self.client().await?;
         access::prune_statuses(&c, before_us).await
+    }
+
+    async fn put_records(&self, records: Vec<Record>) -> Result<()> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        access::put_records(&tx, &records).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn records(&self, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>> {
+        let c = self.client().await?;
+        access::records(&c, kind, after, limit).await
+    }
+
+    async fn record(&self, kind: &str, key: &str) -> Result<Option<Record>> {
+        let c = self.client().await?;
+        access::record(&c, kind, key).await
+    }
+
+    async fn delete_records(&self, kind: &str, keys: Vec<String>) -> Result<usize> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let n = access::delete_records(&tx, kind, &keys).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 }

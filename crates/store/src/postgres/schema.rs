@@ -4,7 +4,7 @@
 
 use crate::{Result, StoreError};
 
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 /// An arbitrary constant naming concord's migration lock.
 const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
@@ -94,6 +94,17 @@ CREATE TABLE sync_cursors (
 );
 "#;
 
+/// Small named records beside objects (peers, quarantined objects, alerts).
+const V2: &str = r#"
+CREATE TABLE records (
+    kind          TEXT COLLATE "C" NOT NULL,
+    key           TEXT COLLATE "C" NOT NULL,
+    value         TEXT NOT NULL,
+    updated_us    BIGINT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+"#;
+
 pub async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -114,6 +125,11 @@ pub async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
     if found < 1 {
         tx.batch_execute(V1).await?;
         tx.execute("INSERT INTO concord_schema (version) VALUES (1)", &[])
+            .await?;
+    }
+    if found < 2 {
+        tx.batch_execute(V2).await?;
+        tx.execute("INSERT INTO concord_schema (version) VALUES (2)", &[])
             .await?;
     }
     tx.commit().await?;

@@ -4,7 +4,7 @@
 use concord_stix::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-use crate::{Grant, Result, StatusRecord, SyncCursor, User};
+use crate::{Grant, Record, Result, StatusRecord, SyncCursor, User};
 
 /// Creates or replaces a user and all its grants, atomically.
 pub fn put_user(conn: &mut Connection, user: &User) -> Result<()> {
@@ -123,4 +123,60 @@ pub fn cursor(conn: &Connection, source: &str) -> Result<Option<String>> {
         .prepare_cached("SELECT value FROM sync_cursors WHERE source = ?1")?
         .query_row([source], |r| r.get(0))
         .optional()?)
+}
+
+pub fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO records (kind, key, value, updated_us) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
+    )?;
+    let now = Timestamp::now().0;
+    for r in records {
+        stmt.execute(params![r.kind, r.key, r.value, now])?;
+    }
+    Ok(())
+}
+
+fn record_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
+    Ok(Record {
+        kind: r.get(0)?,
+        key: r.get(1)?,
+        value: r.get(2)?,
+        updated_us: r.get(3)?,
+    })
+}
+
+pub fn records(
+    conn: &Connection,
+    kind: &str,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Record>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, key, value, updated_us FROM records
+         WHERE kind = ?1 AND (?2 IS NULL OR key > ?2) ORDER BY key LIMIT ?3",
+    )?;
+    let rows = stmt
+        .query_map(params![kind, after, limit], record_of)?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(rows)
+}
+
+pub fn record(conn: &Connection, kind: &str, key: &str) -> Result<Option<Record>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT kind, key, value, updated_us FROM records WHERE kind = ?1 AND key = ?2",
+        )?
+        .query_row([kind, key], record_of)
+        .optional()?)
+}
+
+pub fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -> Result<usize> {
+    let mut stmt = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND key = ?2")?;
+    let mut n = 0;
+    for k in keys {
+        n += stmt.execute([kind, k])?;
+    }
+    Ok(n)
 }

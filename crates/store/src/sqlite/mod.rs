@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Result, ScanQuery,
-    Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
+    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Record, Result,
+    ScanQuery, Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
 };
 
 /// Rows indexed per transaction when a search catches the index up.
@@ -221,11 +221,15 @@ impl Store for SqliteStore {
         collection: &str,
         batch: Vec<PreparedObject>,
         cursor: SyncCursor,
+        records: Vec<Record>,
     ) -> Result<BatchOutcome> {
         let collection = collection.to_string();
         self.blocking(move |s| {
             s.with_writer(|c| {
-                write::put_batch_then(c, &collection, &batch, |tx| access::set_cursor(tx, &cursor))
+                write::put_batch_then(c, &collection, &batch, |tx| {
+                    access::set_cursor(tx, &cursor)?;
+                    access::put_records(tx, &records)
+                })
             })
         })
         .await
@@ -301,5 +305,45 @@ impl Store for SqliteStore {
     async fn prune_statuses(&self, before_us: i64) -> Result<usize> {
         self.blocking(move |s| s.with_writer(|c| access::prune_statuses(c, before_us)))
             .await
+    }
+
+    async fn put_records(&self, records: Vec<Record>) -> Result<()> {
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                let tx = c.transaction()?;
+                access::put_records(&tx, &records)?;
+                tx.commit()?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn records(&self, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>> {
+        let kind = kind.to_string();
+        let after = after.map(str::to_string);
+        self.blocking(move |s| {
+            s.with_reader(|c| access::records(c, &kind, after.as_deref(), limit))
+        })
+        .await
+    }
+
+    async fn record(&self, kind: &str, key: &str) -> Result<Option<Record>> {
+        let (kind, key) = (kind.to_string(), key.to_string());
+        self.blocking(move |s| s.with_reader(|c| access::record(c, &kind, &key)))
+            .await
+    }
+
+    async fn delete_records(&self, kind: &str, keys: Vec<String>) -> Result<usize> {
+        let kind = kind.to_string();
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                let tx = c.transaction()?;
+                let n = access::delete_records(&tx, &kind, &keys)?;
+                tx.commit()?;
+                Ok(n)
+            })
+        })
+        .await
     }
 }

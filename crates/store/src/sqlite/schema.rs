@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -87,6 +87,18 @@ CREATE TABLE sync_cursors (
 );
 "#;
 
+/// Small named records the node keeps beside objects (peers, quarantined
+/// objects, alerts): one table keyed by (kind, key), values are JSON text.
+const V3: &str = r#"
+CREATE TABLE records (
+    kind          TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    value         TEXT NOT NULL,
+    updated_us    INTEGER NOT NULL,
+    PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+"#;
+
 pub fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -108,6 +120,10 @@ pub fn migrate(conn: &Connection) -> Result<()> {
             if now < 2 {
                 conn.execute_batch(V2)?;
                 conn.pragma_update(None, "user_version", 2)?;
+            }
+            if now < 3 {
+                conn.execute_batch(V3)?;
+                conn.pragma_update(None, "user_version", 3)?;
             }
             Ok(())
         };

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Peer, Shared};
 use crate::ApiError;
-use crate::access::{authenticate, credentials};
+use crate::access::{Credentials, Principal, authenticate, credentials};
 use crate::media::accepts_taxii;
 
 pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
@@ -37,6 +37,15 @@ pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Re
             Ok(c) => c,
             Err(_) => return ApiError::unauthorized().into_response(),
         };
+        if let Credentials::Node(header) = &creds {
+            return match node_principal(&st, &req, header) {
+                Some(p) => {
+                    req.extensions_mut().insert(p);
+                    next.run(req).await
+                }
+                None => ApiError::unauthorized().into_response(),
+            };
+        }
         let principal = match authenticate(&st.store, &st.credentials, creds).await {
             Ok(Some(p)) => p,
             Ok(None) => return ApiError::unauthorized().into_response(),
@@ -54,4 +63,30 @@ pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Re
             .with("the request was not received and answered in time")
             .into_response(),
     }
+}
+
+/// A node-signed request: a configured peer becomes `Principal::Peer`; a
+/// valid signature by a key that is not a peer gets what the public gets;
+/// a bad signature gets nothing.
+fn node_principal(st: &Shared, req: &Request, header: &str) -> Option<Principal> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
+    let path_and_query = req.uri().path_and_query().map(|p| p.as_str())?;
+    let line = concord_trust::request::RequestLine {
+        method: req.method().as_str(),
+        path_and_query,
+        host,
+    };
+    let key =
+        concord_trust::request::verify_request(header, &line, concord_stix::Timestamp::now().0)
+            .map_err(|e| tracing::info!(error = %e, "a node-signed request was refused"))
+            .ok()?;
+    let peer = st.federation.as_ref().and_then(|f| f.peer(&key.key_id()));
+    Some(match peer {
+        Some(p) => Principal::Peer(p),
+        None => Principal::Anonymous,
+    })
 }

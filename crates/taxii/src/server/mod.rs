@@ -6,6 +6,7 @@
 //! authentication, so handlers (`routes.rs`, `post.rs`) only translate HTTP
 //! into store calls. `listen.rs` is the accept loop (TLS or plain).
 
+pub mod egress;
 mod guard;
 mod limit;
 pub mod listen;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub opts: ServerOptions,
     credentials: CredentialCache,
     limiter: limit::Limiter,
+    /// The member and its peers; without it, peer nodes are not served.
+    pub federation: Option<egress::SharedFederation>,
 }
 
 pub type Shared = Arc<AppState>;
@@ -86,12 +89,24 @@ pub struct Peer {
 
 /// The TAXII router, with its guard and gzip compression.
 pub fn router(store: AnyStore, opts: ServerOptions) -> Router {
+    router_with(store, opts, None)
+}
+
+/// The TAXII router of a federated node: peer nodes authenticated by their
+/// node keys, and the sharing policy applied to what they and the public
+/// see.
+pub fn router_with(
+    store: AnyStore,
+    opts: ServerOptions,
+    federation: Option<egress::SharedFederation>,
+) -> Router {
     let limiter = limit::Limiter::new(opts.rate_per_second, opts.rate_burst);
     let state: Shared = Arc::new(AppState {
         store,
         opts,
         credentials: CredentialCache::default(),
         limiter,
+        federation,
     });
     let coll = "/taxii2/root/collections/{collection}";
     Router::new()

@@ -11,7 +11,7 @@ use concord_store::{Collection, ListQuery, Page, Store, VersionSel};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{API_ROOT_PATH, Peer, Shared};
+use super::{API_ROOT_PATH, Peer, Shared, egress};
 use crate::access::Principal;
 use crate::media::{STIX_21, TAXII_21};
 use crate::query::{Filters, encode_next, parse};
@@ -224,6 +224,67 @@ fn collection_query(st: &Shared, collection: String, f: &Filters) -> ListQuery {
     }
 }
 
+/// How long one request may scan past entries the caller may not see
+/// before it answers with what it has.
+const FILTER_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// One page of what this caller may see. For a caller the sharing policy
+/// applies to, withheld entries are skipped and the store is read on until
+/// the page is full or the collection ends, so the page, `more`, `next`
+/// and the date headers describe only visible entries.
+async fn visible_page(
+    st: &Shared,
+    p: &Principal,
+    c: &Collection,
+    mut q: ListQuery,
+) -> Result<Page, ApiError> {
+    let Some(recipient) = egress::recipient_of(p, c) else {
+        return Ok(st.store.list(q).await?);
+    };
+    let Some(fed) = st.federation.clone() else {
+        // A server without a member identity shares nothing with the
+        // public or with peers but what a public collection holds as
+        // TLP:CLEAR: fail closed under the default policy.
+        let fed = egress::Federation::new(String::new(), Default::default());
+        return filtered_pages(st, &fed, &recipient, c, &mut q).await;
+    };
+    filtered_pages(st, &fed, &recipient, c, &mut q).await
+}
+
+async fn filtered_pages(
+    st: &Shared,
+    fed: &egress::Federation,
+    recipient: &concord_share::Recipient,
+    c: &Collection,
+    q: &mut ListQuery,
+) -> Result<Page, ApiError> {
+    let want = q.limit.max(1);
+    let started = std::time::Instant::now();
+    let mut out = Vec::new();
+    loop {
+        let page = st.store.list(q.clone()).await?;
+        let last = page.objects.last().and_then(|o| o.date_added_us);
+        let kept = egress::filter(&st.store, fed, recipient, &c.id, page.objects).await?;
+        out.extend(kept);
+        let (true, Some(last)) = (page.more, last) else {
+            out.truncate(want);
+            return Ok(Page {
+                objects: out,
+                more: false,
+            });
+        };
+        if out.len() >= want || started.elapsed() > FILTER_BUDGET {
+            // Stop at a visible entry: `next` and the headers then name
+            // only dates the caller may know.
+            out.truncate(want);
+            let more = !out.is_empty();
+            return Ok(Page { objects: out, more });
+        }
+        q.added_after_us = Some(last);
+        q.limit = want - out.len();
+    }
+}
+
 pub async fn objects(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
@@ -232,7 +293,7 @@ pub async fn objects(
 ) -> Result<Response, ApiError> {
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
-    let page = st.store.list(collection_query(&st, c.id, &f)).await?;
+    let page = visible_page(&st, &p, &c, collection_query(&st, c.id.clone(), &f)).await?;
     Ok(envelope_response(&page))
 }
 
@@ -240,7 +301,8 @@ pub async fn objects(
 /// 404 when the collection holds no version of it at all.
 async fn object_page(
     st: &Shared,
-    collection: &str,
+    p: &Principal,
+    c: &Collection,
     object: &str,
     f: &Filters,
     versions: VersionSel,
@@ -249,7 +311,7 @@ async fn object_page(
         return Err(ApiError::not_found("object"));
     }
     let q = ListQuery {
-        collection: collection.to_string(),
+        collection: c.id.clone(),
         added_after_us: f.start_after(),
         limit: page_limit(st, f),
         ids: vec![object.to_string()],
@@ -257,18 +319,21 @@ async fn object_page(
         spec_versions: f.spec_versions.clone(),
         versions,
     };
-    let page = st.store.list(q.clone()).await?;
+    let page = visible_page(st, p, c, q.clone()).await?;
     if page.objects.is_empty() {
-        let any = st
-            .store
-            .list(ListQuery {
+        let any = visible_page(
+            st,
+            p,
+            c,
+            ListQuery {
                 added_after_us: None,
                 limit: 1,
                 spec_versions: vec![],
                 versions: VersionSel::All,
                 ..q
-            })
-            .await?;
+            },
+        )
+        .await?;
         if any.objects.is_empty() {
             return Err(ApiError::not_found("object"));
         }
@@ -285,7 +350,7 @@ pub async fn object(
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
     let versions = f.versions.clone().unwrap_or(VersionSel::Last);
-    let page = object_page(&st, &c.id, &oid, &f, versions).await?;
+    let page = object_page(&st, &p, &c, &oid, &f, versions).await?;
     Ok(envelope_response(&page))
 }
 
@@ -297,7 +362,7 @@ pub async fn versions(
 ) -> Result<Response, ApiError> {
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
-    let page = object_page(&st, &c.id, &oid, &f, VersionSel::All).await?;
+    let page = object_page(&st, &p, &c, &oid, &f, VersionSel::All).await?;
     let versions: Vec<&str> = page.objects.iter().map(|o| o.version.as_str()).collect();
     let mut body = json!({ "more": page.more });
     if let Some(n) = next_of(&page) {
@@ -319,7 +384,7 @@ pub async fn manifest(
 ) -> Result<Response, ApiError> {
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
-    let page = st.store.list(collection_query(&st, c.id, &f)).await?;
+    let page = visible_page(&st, &p, &c, collection_query(&st, c.id.clone(), &f)).await?;
     let records: Vec<_> = page
         .objects
         .iter()

@@ -1,0 +1,138 @@
+//! `concord peer add|list|remove`: the nodes this node syncs with and
+//! serves under its sharing policy.
+
+use anyhow::{Result, anyhow, bail};
+use concord_stix::id::StixId;
+use concord_trust::PublicKey;
+
+use super::Node;
+use crate::Outcome;
+use crate::config::Global;
+use crate::federation::peers::{self, PeerRecord};
+use crate::federation::pull;
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Add (or replace) a peer: its URL, its node key and its member identity.
+    Add {
+        name: String,
+        /// Its TAXII URL (https://…/taxii2/; plain http only on 127.0.0.1).
+        #[arg(long)]
+        url: String,
+        /// Its node public key (64 hex digits, from `concord key show` on that node).
+        #[arg(long)]
+        key: String,
+        /// Its member's STIX identity id (from `concord key show`).
+        #[arg(long)]
+        member: Option<String>,
+        /// Groups an audience may name it by (repeat or comma-separate).
+        #[arg(long, value_delimiter = ',')]
+        group: Vec<String>,
+    },
+    /// List the peers and how their last sync went.
+    List,
+    /// Stop syncing with a peer and serving it.
+    Remove { name: String },
+}
+
+pub fn run(global: &Global, command: Command) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        match command {
+            Command::Add {
+                name,
+                url,
+                key,
+                member,
+                group,
+            } => {
+                if name.is_empty() || name.chars().any(|c| c.is_control() || c == ' ') {
+                    bail!("peer name {name:?}: use a short name without spaces (e.g. cert-b)");
+                }
+                crate::federation::check_peer_url(&url)?;
+                let public = PublicKey::from_hex(&key)
+                    .map_err(|e| anyhow!("--key {key:?}: {e} (give the 64 hex digits `concord key show` prints on the peer)"))?;
+                let own = node.keypair(global)?.public();
+                if public == own {
+                    bail!("--key is this node's own key: give the peer's key");
+                }
+                let member = match member {
+                    Some(m) => m,
+                    None => bail!(
+                        "--member is needed until a community charter names the peer's member: give the identity id `concord key show` prints on the peer"
+                    ),
+                };
+                match StixId::parse(&member) {
+                    Ok(id) if id.object_type == "identity" => {}
+                    _ => bail!("--member {member:?} is not a STIX identity id (identity--<uuid>)"),
+                }
+                if member == node.config.node.identity {
+                    bail!("--member is this node's own member identity");
+                }
+                let existing = peers::list(&node.store).await?;
+                if let Some(other) = existing.iter().find(|p| p.key == public.to_hex() && p.name != name) {
+                    bail!("peer {} already has this key; remove it first", other.name);
+                }
+                let record = PeerRecord {
+                    name: name.clone(),
+                    url,
+                    key: public.to_hex(),
+                    member,
+                    groups: group,
+                };
+                peers::put(&node.store, &record).await?;
+                if global.json {
+                    println!("{}", serde_json::to_string(&record)?);
+                } else {
+                    println!("peer {name} added");
+                }
+                Ok(Outcome::Ok)
+            }
+            Command::List => {
+                let list = peers::list(&node.store).await?;
+                let statuses = pull::statuses(&node.store).await?;
+                if global.json {
+                    let out: Vec<_> = list
+                        .iter()
+                        .map(|p| {
+                            let mut v = serde_json::to_value(p).unwrap_or_default();
+                            if let Some(s) = statuses.iter().find(|s| s.peer == p.name) {
+                                v["last_sync"] = serde_json::to_value(s).unwrap_or_default();
+                            }
+                            v
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string(&out)?);
+                } else if list.is_empty() {
+                    println!("no peers: add one with `concord peer add NAME --url URL --key KEY --member ID`");
+                } else {
+                    for p in &list {
+                        let last = statuses.iter().find(|s| s.peer == p.name);
+                        let state = match last {
+                            None => "never synced".to_string(),
+                            Some(s) => match &s.error {
+                                Some(e) => format!("last sync {} failed: {e}", s.at),
+                                None => format!(
+                                    "last sync {}: {} stored, {} quarantined",
+                                    s.at, s.stored, s.quarantined
+                                ),
+                            },
+                        };
+                        println!("{}  {}  {}  {}", p.name, p.url, p.member, state);
+                    }
+                }
+                Ok(Outcome::Ok)
+            }
+            Command::Remove { name } => {
+                if !peers::remove(&node.store, &name).await? {
+                    bail!("there is no peer {name:?} (see `concord peer list`)");
+                }
+                if !global.json {
+                    println!("peer {name} removed");
+                }
+                Ok(Outcome::Ok)
+            }
+        }
+    })
+}

@@ -1,0 +1,82 @@
+//! `concord sync [PEER]`: one pull round now, from every peer or one.
+
+use std::sync::Arc;
+
+use anyhow::{Result, bail};
+
+use super::Node;
+use crate::Outcome;
+use crate::config::Global;
+use crate::federation::peers;
+use crate::federation::pull::{PeerRound, sync_peer};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only this peer (default: all).
+    peer: Option<String>,
+}
+
+/// One round with every peer (or the one named), in turn.
+pub async fn round(
+    node: &Node,
+    key: Arc<concord_trust::Keypair>,
+    only: Option<&str>,
+) -> Result<Vec<PeerRound>> {
+    let all = peers::list(&node.store).await?;
+    let chosen: Vec<_> = all
+        .iter()
+        .filter(|p| only.is_none_or(|n| n == p.name))
+        .collect();
+    if let Some(n) = only
+        && chosen.is_empty()
+    {
+        bail!("there is no peer {n:?} (see `concord peer list`)");
+    }
+    let trusted = peers::trusted_keys(&all, &node.config.node.identity, &key.public())?;
+    let mut out = Vec::new();
+    for p in chosen {
+        out.push(
+            sync_peer(
+                &node.store,
+                key.clone(),
+                trusted.clone(),
+                p,
+                &node.config.node.collection,
+                node.config.sync.page.max(1),
+            )
+            .await,
+        );
+    }
+    Ok(out)
+}
+
+pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let key = Arc::new(node.keypair(global)?);
+    let rt = super::runtime()?;
+    let rounds = rt.block_on(round(&node, key, args.peer.as_deref()))?;
+    if global.json {
+        println!("{}", serde_json::to_string(&rounds)?);
+    } else {
+        for r in &rounds {
+            match &r.error {
+                Some(e) => println!("{}: failed: {e}", r.peer),
+                None => println!(
+                    "{}: {} received, {} stored, {} already held, {} quarantined, {} withdrawn ({:.1} s)",
+                    r.peer,
+                    r.received,
+                    r.stored,
+                    r.duplicates,
+                    r.quarantined,
+                    r.withdrawn,
+                    r.seconds
+                ),
+            }
+        }
+    }
+    Ok(if rounds.iter().any(|r| r.error.is_some()) {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
