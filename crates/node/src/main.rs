@@ -5,6 +5,7 @@
 
 mod api;
 mod cmd;
+mod community;
 mod config;
 mod indicators;
 
@@ -68,6 +69,9 @@ enum Command {
     /// The node's key.
     #[command(subcommand)]
     Key(cmd::key::Command),
+    /// The community: charter, proposals, votes (quorum-signed governance).
+    #[command(subcommand)]
+    Community(cmd::community::Command),
 }
 
 /// What a command tells `main` about how it ended.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Taxii(c) => cmd::taxii::run(&global, c),
         Command::Migrate(a) => cmd::migrate::run(&global, a),
         Command::Key(c) => cmd::key::run(&global, c),
+        Command::Community(c) => cmd::community::run(&global, c),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -2,4 +2,5 @@
 //! `concord serve` on the same listener. Handlers translate HTTP into calls
 //! on the library crates; authentication is TAXII's (Basic or bearer token).
 
+pub mod community;
 pub mod matching;

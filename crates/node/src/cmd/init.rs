@@ -68,6 +68,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         rt.block_on(pg.ensure_ready())?;
     }
     let key = write_key(&dir.join(KEY_FILE))?;
+    let governance = crate::community::governance_key::create(dir)?;
     let now = Timestamp::now().to_stix();
     let identity_id = concord_stix::id::new_id("identity");
     let identity = serde_json::json!({
@@ -115,6 +116,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 "data_dir": dir,
                 "member": identity_id,
                 "public_key": public_key,
+                "governance_key": governance.public().to_hex(),
                 "collection": collection_id,
             })
         );
@@ -122,6 +124,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         println!("initialised {}", dir.display());
         println!("  member identity  {identity_id}");
         println!("  node public key  {public_key}");
+        println!("  governance key   {}", governance.public().to_hex());
         println!("  local collection {collection_id}");
     }
     Ok(Outcome::Ok)

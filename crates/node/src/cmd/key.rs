@@ -29,14 +29,19 @@ fn show(global: &Global) -> Result<Outcome> {
         .map_err(|e| anyhow::anyhow!("{} is not a node key: {e}", path.display()))?;
     let public_key = key.public().to_hex();
     let member = &node.config.node.identity;
+    // Created here for a node initialised before governance keys existed.
+    let governance = crate::community::governance_key::load_or_create(&global.data_dir)?
+        .public()
+        .to_hex();
     if global.json {
         println!(
             "{}",
-            serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string()})
+            serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string(), "governance_key": governance})
         );
     } else {
-        println!("public key  {public_key}");
-        println!("member      {member}");
+        println!("public key      {public_key}");
+        println!("member          {member}");
+        println!("governance key  {governance}");
     }
     Ok(Outcome::Ok)
 }

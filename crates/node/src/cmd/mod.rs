@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod access;
+pub mod community;
 pub mod export;
 pub mod import;
 pub mod init;
@@ -23,6 +24,8 @@ use crate::config::{Config, Global};
 pub struct Node {
     pub config: Config,
     pub store: AnyStore,
+    /// The data directory (the community's files live under it).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Node {
@@ -33,7 +36,11 @@ impl Node {
             .filter(|s| !s.is_empty())
             .or_else(|| config.storage.clone());
         let store = open_store(storage.as_deref(), &global.data_dir)?;
-        Ok(Node { config, store })
+        Ok(Node {
+            config,
+            store,
+            data_dir: global.data_dir.clone(),
+        })
     }
 }
 

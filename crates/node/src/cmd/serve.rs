@@ -153,7 +153,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             options(&section),
             Some(federation.clone()),
         )
-        .merge(api);
+        .merge(api)
+        .merge(crate::api::community::router(
+            node.store.clone(),
+            global.data_dir.clone(),
+            node.config.node.identity.clone(),
+            Some(federation.clone()),
+        ));
         tokio::spawn(server::upkeep(node.store.clone()));
         let node = Arc::new(node);
         tokio::spawn(keep_peers_current(node.clone(), federation.clone()));

@@ -35,17 +35,23 @@ pub async fn round(
     let trusted = peers::trusted_keys(&all, &node.config.node.identity, &key.public())?;
     let mut out = Vec::new();
     for p in chosen {
-        out.push(
-            sync_peer(
-                &node.store,
-                key.clone(),
-                trusted.clone(),
-                p,
-                &node.config.node.collection,
-                node.config.sync.page.max(1),
-            )
-            .await,
-        );
+        let mut round = sync_peer(
+            &node.store,
+            key.clone(),
+            trusted.clone(),
+            p,
+            &node.config.node.collection,
+            node.config.sync.page.max(1),
+        )
+        .await;
+        // Proposals, votes and charters travel with every round.
+        let community =
+            crate::community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
+        round.community = Some(match community {
+            Ok(report) => serde_json::to_value(report)?,
+            Err(e) => serde_json::json!({"error": format!("{e:#}")}),
+        });
+        out.push(round);
     }
     Ok(out)
 }

@@ -56,6 +56,11 @@ pub struct PeerRound {
     pub seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What taking in the peer's governance documents did (an
+    /// `IngestReport`, or `{"error": ...}`); kept apart from `error` so a
+    /// peer without governance documents still syncs its objects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community: Option<serde_json::Value>,
     /// When it ran (RFC 3339).
     pub at: String,
 }

@@ -1,0 +1,506 @@
+//! `concord community …`: found a community, sign and adopt charters,
+//! propose changes, vote, and see the chain (issue 6). Glue over
+//! `crate::community`; the command names, flags and JSON outputs are a
+//! contract that scripts and tests rely on.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use concord_stix::Timestamp;
+use concord_trust::{CHARTER_CONTEXT, Charter, DocHash, Envelope, MAX_CHARTER_BYTES, Proposal};
+use serde_json::{Value, json};
+
+use crate::Outcome;
+use crate::community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
+use crate::config::{Config, Global};
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Write the unsigned genesis charter from a founders file.
+    Init {
+        /// JSON list of {"member","name","country","governance_key","node_key","url"}.
+        #[arg(long)]
+        founders: PathBuf,
+        /// Where to write the genesis.
+        #[arg(long)]
+        out: PathBuf,
+        /// Expiry of the genesis (STIX timestamp; default: in 365 days).
+        #[arg(long)]
+        expires: Option<String>,
+        /// Community id (32 hex digits; default: random).
+        #[arg(long)]
+        community: Option<String>,
+    },
+    /// Add this member's signature to a charter file, in place.
+    Sign { charter: PathBuf },
+    /// Verify and adopt a charter (the genesis, or the next version).
+    Adopt {
+        charter: PathBuf,
+        /// The genesis hash given out of band (default: the genesis's own).
+        #[arg(long)]
+        genesis_hash: Option<String>,
+    },
+    /// Propose the next charter version.
+    #[command(subcommand)]
+    Propose(ProposeCommand),
+    /// The open proposals with their votes.
+    Proposals,
+    /// Sign a proposal (at most one per base version, ever).
+    Vote { id: String },
+    /// The adopted version, members, quorum and alarms.
+    Status,
+    /// The chain: who signed what and when.
+    Log,
+    /// Write this node's governance documents (chain, proposals, votes,
+    /// evidence) for another node.
+    Export {
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Verify and take in governance documents from another node.
+    Ingest {
+        file: PathBuf,
+        /// The genesis hash given out of band, for a node holding nothing yet.
+        #[arg(long)]
+        genesis_hash: Option<String>,
+    },
+}
+
+#[derive(clap::Subcommand)]
+pub enum ProposeCommand {
+    /// Admit a member.
+    AddMember {
+        /// The member's STIX identity id (also its member id).
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        name: String,
+        /// ISO 3166-1 alpha-2.
+        #[arg(long)]
+        country: String,
+        #[arg(long)]
+        governance_key: String,
+        #[arg(long)]
+        node_key: Option<String>,
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Remove a member.
+    RemoveMember {
+        #[arg(long)]
+        member: String,
+    },
+    /// Replace a member's governance key.
+    RotateKey {
+        #[arg(long)]
+        member: String,
+        #[arg(long)]
+        governance_key: String,
+    },
+    /// Set the quorum (never below floor(2n/3)+1).
+    SetQuorum {
+        #[arg(long)]
+        threshold: u64,
+    },
+    /// Move the expiry.
+    Renew {
+        #[arg(long)]
+        expires: String,
+    },
+}
+
+impl ProposeCommand {
+    fn spec(self) -> KindSpec {
+        match self {
+            ProposeCommand::AddMember {
+                member,
+                name,
+                country,
+                governance_key,
+                node_key,
+                url,
+            } => KindSpec::AddMember {
+                member,
+                name,
+                country,
+                governance_key,
+                node_key,
+                url,
+            },
+            ProposeCommand::RemoveMember { member } => KindSpec::RemoveMember { member },
+            ProposeCommand::RotateKey {
+                member,
+                governance_key,
+            } => KindSpec::RotateKey {
+                member,
+                governance_key,
+            },
+            ProposeCommand::SetQuorum { threshold } => KindSpec::SetQuorum { threshold },
+            ProposeCommand::Renew { expires } => KindSpec::Renew { expires },
+        }
+    }
+}
+
+pub fn run(global: &Global, command: Command) -> Result<Outcome> {
+    let dir = &global.data_dir;
+    match command {
+        Command::Init {
+            founders,
+            out,
+            expires,
+            community,
+        } => init(global, &founders, &out, expires, community),
+        Command::Sign { charter } => sign(global, &charter),
+        Command::Adopt {
+            charter,
+            genesis_hash,
+        } => adopt(global, &charter, genesis_hash.as_deref()),
+        Command::Propose(p) => {
+            let tally = Session::open(dir)?.propose(&p.spec())?;
+            if global.json {
+                println!("{}", json!({"id": tally.id, "proposal": tally}));
+            } else {
+                println!("proposal {}", tally.id);
+                print_tally(&tally);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Proposals => {
+            let list = Session::open(dir)?.proposals()?;
+            if global.json {
+                println!("{}", serde_json::to_string(&list)?);
+            } else if list.is_empty() {
+                println!("no open proposals");
+            } else {
+                for t in &list {
+                    print_tally(t);
+                }
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Vote { id } => vote(global, &id),
+        Command::Status => {
+            let status = Session::open(dir)?.status(Timestamp::now())?;
+            if global.json {
+                println!("{status}");
+            } else {
+                print_status(&status);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Log => {
+            let log = Session::open(dir)?.log()?;
+            if global.json {
+                println!("{}", Value::Array(log));
+            } else {
+                print_log(&log);
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Export { out } => {
+            let doc = crate::community::export_documents(dir)?;
+            let bytes = serde_json::to_vec_pretty(&doc)?;
+            match out {
+                Some(path) => durable::write_atomic(&path, &bytes)?,
+                None => println!("{}", String::from_utf8_lossy(&bytes)),
+            }
+            Ok(Outcome::Ok)
+        }
+        Command::Ingest { file, genesis_hash } => {
+            let pin = parse_pin(genesis_hash.as_deref())?;
+            let bytes =
+                durable::read_limited(&file, crate::community::exchange::MAX_DOCUMENTS_BYTES)?;
+            let doc: Value = serde_json::from_slice(&bytes)
+                .with_context(|| format!("{} is not JSON", file.display()))?;
+            let report = Session::open(dir)?
+                .ingest(&doc, pin)
+                .with_context(|| format!("{}", file.display()))?;
+            if global.json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                println!(
+                    "version {} -> {}; adopted {:?}; new: {} proposals, {} votes, {} evidence",
+                    report.version_before,
+                    report.version,
+                    report.adopted,
+                    report.new_proposals,
+                    report.new_votes,
+                    report.new_evidence
+                );
+                for r in &report.rejected {
+                    println!("rejected: {r}");
+                }
+            }
+            Ok(Outcome::Ok)
+        }
+    }
+}
+
+fn parse_pin(hash: Option<&str>) -> Result<Option<DocHash>> {
+    hash.map(|h| DocHash::from_hex(h).map_err(|e| anyhow::anyhow!("--genesis-hash: {e}")))
+        .transpose()
+}
+
+fn init(
+    global: &Global,
+    founders: &Path,
+    out: &Path,
+    expires: Option<String>,
+    community: Option<String>,
+) -> Result<Outcome> {
+    let list = founding::read_founders(founders)?;
+    let expires = expires.unwrap_or_else(|| {
+        Timestamp(Timestamp::now().micros() + 365 * 86_400 * 1_000_000).to_stix()
+    });
+    let charter = founding::genesis_of(&list, community.as_deref(), &expires)
+        .with_context(|| format!("{}", founders.display()))?;
+    let hash = charter.hash()?;
+    let envelope = Envelope::of_charter(&charter)?;
+    durable::write_atomic(out, &serde_json::to_vec_pretty(&envelope)?)?;
+    if global.json {
+        println!(
+            "{}",
+            json!({"out": out, "hash": hash.to_hex(), "community": charter.community,
+                   "version": 1, "members": charter.members.keys().collect::<Vec<_>>()})
+        );
+    } else {
+        println!("wrote the unsigned genesis to {}", out.display());
+        println!("  community     {}", charter.community);
+        println!("  genesis hash  {hash} (give it to every founder out of band)");
+        println!("  members       {}", charter.members.len());
+    }
+    Ok(Outcome::Ok)
+}
+
+/// This node's member id and governance key.
+fn signer(global: &Global) -> Result<(String, concord_trust::Keypair)> {
+    let config = Config::load(&global.data_dir)?;
+    let key = governance_key::load_or_create(&global.data_dir)?;
+    Ok((config.node.identity, key))
+}
+
+fn sign(global: &Global, path: &Path) -> Result<Outcome> {
+    let (member, key) = signer(global)?;
+    let bytes = durable::read_limited(path, MAX_CHARTER_BYTES)?;
+    let mut envelope = Envelope::from_bytes(&bytes, MAX_CHARTER_BYTES)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let charter = Charter::from_value(&envelope.signed)
+        .map_err(|e| anyhow::anyhow!("{}: signed: {e}", path.display()))?;
+    charter
+        .check()
+        .map_err(|e| anyhow::anyhow!("{}: signed: {e}", path.display()))?;
+    let mut adopted = Vec::new();
+    if charter.version == 1 {
+        // A genesis needs every founder and each node pins the hash it
+        // adopts: no base to guard, and a founder may re-sign a corrected
+        // draft.
+        let listed = charter
+            .members
+            .get(&member)
+            .is_some_and(|m| m.keys.contains_key(&key.key_id().to_hex()));
+        if !listed {
+            bail!(
+                "{}: {member} with governance key {} is not a founder of this genesis",
+                path.display(),
+                key.key_id()
+            );
+        }
+        envelope.sign(CHARTER_CONTEXT, &member, &key)?;
+    } else {
+        // Signing N+1 is a vote: it goes through the signing guard.
+        let mut session = Session::open(&global.data_dir)?;
+        let head = session.chain()?.head().clone();
+        if charter.version != head.version() + 1 {
+            bail!(
+                "{}: version {} does not succeed the held version {}",
+                path.display(),
+                charter.version,
+                head.version()
+            );
+        }
+        let p = Proposal::from_bytes(&head, &bytes)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        if !session.ledger.has_proposal(&p.id().to_hex()) {
+            session.ledger.write_proposal(&p.id(), &p.to_bytes()?)?;
+        }
+        let competing = ballot::competing(&session.ledger, &head, &p)?;
+        if !global.json {
+            print_competing(head.version(), &competing);
+        }
+        let cast = session.vote(&p, &member, &key)?;
+        let sig = cast.vote.signature();
+        if !envelope.signatures.contains(&sig) {
+            envelope.signatures.push(sig);
+        }
+        adopted = cast.adopted;
+    }
+    durable::write_atomic(path, &serde_json::to_vec_pretty(&envelope)?)?;
+    if global.json {
+        println!(
+            "{}",
+            json!({"charter": path, "member": member, "version": charter.version,
+                   "signatures": envelope.signatures.len(), "adopted": adopted})
+        );
+    } else {
+        println!(
+            "signed {} (version {}) as {member}; {} signature(s)",
+            path.display(),
+            charter.version,
+            envelope.signatures.len()
+        );
+    }
+    Ok(Outcome::Ok)
+}
+
+fn adopt(global: &Global, path: &Path, genesis_hash: Option<&str>) -> Result<Outcome> {
+    let pin = parse_pin(genesis_hash)?;
+    let bytes = durable::read_limited(path, MAX_CHARTER_BYTES)?;
+    let mut session = Session::open(&global.data_dir)?;
+    let outcome = session
+        .adopt(&bytes, pin)
+        .with_context(|| format!("{}: not adopted", path.display()))?;
+    let chain = session.chain()?;
+    let head = chain.head();
+    let (new, version) = match outcome {
+        chain::Adoption::Adopted(v) => (true, v),
+        chain::Adoption::AlreadyHeld(v) => (false, v),
+    };
+    if global.json {
+        println!(
+            "{}",
+            json!({"adopted": new, "version": version, "hash": head.hash().to_hex(),
+                   "held_version": head.version()})
+        );
+    } else if new {
+        println!("adopted version {version} (hash {})", head.hash());
+    } else {
+        println!("version {version} is already held");
+    }
+    Ok(Outcome::Ok)
+}
+
+fn vote(global: &Global, id: &str) -> Result<Outcome> {
+    let (member, key) = signer(global)?;
+    let mut session = Session::open(&global.data_dir)?;
+    let (p, competing) = session.ballot(id)?;
+    // The discussion stage: competing proposals on the same base, with
+    // their current signatures, are shown before anything is signed.
+    if !global.json {
+        print_competing(p.base_version(), &competing);
+    }
+    let cast = session.vote(&p, &member, &key)?;
+    let version = session.chain()?.head().version();
+    if global.json {
+        println!(
+            "{}",
+            json!({"id": cast.id, "member": cast.member, "base_version": cast.base_version,
+                   "new": cast.new, "competing": competing, "adopted": cast.adopted,
+                   "rejected": cast.rejected, "version": version})
+        );
+    } else {
+        println!(
+            "{} proposal {} as {}",
+            if cast.new { "signed" } else { "already signed" },
+            cast.id,
+            cast.member
+        );
+        for v in &cast.adopted {
+            println!("adopted version {v}");
+        }
+        for r in &cast.rejected {
+            println!("{r}");
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+fn print_competing(base: u64, competing: &[ballot::Tally]) {
+    if competing.is_empty() {
+        println!("no competing proposals on base version {base}");
+        return;
+    }
+    println!("competing proposals on base version {base}:");
+    for t in competing {
+        print_tally(t);
+    }
+}
+
+fn print_tally(t: &ballot::Tally) {
+    let voters: Vec<&str> = t.votes.iter().map(|v| v.member.as_str()).collect();
+    println!(
+        "  {}  version {} on base {}: {}",
+        t.id,
+        t.version,
+        t.base_version,
+        t.changes.join("; ")
+    );
+    println!(
+        "      {} of quorum {} signed: {}",
+        t.count,
+        t.quorum,
+        if voters.is_empty() {
+            "nobody yet".to_string()
+        } else {
+            voters.join(", ")
+        }
+    );
+}
+
+fn print_status(s: &Value) {
+    if s["adopted"] != Value::Bool(true) {
+        println!("no charter adopted yet");
+        return;
+    }
+    println!("community  {}", s["community"].as_str().unwrap_or(""));
+    println!(
+        "version    {} (hash {})",
+        s["version"],
+        s["hash"].as_str().unwrap_or("")
+    );
+    println!(
+        "quorum     {} of {}",
+        s["quorum"],
+        s["members"].as_array().map_or(0, Vec::len)
+    );
+    println!("expires    {}", s["expires"].as_str().unwrap_or(""));
+    if let Some(members) = s["details"].as_array() {
+        for m in members {
+            println!(
+                "  {}  {} ({})",
+                m["member"].as_str().unwrap_or(""),
+                m["name"].as_str().unwrap_or(""),
+                m["country"].as_str().unwrap_or("")
+            );
+        }
+    }
+    println!("open proposals {}", s["open_proposals"]);
+    for a in s["alarms"].as_array().into_iter().flatten() {
+        println!("ALARM: {}", a.as_str().unwrap_or(""));
+    }
+}
+
+fn print_log(log: &[Value]) {
+    for e in log {
+        println!(
+            "version {}  {}  adopted {} ({})",
+            e["version"],
+            e["hash"].as_str().unwrap_or(""),
+            e["adopted_at"].as_str().unwrap_or("?"),
+            e["via"].as_str().unwrap_or("?")
+        );
+        for c in e["changes"].as_array().into_iter().flatten() {
+            println!("  change: {}", c.as_str().unwrap_or(""));
+        }
+        for s in e["signatures"].as_array().into_iter().flatten() {
+            println!(
+                "  signed by {} (key {}){}",
+                s["member"].as_str().unwrap_or(""),
+                s["keyid"].as_str().unwrap_or(""),
+                s["recorded"]
+                    .as_str()
+                    .map(|t| format!(", vote recorded {t}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+}
