@@ -173,18 +173,24 @@ impl Chain {
         Ok(())
     }
 
-    /// A document for a version already held: the same one is fine; a
-    /// different one is a fork (evidence kept) or a rollback.
+    /// A document for a version already held: the held version itself is
+    /// fine (adopting twice is a no-op); an older one is a rollback, also
+    /// when this node once adopted it; a different one is a fork (evidence
+    /// kept) or a rollback.
     fn older(&self, ledger: &Ledger, bytes: &[u8], version: u64, hash: DocHash) -> Result<u64> {
         let held = self.head().version();
-        if let Some(ours) = self.get(version)
-            && ours.hash() == hash
-        {
-            return Ok(version);
+        let ours = self.get(version);
+        if ours.is_some_and(|c| c.hash() == hash) {
+            if version == held {
+                return Ok(version);
+            }
+            bail!(
+                "rollback refused: holding version {held}, got version {version} (an older version, adopted here before); versions only move forward"
+            );
         }
         if let Some(base) = version.checked_sub(1).and_then(|b| self.get(b))
             && let Ok(theirs) = verify_step(base, bytes)
-            && let Some(ours) = self.get(version)
+            && let Some(ours) = ours
         {
             let path = self.record_fork(ledger, ours, &theirs)?;
             bail!(

@@ -213,6 +213,13 @@ fn walk(
     for (v, bytes) in charters {
         let held = walked.last().unwrap_or(chain.head());
         if *v <= start {
+            let same = chain::identify(bytes)
+                .ok()
+                .zip(chain.get(*v))
+                .is_some_and(|((_, hash), ours)| hash == ours.hash());
+            if same {
+                continue; // the peer holds what this node holds
+            }
             if let Err(e) = chain.adopt(ledger, bytes, now, "sync") {
                 report.rejected.push(format!("charter version {v}: {e:#}"));
             }
