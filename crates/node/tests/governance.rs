@@ -848,6 +848,53 @@ fn one_vote_per_base_competitors_shown_and_equivocation_kept() {
     assert_eq!(a[0].status()["expires"], "2031-01-01T00:00:00Z");
 }
 
+/// `community sign` on a next-version file is a vote: it goes through the
+/// signing guard, and the signed file is adopted by a node that took no
+/// part once it carries a quorum.
+#[test]
+fn signing_a_next_version_file_is_a_guarded_vote() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let a: Vec<Member> = (0..4)
+        .map(|i| Member::new(root, &format!("h{i}")))
+        .collect();
+    let all: Vec<&Member> = a.iter().collect();
+    found(root, &all, None);
+    let file = craft(
+        &a[0].charter(1),
+        &root.join("next.json"),
+        |c| c.expires = "2031-01-01T00:00:00Z".into(),
+        &[],
+    );
+    for (i, m) in a[..3].iter().enumerate() {
+        let s = json_of(&m.dir, &["community", "sign", p(&file)]);
+        assert_eq!(s["signatures"], i + 1, "{s}");
+    }
+    let r = json_of(&a[3].dir, &["community", "adopt", p(&file)]);
+    assert_eq!(r["version"], 2);
+    assert_eq!(a[3].status()["expires"], "2031-01-01T00:00:00Z");
+    // A signer may not sign a competing draft on the same base.
+    let other = craft(
+        &a[0].charter(1),
+        &root.join("other.json"),
+        |c| c.expires = "2032-01-01T00:00:00Z".into(),
+        &[],
+    );
+    refused(
+        &a[1].dir,
+        &["community", "sign", p(&other)],
+        "already signed proposal",
+    );
+    // And a path that is no node gets no community directory.
+    let nowhere = root.join("nowhere");
+    refused(
+        &nowhere,
+        &["community", "status"],
+        "not an initialised node",
+    );
+    assert!(!nowhere.exists());
+}
+
 // --- over real nodes ------------------------------------------------------------------
 
 struct Served {

@@ -149,6 +149,14 @@ pub struct Session {
 
 impl Session {
     pub fn open(data_dir: &Path) -> Result<Session> {
+        // Never create a community directory in a path that is no node.
+        if !data_dir.join(crate::config::CONFIG_FILE).exists() {
+            bail!(
+                "{} is not an initialised node: run `concord init --data-dir {}` first",
+                data_dir.display(),
+                data_dir.display()
+            );
+        }
         let ledger = Ledger::new(data_dir);
         let lock = ledger.lock()?;
         let chain = chain::load(&ledger)?;
