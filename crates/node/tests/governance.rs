@@ -961,11 +961,15 @@ fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -
     (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
-fn admin_token(dir: &Path) -> String {
+fn token(dir: &Path, user: &str, admin: bool) -> String {
+    let mut args = vec!["user", "add", user, "--password-stdin"];
+    if admin {
+        args.push("--admin");
+    }
     let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
         .arg("--data-dir")
         .arg(dir)
-        .args(["user", "add", "admin", "--password-stdin", "--admin"])
+        .args(&args)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -977,7 +981,7 @@ fn admin_token(dir: &Path) -> String {
         .write_all(b"correct horse battery staple\n")
         .unwrap();
     assert!(child.wait().unwrap().success());
-    let t = json_of(dir, &["token", "add", "admin"]);
+    let t = json_of(dir, &["token", "add", user]);
     t["token"].as_str().unwrap().to_string()
 }
 
@@ -995,7 +999,8 @@ fn proposals_and_votes_travel_between_served_nodes() {
         .collect();
     let all: Vec<&Member> = a.iter().collect();
     found(root, &all, None);
-    let token = admin_token(&a[0].dir);
+    let token = token(&a[0].dir, "admin", true);
+    let analyst = self::token(&a[0].dir, "analyst", false);
     let served: Vec<Served> = a.iter().map(|m| serve(&m.dir)).collect();
     for (i, m) in a.iter().enumerate() {
         for (j, o) in a.iter().enumerate() {
@@ -1025,6 +1030,20 @@ fn proposals_and_votes_travel_between_served_nodes() {
     assert_eq!(docs["version"], 1);
     let (code, _) = http(s0, "GET", "/api/v1/community", None, "");
     assert_eq!(code, 401);
+    // A user who is no admin reads the status, but neither proposes nor
+    // pulls the documents.
+    let (code, s) = http(s0, "GET", "/api/v1/community", Some(&analyst), "");
+    assert_eq!((code, s["version"].as_u64()), (200, Some(1)));
+    let (code, _) = http(
+        s0,
+        "POST",
+        "/api/v1/community/proposals",
+        Some(&analyst),
+        r#"{"kind": "renew", "expires": "2031-01-01T00:00:00Z"}"#,
+    );
+    assert_eq!(code, 403);
+    let (code, _) = http(s0, "GET", "/concord/v1/community", Some(&analyst), "");
+    assert_eq!(code, 403);
 
     let (code, made) = http(
         s0,
