@@ -28,6 +28,9 @@ pub enum Command {
         /// Groups an audience may name it by (repeat or comma-separate).
         #[arg(long, value_delimiter = ',')]
         group: Vec<String>,
+        /// Serve it and trust its key, but never pull from it.
+        #[arg(long)]
+        no_pull: bool,
     },
     /// List the peers and how their last sync went.
     List,
@@ -46,6 +49,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 key,
                 member,
                 group,
+                no_pull,
             } => {
                 if name.is_empty() || name.chars().any(|c| c.is_control() || c == ' ') {
                     bail!("peer name {name:?}: use a short name without spaces (e.g. cert-b)");
@@ -80,6 +84,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     key: public.to_hex(),
                     member,
                     groups: group,
+                    no_pull,
                 };
                 peers::put(&node.store, &record).await?;
                 if global.json {

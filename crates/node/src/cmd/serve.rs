@@ -75,7 +75,7 @@ async fn sync_every(node: Arc<Node>, key: Arc<concord_trust::Keypair>, every: Du
                 continue;
             }
         };
-        for p in &list {
+        for p in list.iter().filter(|p| !p.no_pull) {
             if let Some((n, since)) = failures.get(&p.name) {
                 let wait = every * 2u32.saturating_pow(*n).min(10);
                 if since.elapsed() < wait {

@@ -25,7 +25,10 @@ pub async fn round(
     let all = peers::list(&node.store).await?;
     let chosen: Vec<_> = all
         .iter()
-        .filter(|p| only.is_none_or(|n| n == p.name))
+        .filter(|p| match only {
+            Some(n) => n == p.name,
+            None => !p.no_pull,
+        })
         .collect();
     if let Some(n) = only
         && chosen.is_empty()

@@ -27,6 +27,10 @@ pub struct PeerRecord {
     /// Group names an audience may use for it.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Serve it and trust its key, but do not pull from it (in a ring or
+    /// a hub, or when it only reads from us).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_pull: bool,
 }
 
 impl PeerRecord {
