@@ -7,6 +7,7 @@ mod api;
 mod cmd;
 mod community;
 mod config;
+mod federation;
 mod indicators;
 
 use std::path::PathBuf;
@@ -72,6 +73,16 @@ enum Command {
     /// The community: charter, proposals, votes (quorum-signed governance).
     #[command(subcommand)]
     Community(cmd::community::Command),
+    /// The peer nodes this node syncs with and serves.
+    #[command(subcommand)]
+    Peer(cmd::peer::Command),
+    /// Pull from the peers now (all, or one).
+    Sync(cmd::sync::Args),
+    /// Objects from peers that failed verification.
+    #[command(subcommand)]
+    Quarantine(cmd::quarantine::Command),
+    /// Withdraw an object this member authored (a signed, revoked version).
+    Withdraw(cmd::withdraw::Args),
 }
 
 /// What a command tells `main` about how it ended.
@@ -107,6 +118,10 @@ fn main() -> ExitCode {
         Command::Migrate(a) => cmd::migrate::run(&global, a),
         Command::Key(c) => cmd::key::run(&global, c),
         Command::Community(c) => cmd::community::run(&global, c),
+        Command::Peer(c) => cmd::peer::run(&global, c),
+        Command::Sync(a) => cmd::sync::run(&global, a),
+        Command::Quarantine(c) => cmd::quarantine::run(&global, c),
+        Command::Withdraw(a) => cmd::withdraw::run(&global, a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

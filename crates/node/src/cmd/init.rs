@@ -79,7 +79,20 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         "modified": now,
         "name": args.org,
         "identity_class": "organization",
+        // Peers need the member's identity to resolve `created_by_ref`
+        // and audiences: it is public within the community.
+        "object_marking_refs": [concord_stix::tlp::Tlp::Clear.marking_id()],
     });
+    // The identity is the node's first authored object: signed like all.
+    let identity = {
+        let keypair = concord_trust::Keypair::from_seed(&key.to_bytes());
+        let map = identity
+            .as_object()
+            .cloned()
+            .context("the identity is a JSON object")?;
+        concord_trust::sign_object(&map, &identity_id, &keypair)
+            .map_err(|e| anyhow::anyhow!("signing the member identity: {e}"))?
+    };
     let collection_id = uuid::Uuid::new_v4().to_string();
     let config = Config {
         storage: storage.clone(),
@@ -90,6 +103,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             key_file: KEY_FILE.to_string(),
         },
         server: Default::default(),
+        sharing: Default::default(),
+        sync: Default::default(),
     };
     rt.block_on(async {
         store
@@ -100,7 +115,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 public: false,
             })
             .await?;
-        let text = identity.to_string();
+        let text = serde_json::Value::Object(identity).to_string();
         let object = StixObject::from_map(parse_object(text.as_bytes())?);
         store
             .put_batch(&collection_id, vec![PreparedObject::new(&object, text)])

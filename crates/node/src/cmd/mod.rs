@@ -9,9 +9,13 @@ pub mod key;
 pub mod matching;
 pub mod migrate;
 pub mod pattern;
+pub mod peer;
+pub mod quarantine;
 pub mod query;
 pub mod serve;
+pub mod sync;
 pub mod taxii;
+pub mod withdraw;
 
 use std::path::Path;
 
@@ -29,6 +33,15 @@ pub struct Node {
 }
 
 impl Node {
+    /// The node key (Ed25519), from the file the config names.
+    pub fn keypair(&self, global: &Global) -> Result<concord_trust::Keypair> {
+        let path = global.data_dir.join(&self.config.node.key_file);
+        let pem = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the node key {}", path.display()))?;
+        concord_trust::Keypair::from_pkcs8_pem(&pem)
+            .map_err(|e| anyhow::anyhow!("{} is not a node key: {e}", path.display()))
+    }
+
     pub fn open(global: &Global) -> Result<Node> {
         let config = Config::load(&global.data_dir)?;
         let storage = std::env::var("CONCORD_STORAGE")
