@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-const CLEAR: &str = "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487";
-
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_concord"))
         .arg("--data-dir")

@@ -91,7 +91,7 @@ impl Principal {
                 Principal::User(u) => {
                     u.admin || u.grants.iter().any(|g| g.collection == c.id && g.read)
                 }
-                Principal::Peer(p) => p.collections.iter().any(|id| *id == c.id),
+                Principal::Peer(p) => p.collections.contains(&c.id),
             }
     }
 
