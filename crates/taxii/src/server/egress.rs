@@ -109,8 +109,11 @@ pub fn decide_each(
 }
 
 /// Keeps the entries of a page the recipient may see. References to ids
-/// outside the page are resolved against the collection: an id is visible
-/// when some version of it there is shared with the recipient.
+/// outside the page are resolved against the collection, closed over
+/// their own references: an id is visible when some version of it there
+/// is shared with the recipient and everything that version references is
+/// visible in turn (to a fixed point), so an object is never kept because
+/// it points at something that is itself withheld further down the chain.
 pub async fn filter<S: Store>(
     store: &S,
     fed: &Federation,
@@ -119,27 +122,23 @@ pub async fn filter<S: Store>(
     page: Vec<StoredObject>,
 ) -> Result<Vec<StoredObject>, concord_store::StoreError> {
     let parsed: Vec<Option<StixObject>> = page.iter().map(parse).collect();
-    let objects: Vec<StixObject> = parsed.iter().flatten().cloned().collect();
+    let mut objects: Vec<StixObject> = parsed.iter().flatten().cloned().collect();
+    let in_page = objects.len();
     let mut decisions = decide_each(fed, &objects, recipient);
-    // Referenced ids that are not in this page.
-    let in_page: HashSet<&str> = objects.iter().map(|o| o.id()).collect();
-    let mut outside: HashSet<String> = HashSet::new();
-    for (o, d) in objects.iter().zip(&decisions) {
-        if !d.is_share() {
-            continue;
-        }
-        if let Ok(refs) = references(o) {
-            for r in refs {
-                if !in_page.contains(r.id.as_str())
-                    && concord_stix::tlp::Tlp::from_marking_id(&r.id).is_none()
-                {
-                    outside.insert(r.id);
-                }
-            }
-        }
+    // Every object this call holds decisions for, and every id already
+    // looked up (found or not): each is read from the store once.
+    let mut known: HashSet<String> = objects.iter().map(|o| o.id().to_string()).collect();
+    let mut frontier = unknown_refs(&objects, &decisions, 0, &mut known);
+    while !frontier.is_empty() {
+        let more = versions_of(store, collection, frontier).await?;
+        let start = objects.len();
+        decisions.extend(decide_each(fed, &more, recipient));
+        objects.extend(more);
+        frontier = unknown_refs(&objects, &decisions, start, &mut known);
     }
-    let visible = visible_ids(store, fed, recipient, collection, outside).await?;
-    withhold_dangling(&objects, &mut decisions, &|id: &str| visible.contains(id));
+    // Ids nobody here holds are not visible: the reference would leak them.
+    withhold_dangling(&objects, &mut decisions, &|_: &str| false);
+    decisions.truncate(in_page);
     let mut shared = decisions.iter().map(Decision::is_share);
     Ok(page
         .into_iter()
@@ -152,18 +151,40 @@ pub async fn filter<S: Store>(
         .collect())
 }
 
-/// Which of `ids` have a version in the collection shared with the
-/// recipient (on its own; the references of those versions are not
-/// followed further).
-async fn visible_ids<S: Store>(
+/// The ids referenced by the shared objects from `start` on that are not
+/// yet `known` (TLP marking definitions aside); they become known.
+fn unknown_refs(
+    objects: &[StixObject],
+    decisions: &[Decision],
+    start: usize,
+    known: &mut HashSet<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (o, d) in objects.iter().zip(decisions).skip(start) {
+        if !d.is_share() {
+            continue;
+        }
+        // A malformed reference withholds the object in withhold_dangling.
+        if let Ok(refs) = references(o) {
+            for r in refs {
+                if concord_stix::tlp::Tlp::from_marking_id(&r.id).is_none()
+                    && known.insert(r.id.clone())
+                {
+                    out.push(r.id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Every version the collection holds of `ids`.
+async fn versions_of<S: Store>(
     store: &S,
-    fed: &Federation,
-    recipient: &Recipient,
     collection: &str,
-    ids: HashSet<String>,
-) -> Result<HashSet<String>, concord_store::StoreError> {
-    let mut visible = HashSet::new();
-    let ids: Vec<String> = ids.into_iter().collect();
+    ids: Vec<String>,
+) -> Result<Vec<StixObject>, concord_store::StoreError> {
+    let mut out = Vec::new();
     for chunk in ids.chunks(500) {
         let mut after = None;
         loop {
@@ -178,19 +199,14 @@ async fn visible_ids<S: Store>(
                     versions: VersionSel::All,
                 })
                 .await?;
-            let objects: Vec<StixObject> = page.objects.iter().filter_map(parse).collect();
-            for (o, d) in objects.iter().zip(decide_each(fed, &objects, recipient)) {
-                if d.is_share() {
-                    visible.insert(o.id().to_string());
-                }
-            }
+            out.extend(page.objects.iter().filter_map(parse));
             match (page.more, page.objects.last().and_then(|o| o.date_added_us)) {
                 (true, Some(last)) => after = Some(last),
                 _ => break,
             }
         }
     }
-    Ok(visible)
+    Ok(out)
 }
 
 /// The shared handle the server keeps.
