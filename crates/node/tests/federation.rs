@@ -580,7 +580,10 @@ fn a_pull_killed_mid_way_resumes_without_loss_or_duplicates() {
     for id in &expected {
         assert_eq!(held[id].len(), 1, "{id} held {:?}", held[id]);
     }
-    assert!(killed > 0, "the sync always finished before it could be killed");
+    assert!(
+        killed > 0,
+        "the sync always finished before it could be killed"
+    );
     eprintln!(
         "sync killed {killed} times mid-way; {} objects held once each",
         expected.len()
@@ -712,4 +715,162 @@ fn after_random_writes_everywhere_every_node_holds_exactly_what_it_may_see() {
             n.name
         );
     }
+}
+
+/// Founds a community of `nodes` (every node serving already): the
+/// charter lists each member's node key and URL, and is signed and adopted
+/// by all. No `peer add` anywhere: the charter is the peer set.
+fn found(root: &Path, nodes: &[&Node]) {
+    let founders: Vec<Value> = nodes
+        .iter()
+        .map(|n| {
+            let k: Value =
+                serde_json::from_str(&ok(&n.dir, &["--json", "key", "show"])).expect("key");
+            json!({
+                "member": n.member, "name": format!("CERT-{}", n.name), "country": "FR",
+                "governance_key": k["governance_key"], "node_key": n.key, "url": n.url(),
+            })
+        })
+        .collect();
+    let file = root.join("founders.json");
+    std::fs::write(&file, serde_json::to_vec(&founders).expect("json")).expect("write");
+    let genesis = root.join("genesis.json");
+    let (f, g) = (
+        file.to_str().expect("path"),
+        genesis.to_str().expect("path"),
+    );
+    let init: Value = serde_json::from_str(&ok(
+        &nodes[0].dir,
+        &["--json", "community", "init", "--founders", f, "--out", g],
+    ))
+    .expect("init");
+    for n in nodes {
+        ok(&n.dir, &["community", "sign", g]);
+    }
+    let hash = init["hash"].as_str().expect("hash");
+    for n in nodes {
+        ok(&n.dir, &["community", "adopt", g, "--genesis-hash", hash]);
+    }
+}
+
+fn charter_version(n: &Node) -> u64 {
+    let s: Value =
+        serde_json::from_str(&ok(&n.dir, &["--json", "community", "status"])).expect("status");
+    s["version"].as_u64().expect("version")
+}
+
+#[test]
+fn the_adopted_charter_is_the_peer_set_and_a_removed_member_gets_nothing_new() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut nodes: Vec<Node> = ["a", "b", "c", "d"]
+        .iter()
+        .map(|n| Node::new(tmp.path(), n))
+        .collect();
+    for n in nodes.iter_mut() {
+        n.serve();
+    }
+    let refs: Vec<&Node> = nodes.iter().collect();
+    found(tmp.path(), &refs);
+    let (a, b, c, d) = (&nodes[0], &nodes[1], &nodes[2], &nodes[3]);
+    // GREEN from A reaches every member, with no peer configured anywhere.
+    let before = vec![indicator("before removal", "203.0.113.1")];
+    a.import(&before, "green", &[]);
+    let id = before[0]["id"].as_str().expect("id").to_string();
+    sync_until(&refs, || refs.iter().all(|n| n.held().contains_key(&id)));
+
+    // A, B and D vote C out (q = 3 of 4); the votes travel with sync.
+    let proposal: Value = serde_json::from_str(&ok(
+        &a.dir,
+        &[
+            "--json",
+            "community",
+            "propose",
+            "remove-member",
+            "--member",
+            &c.member,
+        ],
+    ))
+    .expect("propose");
+    let pid = proposal["id"].as_str().expect("id").to_string();
+    ok(&a.dir, &["community", "vote", &pid]);
+    let start = Instant::now();
+    let mut voted = BTreeSet::new();
+    while ![a, b, d].iter().all(|n| charter_version(n) == 2) {
+        for n in [b, d] {
+            if !voted.contains(&n.name)
+                && run(&n.dir, &["community", "vote", &pid]).status.success()
+            {
+                voted.insert(n.name.clone());
+            }
+        }
+        for n in [a, b, d] {
+            n.sync();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the removal was never adopted"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
+    // Running servers re-read the charter every 2 s.
+    std::thread::sleep(Duration::from_millis(2500));
+    // After the removal, A's new GREEN reaches B and D, never C.
+    let after = vec![indicator("after removal", "203.0.113.2")];
+    a.import(&after, "green", &[]);
+    let id2 = after[0]["id"].as_str().expect("id").to_string();
+    sync_until(&[b, d], || {
+        b.held().contains_key(&id2) && d.held().contains_key(&id2)
+    });
+    // C asks A directly (it still knows A's key and URL): A serves it as
+    // a stranger, so nothing but public collections.
+    ok(
+        &c.dir,
+        &[
+            "peer",
+            "add",
+            "a",
+            "--url",
+            &a.url(),
+            "--key",
+            &a.key,
+            "--member",
+            &a.member,
+        ],
+    );
+    for _ in 0..3 {
+        c.sync();
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    assert!(
+        !c.held().contains_key(&id2),
+        "a removed member received new intel"
+    );
+
+    // C's new objects, relayed by B, are quarantined by A: C's key is no
+    // longer trusted.
+    let from_c = vec![indicator("from the removed member", "203.0.113.3")];
+    c.import(&from_c, "green", &[]);
+    let exported = ok(&c.dir, &["export"]);
+    let file = b.dir.join("relayed.json");
+    std::fs::write(&file, exported).expect("write");
+    ok(&b.dir, &["import", file.to_str().expect("path")]);
+    let cid = from_c[0]["id"].as_str().expect("id").to_string();
+    let start = Instant::now();
+    loop {
+        a.sync();
+        if let Some(q) = a.quarantine().iter().find(|q| q["id"] == json!(cid)) {
+            assert!(
+                q["reason"].as_str().unwrap_or("").contains("unknown key"),
+                "{q}"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "C's object was not quarantined"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    assert!(!a.held().contains_key(&cid));
 }

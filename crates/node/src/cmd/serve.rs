@@ -12,7 +12,7 @@ use concord_taxii::server::{self, ServerOptions, listen};
 use super::Node;
 use crate::Outcome;
 use crate::config::{Global, ServerSection};
-use crate::federation::peers;
+use crate::federation::membership;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -40,20 +40,28 @@ fn options(s: &ServerSection) -> ServerOptions {
 
 /// Loads the peers into the server's table: what a peer may pull is the
 /// node's local collection, under the sharing policy.
-async fn refresh_peers(node: &Node, federation: &Federation) -> Result<()> {
-    let list = peers::list(&node.store).await?;
-    let table = peers::table(&list, std::slice::from_ref(&node.config.node.collection));
+async fn refresh_peers(
+    node: &Node,
+    own: &concord_trust::PublicKey,
+    federation: &Federation,
+) -> Result<()> {
+    let m = membership::current(node, own).await?;
+    let table = m.table(std::slice::from_ref(&node.config.node.collection));
     federation.peers.store(Arc::new(table));
     Ok(())
 }
 
 /// `concord peer add` writes to the store; a running server picks the
 /// change up within a few seconds.
-async fn keep_peers_current(node: Arc<Node>, federation: Arc<Federation>) {
+async fn keep_peers_current(
+    node: Arc<Node>,
+    own: concord_trust::PublicKey,
+    federation: Arc<Federation>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     loop {
         tick.tick().await;
-        if let Err(e) = refresh_peers(&node, &federation).await {
+        if let Err(e) = refresh_peers(&node, &own, &federation).await {
             tracing::warn!(error = %e, "reading the peers failed");
         }
     }
@@ -68,14 +76,14 @@ async fn sync_every(node: Arc<Node>, key: Arc<concord_trust::Keypair>, every: Du
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let list = match peers::list(&node.store).await {
-            Ok(l) => l,
+        let list = match membership::current(&node, &key.public()).await {
+            Ok(m) => m.to_pull(None).into_iter().cloned().collect::<Vec<_>>(),
             Err(e) => {
                 tracing::warn!(error = %e, "reading the peers failed");
                 continue;
             }
         };
-        for p in list.iter().filter(|p| !p.no_pull) {
+        for p in &list {
             if let Some((n, since)) = failures.get(&p.name) {
                 let wait = every * 2u32.saturating_pow(*n).min(10);
                 if since.elapsed() < wait {
@@ -147,7 +155,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
         let policy = crate::federation::policy(&node.config.sharing)?;
         let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
-        refresh_peers(&node, &federation).await?;
+        refresh_peers(&node, &key.public(), &federation).await?;
         let app = server::router_with(
             node.store.clone(),
             options(&section),
@@ -162,7 +170,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         ));
         tokio::spawn(server::upkeep(node.store.clone()));
         let node = Arc::new(node);
-        tokio::spawn(keep_peers_current(node.clone(), federation.clone()));
+        tokio::spawn(keep_peers_current(
+            node.clone(),
+            key.public(),
+            federation.clone(),
+        ));
         if node.config.sync.interval_secs > 0 {
             tokio::spawn(sync_every(
                 node.clone(),

@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::peers;
+use crate::federation::membership;
 use crate::federation::pull::{PeerRound, sync_peer};
 
 #[derive(clap::Args)]
@@ -22,20 +22,14 @@ pub async fn round(
     key: Arc<concord_trust::Keypair>,
     only: Option<&str>,
 ) -> Result<Vec<PeerRound>> {
-    let all = peers::list(&node.store).await?;
-    let chosen: Vec<_> = all
-        .iter()
-        .filter(|p| match only {
-            Some(n) => n == p.name,
-            None => !p.no_pull,
-        })
-        .collect();
+    let membership = membership::current(node, &key.public()).await?;
+    let chosen = membership.to_pull(only);
     if let Some(n) = only
         && chosen.is_empty()
     {
-        bail!("there is no peer {n:?} (see `concord peer list`)");
+        bail!("there is no peer {n:?} (see `concord peer list` and `concord community status`)");
     }
-    let trusted = peers::trusted_keys(&all, &node.config.node.identity, &key.public())?;
+    let trusted = membership.trusted.clone();
     let mut out = Vec::new();
     for p in chosen {
         let mut round = sync_peer(

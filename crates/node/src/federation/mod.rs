@@ -4,6 +4,7 @@
 //! server applies to them.
 
 pub mod authoring;
+pub mod membership;
 pub mod peers;
 pub mod pull;
 

@@ -3,12 +3,9 @@
 //! read them from there, so a running `serve` sees a new peer without a
 //! restart.
 
-use std::collections::{BTreeSet, HashMap};
-
 use anyhow::{Context, Result, anyhow};
 use concord_store::{AnyStore, Record, Store};
-use concord_taxii::access::PeerIdentity;
-use concord_trust::{KeyId, PublicKey, TrustedKeySet};
+use concord_trust::{PublicKey, TrustedKeySet};
 use serde::{Deserialize, Serialize};
 
 pub const KIND: &str = "peer";
@@ -72,29 +69,6 @@ pub async fn put(store: &AnyStore, peer: &PeerRecord) -> Result<()> {
 
 pub async fn remove(store: &AnyStore, name: &str) -> Result<bool> {
     Ok(store.delete_records(KIND, vec![name.to_string()]).await? > 0)
-}
-
-/// The server's view of the peers: by key id, with the collections they
-/// may pull.
-pub fn table(peers: &[PeerRecord], collections: &[String]) -> HashMap<KeyId, PeerIdentity> {
-    peers
-        .iter()
-        .filter_map(|p| {
-            let key = p.public_key().ok()?;
-            Some((
-                key.key_id(),
-                PeerIdentity {
-                    name: p.name.clone(),
-                    member: p.member.clone(),
-                    groups: p.groups.iter().cloned().collect::<BTreeSet<_>>(),
-                    // Configured peers are the community until a charter
-                    // says who the members are.
-                    charter_member: true,
-                    collections: collections.to_vec(),
-                },
-            ))
-        })
-        .collect()
 }
 
 /// The keys whose signatures this node accepts on objects: its own and
