@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
-# The main job on the embedded defaults: build concord, create a node in a
-# temporary data directory, import the sample intel, and show what it holds.
+# The main job on the embedded defaults: build concord and start the demo
+# community: three member nodes on 127.0.0.1, each with its own data
+# directory, founded by a charter all three sign, with sample intel under
+# mixed TLP levels and audiences; it syncs, prints who received what and
+# why, and keeps the nodes running until Ctrl-C (CONCORD_DEMO_NO_WAIT=1
+# stops them after printing).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo build --release --locked -p concord-node
 concord="$root/target/release/concord"
-data=${CONCORD_DATA_DIR:-$(mktemp -d -t concord-quickstart-XXXXXX)}
-export CONCORD_DATA_DIR=$data
-echo "== concord init (data dir $data)"
-"$concord" init --org "CERT-Example"
-echo "== concord import examples/sample-bundle.json"
-"$concord" import examples/sample-bundle.json
-echo "== concord stats"
-"$concord" stats
-echo "== concord search emotet"
-"$concord" search emotet
-echo
-echo "The node's data is in $data; try: CONCORD_DATA_DIR=$data $concord show <id> --versions"
+args=(demo)
+if [ -n "${CONCORD_DEMO_DIR:-}" ]; then args+=(--dir "$CONCORD_DEMO_DIR"); fi
+if [ -n "${CONCORD_DEMO_NO_WAIT:-}" ]; then args+=(--no-wait); fi
+exec "$concord" "${args[@]}"

@@ -874,3 +874,46 @@ fn the_adopted_charter_is_the_peer_set_and_a_removed_member_gets_nothing_new() {
     }
     assert!(!a.held().contains_key(&cid));
 }
+
+#[test]
+fn the_demo_community_shows_who_received_what_and_why() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("demo");
+    let out = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .args(["demo", "--no-wait", "--dir", dir.to_str().expect("path")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the demo");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // GREEN reached both other members; AMBER only the named one; RED and
+    // unmarked intel nobody; the reasons are the policy's own words.
+    assert_eq!(text.matches("received 22/22").count(), 2, "{text}");
+    assert!(
+        text.contains("withheld: the recipient is not in the audience"),
+        "{text}"
+    );
+    assert!(text.contains("withheld: no TLP marking"), "{text}");
+    assert!(text.contains("TLP:RED not allowed"), "{text}");
+    assert_eq!(text.matches("TAXII http://127.0.0.1:").count(), 3, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    let after = |label: &str| -> Vec<&str> {
+        let i = lines.iter().position(|l| l.contains(label)).expect(label);
+        lines[i + 1..i + 3].to_vec()
+    };
+    let amber = after("(AMBER, audience South)");
+    assert!(
+        amber[0].contains("CERT-South") && amber[0].contains("received  1/1"),
+        "{amber:?}"
+    );
+    assert!(
+        amber[1].contains("ISP-East") && amber[1].contains("nothing   0/1"),
+        "{amber:?}"
+    );
+    let red = after("(RED, named South)");
+    assert!(red.iter().all(|l| l.contains("nothing")), "{red:?}");
+}
