@@ -34,6 +34,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Start a community of three nodes on 127.0.0.1 with sample intel, sync, and show who got what and why.
+    Demo(cmd::demo::Args),
     /// Create the data directory, its config file and the node key.
     Init(cmd::init::Args),
     /// Import STIX bundles or JSON lines of objects (files, directories, or - for stdin).
@@ -102,6 +104,7 @@ fn main() -> ExitCode {
         json: cli.json,
     };
     let result = match cli.command {
+        Command::Demo(a) => cmd::demo::run(&global, a),
         Command::Init(a) => cmd::init::run(&global, a),
         Command::Import(a) => cmd::import::run(&global, a),
         Command::Export(a) => cmd::export::run(&global, a),

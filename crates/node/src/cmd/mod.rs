@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod community;
+pub mod demo;
 pub mod export;
 pub mod import;
 pub mod init;
