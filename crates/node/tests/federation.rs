@@ -314,6 +314,20 @@ fn members_receive_exactly_what_the_author_allows_and_relays_only_green() {
     assert_eq!(provenance["signer"], json!(a.member), "{obj}");
     // Nothing was quarantined on the way.
     assert!(b.quarantine().is_empty() && c.quarantine().is_empty());
+    // Offline bundles get the same decision: `export --for`.
+    let for_b = ok(&a.dir, &["export", "--for", "b"]);
+    let for_public = ok(&a.dir, &["export", "--for", "public"]);
+    for id in ids(&amber_b).iter().chain(&ids(&green)) {
+        assert!(for_b.contains(id.as_str()));
+        assert!(
+            !for_public.contains(id.as_str()),
+            "GREEN or AMBER exported to the public"
+        );
+    }
+    for id in ids(&strict_c).iter().chain(&ids(&red)).chain(&ids(&local)) {
+        assert!(!for_b.contains(id.as_str()), "{id} exported for B");
+    }
+    assert!(for_public.contains(clear[0]["id"].as_str().expect("id")));
     // Idempotent: another round stores nothing new.
     let again = b.sync();
     assert_eq!(again[0]["stored"], json!(0), "{again}");

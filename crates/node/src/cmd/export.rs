@@ -8,6 +8,9 @@ use anyhow::{Context, Result, anyhow};
 use concord_stix::{Timestamp, tlp::Tlp};
 use concord_store::{ScanQuery, Store};
 
+use concord_share::{Peer, Recipient};
+use concord_taxii::server::egress::Federation;
+
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
@@ -30,6 +33,11 @@ pub struct Args {
     /// Write here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Only what the sharing policy gives this recipient: a peer's name
+    /// (from `concord peer list` or the charter), or `public`. For offline
+    /// bundles: the same decision as over TAXII, closed over references.
+    #[arg(long = "for")]
+    recipient: Option<String>,
 }
 
 const PAGE: usize = 10_000;
@@ -55,6 +63,10 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         .transpose()?;
     let node = Node::open(global)?;
     let rt = super::runtime()?;
+    let egress = match &args.recipient {
+        None => None,
+        Some(name) => Some(rt.block_on(recipient(global, &node, name))?),
+    };
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => {
             Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)
@@ -80,6 +92,16 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         }))?;
         let Some(last) = page.last() else { break };
         after_row = last.row;
+        let page = match &egress {
+            None => page,
+            Some((fed, to)) => rt.block_on(concord_taxii::server::egress::filter(
+                &node.store,
+                fed,
+                to,
+                &node.config.node.collection,
+                page,
+            ))?,
+        };
         for o in &page {
             out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
             out.write_all(o.json.as_bytes())?;
@@ -100,4 +122,32 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
     }
     Ok(Outcome::Ok)
+}
+
+/// The policy and recipient `--for NAME` names.
+async fn recipient(global: &Global, node: &Node, name: &str) -> Result<(Federation, Recipient)> {
+    let fed = Federation::new(
+        node.config.node.identity.clone(),
+        crate::federation::policy(&node.config.sharing)?,
+    );
+    if name == "public" {
+        return Ok((fed, Recipient::Public));
+    }
+    let own = node.keypair(global)?.public();
+    let m = crate::federation::membership::current(node, &own).await?;
+    let member = m
+        .members
+        .iter()
+        .find(|p| p.record.name == name || p.record.member == name)
+        .ok_or_else(|| {
+            anyhow!(
+                "--for {name:?}: no such peer or member (see `concord peer list`), or use `public`"
+            )
+        })?;
+    let to = Recipient::Peer(Peer {
+        member: member.record.member.clone(),
+        groups: member.groups.clone(),
+        charter_member: member.charter_member,
+    });
+    Ok((fed, to))
 }
