@@ -34,7 +34,7 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost
 
 cargo build --release --locked -p concord-node --manifest-path "$root/Cargo.toml" >&2
-bin="$root/target/release/concord"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/concord"
 
 corpus="$data/corpus-$n"
 if [ ! -f "$corpus/bundle.json" ]; then

@@ -31,6 +31,13 @@ use crate::envelope;
 pub trait Admission: Send + Sync {
     /// `Ok` to store it; `Err(reason)` to quarantine it.
     fn admit(&self, object: &StixObject) -> Result<(), String>;
+
+    /// Whether to drop it silently, before any check: a version this node
+    /// already decided never to hold again (an earlier version of an
+    /// object its author withdrew). Counted as a duplicate.
+    fn skip(&self, _object: &StixObject) -> bool {
+        false
+    }
 }
 
 /// The record kind of quarantined objects.
@@ -107,6 +114,7 @@ pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
 
 /// What became of one received object.
 enum Checked {
+    Skip,
     Store(PreparedObject, bool),
     Reject(Rejected, Box<RawValue>),
 }
@@ -126,6 +134,9 @@ fn check_one(raw: Box<RawValue>, admission: Option<&dyn Admission>) -> Checked {
     };
     match read_object(bytes) {
         Ok(c) => {
+            if admission.is_some_and(|a| a.skip(&c.object)) {
+                return Checked::Skip;
+            }
             if let Some(a) = admission
                 && let Err(reason) = a.admit(&c.object)
             {
@@ -147,6 +158,7 @@ fn check_one(raw: Box<RawValue>, admission: Option<&dyn Admission>) -> Checked {
 }
 
 struct CheckedPage {
+    skipped: usize,
     ok: Vec<PreparedObject>,
     bad: Vec<(Rejected, Box<RawValue>)>,
     revoked: Vec<String>,
@@ -184,6 +196,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
             .collect()
     };
     let mut page = CheckedPage {
+        skipped: 0,
         ok: Vec::with_capacity(checked.len()),
         bad: Vec::new(),
         revoked: Vec::new(),
@@ -197,6 +210,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
                 page.ok.push(p);
             }
             Checked::Reject(r, raw) => page.bad.push((r, raw)),
+            Checked::Skip => page.skipped += 1,
         }
     }
     page
@@ -259,20 +273,15 @@ pub async fn pull<S: Store>(
         ..Default::default()
     };
     let mut report = PullReport::default();
-    let mut previous: Option<(Option<String>, Option<String>)> = None;
-    for _ in 0..opts.max_pages.max(1) {
-        // Some servers (medallion) keep one `next` token for a whole
-        // query, so only a repeated `added_after` without `next` means no
-        // progress; `next` paging is bounded by `max_pages`.
-        let position = (q.added_after.clone(), q.next.clone());
-        if q.next.is_none() && previous.as_ref() == Some(&position) {
-            return Err(TaxiiError::Stuck {
-                url: api_root.to_string(),
-                what: format!("the same page was asked for twice ({position:?})"),
-            });
-        }
-        previous = Some(position);
-        let page = client.get_objects(api_root, collection, &q).await?;
+    // While a page is checked and stored, the next one is already asked
+    // for: the peer lists, filters and compresses it while this side
+    // verifies signatures and writes, instead of each waiting on the
+    // other. The cursor still moves only in the transaction of the page
+    // it comes from; a prefetched page is dropped if storing fails.
+    let mut previous = (q.added_after.clone(), q.next.clone());
+    let mut fetched = client.get_objects(api_root, collection, &q).await?;
+    for round in 1..=opts.max_pages.max(1) {
+        let page = fetched;
         report.pages += 1;
         report.received += page.objects.len();
         let last = match (&page.date_added_last, page.objects.is_empty()) {
@@ -284,7 +293,50 @@ pub async fn pull<S: Store>(
                 });
             }
         };
-        if let Some(last) = &last {
+        let mut stuck = None;
+        let next_q = if !page.more || round == opts.max_pages.max(1) {
+            None
+        } else {
+            let mut n = q.clone();
+            match (page.next, &last) {
+                (Some(t), _) => n.next = Some(t),
+                (None, Some(l)) => {
+                    n.next = None;
+                    n.added_after = Some(l.clone());
+                }
+                (None, None) => {
+                    return Err(TaxiiError::Stuck {
+                        url: api_root.to_string(),
+                        what: "an empty page said there was more, without next".into(),
+                    });
+                }
+            }
+            // Some servers (medallion) keep one `next` token for a whole
+            // query, so only a repeated `added_after` without `next` means
+            // no progress; `next` paging is bounded by `max_pages`.
+            let position = (n.added_after.clone(), n.next.clone());
+            if n.next.is_none() && previous == position {
+                // Store this page first, as a sequential client would.
+                stuck = Some(TaxiiError::Stuck {
+                    url: api_root.to_string(),
+                    what: format!("the same page was asked for twice ({position:?})"),
+                });
+                None
+            } else {
+                previous = position;
+                Some(n)
+            }
+        };
+        let fetch = async {
+            match &next_q {
+                Some(n) => client.get_objects(api_root, collection, n).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        let store_page = async {
+            let Some(last) = &last else {
+                return Ok::<(), TaxiiError>(());
+            };
             let objects = page.objects;
             report.bytes += objects.iter().map(|o| o.get().len() as u64).sum::<u64>();
             let admission = opts.admission.clone();
@@ -302,6 +354,7 @@ pub async fn pull<S: Store>(
                 Vec::new()
             };
             report.quarantined += records.len();
+            report.duplicates += checked.skipped;
             report
                 .rejected
                 .extend(checked.bad.into_iter().map(|(r, _)| r));
@@ -321,22 +374,19 @@ pub async fn pull<S: Store>(
             report.stored += out.inserted;
             report.duplicates += out.duplicates;
             cursor = Some(value);
+            Ok(())
+        };
+        let (stored, next_page) = tokio::join!(store_page, fetch);
+        stored?;
+        if let Some(e) = stuck {
+            return Err(e);
         }
-        if !page.more {
-            break;
-        }
-        match (page.next, last) {
-            (Some(n), _) => q.next = Some(n),
-            (None, Some(l)) => {
-                q.next = None;
-                q.added_after = Some(l);
+        match (next_page?, next_q) {
+            (Some(p), Some(n)) => {
+                fetched = p;
+                q = n;
             }
-            (None, None) => {
-                return Err(TaxiiError::Stuck {
-                    url: api_root.to_string(),
-                    what: "an empty page said there was more, without next".into(),
-                });
-            }
+            _ => break,
         }
     }
     report.cursor = cursor;
