@@ -543,6 +543,27 @@ fn a_ring_ends_with_one_copy_of_each_version_and_withdrawals_propagate() {
             "{} still matches a withdrawn indicator",
             n.name
         );
+        // Only the tombstone is kept: the earlier body is gone.
+        let shown = ok(&n.dir, &["--json", "show", &target, "--versions"]);
+        let versions: Value = serde_json::from_str(&shown).expect("versions");
+        let list = versions
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![versions.clone()]);
+        assert_eq!(
+            list.len(),
+            1,
+            "{} keeps more than the tombstone: {shown}",
+            n.name
+        );
+        assert_eq!(list[0]["revoked"], json!(true));
+        assert!(list[0].get("description").is_none());
+    }
+    // More rounds change nothing: the old version is never taken again.
+    for n in &nodes {
+        let r = n.sync();
+        assert_eq!(r[0]["stored"], json!(0), "{r}");
+        assert_eq!(r[0]["quarantined"], json!(0), "{r}");
     }
 }
 

@@ -169,6 +169,12 @@ pub trait Store: Send + Sync {
     /// Creates or replaces records, all in one transaction.
     fn put_records(&self, records: Vec<Record>) -> impl Future<Output = Result<()>> + Send;
 
+    /// Drops every stored version of `id` modified before `version_us`
+    /// (what a withdrawal's tombstone supersedes), from storage, every
+    /// collection and the search index; returns how many versions went.
+    fn purge_before(&self, id: &str, version_us: i64)
+    -> impl Future<Output = Result<usize>> + Send;
+
     /// Records of one kind in key order, after `after` (exclusive), at most
     /// `limit`.
     fn records(
@@ -295,6 +301,9 @@ impl Store for AnyStore {
     }
     async fn put_records(&self, records: Vec<Record>) -> Result<()> {
         dispatch!(self, s => s.put_records(records).await)
+    }
+    async fn purge_before(&self, id: &str, version_us: i64) -> Result<usize> {
+        dispatch!(self, s => s.purge_before(id, version_us).await)
     }
     async fn records(&self, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>> {
         dispatch!(self, s => s.records(kind, after, limit).await)

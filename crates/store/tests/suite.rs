@@ -498,6 +498,48 @@ async fn records_are_kept_by_kind_and_key<S: Store>(s: &S) {
     assert_eq!(s.records("alert", None, 100).await.unwrap().len(), 1);
 }
 
+async fn a_tombstone_purges_what_it_supersedes<S: Store>(s: &S) {
+    with_collection(s, "c9").await;
+    s.put_batch(
+        "c9",
+        vec![
+            obj(90, "2020-01-01T00:00:00.000Z", "withdrawn body one"),
+            obj(90, "2020-02-01T00:00:00.000Z", "withdrawn body two"),
+            obj(90, "2020-03-01T00:00:00.000Z", "the tombstone"),
+            obj(91, "2020-01-01T00:00:00.000Z", "withdrawn body bystander"),
+        ],
+    )
+    .await
+    .unwrap();
+    // Part of it indexed, part not: both kinds of rows must go cleanly.
+    s.index_search(1).await.unwrap();
+    let id = obj(90, "2020-01-01T00:00:00.000Z", "").id;
+    let cut = concord_stix::Timestamp::parse("2020-03-01T00:00:00.000Z")
+        .unwrap()
+        .0;
+    assert_eq!(s.purge_before(&id, cut).await.unwrap(), 2);
+    let left = s.versions(&id, VersionSel::All).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].version, "2020-03-01T00:00:00.000Z");
+    let hits = s.search("withdrawn body", 10).await.unwrap();
+    assert_eq!(hits.len(), 1, "only the bystander is still found");
+    assert_ne!(hits[0].id, id);
+    let page = s
+        .list(ListQuery {
+            collection: "c9".into(),
+            added_after_us: None,
+            limit: 10,
+            ids: vec![id.clone()],
+            types: vec![],
+            spec_versions: vec![],
+            versions: VersionSel::All,
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.objects.len(), 1);
+    assert_eq!(s.purge_before(&id, cut).await.unwrap(), 0);
+}
+
 async fn run_suite<S: Store>(s: S) {
     versions_are_kept_and_deduplicated(&s).await;
     date_added_is_strictly_increasing_and_pages_are_exact(&s).await;
@@ -509,6 +551,7 @@ async fn run_suite<S: Store>(s: S) {
     users_tokens_and_grants(&s).await;
     statuses_and_cursors(&s).await;
     records_are_kept_by_kind_and_key(&s).await;
+    a_tombstone_purges_what_it_supersedes(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 //! object's signature verified (refused ones go to quarantine with the
 //! reason), and record how it went.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,10 +24,41 @@ pub const STATUS_KIND: &str = "sync-status";
 /// trusted key.
 pub struct Verifier {
     pub trusted: TrustedKeySet,
+    /// Ids whose author withdrew them: only their tombstone (or a newer
+    /// revoked version) is taken; earlier versions are dropped unseen and
+    /// later live versions refused (STIX 2.1 section 3.6: nothing follows a
+    /// revocation).
+    pub tombstones: HashMap<String, i64>,
+}
+
+fn modified_us(object: &StixObject) -> Option<i64> {
+    object
+        .as_map()
+        .get("modified")
+        .and_then(serde_json::Value::as_str)
+        .and_then(|m| concord_stix::Timestamp::parse(m).ok())
+        .map(|t| t.0)
+}
+
+fn is_revoked(object: &StixObject) -> bool {
+    object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true))
 }
 
 impl Admission for Verifier {
+    fn skip(&self, object: &StixObject) -> bool {
+        match self.tombstones.get(object.id()) {
+            Some(cut) => modified_us(object).is_some_and(|m| m < *cut),
+            None => false,
+        }
+    }
+
     fn admit(&self, object: &StixObject) -> Result<(), String> {
+        if self.tombstones.contains_key(object.id()) && !is_revoked(object) {
+            return Err(
+                "a live version of an object its author withdrew: nothing may follow a revocation"
+                    .into(),
+            );
+        }
         match verify_object(object.as_map(), &self.trusted) {
             Ok(_) => Ok(()),
             Err(TrustError::Unsigned) => Err(
@@ -125,7 +157,11 @@ async fn run(
     let api_root = client.resolve_api_root(&peer.url).await?;
     round.api_root = Some(api_root.clone());
     let collections = client.collections(&api_root).await?;
-    let admission: Arc<dyn Admission> = Arc::new(Verifier { trusted });
+    let tombstones = tombstones(store).await?;
+    let admission: Arc<dyn Admission> = Arc::new(Verifier {
+        trusted,
+        tombstones,
+    });
     for c in collections.iter().filter(|c| c.can_read) {
         round.collections += 1;
         let opts = PullOptions {
@@ -141,6 +177,9 @@ async fn run(
         round.duplicates += report.duplicates;
         round.quarantined += report.quarantined;
         round.withdrawn += report.revoked.len();
+        for id in &report.revoked {
+            bury(store, id).await?;
+        }
         round.bytes += report.bytes;
     }
     Ok(())
@@ -154,4 +193,52 @@ pub async fn statuses(store: &AnyStore) -> Result<Vec<PeerRound>> {
         .iter()
         .filter_map(|r| serde_json::from_str(&r.value).ok())
         .collect())
+}
+
+/// The record kind of withdrawn objects: key id, value the tombstone's
+/// `modified` in microseconds.
+pub const TOMBSTONE_KIND: &str = "tombstone";
+
+async fn tombstones(store: &AnyStore) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store
+            .records(TOMBSTONE_KIND, after.as_deref(), 10_000)
+            .await?;
+        let Some(last) = page.last().map(|r| r.key.clone()) else {
+            break;
+        };
+        for r in page {
+            if let Ok(us) = r.value.parse() {
+                out.insert(r.key, us);
+            }
+        }
+        after = Some(last);
+    }
+    Ok(out)
+}
+
+/// A withdrawal arrived for `id`: keep only the tombstone (drop the bodies
+/// of every earlier version, from storage, collections and search) and
+/// remember it, so earlier versions are never taken again and later live
+/// ones are refused.
+async fn bury(store: &AnyStore, id: &str) -> Result<()> {
+    let latest = store.versions(id, concord_store::VersionSel::Last).await?;
+    let Some(head) = latest.last() else {
+        return Ok(());
+    };
+    let object = concord_stix::json::parse_object(head.json.as_bytes())
+        .map_err(|e| anyhow::anyhow!("stored {id} is unreadable: {e}"))?;
+    if object.get("revoked") != Some(&serde_json::Value::Bool(true)) {
+        return Ok(());
+    }
+    let Ok(cut) = concord_stix::Timestamp::parse(&head.version) else {
+        return Ok(());
+    };
+    store.purge_before(id, cut.0).await?;
+    store
+        .put_records(vec![Record::new(TOMBSTONE_KIND, id, cut.0.to_string())])
+        .await?;
+    Ok(())
 }

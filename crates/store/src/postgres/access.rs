@@ -254,3 +254,31 @@ pub async fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -
         .await?;
     Ok(n as usize)
 }
+
+/// Drops every stored version of `id` older than `version_us` (a
+/// withdrawal's tombstone supersedes them): rows, entries, search rows and
+/// queued search work. The head (the tombstone) is untouched.
+pub async fn purge_before(client: &mut Client, id: &str, version_us: i64) -> Result<usize> {
+    let tx = client.transaction().await?;
+    let rows: Vec<i64> = tx
+        .query(
+            "SELECT row FROM objects WHERE id = $1 AND version_us < $2 FOR UPDATE",
+            &[&id, &version_us],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    if !rows.is_empty() {
+        tx.execute("DELETE FROM entries WHERE object = ANY($1)", &[&rows])
+            .await?;
+        tx.execute("DELETE FROM search WHERE row = ANY($1)", &[&rows])
+            .await?;
+        tx.execute("DELETE FROM search_queue WHERE row = ANY($1)", &[&rows])
+            .await?;
+        tx.execute("DELETE FROM objects WHERE row = ANY($1)", &[&rows])
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}

@@ -277,6 +277,11 @@ impl Store for PgStore {
         access::prune_statuses(&c, before_us).await
     }
 
+    async fn purge_before(&self, id: &str, version_us: i64) -> Result<usize> {
+        let mut c = self.client().await?;
+        access::purge_before(&mut c, id, version_us).await
+    }
+
     async fn put_records(&self, records: Vec<Record>) -> Result<()> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;

@@ -307,6 +307,12 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn purge_before(&self, id: &str, version_us: i64) -> Result<usize> {
+        let id = id.to_string();
+        self.blocking(move |s| s.with_writer(|c| remove::purge_before(c, &id, version_us)))
+            .await
+    }
+
     async fn put_records(&self, records: Vec<Record>) -> Result<()> {
         self.blocking(move |s| {
             s.with_writer(|c| {

@@ -63,3 +63,30 @@ pub fn remove_from_collection(
     tx.commit()?;
     Ok(dates.len())
 }
+
+/// Drops every stored version of `id` older than `version` (a withdrawal's
+/// tombstone): its rows, collection entries and search entries. The
+/// tombstone itself and newer versions stay.
+pub fn purge_before(conn: &mut Connection, id: &str, version_us: i64) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let rows: Vec<i64> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT row FROM objects WHERE id_key = ?1 AND id = ?2 AND version_us < ?3",
+        )?;
+        stmt.query_map(rusqlite::params![id_key(id), id, version_us], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let indexed: i64 = tx.query_row("SELECT row FROM progress WHERE name = 'search'", [], |r| {
+        r.get(0)
+    })?;
+    for row in &rows {
+        tx.execute("DELETE FROM entries WHERE object = ?1", [row])?;
+        // Only rows the index covers have an entry there.
+        if *row <= indexed {
+            tx.execute("DELETE FROM search WHERE rowid = ?1", [row])?;
+        }
+        tx.execute("DELETE FROM objects WHERE row = ?1", [row])?;
+    }
+    tx.commit()?;
+    Ok(rows.len())
+}
