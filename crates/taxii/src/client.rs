@@ -15,6 +15,13 @@ use serde_json::value::RawValue;
 use crate::TaxiiError;
 use crate::media::TAXII_21;
 
+/// The largest answer read from a server (a page of objects, decoded).
+pub const MAX_RESPONSE_BYTES: usize = 512 * 1024 * 1024;
+
+/// The largest non-TAXII document read from a peer (governance documents:
+/// charters are at most 256 KiB each).
+pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
+
 /// How the client proves who it is.
 #[derive(Clone)]
 pub enum Auth {
@@ -229,6 +236,20 @@ impl Client {
         query: &[(&'static str, String)],
         body: Option<&[u8]>,
     ) -> Result<(HeaderMap, axum::body::Bytes), TaxiiError> {
+        self.send_limited(method, url, query, body, MAX_RESPONSE_BYTES)
+            .await
+    }
+
+    /// [`Client::send`] reading at most `limit` bytes of the (decoded)
+    /// answer: a peer cannot make us hold more than that.
+    async fn send_limited(
+        &self,
+        method: Method,
+        url: &str,
+        query: &[(&'static str, String)],
+        body: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<(HeaderMap, axum::body::Bytes), TaxiiError> {
         let mut full = url::Url::parse(url).map_err(|_| TaxiiError::Url(url.to_string()))?;
         if !query.is_empty() {
             let mut pairs = full.query_pairs_mut();
@@ -299,10 +320,22 @@ impl Client {
                 continue;
             }
             let headers = resp.headers().clone();
-            let bytes = resp.bytes().await.map_err(|e| TaxiiError::Http {
+            let mut resp = resp;
+            let mut buf = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| TaxiiError::Http {
                 url: url.to_string(),
                 source: e,
-            })?;
+            })? {
+                if buf.len() + chunk.len() > limit {
+                    return Err(TaxiiError::Malformed {
+                        url: url.to_string(),
+                        resource: "answer",
+                        message: format!("larger than {limit} bytes: refused"),
+                    });
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            let bytes = axum::body::Bytes::from(buf);
             if !status.is_success() {
                 let message = serde_json::from_slice::<serde_json::Value>(&bytes)
                     .ok()
@@ -357,7 +390,14 @@ impl Client {
     /// A JSON document that is not a TAXII resource (concord's own
     /// node-to-node endpoints, e.g. `/concord/v1/community`).
     pub async fn get_document(&self, url: &str) -> Result<serde_json::Value, TaxiiError> {
-        self.get_json(url, "document").await
+        let (_, body) = self
+            .send_limited(Method::GET, url, &[], None, MAX_DOCUMENT_BYTES)
+            .await?;
+        serde_json::from_slice(&body).map_err(|e| TaxiiError::Malformed {
+            url: url.to_string(),
+            resource: "document",
+            message: e.to_string(),
+        })
     }
 
     pub async fn discover(&self, url: &str) -> Result<Discovery, TaxiiError> {
