@@ -167,6 +167,17 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             global.data_dir.clone(),
             node.config.node.identity.clone(),
             Some(federation.clone()),
+        ))
+        // The analysts' console at `/`: its cookies are `Secure` unless this
+        // is plain HTTP on loopback (a browser drops them there).
+        .merge(concord_console::router(
+            node.store.clone(),
+            concord_console::ConsoleOptions {
+                node_title: section.title.clone(),
+                secure_cookies: tls.is_some() || !addr.ip().is_loopback(),
+                max_upload_bytes: section.max_body_bytes,
+                ..Default::default()
+            },
         ));
         tokio::spawn(server::upkeep(node.store.clone()));
         let node = Arc::new(node);

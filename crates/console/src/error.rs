@@ -1,0 +1,17 @@
+//! The console's errors. Handlers turn them into a page (see `shell.rs`):
+//! the user gets a short message in their language, the log gets the detail.
+
+/// What can go wrong while serving a console page.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error("store: {0}")]
+    Store(#[from] concord_store::StoreError),
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("authentication: {0}")]
+    Taxii(#[from] concord_taxii::TaxiiError),
+    #[error("background task failed: {0}")]
+    Task(String),
+    #[error("matcher: {0}")]
+    Matcher(String),
+}

@@ -1,0 +1,260 @@
+//! The match page: paste observables (one a line) or log lines (Zeek or
+//! Suricata JSON, JSON lines) and see which active indicators they hit,
+//! with the same matcher and the same rule as `POST /api/v1/match`: the
+//! index spans every collection, so only an admin or a user who may read
+//! every collection may use it.
+//!
+//! The index of active indicators is built on first use and rebuilt when
+//! a new indicator version is stored (a one-row keyset probe per request)
+//! or after `MAX_AGE` (validity windows move with time).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use concord_matcher::{Format, Index, Scratch, read_line};
+use concord_store::{AnyStore, ScanQuery, Store};
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use crate::ConsoleError;
+use crate::i18n::{Arg, Lang};
+use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
+
+const MAX_AGE: Duration = Duration::from_secs(600);
+const PAGE: usize = 10_000;
+/// Lines read from one paste at most.
+pub const MAX_LINES: usize = 100_000;
+/// Hits listed at most.
+const MAX_HITS: usize = 2_000;
+
+struct Built {
+    index: Arc<Index>,
+    /// The newest indicator row the index has seen.
+    last_row: i64,
+    at: Instant,
+}
+
+/// The indicator index of the console.
+#[derive(Default)]
+pub struct MatchIndex {
+    built: Mutex<Option<Built>>,
+}
+
+async fn newest_indicator_row(store: &AnyStore, after: i64) -> Result<Option<i64>, ConsoleError> {
+    // The latest row of any indicator version after `after`, if any.
+    let page = store
+        .scan_latest(ScanQuery {
+            after_row: after,
+            limit: 1,
+            types: vec!["indicator".into()],
+            since_us: None,
+            max_tlp: None,
+            include_revoked: true,
+        })
+        .await?;
+    Ok(page.first().map(|o| o.row))
+}
+
+impl MatchIndex {
+    /// The current index, rebuilt first if indicators changed.
+    pub async fn current(&self, store: &AnyStore) -> Result<Arc<Index>, ConsoleError> {
+        let mut built = self.built.lock().await;
+        if let Some(b) = built.as_ref()
+            && b.at.elapsed() < MAX_AGE
+            && newest_indicator_row(store, b.last_row).await?.is_none()
+        {
+            return Ok(b.index.clone());
+        }
+        let now = concord_stix::Timestamp::now().0;
+        let at = Some(concord_pattern::Timestamp { micros: now });
+        let mut index = Index::new();
+        let mut after_row = 0;
+        let mut last_row = 0;
+        loop {
+            let page = store
+                .scan_latest(ScanQuery {
+                    after_row,
+                    limit: PAGE,
+                    types: vec!["indicator".to_string()],
+                    since_us: None,
+                    max_tlp: None,
+                    include_revoked: false,
+                })
+                .await?;
+            let Some(last) = page.last() else { break };
+            after_row = last.row;
+            last_row = last_row.max(last.row);
+            for o in &page {
+                if let Ok(v) = serde_json::from_str::<Value>(&o.json) {
+                    // An indicator the matcher cannot take is skipped, as
+                    // `concord match` does (it counts them).
+                    let _ = index.add(&v, at);
+                }
+            }
+        }
+        // Revoked versions are newer rows too: remember the newest of all.
+        let mut probe = last_row;
+        while let Some(r) = newest_indicator_row(store, probe).await? {
+            probe = r;
+        }
+        let index = Arc::new(index);
+        *built = Some(Built {
+            index: index.clone(),
+            last_row: probe,
+            at: Instant::now(),
+        });
+        Ok(index)
+    }
+}
+
+struct HitRow {
+    line: u64,
+    observable: String,
+    href: String,
+    indicator: String,
+    name: String,
+    tlp: String,
+}
+
+#[derive(Template)]
+#[template(path = "match.html")]
+struct MatchPage<'a> {
+    l: Lang,
+    csrf: &'a str,
+    input: &'a str,
+    result: Option<String>,
+    hits: Vec<HitRow>,
+    malformed: Vec<(u64, String)>,
+}
+
+fn page(
+    st: &Shared,
+    v: &Viewer,
+    input: &str,
+    result: Option<String>,
+    hits: Vec<HitRow>,
+    malformed: Vec<(u64, String)>,
+) -> Result<Response, ConsoleError> {
+    let l = v.lang();
+    let body = MatchPage {
+        l,
+        csrf: &v.session.csrf,
+        input,
+        result,
+        hits,
+        malformed,
+    }
+    .render()?;
+    Ok(render(
+        st,
+        v,
+        "match",
+        StatusCode::OK,
+        &l.t("match-title"),
+        &body,
+    ))
+}
+
+pub(crate) async fn get(State(st): State<Shared>, v: Viewer) -> Response {
+    if !v.rights.reads_everything() {
+        return no_access(&st, &v, "match");
+    }
+    page(&st, &v, "", None, Vec::new(), Vec::new()).unwrap_or_else(|e| failure(&v.ctx, &e))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct MatchForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    input: String,
+}
+
+pub(crate) async fn post(
+    State(st): State<Shared>,
+    v: Viewer,
+    Form(f): Form<MatchForm>,
+) -> Response {
+    if !v.csrf_ok(&f.csrf) {
+        return bad_form(&st, &v, "match");
+    }
+    if !v.rights.reads_everything() {
+        return no_access(&st, &v, "match");
+    }
+    let index = match st.matcher.current(&st.store).await {
+        Ok(i) => i,
+        Err(e) => return failure(&v.ctx, &e),
+    };
+    let input = f.input.clone();
+    let answer = tokio::task::spawn_blocking(move || run(&index, &input)).await;
+    let (events, hits, malformed) = match answer {
+        Ok(a) => a,
+        Err(e) => return failure(&v.ctx, &ConsoleError::Matcher(e.to_string())),
+    };
+    let l = v.lang();
+    let result = l.t_args(
+        "match-result",
+        &[
+            ("events", Arg::Text(&l.num(events))),
+            ("count", Arg::Count(hits.len() as u64)),
+            ("hits", Arg::Text(&l.num(hits.len() as u64))),
+        ],
+    );
+    page(&st, &v, &f.input, Some(result), hits, malformed).unwrap_or_else(|e| failure(&v.ctx, &e))
+}
+
+/// Matches every line; returns (events read, hits, malformed lines).
+fn run(index: &Index, input: &str) -> (u64, Vec<HitRow>, Vec<(u64, String)>) {
+    let mut scratch = Scratch::default();
+    let mut found = Vec::new();
+    let mut out = Vec::new();
+    let mut malformed = Vec::new();
+    let mut events = 0u64;
+    for (n, line) in input.lines().take(MAX_LINES).enumerate() {
+        let line_no = n as u64 + 1;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let format = if line.trim_start().starts_with('{') {
+            Format::Json
+        } else {
+            Format::Text
+        };
+        let observables = match read_line(format, &[], line.trim(), "console", line_no) {
+            Ok(o) => o,
+            Err(e) => {
+                malformed.push((line_no, e.to_string()));
+                continue;
+            }
+        };
+        events += 1;
+        found.clear();
+        index.match_event(&observables, &mut scratch, &mut found);
+        for h in &found {
+            let Some(info) = index.info(h.slot) else {
+                continue;
+            };
+            if out.len() >= MAX_HITS {
+                break;
+            }
+            out.push(HitRow {
+                line: line_no,
+                observable: observables
+                    .get(h.observable)
+                    .map(|o| o.text())
+                    .unwrap_or_default(),
+                href: format!("/intel/{}", crate::pages::dashboard::urlencode(&info.id)),
+                indicator: info.id.clone(),
+                name: info.name.unwrap_or("").to_string(),
+                tlp: info.tlp.unwrap_or("").to_string(),
+            });
+        }
+    }
+    (events, out, malformed)
+}

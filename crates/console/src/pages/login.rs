@@ -1,0 +1,161 @@
+//! Log-in and log-out, with the TAXII server's users and password check.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use concord_store::Store;
+use concord_taxii::access::{hash_password, verify_password};
+use serde::Deserialize;
+
+use crate::i18n::Lang;
+use crate::session::{self, LOGIN_CSRF_COOKIE, SESSION_COOKIE, random_token, same_secret};
+use crate::shell::{Ctx, MaybeViewer, Shared, Viewer, render_public};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    l: Lang,
+    csrf: &'a str,
+    next: &'a str,
+    failed: bool,
+}
+
+/// Only a path on this site may follow a log-in.
+fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// The log-in page; it sets the double-submit CSRF cookie the form echoes.
+pub(crate) fn login_page(st: &Shared, ctx: &Ctx, next: &str, failed: bool) -> Response {
+    let token = ctx
+        .cookie(LOGIN_CSRF_COOKIE)
+        .filter(|t| t.len() >= 32)
+        .map(str::to_string)
+        .unwrap_or_else(random_token);
+    let body = LoginPage {
+        l: ctx.lang,
+        csrf: &token,
+        next: safe_next(next),
+        failed,
+    }
+    .render()
+    .unwrap_or_default();
+    let status = if failed {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    let mut resp = render_public(st, ctx, status, &ctx.lang.t("login-title"), &body);
+    let c = session::set_cookie(LOGIN_CSRF_COOKIE, &token, ctx.secure, None);
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub(crate) async fn get_login(
+    State(st): State<Shared>,
+    MaybeViewer(ctx, viewer): MaybeViewer,
+    axum::extract::Query(q): axum::extract::Query<NextQuery>,
+) -> Response {
+    let next = q.next.unwrap_or_else(|| "/".into());
+    if viewer.is_some() {
+        return Redirect::to(safe_next(&next)).into_response();
+    }
+    login_page(&st, &ctx, &next, false)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// A hash to check against when the user does not exist, so that an
+/// unknown name costs as long as a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+}
+
+pub(crate) async fn post_login(
+    State(st): State<Shared>,
+    ctx: Ctx,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let cookie_token = ctx.cookie(LOGIN_CSRF_COOKIE).unwrap_or("");
+    if !ctx.same_origin() || !same_secret(&f.csrf, cookie_token) {
+        return login_page(&st, &ctx, &f.next, true);
+    }
+    let user = match st.store.user(&f.username).await {
+        Ok(u) => u,
+        Err(e) => return crate::shell::failure(&ctx, &e.into()),
+    };
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let password = f.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        tracing::info!(user = %f.username, "console log-in refused");
+        return login_page(&st, &ctx, &f.next, true);
+    };
+    let id = st.sessions.open(&user.name);
+    let mut resp = Redirect::to(safe_next(&f.next)).into_response();
+    for c in [
+        session::set_cookie(SESSION_COOKIE, &id, ctx.secure, None),
+        session::clear_cookie(LOGIN_CSRF_COOKIE, ctx.secure),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub(crate) async fn post_logout(
+    State(st): State<Shared>,
+    v: Viewer,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    if !v.csrf_ok(&f.csrf) {
+        return crate::shell::bad_form(&st, &v, "settings");
+    }
+    if let Some(id) = v.ctx.cookie(SESSION_COOKIE) {
+        st.sessions.close(id);
+    }
+    let mut resp = Redirect::to("/login").into_response();
+    if let Ok(val) = HeaderValue::from_str(&session::clear_cookie(SESSION_COOKIE, v.ctx.secure)) {
+        resp.headers_mut().append(header::SET_COOKIE, val);
+    }
+    resp
+}

@@ -1,0 +1,89 @@
+//! What a list row or a graph node shows of an object: read from its JSON
+//! without trusting any property to be there or to have the right shape.
+
+use concord_stix::tlp::{Tlp, strictest_of};
+use concord_store::StoredObject;
+use serde_json::{Map, Value};
+
+/// The displayed essentials of one object version.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub id: String,
+    pub object_type: String,
+    /// `name`, else `value`, else `pattern`, else the id.
+    pub title: String,
+    pub tlp: Option<Tlp>,
+    pub labels: Vec<String>,
+    pub version: String,
+    pub revoked: bool,
+}
+
+/// The object's strictest TLP from its `object_marking_refs`.
+pub fn tlp_of(map: &Map<String, Value>) -> Option<Tlp> {
+    map.get("object_marking_refs")
+        .and_then(Value::as_array)
+        .and_then(|refs| strictest_of(refs))
+}
+
+impl Summary {
+    pub fn of(o: &StoredObject) -> Summary {
+        let map: Map<String, Value> = serde_json::from_str(&o.json).unwrap_or_default();
+        Summary::from_map(o, &map)
+    }
+
+    pub fn from_map(o: &StoredObject, map: &Map<String, Value>) -> Summary {
+        let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
+        let title = text("name")
+            .or_else(|| text("value"))
+            .or_else(|| text("pattern"))
+            .or_else(|| text("abstract"))
+            .unwrap_or_else(|| o.id.clone());
+        Summary {
+            id: o.id.clone(),
+            object_type: o.object_type.clone(),
+            title: truncate(&title, 120),
+            tlp: tlp_of(map),
+            labels: map
+                .get("labels")
+                .and_then(Value::as_array)
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            version: o.version.clone(),
+            revoked: map.get("revoked").and_then(Value::as_bool).unwrap_or(false),
+        }
+    }
+
+    /// The CSS class and text of the TLP badge.
+    pub fn tlp_class(&self) -> &'static str {
+        tlp_class(self.tlp)
+    }
+
+    pub fn tlp_name(&self) -> &'static str {
+        self.tlp.map_or("—", Tlp::name)
+    }
+}
+
+pub fn tlp_class(t: Option<Tlp>) -> &'static str {
+    match t {
+        Some(Tlp::Clear) => "tlp tlp-clear",
+        Some(Tlp::Green) => "tlp tlp-green",
+        Some(Tlp::Amber) => "tlp tlp-amber",
+        Some(Tlp::AmberStrict) => "tlp tlp-amber-strict",
+        Some(Tlp::Red) => "tlp tlp-red",
+        None => "tlp tlp-none",
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

@@ -1,0 +1,370 @@
+//! The console's contract, in process (no browser): the log-in form and
+//! its fields, cookies, CSRF, languages, rights on every page and count,
+//! import, search, object page, log-out.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use concord_store::{AnyStore, Grant, NewCollection, SqliteStore, Store, User};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Page {
+    status: StatusCode,
+    cookies: Vec<String>,
+    location: Option<String>,
+    body: String,
+}
+
+async fn call(app: &Router, req: Request<Body>) -> Page {
+    let resp = app.clone().oneshot(req).await.expect("response");
+    let status = resp.status();
+    let cookies = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok().map(str::to_string))
+        .collect();
+    let location = resp
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+    // Fluent isolates placeables with U+2068/U+2069: compare without them.
+    let body = String::from_utf8_lossy(&bytes).replace(['\u{2068}', '\u{2069}'], "");
+    Page {
+        status,
+        cookies,
+        location,
+        body,
+    }
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .expect("request")
+}
+
+fn cookie_value(p: &Page, name: &str) -> Option<String> {
+    p.cookies.iter().find_map(|c| {
+        c.strip_prefix(&format!("{name}="))
+            .and_then(|r| r.split(';').next())
+            .map(str::to_string)
+    })
+}
+
+/// The value of `name="csrf"` in a page.
+fn csrf_in(body: &str) -> String {
+    let at = body.find(r#"name="csrf" value=""#).expect("a csrf field");
+    let rest = &body[at + r#"name="csrf" value=""#.len()..];
+    rest[..rest.find('"').expect("end")].to_string()
+}
+
+struct Fixture {
+    app: Router,
+    coll: String,
+    _tmp: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = AnyStore::Sqlite(SqliteStore::open_dir(tmp.path()).expect("store"));
+    let coll = store
+        .create_collection(NewCollection {
+            id: None,
+            title: "Local".into(),
+            description: String::new(),
+            public: false,
+        })
+        .await
+        .expect("collection")
+        .id;
+    let hash = concord_taxii::access::hash_password("pw-admin-1").expect("hash");
+    store
+        .put_user(User {
+            name: "admin".into(),
+            password_hash: hash,
+            admin: true,
+            grants: Vec::new(),
+        })
+        .await
+        .expect("admin");
+    let hash = concord_taxii::access::hash_password("pw-nobody-1").expect("hash");
+    store
+        .put_user(User {
+            name: "nobody".into(),
+            password_hash: hash,
+            admin: false,
+            grants: Vec::new(),
+        })
+        .await
+        .expect("nobody");
+    let hash = concord_taxii::access::hash_password("pw-reader-1").expect("hash");
+    store
+        .put_user(User {
+            name: "reader".into(),
+            password_hash: hash,
+            admin: false,
+            grants: vec![Grant {
+                collection: coll.clone(),
+                read: true,
+                write: false,
+            }],
+        })
+        .await
+        .expect("reader");
+    let app = concord_console::router(
+        store,
+        concord_console::ConsoleOptions {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    );
+    Fixture {
+        app,
+        coll,
+        _tmp: tmp,
+    }
+}
+
+/// Logs in; returns the `Cookie` header value of the session.
+async fn login(app: &Router, user: &str, password: &str) -> String {
+    let form = call(app, get("/", "")).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let token = cookie_value(&form, "concord_login_csrf").expect("login csrf cookie");
+    assert_eq!(csrf_in(&form.body), token);
+    let body = format!("csrf={token}&next=%2F&username={user}&password={password}");
+    let resp = call(
+        app,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("concord_login_csrf={token}"))
+            .body(Body::from(body))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(resp.status, StatusCode::SEE_OTHER, "{}", resp.body);
+    let set = resp
+        .cookies
+        .iter()
+        .find(|c| c.starts_with("concord_session="))
+        .expect("session cookie");
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    format!(
+        "concord_session={}",
+        cookie_value(&resp, "concord_session").expect("value")
+    )
+}
+
+fn multipart(csrf: &str, collection: &str, file: &str) -> (String, String) {
+    let b = "XbOuNdArY42";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"collection\"\r\n\r\n{collection}\r\n--{b}\r\nContent-Disposition: form-data; name=\"bundle\"; filename=\"b.json\"\r\nContent-Type: application/json\r\n\r\n{file}\r\n--{b}--\r\n"
+    );
+    (format!("multipart/form-data; boundary={b}"), body)
+}
+
+const BUNDLE: &str = r#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[
+{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Zebrafish beacon","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z","object_marking_refs":["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]},
+{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2024-01-01T00:00:00.000Z","modified":"2024-02-01T00:00:00.000Z","name":"Zebrafish beacon v2","pattern":"[ipv4-addr:value = '198.51.100.1']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z","object_marking_refs":["marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]},
+{"type":"malware","spec_version":"2.1","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","name":"Zebrafish","is_family":true},
+{"type":"relationship","spec_version":"2.1","id":"relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad","created":"2024-01-01T00:00:00.000Z","modified":"2024-01-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","target_ref":"malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc"},
+{"type":"indicator","id":"indicator--broken"}
+]}"#;
+
+#[tokio::test]
+async fn the_whole_console_contract() {
+    let f = fixture().await;
+    let app = &f.app;
+
+    // The console is at `/`: a log-in form with username and password.
+    let front = call(app, get("/", "")).await;
+    assert_eq!(front.status, StatusCode::OK);
+    assert!(front.body.contains(r#"name="username""#) && front.body.contains(r#"name="password""#));
+    // Pages need a session.
+    let redirect = call(app, get("/intel", "")).await;
+    assert_eq!(redirect.status, StatusCode::SEE_OTHER);
+    assert!(
+        redirect
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/login?next="))
+    );
+
+    // A log-in without the CSRF token is refused.
+    let bad = call(
+        app,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from("username=admin&password=pw-admin-1"))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert!(cookie_value(&bad, "concord_session").is_none());
+
+    // Languages: ?lang, Accept-Language, Arabic right-to-left.
+    let ar = call(app, get("/?lang=ar", "")).await;
+    assert!(ar.body.contains(r#"<html lang="ar" dir="rtl">"#));
+    assert!(ar.cookies.iter().any(|c| c.starts_with("concord_lang=ar")));
+    let zh = call(
+        app,
+        Request::get("/")
+            .header(header::ACCEPT_LANGUAGE, "zh-CN,zh;q=0.9,en;q=0.5")
+            .body(Body::empty())
+            .expect("req"),
+    )
+    .await;
+    assert!(zh.body.contains(r#"<html lang="zh" dir="ltr">"#) && zh.body.contains("登录"));
+
+    // Admin: import a bundle, with one rejected object.
+    let admin = login(app, "admin", "pw-admin-1").await;
+    let form = call(app, get("/import", &admin)).await;
+    let csrf = csrf_in(&form.body);
+    let (ct, body) = multipart("forged", &f.coll, BUNDLE);
+    let forged = call(
+        app,
+        Request::post("/import")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, &admin)
+            .body(Body::from(body))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "an import without the CSRF token"
+    );
+    let (ct, body) = multipart(&csrf, &f.coll, BUNDLE);
+    let imported = call(
+        app,
+        Request::post("/import")
+            .header(header::CONTENT_TYPE, ct)
+            .header(header::COOKIE, &admin)
+            .body(Body::from(body))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(imported.status, StatusCode::OK, "{}", imported.body);
+    assert!(imported.body.contains("4 stored"), "{}", imported.body);
+    assert!(imported.body.contains("1 rejected"));
+    assert_eq!(
+        imported
+            .body
+            .matches(r#"data-testid="import-rejection""#)
+            .count(),
+        1
+    );
+
+    // Dashboard counts, search, object page with versions, diff and graph.
+    let dash = call(app, get("/", &admin)).await;
+    assert!(
+        dash.body
+            .contains(r#"data-testid="count-type-indicator">1<"#),
+        "{}",
+        dash.body
+    );
+    assert!(dash.body.contains(r#"data-testid="count-tlp-amber">1<"#));
+    let search = call(app, get("/intel?q=Zebrafish", &admin)).await;
+    assert_eq!(search.body.matches(r#"data-testid="intel-row""#).count(), 2);
+    let id = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+    let obj = call(
+        app,
+        get(
+            &format!("/intel/{id}?a=2024-01-01T00:00:00.000Z&b=2024-02-01T00:00:00.000Z"),
+            &admin,
+        ),
+    )
+    .await;
+    assert_eq!(obj.status, StatusCode::OK);
+    assert_eq!(obj.body.matches(r#"data-testid="version""#).count(), 2);
+    assert!(obj.body.contains(r#"data-testid="diff""#) && obj.body.contains("Zebrafish beacon v2"));
+    assert!(
+        obj.body
+            .contains("malware--31b940d4-6f7f-459a-80ea-9c1f17b58abc")
+    );
+    assert!(obj.body.contains(r#"data-testid="graph-node""#));
+    assert!(obj.body.contains("no provenance signature"));
+    // Keyset paging: a page after the last entry is empty.
+    let paged = call(app, get("/intel?after=9000000000000000", &admin)).await;
+    assert!(paged.body.contains(r#"data-testid="intel-empty""#));
+
+    // A user without rights: neither pages nor counts.
+    let nobody = login(app, "nobody", "pw-nobody-1").await;
+    for path in [
+        "/",
+        "/intel",
+        "/intel?q=Zebrafish",
+        &format!("/intel/{id}"),
+        "/match",
+        "/import",
+    ] {
+        let p = call(app, get(path, &nobody)).await;
+        assert_eq!(p.status, StatusCode::FORBIDDEN, "{path}");
+        assert!(
+            !p.body.contains("data-testid=\"count-"),
+            "{path} shows counts"
+        );
+        assert!(!p.body.contains("Zebrafish beacon"), "{path} shows intel");
+        assert!(!p.body.contains(r#"data-testid="nav-intel""#));
+    }
+    let settings = call(app, get("/settings", &nobody)).await;
+    assert_eq!(settings.status, StatusCode::OK);
+    assert!(!settings.body.contains(r#"data-testid="settings-users""#));
+
+    // A reader sees the collection's objects but may not import or manage users.
+    let reader = login(app, "reader", "pw-reader-1").await;
+    let dash = call(app, get("/", &reader)).await;
+    assert!(
+        dash.body
+            .contains(r#"data-testid="count-type-indicator">1<"#)
+    );
+    assert!(
+        !dash.body.contains(r#"data-testid="count-objects""#),
+        "node totals are for admins"
+    );
+    assert_eq!(
+        call(app, get("/import", &reader)).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Log-out needs the token, then ends the session.
+    let page = call(app, get("/settings", &reader)).await;
+    let csrf = csrf_in(&page.body);
+    let post = |token: String| {
+        Request::post("/logout")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &reader)
+            .body(Body::from(format!("csrf={token}")))
+            .expect("req")
+    };
+    assert_eq!(
+        call(app, post("nope".into())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let out = call(app, post(csrf)).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(call(app, get("/", &reader)).await.status, StatusCode::OK);
+    assert!(
+        call(app, get("/", &reader))
+            .await
+            .body
+            .contains(r#"name="password""#)
+    );
+    assert_eq!(
+        call(app, get("/intel", &reader)).await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Assets are embedded and small.
+    let css = call(app, get("/assets/console.css", "")).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(concord_console::shipped_bytes() <= 200 * 1024);
+}
