@@ -38,6 +38,12 @@ pub trait Admission: Send + Sync {
     fn skip(&self, _object: &StixObject) -> bool {
         false
     }
+
+    /// [`Admission::admit`] for many objects at once, in order (override it
+    /// to verify signatures in a batch).
+    fn admit_all(&self, objects: &[&StixObject]) -> Vec<Result<(), String>> {
+        objects.iter().map(|o| self.admit(o)).collect()
+    }
 }
 
 /// The record kind of quarantined objects.
@@ -119,42 +125,75 @@ enum Checked {
     Reject(Rejected, Box<RawValue>),
 }
 
-fn check_one(raw: Box<RawValue>, admission: Option<&dyn Admission>) -> Checked {
-    let bytes = raw.get().as_bytes();
-    let refused = |reason: String, raw: Box<RawValue>| {
-        let (id, version) = envelope::key_of(&raw);
-        Checked::Reject(
-            Rejected {
-                id,
-                version,
-                reason,
-            },
-            raw,
-        )
-    };
-    match read_object(bytes) {
-        Ok(c) => {
-            if admission.is_some_and(|a| a.skip(&c.object)) {
-                return Checked::Skip;
-            }
-            if let Some(a) = admission
-                && let Err(reason) = a.admit(&c.object)
-            {
-                return refused(reason, raw);
-            }
-            let revoked = c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
-            let text = storable_json(bytes, &c.object);
-            Checked::Store(PreparedObject::new(&c.object, text), revoked)
-        }
-        Err(issues) => {
-            let reason = issues
-                .iter()
-                .map(|i| format!("{}: {} ({})", i.path, i.message, i.rule))
-                .collect::<Vec<_>>()
-                .join("; ");
-            refused(reason, raw)
-        }
+fn refused(reason: String, raw: Box<RawValue>) -> Checked {
+    let (id, version) = envelope::key_of(&raw);
+    Checked::Reject(
+        Rejected {
+            id,
+            version,
+            reason,
+        },
+        raw,
+    )
+}
+
+/// Checks a run of objects: each is read as STIX, then the admission check
+/// sees all the readable ones at once (so it can verify signatures in a
+/// batch).
+fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> Vec<Checked> {
+    let read: Vec<(
+        Box<RawValue>,
+        Result<concord_stix::ingest::Checked, Vec<concord_stix::Issue>>,
+    )> = raws
+        .into_iter()
+        .map(|raw| {
+            let r = read_object(raw.get().as_bytes());
+            (raw, r)
+        })
+        .collect();
+    let skipped: Vec<bool> = read
+        .iter()
+        .map(|(_, r)| match (r, admission) {
+            (Ok(c), Some(a)) => a.skip(&c.object),
+            _ => false,
+        })
+        .collect();
+    let to_admit: Vec<&StixObject> = read
+        .iter()
+        .zip(&skipped)
+        .filter_map(|((_, r), skip)| match r {
+            Ok(c) if !skip => Some(&c.object),
+            _ => None,
+        })
+        .collect();
+    let mut verdicts = match admission {
+        Some(a) => a.admit_all(&to_admit),
+        None => vec![Ok(()); to_admit.len()],
     }
+    .into_iter();
+    read.into_iter()
+        .zip(skipped)
+        .map(|((raw, r), skip)| match r {
+            Ok(_) if skip => Checked::Skip,
+            Ok(c) => match verdicts.next().unwrap_or(Err("not checked".into())) {
+                Err(reason) => refused(reason, raw),
+                Ok(()) => {
+                    let revoked =
+                        c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
+                    let text = storable_json(raw.get().as_bytes(), &c.object);
+                    Checked::Store(PreparedObject::new(&c.object, text), revoked)
+                }
+            },
+            Err(issues) => {
+                let reason = issues
+                    .iter()
+                    .map(|i| format!("{}: {} ({})", i.path, i.message, i.rule))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                refused(reason, raw)
+            }
+        })
+        .collect()
 }
 
 struct CheckedPage {
@@ -171,16 +210,8 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
         let mut objects = objects;
         let second = objects.split_off(objects.len() / 2);
         std::thread::scope(|s| {
-            let other = s.spawn(move || {
-                second
-                    .into_iter()
-                    .map(|r| check_one(r, admission))
-                    .collect::<Vec<_>>()
-            });
-            let mut first: Vec<Checked> = objects
-                .into_iter()
-                .map(|r| check_one(r, admission))
-                .collect();
+            let other = s.spawn(move || check_chunk(second, admission));
+            let mut first: Vec<Checked> = check_chunk(objects, admission);
             match other.join() {
                 Ok(rest) => first.extend(rest),
                 // A panic in a check is a bug; losing the half silently
@@ -190,10 +221,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
             first
         })
     } else {
-        objects
-            .into_iter()
-            .map(|r| check_one(r, admission))
-            .collect()
+        check_chunk(objects, admission)
     };
     let mut page = CheckedPage {
         skipped: 0,

@@ -231,6 +231,24 @@ fn malformed(field: &str, reason: impl Into<String>) -> TrustError {
 /// Reads the provenance extension: `Unsigned` when there is none,
 /// `MalformedExtension` (with the JSON path) when it is not well formed.
 pub fn read_provenance(object: &Map<String, Value>) -> Result<ProvenanceClaim, TrustError> {
+    read_claim(object, &mut |hex| PublicKey::from_hex(hex))
+}
+
+/// Only the `signer` a provenance extension names, without decoding the
+/// key or the signature: enough to tell authored from relayed objects on
+/// the way out (the signature was checked on the way in).
+pub fn signer_of(object: &Map<String, Value>) -> Option<&str> {
+    object
+        .get("extensions")?
+        .get(PROVENANCE_EXTENSION_ID)?
+        .get("signer")?
+        .as_str()
+}
+
+fn read_claim(
+    object: &Map<String, Value>,
+    key_of: &mut dyn FnMut(&str) -> Result<PublicKey, TrustError>,
+) -> Result<ProvenanceClaim, TrustError> {
     let ext = crate::extension::property_extension(object, PROVENANCE_EXTENSION_ID)?
         .ok_or(TrustError::Unsigned)?;
     let text = |name: &str| {
@@ -239,7 +257,7 @@ pub fn read_provenance(object: &Map<String, Value>) -> Result<ProvenanceClaim, T
             .ok_or_else(|| malformed(name, "a string is required"))
     };
     let signer = text("signer")?.to_string();
-    let key = PublicKey::from_hex(text("key")?).map_err(|e| malformed("key", e.to_string()))?;
+    let key = key_of(text("key")?).map_err(|e| malformed("key", e.to_string()))?;
     let raw = BASE64
         .decode(text("sig")?)
         .map_err(|e| malformed("sig", format!("not base64: {e}")))?;
@@ -273,6 +291,96 @@ fn check_signature(object: &Map<String, Value>, claim: &ProvenanceClaim) -> Resu
         });
     }
     Ok(())
+}
+
+/// [`verify_object`] for many objects at once, with the same verdicts for
+/// valid signatures: keys are decoded once per batch, and the signatures
+/// that pass the other checks are verified together with Ed25519 batch
+/// verification, falling back to one-by-one strict verification when the
+/// batch fails (so a bad signature is still named). Keys are trusted
+/// member keys, never weak ones: batch and strict verification agree on
+/// them for every signature an honest signer makes.
+pub fn verify_objects(
+    objects: &[&Map<String, Value>],
+    trusted: &impl TrustedKeys,
+) -> Vec<Result<Provenance, TrustError>> {
+    let mut keys: HashMap<String, PublicKey> = HashMap::new();
+    let mut out: Vec<Result<Provenance, TrustError>> = Vec::with_capacity(objects.len());
+    // (index in `out`, message, claim) of the signatures left to check.
+    let mut pending: Vec<(usize, String, ProvenanceClaim)> = Vec::new();
+    for (i, object) in objects.iter().enumerate() {
+        let claim = read_claim(object, &mut |hex| {
+            if let Some(k) = keys.get(hex) {
+                return Ok(*k);
+            }
+            let k = PublicKey::from_hex(hex)?;
+            keys.insert(hex.to_string(), k);
+            Ok(k)
+        });
+        let checked = claim.and_then(|claim| {
+            let key_id = claim.key.key_id();
+            let owner = trusted
+                .owner_of(&key_id)
+                .ok_or_else(|| TrustError::UnknownKey {
+                    key_id: key_id.to_hex(),
+                })?;
+            if owner != claim.signer {
+                return Err(TrustError::SignerMismatch {
+                    signer: claim.signer.clone(),
+                    key_id: key_id.to_hex(),
+                    owner: owner.to_string(),
+                });
+            }
+            let message = unsigned_message(object)?;
+            Ok((message, claim))
+        });
+        match checked {
+            Ok((message, claim)) => {
+                out.push(Err(TrustError::Unsigned));
+                pending.push((i, message, claim));
+            }
+            Err(e) => out.push(Err(e)),
+        }
+    }
+    let weak = pending.iter().any(|(_, _, c)| c.key.0.is_weak());
+    let batch_ok = pending.len() > 1 && !weak && {
+        let messages: Vec<&[u8]> = pending.iter().map(|(_, m, _)| m.as_bytes()).collect();
+        let signatures: Vec<ed25519_dalek::Signature> = pending
+            .iter()
+            .map(|(_, _, c)| ed25519_dalek::Signature::from_bytes(&c.sig))
+            .collect();
+        let vks: Vec<ed25519_dalek::VerifyingKey> =
+            pending.iter().map(|(_, _, c)| c.key.0).collect();
+        ed25519_dalek::verify_batch(&messages, &signatures, &vks).is_ok()
+    };
+    for (i, message, claim) in pending {
+        let verdict = if batch_ok || claim.key.verify_strict(message.as_bytes(), &claim.sig) {
+            Ok(Provenance {
+                key_id: claim.key.key_id(),
+                signer: claim.signer,
+                key: claim.key,
+            })
+        } else {
+            Err(TrustError::BadSignature {
+                key_id: claim.key.key_id().to_hex(),
+            })
+        };
+        if let Some(slot) = out.get_mut(i) {
+            *slot = verdict;
+        }
+    }
+    out
+}
+
+/// The signing input of a signed object: its canonical JSON without `sig`.
+fn unsigned_message(object: &Map<String, Value>) -> Result<String, TrustError> {
+    let mut unsigned = object.clone();
+    if let Some(Value::Object(ext)) =
+        extensions_mut(&mut unsigned).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
+    {
+        ext.remove("sig");
+    }
+    signing_input(&Value::Object(unsigned))
 }
 
 /// Verifies an object's provenance against the trusted keys: the key must

@@ -44,7 +44,32 @@ fn is_revoked(object: &StixObject) -> bool {
     object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true))
 }
 
+fn reason_of(e: TrustError) -> String {
+    match e {
+        TrustError::Unsigned => {
+            "unsigned: it carries no concord provenance signature, so its author is unknown".into()
+        }
+        e => e.to_string(),
+    }
+}
+
 impl Admission for Verifier {
+    fn admit_all(&self, objects: &[&StixObject]) -> Vec<Result<(), String>> {
+        let maps: Vec<&serde_json::Map<String, serde_json::Value>> =
+            objects.iter().map(|o| o.as_map()).collect();
+        let verdicts = concord_trust::verify_objects(&maps, &self.trusted);
+        objects
+            .iter()
+            .zip(verdicts)
+            .map(|(o, v)| {
+                if self.tombstones.contains_key(o.id()) && !is_revoked(o) {
+                    return Err("a live version of an object its author withdrew: nothing may follow a revocation".into());
+                }
+                v.map(|_| ()).map_err(reason_of)
+            })
+            .collect()
+    }
+
     fn skip(&self, object: &StixObject) -> bool {
         match self.tombstones.get(object.id()) {
             Some(cut) => modified_us(object).is_some_and(|m| m < *cut),

@@ -231,3 +231,51 @@ proptest! {
         prop_assert_eq!(back, o);
     }
 }
+
+#[test]
+fn batch_verification_gives_the_verdicts_of_one_by_one() {
+    let (a, b, t) = setup();
+    let stranger = Keypair::from_seed(&[9; 32]);
+    let mut objects = Vec::new();
+    for i in 0..40 {
+        let mut o = indicator();
+        o.insert(
+            "id".into(),
+            format!("indicator--00000000-0000-4000-8000-{i:012}").into(),
+        );
+        let signed = match i % 8 {
+            0 => sign_object(&o, BOB, &b).unwrap(),
+            1 => sign_object(&o, ALICE, &stranger).unwrap(),
+            2 => sign_object(&o, BOB, &a).unwrap(),
+            3 => o.clone(),
+            4 => {
+                let mut s = sign_object(&o, ALICE, &a).unwrap();
+                s.insert("name".into(), "changed".into());
+                s
+            }
+            _ => sign_object(&o, ALICE, &a).unwrap(),
+        };
+        objects.push(signed);
+    }
+    let refs: Vec<&Map<String, Value>> = objects.iter().collect();
+    let batch = verify_objects(&refs, &t);
+    assert_eq!(batch.len(), objects.len());
+    for (o, got) in objects.iter().zip(&batch) {
+        let want = verify_object(o, &t);
+        assert_eq!(
+            got.as_ref().map(|p| &p.signer),
+            want.as_ref().map(|p| &p.signer)
+        );
+        assert_eq!(got.as_ref().err(), want.as_ref().err());
+    }
+    // All valid: one batch, all accepted.
+    let good: Vec<&Map<String, Value>> = objects
+        .iter()
+        .zip(&batch)
+        .filter(|(_, v)| v.is_ok())
+        .map(|(o, _)| o)
+        .collect();
+    assert!(good.len() >= 20);
+    assert!(verify_objects(&good, &t).iter().all(Result::is_ok));
+    assert!(verify_objects(&[], &t).is_empty());
+}
