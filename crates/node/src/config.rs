@@ -33,6 +33,144 @@ pub struct Config {
     /// Pulling from peers.
     #[serde(default)]
     pub sync: SyncSection,
+    /// Sightings shared back to the authors of the indicators they sight.
+    #[serde(default, skip_serializing_if = "SightingsSection::is_default")]
+    pub sightings: SightingsSection,
+    /// What the member answers for: alerts fire when intel touches it.
+    #[serde(default, skip_serializing_if = "ConstituencySection::is_empty")]
+    pub constituency: ConstituencySection,
+    /// Alert scanning and delivery (webhooks, e-mail).
+    #[serde(default, skip_serializing_if = "AlertsSection::is_default")]
+    pub alerts: AlertsSection,
+}
+
+/// `[sightings]`: by default a sighting goes back to the indicator's
+/// author only (its audience), under the indicator's TLP or `min_tlp`,
+/// whichever is stricter. `share = "off"` keeps sightings at home;
+/// `also_to` widens the audience (members or groups).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SightingsSection {
+    /// "author" (default) or "off".
+    pub share: String,
+    /// Members (identity ids) or groups that receive every sighting too.
+    pub also_to: Vec<String>,
+    /// The least strict TLP a sighting gets (default amber: a sighting
+    /// says where the member was hit).
+    pub min_tlp: String,
+}
+
+impl Default for SightingsSection {
+    fn default() -> Self {
+        SightingsSection {
+            share: "author".into(),
+            also_to: Vec::new(),
+            min_tlp: "amber".into(),
+        }
+    }
+}
+
+impl SightingsSection {
+    fn is_default(&self) -> bool {
+        *self == SightingsSection::default()
+    }
+}
+
+/// `[constituency]`: the networks and names this member is responsible
+/// for. Intel arriving from a peer that touches them raises an alert.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConstituencySection {
+    /// CIDR ranges, IPv4 or IPv6 (a bare address is a /32 or /128).
+    pub ip_ranges: Vec<String>,
+    /// Autonomous system numbers.
+    pub asns: Vec<u32>,
+    /// Domains (their subdomains are included).
+    pub domains: Vec<String>,
+    /// Organisation names, matched case-insensitively in names and
+    /// descriptions.
+    pub organisations: Vec<String>,
+}
+
+impl ConstituencySection {
+    fn is_empty(&self) -> bool {
+        *self == ConstituencySection::default()
+    }
+}
+
+/// `[alerts]`: how often `serve` scans for alerts and how they are
+/// delivered besides the event stream (`/api/v1/events`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsSection {
+    /// Seconds between scans in `serve` (a sync round also scans).
+    pub scan_interval_secs: u64,
+    /// Delivery attempts per alert and channel before it goes to the
+    /// dead-letter list.
+    pub max_attempts: u32,
+    /// Seconds before the first retry; doubles each time (at most an hour).
+    pub retry_secs: u64,
+    /// Alert kinds delivered by webhook and e-mail (empty: all).
+    pub kinds: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<WebhookSection>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailSection>,
+}
+
+impl Default for AlertsSection {
+    fn default() -> Self {
+        AlertsSection {
+            scan_interval_secs: 30,
+            max_attempts: 8,
+            retry_secs: 5,
+            kinds: Vec::new(),
+            webhooks: Vec::new(),
+            email: None,
+        }
+    }
+}
+
+impl AlertsSection {
+    fn is_default(&self) -> bool {
+        *self == AlertsSection::default()
+    }
+}
+
+/// `[[alerts.webhooks]]`: a JSON POST per alert, signed with HMAC-SHA256
+/// over the body (`X-Concord-Signature: sha256=HEX`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSection {
+    pub url: String,
+    /// The shared HMAC key.
+    pub secret: String,
+}
+
+/// `[alerts.email]`: one message per alert over SMTP.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailSection {
+    pub host: String,
+    #[serde(default = "default_smtp_port")]
+    pub port: u16,
+    /// "starttls" (default), "tls", or "none" (loopback hosts only).
+    #[serde(default = "default_smtp_security")]
+    pub security: String,
+    pub from: String,
+    pub to: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+fn default_smtp_port() -> u16 {
+    587
+}
+
+fn default_smtp_security() -> String {
+    "starttls".into()
 }
 
 /// `[sharing]`: the member's egress policy (FEDERATION.md sections 6, 7).

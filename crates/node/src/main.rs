@@ -3,12 +3,15 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
+mod alert;
 mod api;
 mod cmd;
 mod community;
 mod config;
 mod federation;
+mod incident;
 mod indicators;
+mod sighting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -85,6 +88,13 @@ enum Command {
     Quarantine(cmd::quarantine::Command),
     /// Withdraw an object this member authored (a signed, revoked version).
     Withdraw(cmd::withdraw::Args),
+    /// Incidents coordinated with other members: open, request assistance, answer, follow.
+    #[command(subcommand)]
+    Incident(cmd::incident::Command),
+    /// Sightings of this member's indicators reported by others; false positives.
+    Sightings(cmd::sightings::Args),
+    /// The member's alerts: list, acknowledge, scan, deliver, dead letters.
+    Alerts(cmd::alerts::Args),
 }
 
 /// What a command tells `main` about how it ended.
@@ -125,6 +135,9 @@ fn main() -> ExitCode {
         Command::Sync(a) => cmd::sync::run(&global, a),
         Command::Quarantine(c) => cmd::quarantine::run(&global, c),
         Command::Withdraw(a) => cmd::withdraw::run(&global, a),
+        Command::Incident(c) => cmd::incident::run(&global, c),
+        Command::Sightings(a) => cmd::sightings::run(&global, a),
+        Command::Alerts(a) => cmd::alerts::run(&global, a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

@@ -3,4 +3,5 @@
 //! on the library crates; authentication is TAXII's (Basic or bearer token).
 
 pub mod community;
+pub mod events;
 pub mod matching;

@@ -105,6 +105,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         server: Default::default(),
         sharing: Default::default(),
         sync: Default::default(),
+        sightings: Default::default(),
+        constituency: Default::default(),
+        alerts: Default::default(),
     };
     rt.block_on(async {
         store

@@ -62,24 +62,35 @@ fn event_time_us(line: &str) -> Option<i64> {
         .map(|t| t.as_microsecond())
 }
 
-/// Builds, checks and stores one sighting per indicator seen.
+/// Builds, checks, signs and stores one sighting per indicator seen. Each
+/// goes back to the indicator's author (its audience) under the
+/// indicator's TLP or stricter, as `[sightings]` says (see
+/// `crate::sighting::address`).
 fn record_sightings(
     node: &Node,
+    global: &Global,
     rt: &tokio::runtime::Runtime,
     seen: &std::collections::BTreeMap<String, Seen>,
 ) -> Result<Vec<String>> {
     use concord_stix::{Timestamp, ingest::read_object, tlp::Tlp};
     let now = Timestamp::now();
     let me = &node.config.node.identity;
+    let key = node.keypair(global)?;
     let mut batch = Vec::new();
     let mut ids = Vec::new();
     for (indicator, s) in seen {
-        // Shared back under the indicator's TLP; unmarked stays at home.
-        let marking = s
-            .tlp
-            .and_then(Tlp::parse)
-            .unwrap_or(Tlp::AmberStrict)
-            .marking_id();
+        let stored = rt.block_on(crate::sighting::latest(&node.store, indicator))?;
+        let author = stored.as_ref().and_then(crate::sighting::author_of);
+        let tlp = stored
+            .as_ref()
+            .and_then(crate::sighting::tlp_of)
+            .or_else(|| s.tlp.and_then(Tlp::parse));
+        let to = crate::sighting::address(
+            &node.config.sightings,
+            me,
+            tlp,
+            &author.into_iter().collect::<Vec<_>>(),
+        )?;
         let id = concord_stix::id::new_id("sighting");
         let object = json!({
             "type": "sighting", "spec_version": "2.1", "id": id,
@@ -90,9 +101,12 @@ fn record_sightings(
             "count": s.count.min(999_999_999),
             "first_seen": Timestamp(s.first_us).to_stix(),
             "last_seen": Timestamp(s.last_us).to_stix(),
-            "object_marking_refs": [marking],
         });
-        let text = object.to_string();
+        let Value::Object(map) = object else {
+            continue;
+        };
+        let signed = to.apply(&map, me, &key)?;
+        let text = Value::Object(signed).to_string();
         let checked = read_object(text.as_bytes()).map_err(|issues| {
             anyhow!(
                 "a sighting for {indicator} is not valid STIX: {}",
@@ -214,7 +228,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     }
     out.flush()?;
     let sightings = if args.sighting {
-        record_sightings(&node, &rt, &seen)?
+        record_sightings(&node, global, &rt, &seen)?
     } else {
         Vec::new()
     };

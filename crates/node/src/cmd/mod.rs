@@ -1,10 +1,12 @@
 //! One module per command.
 
 pub mod access;
+pub mod alerts;
 pub mod community;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod incident;
 pub mod init;
 pub mod key;
 pub mod matching;
@@ -14,6 +16,7 @@ pub mod peer;
 pub mod quarantine;
 pub mod query;
 pub mod serve;
+pub mod sightings;
 pub mod sync;
 pub mod taxii;
 pub mod withdraw;

@@ -162,6 +162,10 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             Some(federation.clone()),
         )
         .merge(api)
+        .merge(crate::api::events::router(
+            node.store.clone(),
+            Duration::from_secs(1),
+        ))
         .merge(crate::api::community::router(
             node.store.clone(),
             global.data_dir.clone(),
@@ -186,6 +190,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             key.public(),
             federation.clone(),
         ));
+        // Alerts: a scan on an interval, delivery of due jobs every second.
+        tokio::spawn(crate::alert::keep_running(node.clone()));
         if node.config.sync.interval_secs > 0 {
             tokio::spawn(sync_every(
                 node.clone(),

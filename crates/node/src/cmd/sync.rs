@@ -50,6 +50,12 @@ pub async fn round(
         });
         out.push(round);
     }
+    // What arrived may concern the member: raise alerts now (stored, and
+    // delivered by `serve`). A failed scan leaves its cursor where it was,
+    // so the next one covers the same entries.
+    if let Err(e) = crate::alert::scan::run(node).await {
+        tracing::warn!(error = %format!("{e:#}"), "scanning for alerts failed");
+    }
     Ok(out)
 }
 

@@ -1,0 +1,159 @@
+//! `GET /api/v1/events`: the member's alerts as a server-sent-event
+//! stream. Each event has the alert's id (`id:`), kind (`event:`) and the
+//! alert as JSON (`data:`). A client that reconnects with `Last-Event-ID`
+//! gets every alert raised after that one; a new client first gets the
+//! alerts not yet acknowledged. Who may listen: as for the match API, an
+//! admin or a user who may read every collection (alerts speak of all of
+//! them); peers and anonymous callers get 401.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use concord_store::{AnyStore, Store};
+use concord_taxii::access::{CredentialCache, Principal, authenticate, credentials};
+use serde_json::json;
+
+use crate::alert;
+
+pub struct EventsState {
+    store: AnyStore,
+    credentials: CredentialCache,
+    poll: Duration,
+}
+
+fn error(status: StatusCode, title: &str, description: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        json!({"title": title, "description": description}).to_string(),
+    )
+        .into_response()
+}
+
+async fn entitled(st: &EventsState, headers: &HeaderMap) -> Result<(), Response> {
+    let unauthorized = |d: &str| error(StatusCode::UNAUTHORIZED, "Unauthorized", d);
+    let creds = credentials(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))
+        .map_err(|_| unauthorized("bad Authorization header"))?;
+    let principal = match authenticate(&st.store, &st.credentials, creds).await {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            return Err(unauthorized(
+                "unknown user, wrong password or unknown token",
+            ));
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "authentication failed on the server side");
+            return Err(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+                "try again later",
+            ));
+        }
+    };
+    let user = match &principal {
+        Principal::Anonymous | Principal::Peer(_) => {
+            return Err(unauthorized("the event stream needs a user or a token"));
+        }
+        Principal::User(u) => u,
+    };
+    if user.admin {
+        return Ok(());
+    }
+    let all = st.store.collections().await.map_err(|e| {
+        tracing::error!(error = %e, "listing collections failed");
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal error",
+            "try again later",
+        )
+    })?;
+    if all.iter().all(|c| principal.can_read(c)) {
+        Ok(())
+    } else {
+        Err(error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "the event stream is for admins and users who may read every collection",
+        ))
+    }
+}
+
+fn event(a: &alert::Alert) -> Event {
+    let data = serde_json::to_string(a).unwrap_or_else(|_| "{}".into());
+    Event::default()
+        .id(a.id.clone())
+        .event(a.kind.clone())
+        .data(data)
+}
+
+/// Where a stream starts: after the client's last event, or (new client)
+/// with the unacknowledged alerts.
+struct Cursor {
+    after: Option<String>,
+    only_open: bool,
+}
+
+async fn events(State(st): State<Arc<EventsState>>, headers: HeaderMap) -> Response {
+    if let Err(r) = entitled(&st, &headers).await {
+        return r;
+    }
+    let last = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let start = Cursor {
+        only_open: last.is_none(),
+        after: last,
+    };
+    let stream = futures_util::stream::unfold(
+        (st, start, Vec::<Event>::new()),
+        |(st, mut cur, mut ready)| async move {
+            loop {
+                if let Some(e) = ready.pop() {
+                    return Some((Ok::<Event, Infallible>(e), (st, cur, ready)));
+                }
+                match alert::after(&st.store, cur.after.as_deref(), 200).await {
+                    Ok(list) if !list.is_empty() => {
+                        cur.after = list.last().map(|a| a.id.clone());
+                        // Popped from the end: reverse to send oldest first.
+                        ready = list
+                            .iter()
+                            .filter(|a| !(cur.only_open && a.acknowledged))
+                            .map(event)
+                            .rev()
+                            .collect();
+                        continue;
+                    }
+                    Ok(_) => cur.only_open = false,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "reading alerts for the event stream failed")
+                    }
+                }
+                tokio::time::sleep(st.poll).await;
+            }
+        },
+    );
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response()
+}
+
+/// The `/api/v1/events` route; new alerts are picked up every `poll`.
+pub fn router(store: AnyStore, poll: Duration) -> Router {
+    let state = Arc::new(EventsState {
+        store,
+        credentials: CredentialCache::default(),
+        poll,
+    });
+    Router::new()
+        .route("/api/v1/events", get(events))
+        .with_state(state)
+}

@@ -1,0 +1,127 @@
+//! `concord alerts`: list the member's alerts (newest first), acknowledge
+//! them, scan or deliver now, and see the dead-letter list.
+
+use anyhow::Result;
+
+use super::Node;
+use crate::Outcome;
+use crate::alert;
+use crate::config::Global;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only alerts not acknowledged yet.
+    #[arg(long)]
+    open: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(clap::Subcommand)]
+pub enum Command {
+    /// Acknowledge an alert.
+    Ack { id: String },
+    /// Look at what arrived now and raise alerts (sync and serve do it too).
+    Scan,
+    /// Deliver due webhook and e-mail jobs now (serve does it every second).
+    Deliver,
+    /// Deliveries given up after their last attempt.
+    Dead {
+        /// Put them back in the outbox for new attempts.
+        #[arg(long)]
+        retry: bool,
+    },
+}
+
+pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let node = Node::open(global)?;
+    let rt = super::runtime()?;
+    rt.block_on(async {
+        match args.command {
+            None => {
+                let mut list = alert::list(&node.store).await?;
+                list.reverse();
+                if args.open {
+                    list.retain(|a| !a.acknowledged);
+                }
+                if global.json {
+                    println!("{}", serde_json::to_string(&list)?);
+                } else if list.is_empty() {
+                    println!("no alerts");
+                } else {
+                    for a in &list {
+                        println!(
+                            "{} {} {:<20} {}{}",
+                            a.id,
+                            a.created,
+                            a.kind,
+                            a.title,
+                            if a.acknowledged {
+                                " (acknowledged)"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+            }
+            Some(Command::Ack { id }) => {
+                let a = alert::acknowledge(&node.store, &id).await?;
+                if global.json {
+                    println!("{}", serde_json::to_string(&a)?);
+                } else {
+                    println!("{id} acknowledged");
+                }
+            }
+            Some(Command::Scan) => {
+                let r = alert::scan::run(&node).await?;
+                if global.json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    println!(
+                        "{} entries examined, {} alerts raised",
+                        r.examined, r.raised
+                    );
+                }
+            }
+            Some(Command::Deliver) => {
+                let r =
+                    alert::deliver::run(&node.store, &node.data_dir, &node.config.alerts).await?;
+                if global.json {
+                    println!("{}", serde_json::to_string(&r)?);
+                } else {
+                    println!(
+                        "{} delivered, {} waiting for a retry, {} given up",
+                        r.delivered, r.retrying, r.dead
+                    );
+                }
+            }
+            Some(Command::Dead { retry }) => {
+                if retry {
+                    let n = alert::deliver::retry_dead(&node.store).await?;
+                    if global.json {
+                        println!("{}", serde_json::json!({"requeued": n}));
+                    } else {
+                        println!("{n} deliveries queued again");
+                    }
+                } else {
+                    let list = alert::deliver::dead_letters(&node.store).await?;
+                    if global.json {
+                        println!("{}", serde_json::to_string(&list)?);
+                    } else {
+                        for d in &list {
+                            println!(
+                                "{} {} after {} attempts: {}",
+                                d.alert,
+                                d.channel,
+                                d.attempts,
+                                d.last_error.as_deref().unwrap_or("")
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Outcome::Ok)
+    })
+}
