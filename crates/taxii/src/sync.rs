@@ -137,14 +137,14 @@ fn refused(reason: String, raw: Box<RawValue>) -> Checked {
     )
 }
 
+/// An object read as STIX, or what is wrong with it.
+type ReadOutcome = Result<concord_stix::ingest::Checked, Vec<concord_stix::Issue>>;
+
 /// Checks a run of objects: each is read as STIX, then the admission check
 /// sees all the readable ones at once (so it can verify signatures in a
 /// batch).
 fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> Vec<Checked> {
-    let read: Vec<(
-        Box<RawValue>,
-        Result<concord_stix::ingest::Checked, Vec<concord_stix::Issue>>,
-    )> = raws
+    let read: Vec<(Box<RawValue>, ReadOutcome)> = raws
         .into_iter()
         .map(|raw| {
             let r = read_object(raw.get().as_bytes());

@@ -526,6 +526,27 @@ fn own(o: &ObjSpec, caller: &Caller) -> bool {
         && granular.is_none_or(|g| g <= level || entitled_at(g, aud, relayed, caller))
 }
 
+/// Ids of `collection` the peer may hold from their author (it signed
+/// them, or their audience names it): a reference to them tells it nothing
+/// new, so it may be named (never sent, unless entitled).
+fn known_from_author(world: &[Obj], collection: &str, caller: &Caller) -> HashSet<String> {
+    let Caller::Peer(p) = caller else {
+        return HashSet::new();
+    };
+    world
+        .iter()
+        .filter(|o| match collection {
+            SHARED => o.spec.in_shared,
+            _ => o.spec.in_open,
+        })
+        .filter(|o| {
+            matches!(o.spec.signer, Signer::Member(m) if m == p.member)
+                || o.spec.audience.as_ref().is_some_and(|a| names(a, p))
+        })
+        .map(|o| o.id.clone())
+        .collect()
+}
+
 /// The ids of `collection` the caller may see: each on its own, then
 /// anything referencing an id outside the set is dropped, to a fixpoint.
 fn entitled(world: &[Obj], collection: &str, caller: &Caller) -> HashSet<String> {
@@ -541,10 +562,16 @@ fn entitled(world: &[Obj], collection: &str, caller: &Caller) -> HashSet<String>
         .filter(|o| own(&o.spec, caller))
         .map(|o| o.id.clone())
         .collect();
+    let known = known_from_author(world, collection, caller);
     loop {
         let next: HashSet<String> = held
             .iter()
-            .filter(|o| vis.contains(&o.id) && o.targets.iter().all(|t| vis.contains(t)))
+            .filter(|o| {
+                vis.contains(&o.id)
+                    && o.targets
+                        .iter()
+                        .all(|t| vis.contains(t) || known.contains(t))
+            })
             .map(|o| o.id.clone())
             .collect();
         if next.len() == vis.len() {
@@ -732,9 +759,10 @@ async fn check(spec: WorldSpec) {
         let key = key.as_ref();
         for c in collections {
             let expect = entitled(&world, c, caller);
+            let known = known_from_author(&world, c, caller);
             let forbidden: Vec<String> = universe
                 .iter()
-                .filter(|id| !expect.contains(*id))
+                .filter(|id| !expect.contains(*id) && !known.contains(*id))
                 .cloned()
                 .collect();
             let coll = format!("/taxii2/root/collections/{c}");

@@ -73,13 +73,30 @@ pub fn recipient_of(principal: &Principal, collection: &Collection) -> Option<Re
 /// signed by another member (relayed), or unsigned (local only: peers
 /// would quarantine it, so it never goes to them).
 pub fn provenance_of(member: &str, object: &StixObject) -> Result<Provenance, Reason> {
-    match concord_trust::read_provenance(object.as_map()) {
-        Ok(claim) if claim.signer == member => Ok(Provenance::Author),
-        Ok(claim) => Ok(Provenance::Relay {
-            author: claim.signer,
+    // Only the signer's name: signatures were checked when the object came
+    // in (and peers check again), decoding the key here would cost a point
+    // decompression per object served.
+    match concord_trust::signer_of(object.as_map()) {
+        Some(signer) if signer == member => Ok(Provenance::Author),
+        Some(signer) => Ok(Provenance::Relay {
+            author: signer.to_string(),
         }),
-        Err(_) => Err(Reason::UnknownAuthor),
+        None => Err(Reason::UnknownAuthor),
     }
+}
+
+/// Whether the peer authored this version or is named in its audience:
+/// then it may hold the object from its author, and a reference to it
+/// tells the peer nothing new.
+fn entitled_from_author(peer: &Peer, object: &StixObject) -> bool {
+    let map = object.as_map();
+    if concord_trust::signer_of(map) == Some(peer.member.as_str()) {
+        return true;
+    }
+    matches!(
+        concord_share::read_audience(map),
+        Ok(Some(a)) if a.names(&peer.member, peer.groups.iter().map(String::as_str))
+    )
 }
 
 fn parse(o: &StoredObject) -> Option<StixObject> {
@@ -137,7 +154,20 @@ pub async fn filter<S: Store>(
         frontier = unknown_refs(&objects, &decisions, start, &mut known);
     }
     // Ids nobody here holds are not visible: the reference would leak them.
-    withhold_dangling(&objects, &mut decisions, &|_: &str| false);
+    // Except ids the recipient may know from their author: a sighting or a
+    // note that answers the recipient's own AMBER indicator or incident, or
+    // one whose audience names it, names an id it is entitled to already.
+    let known_to_recipient: HashSet<&str> = match recipient {
+        Recipient::Peer(p) => objects
+            .iter()
+            .filter(|o| entitled_from_author(p, o))
+            .map(StixObject::id)
+            .collect(),
+        Recipient::Public => HashSet::new(),
+    };
+    withhold_dangling(&objects, &mut decisions, &|id: &str| {
+        known_to_recipient.contains(id)
+    });
     decisions.truncate(in_page);
     let mut shared = decisions.iter().map(Decision::is_share);
     Ok(page
