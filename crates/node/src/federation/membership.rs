@@ -79,7 +79,11 @@ fn name_of(name: &str, identity: &str) -> String {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
     let n = n.trim_matches('-').to_string();
-    if n.is_empty() { identity.to_string() } else { n }
+    if n.is_empty() {
+        identity.to_string()
+    } else {
+        n
+    }
 }
 
 pub async fn current(node: &Node, own: &PublicKey) -> Result<Membership> {
@@ -163,8 +167,5 @@ pub async fn current(node: &Node, own: &PublicKey) -> Result<Membership> {
             record: p,
         });
     }
-    Ok(Membership {
-        members,
-        trusted,
-    })
+    Ok(Membership { members, trusted })
 }
