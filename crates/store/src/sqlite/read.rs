@@ -109,12 +109,25 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
         Sql::Integer(coll),
         Sql::Integer(q.added_after_us.unwrap_or(i64::MIN)),
     ];
-    let mut sql = String::from(
+    // Asked for ids: walk the id index, then each version's entries
+    // (`entries_object`), so the cost does not grow with the collection.
+    // Left to itself, SQLite walked every entry of the collection in
+    // `date_added` order (12 ms at 100k entries). Otherwise walk the
+    // collection's entries in order.
+    let by_id = !q.ids.is_empty();
+    let mut sql = String::from(if by_id {
+        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
+         FROM objects o CROSS JOIN entries e ON e.object = o.row
+         WHERE e.collection = ? AND e.date_added_us > ?"
+    } else {
         "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
          FROM entries e JOIN objects o ON o.row = e.object
-         WHERE e.collection = ? AND e.date_added_us > ?",
-    );
-    if !q.ids.is_empty() {
+         WHERE e.collection = ? AND e.date_added_us > ?"
+    });
+    if by_id {
+        let marks = vec!["?"; q.ids.len()].join(",");
+        args.extend(q.ids.iter().map(|i| Sql::Integer(crate::id_key(i))));
+        sql.push_str(&format!(" AND o.id_key IN ({marks})"));
         sql.push_str(&in_list("o.id", &q.ids, &mut args));
     }
     if !q.types.is_empty() {
