@@ -16,6 +16,8 @@ pub struct Summary {
     pub labels: Vec<String>,
     pub version: String,
     pub revoked: bool,
+    /// `created_by_ref`: the author's identity id.
+    pub author: Option<String>,
 }
 
 /// The object's strictest TLP from its `object_marking_refs`.
@@ -54,6 +56,7 @@ impl Summary {
                 .unwrap_or_default(),
             version: o.version.clone(),
             revoked: map.get("revoked").and_then(Value::as_bool).unwrap_or(false),
+            author: text("created_by_ref"),
         }
     }
 

@@ -292,6 +292,16 @@ async fn the_whole_console_contract() {
     );
     assert!(obj.body.contains(r#"data-testid="graph-node""#));
     assert!(obj.body.contains("no provenance signature"));
+    // Filters: type, TLP, label, author.
+    let amber = call(app, get("/intel?tlp=amber", &admin)).await;
+    assert_eq!(amber.body.matches(r#"data-testid="intel-row""#).count(), 1);
+    let malware = call(app, get("/intel?type=malware", &admin)).await;
+    assert_eq!(
+        malware.body.matches(r#"data-testid="intel-row""#).count(),
+        1
+    );
+    let authored = call(app, get("/intel?author=identity--nobody", &admin)).await;
+    assert!(authored.body.contains(r#"data-testid="intel-empty""#));
     // Keyset paging: a page after the last entry is empty.
     let paged = call(app, get("/intel?after=9000000000000000", &admin)).await;
     assert!(paged.body.contains(r#"data-testid="intel-empty""#));

@@ -68,6 +68,7 @@ intel-shown = عدد الكائنات في هذه الصفحة: { $n }
 search-too-short = اكتب كلمة واحدة على الأقل من ثلاثة أحرف أو أكثر.
 filter-any = الكل
 filter-since = منذ
+filter-author = المؤلف (معرّف الهوية)
 filter-label = الوسم
 filter-apply = تطبيق
 pager-label = الصفحات

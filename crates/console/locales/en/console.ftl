@@ -71,6 +71,7 @@ intel-shown = { $count ->
 search-too-short = Type at least one word of three letters or more.
 filter-any = Any
 filter-since = Since
+filter-author = Author (identity id)
 filter-label = Label
 filter-apply = Apply
 pager-label = Pages

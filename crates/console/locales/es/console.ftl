@@ -71,6 +71,7 @@ intel-shown = { $count ->
 search-too-short = Escriba al menos una palabra de tres letras o más.
 filter-any = Cualquiera
 filter-since = Desde
+filter-author = Autor (id de la identidad)
 filter-label = Etiqueta
 filter-apply = Aplicar
 pager-label = Páginas

@@ -71,6 +71,7 @@ intel-shown = { $count ->
 search-too-short = Saisissez au moins un mot de trois lettres ou plus.
 filter-any = Tous
 filter-since = Depuis
+filter-author = Auteur (id d’identité)
 filter-label = Étiquette
 filter-apply = Appliquer
 pager-label = Pages

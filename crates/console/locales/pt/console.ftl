@@ -71,6 +71,7 @@ intel-shown = { $count ->
 search-too-short = Escreva pelo menos uma palavra com três ou mais letras.
 filter-any = Qualquer
 filter-since = Desde
+filter-author = Autor (id da identidade)
 filter-label = Etiqueta
 filter-apply = Aplicar
 pager-label = Páginas

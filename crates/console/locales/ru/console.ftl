@@ -76,6 +76,7 @@ intel-shown = { $count ->
 search-too-short = Введите хотя бы одно слово длиной от трёх букв.
 filter-any = Любой
 filter-since = Начиная с
+filter-author = Автор (id идентичности)
 filter-label = Метка
 filter-apply = Применить
 pager-label = Страницы

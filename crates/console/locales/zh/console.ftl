@@ -62,6 +62,7 @@ intel-shown = 本页共 { $n } 个对象
 search-too-short = 请至少输入一个三个字符以上的词。
 filter-any = 全部
 filter-since = 起始日期
+filter-author = 作者（身份 ID）
 filter-label = 标签
 filter-apply = 应用
 pager-label = 分页

@@ -1,10 +1,10 @@
 //! The intel list: browse one collection (or, for admins, everything) with
-//! filters by type, TLP, date and label, or search the full text.
+//! filters by type, TLP, date, label and author, or search the full text.
 //!
 //! Paging is by key, never by offset: a page of a collection continues
 //! after the last `date_added` shown (the TAXII paging query), a page of
 //! everything after the last storage row (`Store::scan_latest`). Filters
-//! the store cannot apply (exact TLP, label) are applied to what it
+//! the store cannot apply (exact TLP, label, author) are applied to what it
 //! returns, reading at most `SCAN_BUDGET` entries per page; a page may then
 //! be short, and its "next" link goes on from where the reading stopped.
 //! So each page costs a few index range reads whatever the store's size.
@@ -70,6 +70,9 @@ pub(crate) struct Filters {
     since: String,
     #[serde(default)]
     label: String,
+    /// The author's identity id (`created_by_ref`).
+    #[serde(default)]
+    author: String,
     #[serde(default)]
     collection: String,
     #[serde(default)]
@@ -106,7 +109,9 @@ impl Filters {
         let label = self.label.trim();
         let label_ok = label.is_empty() || s.labels.iter().any(|l| l.eq_ignore_ascii_case(label));
         let type_ok = self.object_type.is_empty() || s.object_type == self.object_type;
-        tlp_ok && label_ok && type_ok
+        let author = self.author.trim();
+        let author_ok = author.is_empty() || s.author.as_deref() == Some(author);
+        tlp_ok && label_ok && type_ok && author_ok
     }
 
     /// The query string of these filters with another cursor.
@@ -118,6 +123,7 @@ impl Filters {
             ("tlp", &self.tlp),
             ("since", &self.since),
             ("label", &self.label),
+            ("author", &self.author),
             ("collection", &self.collection),
         ] {
             if !v.is_empty() {
