@@ -707,3 +707,145 @@ domains = ["cert-c.test"]
             .all(|x| x["created"].is_string() && x["kind"].is_string())
     );
 }
+
+/// One HTTP/1.1 request with a bearer token; (status, JSON body).
+fn api(base: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+    let addr = base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("host:port")
+        .to_string();
+    let mut s = TcpStream::connect(&addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{auth}Accept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("response");
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").expect("a response");
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("status");
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+fn user_token(dir: &Path, user: &str, args: &[&str]) -> String {
+    let mut all = vec!["user", "add", user, "--password-stdin"];
+    all.extend_from_slice(args);
+    ok_with(dir, &all, Some("correct horse battery staple\n"));
+    let t = json_of(dir, &["token", "add", user]);
+    t["token"].as_str().expect("token").to_string()
+}
+
+#[test]
+fn incidents_are_opened_answered_and_moved_over_the_http_api() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut a, mut b) = (
+        Node::new(tmp.path(), "a", ""),
+        Node::new(tmp.path(), "b", ""),
+    );
+    a.serve();
+    b.serve();
+    a.peer(&b);
+    b.peer(&a);
+    let admin_a = user_token(&a.dir, "root", &["--admin"]);
+    let admin_b = user_token(&b.dir, "root", &["--admin"]);
+    let nobody = user_token(&a.dir, "visitor", &[]);
+    let base_a = a.url().replace("/taxii2/", "");
+    let base_b = b.url().replace("/taxii2/", "");
+    // Without credentials, or without rights on the local collection: refused.
+    assert_eq!(api(&base_a, "GET", "/api/v1/incidents", None, "").0, 401);
+    assert_eq!(
+        api(&base_a, "GET", "/api/v1/incidents", Some(&nobody), "").0,
+        403
+    );
+    let body = json!({"title": "Ransomware at a hospital", "tlp": "amber",
+        "severity": "high", "request": [b.member], "sectors": ["health"]});
+    let (code, made) = api(
+        &base_a,
+        "POST",
+        "/api/v1/incidents",
+        Some(&admin_a),
+        &body.to_string(),
+    );
+    assert_eq!(code, 200, "{made}");
+    let id = made["id"].as_str().expect("id").to_string();
+    let (code, bad) = api(
+        &base_a,
+        "POST",
+        "/api/v1/incidents",
+        Some(&admin_a),
+        r#"{"title": "x", "tlp": "purple"}"#,
+    );
+    assert_eq!(code, 400, "{bad}");
+    assert!(
+        bad["description"].as_str().unwrap_or("").contains("purple"),
+        "{bad}"
+    );
+    // B receives it and acknowledges over its own API.
+    b.sync_until("the incident arrives", || b.held().contains_key(&id));
+    let (code, list) = api(&base_b, "GET", "/api/v1/incidents", Some(&admin_b), "");
+    assert_eq!(code, 200);
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|i| i["id"] == json!(id)),
+        "{list}"
+    );
+    let (code, acked) = api(
+        &base_b,
+        "POST",
+        &format!("/api/v1/incidents/{id}/ack"),
+        Some(&admin_b),
+        r#"{"text": "on it"}"#,
+    );
+    assert_eq!(code, 200, "{acked}");
+    // Only the owner moves the workflow.
+    let (code, _) = api(
+        &base_b,
+        "POST",
+        &format!("/api/v1/incidents/{id}/status"),
+        Some(&admin_b),
+        r#"{"status": "contained"}"#,
+    );
+    assert_eq!(code, 400);
+    let (code, moved) = api(
+        &base_a,
+        "POST",
+        &format!("/api/v1/incidents/{id}/status"),
+        Some(&admin_a),
+        r#"{"status": "investigating"}"#,
+    );
+    assert_eq!(code, 200, "{moved}");
+    // A sees B's answer in the incident's view.
+    a.sync_until("B's answer arrives", || {
+        let (_, v) = api(
+            &base_a,
+            "GET",
+            &format!("/api/v1/incidents/{id}"),
+            Some(&admin_a),
+            "",
+        );
+        v.to_string().contains("on it")
+    });
+    let (code, missing) = api(
+        &base_a,
+        "GET",
+        "/api/v1/incidents/incident--00000000-0000-4000-8000-000000000000",
+        Some(&admin_a),
+        "",
+    );
+    assert_eq!(code, 404, "{missing}");
+}

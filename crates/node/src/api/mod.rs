@@ -4,4 +4,5 @@
 
 pub mod community;
 pub mod events;
+pub mod incidents;
 pub mod matching;

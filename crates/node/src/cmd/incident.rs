@@ -8,15 +8,14 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow, bail};
 use concord_stix::Timestamp;
 use concord_stix::ingest::read_object;
-use concord_stix::tlp::Tlp;
-use concord_store::{PreparedObject, Store};
-use serde_json::{Map, Value, json};
+use concord_store::Store;
+use serde_json::{Value, json};
 
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::authoring::Authoring;
-use crate::incident::{self, Change, Incident, NewIncident, Severity, Status, timeline};
+use crate::incident::actions::{self, held, store_all};
+use crate::incident::{self, timeline};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -79,53 +78,6 @@ pub struct NewArgs {
     country: Vec<String>,
 }
 
-/// Member identity ids from ids or peer names.
-async fn resolve_members(node: &Node, names: &[String]) -> Result<Vec<String>> {
-    let peers = crate::federation::peers::list(&node.store).await?;
-    let mut out = Vec::new();
-    for n in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        let member = if n.starts_with("identity--") {
-            n.to_string()
-        } else if let Some(p) = peers.iter().find(|p| p.name == n) {
-            p.member.clone()
-        } else {
-            bail!(
-                "--request {n:?} is neither a member identity id (identity--...) nor a peer name (see `concord peer list`)"
-            );
-        };
-        if !out.contains(&member) {
-            out.push(member);
-        }
-    }
-    Ok(out)
-}
-
-/// Checks, and stores in the local collection, objects authored here.
-async fn store_all(node: &Node, objects: Vec<Map<String, Value>>) -> Result<()> {
-    let mut batch = Vec::new();
-    for o in objects {
-        let text = Value::Object(o).to_string();
-        let checked = read_object(text.as_bytes()).map_err(|issues| {
-            let first = issues
-                .first()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "invalid".into());
-            anyhow!("an object built for the incident is not valid STIX: {first}")
-        })?;
-        batch.push(PreparedObject::new(&checked.object, text));
-    }
-    node.store
-        .put_batch(&node.config.node.collection, batch)
-        .await?;
-    Ok(())
-}
-
-async fn held(node: &Node, id: &str) -> Result<Map<String, Value>> {
-    timeline::latest(&node.store, id).await?.ok_or_else(|| {
-        anyhow!("this node holds no incident {id} (see `concord incident list`; a request reaches us with `concord sync`)")
-    })
-}
-
 fn print(global: &Global, value: &Value, text: impl FnOnce() -> String) -> Result<()> {
     if global.json {
         println!("{}", serde_json::to_string(value)?);
@@ -141,7 +93,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     let rt = super::runtime()?;
     rt.block_on(async {
         match command {
-            Command::New(a) => new(global, &node, &me, a).await,
+            Command::New(a) => new(global, &node, a).await,
             Command::List => {
                 let list = timeline::list(&node.store).await?;
                 print(global, &serde_json::to_value(&list)?, || {
@@ -195,60 +147,33 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 Ok(Outcome::Ok)
             }
             Command::Note { id, text } => {
-                answer(global, &node, &me, &id, "note", &text).await
+                let key = node.keypair(global)?;
+                let v = actions::respond(&node, &key, &id, "note", &text).await?;
+                print(global, &v, || format!("note recorded on {id}"))?;
+                Ok(Outcome::Ok)
             }
             Command::Ack { id, decline, text } => {
-                let o = held(&node, &id).await?;
-                let i = Incident::read(&o)?;
-                if i.owner == me {
-                    bail!("{id} is this member's own incident: acknowledging is for the members it asks");
-                }
                 let (kind, default) = if decline {
                     ("decline", "declined")
                 } else {
                     ("acknowledge", "acknowledged")
                 };
-                answer(global, &node, &me, &id, kind, text.as_deref().unwrap_or(default)).await
+                let key = node.keypair(global)?;
+                let v = actions::respond(&node, &key, &id, kind, text.as_deref().unwrap_or(default))
+                    .await?;
+                print(global, &v, || format!("{kind} recorded on {id}"))?;
+                Ok(Outcome::Ok)
             }
             Command::Status {
                 id,
                 status,
                 severity,
             } => {
-                let o = held(&node, &id).await?;
-                let i = Incident::read(&o)?;
-                if i.owner != me || crate::sighting::author_of(&o).as_deref() != Some(me.as_str()) {
-                    bail!(
-                        "{id} is owned by {}: only its owner changes it (add a note instead)",
-                        i.owner
-                    );
-                }
-                let status = Status::parse(&status).ok_or_else(|| {
-                    anyhow!("status {status:?}: expected new, triaged, investigating, contained, resolved or closed")
+                let key = node.keypair(global)?;
+                let v = actions::set_status(&node, &key, &id, &status, severity.as_deref()).await?;
+                print(global, &v, || {
+                    format!("{id} is now {}", v["status"].as_str().unwrap_or_default())
                 })?;
-                let severity = match severity {
-                    None => None,
-                    Some(s) => Some(Severity::parse(&s).ok_or_else(|| {
-                        anyhow!("--severity {s:?}: expected low, medium, high or critical")
-                    })?),
-                };
-                let next = incident::next_version(
-                    &o,
-                    &Change {
-                        status: Some(status),
-                        severity,
-                    },
-                    Timestamp::now(),
-                )?;
-                let signed = concord_trust::sign_object(&next, &me, &node.keypair(global)?)
-                    .map_err(|e| anyhow!("signing: {e}"))?;
-                let modified = signed.get("modified").cloned().unwrap_or(Value::Null);
-                store_all(&node, vec![signed]).await?;
-                print(
-                    global,
-                    &json!({"id": id, "status": status.word(), "modified": modified}),
-                    || format!("{id} is now {}", status.word()),
-                )?;
                 Ok(Outcome::Ok)
             }
             Command::Link { id, objects } => {
@@ -275,77 +200,31 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     })
 }
 
-async fn new(global: &Global, node: &Node, me: &str, a: NewArgs) -> Result<Outcome> {
-    let tlp = Tlp::parse(&a.tlp).ok_or_else(|| {
-        anyhow!(
-            "--tlp {:?}: expected clear, green, amber, amber+strict or red",
-            a.tlp
-        )
-    })?;
-    let severity = Severity::parse(&a.severity).ok_or_else(|| {
-        anyhow!(
-            "--severity {:?}: expected low, medium, high or critical",
-            a.severity
-        )
-    })?;
-    if a.title.trim().is_empty() {
-        bail!("--title is empty: give the incident a title");
-    }
-    let requested = resolve_members(node, &a.request).await?;
-    if requested.is_empty() && tlp > Tlp::Green && !global.json {
+async fn new(global: &Global, node: &Node, a: NewArgs) -> Result<Outcome> {
+    let key = node.keypair(global)?;
+    let v = actions::open(
+        node,
+        &key,
+        actions::Open {
+            title: a.title,
+            description: a.description,
+            tlp: a.tlp,
+            severity: a.severity,
+            request: a.request,
+            sectors: a.sector,
+            countries: a.country,
+        },
+    )
+    .await?;
+    let requested = v["requested"].as_array().map_or(0, Vec::len);
+    let tlp = v["tlp"].as_str().unwrap_or_default();
+    if requested == 0 && !matches!(tlp, "clear" | "green") && !global.json {
         eprintln!(
-            "note: TLP:{} without --request names nobody, so this incident stays on this node",
-            tlp.word()
+            "note: TLP:{tlp} without --request names nobody, so this incident stays on this node"
         );
     }
-    let spec = NewIncident {
-        title: a.title,
-        description: a.description,
-        severity,
-        sectors: a.sector,
-        countries: a.country,
-        requested: requested.clone(),
-    };
-    let object = incident::new_object(&spec, me, Timestamp::now());
-    let signed = Authoring {
-        member: me.to_string(),
-        key: node.keypair(global)?,
-        tlp: Some(tlp),
-        audience: (!requested.is_empty()).then_some(requested),
-    }
-    .author(&object)?;
-    let id = signed
-        .get("id")
-        .cloned()
-        .context("the new incident has no id")?;
-    store_all(node, vec![signed]).await?;
-    print(global, &json!({"id": id}), || {
-        format!("{} opened", id.as_str().unwrap_or_default())
-    })?;
-    Ok(Outcome::Ok)
-}
-
-/// A note answering (or adding to) an incident, addressed to its owner
-/// and addressees.
-async fn answer(
-    global: &Global,
-    node: &Node,
-    me: &str,
-    id: &str,
-    kind: &str,
-    text: &str,
-) -> Result<Outcome> {
-    let o = held(node, id).await?;
-    let to = incident::answer_addressing(&o)?;
-    let note = incident::note(id, me, kind, text, Timestamp::now());
-    let signed = to.apply(&note, me, &node.keypair(global)?)?;
-    let note_id = signed.get("id").cloned().unwrap_or(Value::Null);
-    store_all(node, vec![signed]).await?;
-    print(
-        global,
-        &json!({"id": note_id, "incident": id, "kind": kind}),
-        || format!("{kind} recorded on {id}"),
-    )?;
+    let id = v["id"].as_str().unwrap_or_default().to_string();
+    print(global, &json!({"id": id}), || format!("{id} opened"))?;
     Ok(Outcome::Ok)
 }
 

@@ -148,6 +148,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         // The first line says where the server is (tests and scripts read it).
         println!("listening on {scheme}://{bound}/taxii2/");
         std::io::stdout().flush()?;
+        let node = Arc::new(node);
         let api = crate::api::matching::router(
             node.store.clone(),
             section.max_body_bytes,
@@ -166,6 +167,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             node.store.clone(),
             Duration::from_secs(1),
         ))
+        .merge(crate::api::incidents::router(node.clone(), key.clone()))
         .merge(crate::api::community::router(
             node.store.clone(),
             global.data_dir.clone(),
@@ -184,7 +186,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             },
         ));
         tokio::spawn(server::upkeep(node.store.clone()));
-        let node = Arc::new(node);
         tokio::spawn(keep_peers_current(
             node.clone(),
             key.public(),

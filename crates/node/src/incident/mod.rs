@@ -11,6 +11,7 @@
 //! policy. Only the owner changes the incident: each change is a new
 //! signed version.
 
+pub mod actions;
 pub mod timeline;
 
 use anyhow::{Result, bail};
