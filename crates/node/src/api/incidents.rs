@@ -174,13 +174,13 @@ fn medium() -> String {
     "medium".into()
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Response> {
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, Box<Response>> {
     serde_json::from_slice(bytes).map_err(|e| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             "Bad request",
             &format!("the body is not the expected JSON: {e}"),
-        )
+        ))
     })
 }
 
@@ -194,7 +194,7 @@ async fn create(
     }
     let b: NewBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let open = actions::Open {
         title: b.title,
@@ -227,7 +227,7 @@ async fn note(
     }
     let b: NoteBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match actions::respond(&st.node, &st.key, &id, "note", &b.text).await {
         Ok(v) => ok(v),
@@ -257,7 +257,7 @@ async fn ack(
     } else {
         match body(&bytes) {
             Ok(b) => b,
-            Err(r) => return r,
+            Err(r) => return *r,
         }
     };
     let (kind, default) = if b.decline {
@@ -290,7 +290,7 @@ async fn status(
     }
     let b: StatusBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     match actions::set_status(&st.node, &st.key, &id, &b.status, b.severity.as_deref()).await {
         Ok(v) => ok(v),
