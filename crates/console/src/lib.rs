@@ -31,6 +31,7 @@ mod rights;
 mod session;
 mod shell;
 mod summary;
+mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -117,6 +118,7 @@ impl Console {
             opts: self.opts,
             refs: refs::RefIndex::default(),
             matcher: matching::MatchIndex::default(),
+            throttle: throttle::LoginThrottle::default(),
             sections,
         });
         let mut r = Router::new()

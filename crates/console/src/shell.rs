@@ -79,6 +79,7 @@ pub struct ConsoleState {
     pub(crate) sessions: Sessions,
     pub(crate) refs: crate::refs::RefIndex,
     pub(crate) matcher: crate::matching::MatchIndex,
+    pub(crate) throttle: crate::throttle::LoginThrottle,
     pub(crate) sections: Vec<Section>,
 }
 
@@ -103,6 +104,8 @@ pub struct Ctx {
     pub(crate) query: Option<String>,
     pub(crate) cookies: String,
     pub(crate) headers: HeaderMap,
+    /// The client's address, when the accept loop says.
+    pub(crate) peer: Option<std::net::IpAddr>,
 }
 
 impl Ctx {
@@ -126,10 +129,8 @@ impl Ctx {
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
             .and_then(from_accept_language);
-        let tls = parts
-            .extensions
-            .get::<concord_taxii::server::Peer>()
-            .is_some_and(|p| p.tls);
+        let peer = parts.extensions.get::<concord_taxii::server::Peer>();
+        let tls = peer.is_some_and(|p| p.tls);
         Ctx {
             lang: from_query
                 .or(from_cookie)
@@ -141,6 +142,7 @@ impl Ctx {
             query,
             cookies,
             headers: parts.headers.clone(),
+            peer: peer.map(|p| p.addr.ip()),
         }
     }
 

@@ -378,3 +378,101 @@ async fn the_whole_console_contract() {
     assert_eq!(css.status, StatusCode::OK);
     assert!(concord_console::shipped_bytes() <= 200 * 1024);
 }
+
+/// A module adds a section (say, incidents): its link appears in the
+/// navigation of users it is for, and its pages use the console's layout,
+/// session and rights.
+#[tokio::test]
+async fn sections_plug_in() {
+    use axum::extract::State;
+    use axum::response::Response;
+    use concord_console::{Console, Section, Shared, Viewer, render};
+
+    async fn incidents(State(st): State<Shared>, v: Viewer) -> Response {
+        render(
+            &st,
+            &v,
+            "incidents",
+            StatusCode::OK,
+            "Incidents",
+            "<p data-testid=\"incidents-page\">ok</p>",
+        )
+    }
+
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = AnyStore::Sqlite(SqliteStore::open_dir(tmp.path()).expect("store"));
+    let hash = concord_taxii::access::hash_password("pw-admin-1").expect("hash");
+    store
+        .put_user(User {
+            name: "admin".into(),
+            password_hash: hash,
+            admin: true,
+            grants: Vec::new(),
+        })
+        .await
+        .expect("admin");
+    let app = Console::new(
+        store,
+        concord_console::ConsoleOptions {
+            secure_cookies: false,
+            ..Default::default()
+        },
+    )
+    .section(
+        Section {
+            id: "incidents",
+            path: "/incidents",
+            label_key: "nav-dashboard",
+            visible: |r| r.admin,
+        },
+        Router::new().route("/incidents", axum::routing::get(incidents)),
+    )
+    .into_router();
+    let admin = login(&app, "admin", "pw-admin-1").await;
+    let page = call(&app, get("/incidents", &admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(r#"data-testid="incidents-page""#));
+    assert!(
+        page.body
+            .contains(r#"data-testid="nav-incidents" aria-current="page""#)
+    );
+    // Settings stays last.
+    let nav = page.body.find("nav-incidents").expect("link");
+    assert!(page.body.find("nav-settings").is_some_and(|s| s > nav));
+    // Signed out, the section's pages send to the log-in page.
+    assert_eq!(
+        call(&app, get("/incidents", "")).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+/// Five wrong passwords lock that user name out of the form for a while,
+/// even with the right password; the answer says so (429).
+#[tokio::test]
+async fn password_guessing_is_throttled() {
+    let f = fixture().await;
+    let app = &f.app;
+    let form = call(app, get("/", "")).await;
+    let token = cookie_value(&form, "concord_login_csrf").expect("csrf");
+    let attempt = |password: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("concord_login_csrf={token}"))
+            .body(Body::from(format!(
+                "csrf={token}&next=%2F&username=reader&password={password}"
+            )))
+            .expect("req")
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            call(app, attempt("wrong")).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let locked = call(app, attempt("pw-reader-1")).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.body.contains(r#"data-testid="login-throttled""#));
+    assert!(cookie_value(&locked, "concord_session").is_none());
+    // Another user is not affected.
+    login(app, "admin", "pw-admin-1").await;
+}

@@ -17,6 +17,7 @@ login-username = اسم المستخدم
 login-password = كلمة المرور
 login-submit = دخول
 login-failed = اسم المستخدم أو كلمة المرور غير صحيحة.
+login-throttled = أُدخلت كلمات مرور خاطئة مرات كثيرة. انتظر ربع ساعة ثم حاول مرة أخرى.
 login-hint = استخدم الحساب نفسه الذي تستخدمه مع خادم TAXII لهذه العقدة.
 
 ## Messages

@@ -17,6 +17,7 @@ login-username = User name
 login-password = Password
 login-submit = Log in
 login-failed = The user name or the password is wrong.
+login-throttled = Too many wrong passwords. Wait a quarter of an hour and try again.
 login-hint = Use the same account as for the node's TAXII server.
 
 ## Messages

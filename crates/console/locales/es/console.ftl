@@ -17,6 +17,7 @@ login-username = Nombre de usuario
 login-password = Contraseña
 login-submit = Entrar
 login-failed = El nombre de usuario o la contraseña no son correctos.
+login-throttled = Demasiadas contraseñas incorrectas. Espere un cuarto de hora y vuelva a intentarlo.
 login-hint = Use la misma cuenta que en el servidor TAXII de este nodo.
 
 ## Messages

@@ -17,6 +17,7 @@ login-username = Nom d’utilisateur
 login-password = Mot de passe
 login-submit = Se connecter
 login-failed = Le nom d’utilisateur ou le mot de passe est incorrect.
+login-throttled = Trop de mots de passe erronés. Attendez un quart d’heure, puis réessayez.
 login-hint = Utilisez le même compte que pour le serveur TAXII de ce nœud.
 
 ## Messages

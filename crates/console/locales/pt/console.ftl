@@ -17,6 +17,7 @@ login-username = Nome de utilizador
 login-password = Palavra-passe
 login-submit = Entrar
 login-failed = O nome de utilizador ou a palavra-passe estão errados.
+login-throttled = Demasiadas palavras-passe erradas. Aguarde um quarto de hora e tente novamente.
 login-hint = Use a mesma conta que usa no servidor TAXII deste nó.
 
 ## Messages

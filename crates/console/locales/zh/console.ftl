@@ -17,6 +17,7 @@ login-username = 用户名
 login-password = 密码
 login-submit = 登录
 login-failed = 用户名或密码错误。
+login-throttled = 密码错误次数过多。请等待一刻钟后再试。
 login-hint = 请使用与本节点 TAXII 服务器相同的账户。
 
 ## Messages

@@ -22,6 +22,7 @@ struct LoginPage<'a> {
     csrf: &'a str,
     next: &'a str,
     failed: bool,
+    throttled: bool,
 }
 
 /// Only a path on this site may follow a log-in.
@@ -35,6 +36,10 @@ fn safe_next(next: &str) -> &str {
 
 /// The log-in page; it sets the double-submit CSRF cookie the form echoes.
 pub(crate) fn login_page(st: &Shared, ctx: &Ctx, next: &str, failed: bool) -> Response {
+    login_page_with(st, ctx, next, failed, false)
+}
+
+fn login_page_with(st: &Shared, ctx: &Ctx, next: &str, failed: bool, throttled: bool) -> Response {
     let token = ctx
         .cookie(LOGIN_CSRF_COOKIE)
         .filter(|t| t.len() >= 32)
@@ -45,10 +50,13 @@ pub(crate) fn login_page(st: &Shared, ctx: &Ctx, next: &str, failed: bool) -> Re
         csrf: &token,
         next: safe_next(next),
         failed,
+        throttled,
     }
     .render()
     .unwrap_or_default();
-    let status = if failed {
+    let status = if throttled {
+        StatusCode::TOO_MANY_REQUESTS
+    } else if failed {
         StatusCode::UNAUTHORIZED
     } else {
         StatusCode::OK
@@ -107,6 +115,9 @@ pub(crate) async fn post_login(
     if !ctx.same_origin() || !same_secret(&f.csrf, cookie_token) {
         return login_page(&st, &ctx, &f.next, true);
     }
+    if !st.throttle.allowed(&f.username, ctx.peer) {
+        return login_page_with(&st, &ctx, &f.next, false, true);
+    }
     let user = match st.store.user(&f.username).await {
         Ok(u) => u,
         Err(e) => return crate::shell::failure(&ctx, &e.into()),
@@ -121,8 +132,10 @@ pub(crate) async fn post_login(
         .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
         tracing::info!(user = %f.username, "console log-in refused");
+        st.throttle.failed(&f.username, ctx.peer);
         return login_page(&st, &ctx, &f.next, true);
     };
+    st.throttle.succeeded(&f.username, ctx.peer);
     let id = st.sessions.open(&user.name);
     let mut resp = Redirect::to(safe_next(&f.next)).into_response();
     for c in [
