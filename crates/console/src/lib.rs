@@ -136,7 +136,12 @@ impl Console {
                     .post(pages::import::post)
                     .layer(DefaultBodyLimit::max(max_upload)),
             )
-            .route("/match", get(matching::get).post(matching::post))
+            .route(
+                "/match",
+                get(matching::get)
+                    .post(matching::post)
+                    .layer(DefaultBodyLimit::max(max_upload)),
+            )
             .route("/settings", get(pages::settings::get))
             .route("/settings/token", post(pages::settings::post_token))
             .route("/settings/user", post(pages::settings::post_user))

@@ -1,5 +1,6 @@
 //! The match page: paste observables (one a line) or log lines (Zeek or
-//! Suricata JSON, JSON lines) and see which active indicators they hit,
+//! Suricata JSON, JSON lines), or upload a log file, and see which active
+//! indicators they hit,
 //! with the same matcher and the same rule as `POST /api/v1/match`: the
 //! index spans every collection, so only an admin or a user who may read
 //! every collection may use it.
@@ -12,13 +13,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use askama::Template;
-use axum::Form;
-use axum::extract::State;
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concord_matcher::{Format, Index, Scratch, read_line};
 use concord_store::{AnyStore, ScanQuery, Store};
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 
@@ -168,19 +167,40 @@ pub(crate) async fn get(State(st): State<Shared>, v: Viewer) -> Response {
     page(&st, &v, "", None, Vec::new(), Vec::new()).unwrap_or_else(|e| failure(&v.ctx, &e))
 }
 
-#[derive(Deserialize)]
-pub(crate) struct MatchForm {
-    #[serde(default)]
+/// The match form: a CSRF token, pasted lines, and an optional log file.
+#[derive(Default)]
+struct MatchForm {
     csrf: String,
-    #[serde(default)]
     input: String,
+    log: Option<String>,
 }
 
-pub(crate) async fn post(
-    State(st): State<Shared>,
-    v: Viewer,
-    Form(f): Form<MatchForm>,
-) -> Response {
+async fn read_form(
+    mut form: Multipart,
+) -> Result<MatchForm, axum::extract::multipart::MultipartError> {
+    let mut f = MatchForm::default();
+    while let Some(field) = form.next_field().await? {
+        let name = field.name().unwrap_or("").to_string();
+        let bytes = field.bytes().await?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            "csrf" => f.csrf = text,
+            "input" => f.input = text,
+            "log" if !bytes.is_empty() => f.log = Some(text),
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+pub(crate) async fn post(State(st): State<Shared>, v: Viewer, form: Multipart) -> Response {
+    let f = match read_form(form).await {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::info!(error = %e.body_text(), "console match upload refused");
+            return bad_form(&st, &v, "match");
+        }
+    };
     if !v.csrf_ok(&f.csrf) {
         return bad_form(&st, &v, "match");
     }
@@ -191,7 +211,12 @@ pub(crate) async fn post(
         Ok(i) => i,
         Err(e) => return failure(&v.ctx, &e),
     };
-    let input = f.input.clone();
+    // Pasted lines first, then the uploaded file's.
+    let input = match &f.log {
+        Some(log) if f.input.trim().is_empty() => log.clone(),
+        Some(log) => format!("{}\n{log}", f.input),
+        None => f.input.clone(),
+    };
     let answer = tokio::task::spawn_blocking(move || run(&index, &input)).await;
     let (events, hits, malformed) = match answer {
         Ok(a) => a,

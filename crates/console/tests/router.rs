@@ -292,6 +292,32 @@ async fn the_whole_console_contract() {
     );
     assert!(obj.body.contains(r#"data-testid="graph-node""#));
     assert!(obj.body.contains("no provenance signature"));
+    // Match: a pasted observable and an uploaded log line hit the indicator.
+    let page = call(app, get("/match", &admin)).await;
+    let csrf = csrf_in(&page.body);
+    let b = "XbOuNdArY42";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"input\"\r\n\r\n198.51.100.1\r\n--{b}\r\nContent-Disposition: form-data; name=\"log\"; filename=\"conn.log\"\r\nContent-Type: text/plain\r\n\r\n{{\"id.orig_h\":\"10.0.0.1\",\"id.resp_h\":\"198.51.100.1\"}}\r\n--{b}--\r\n"
+    );
+    let matched = call(
+        app,
+        Request::post("/match")
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
+            .header(header::COOKIE, &admin)
+            .body(Body::from(body))
+            .expect("req"),
+    )
+    .await;
+    assert_eq!(matched.status, StatusCode::OK, "{}", matched.body);
+    assert_eq!(
+        matched.body.matches(r#"data-testid="match-hit""#).count(),
+        2,
+        "{}",
+        matched.body
+    );
     // Filters: type, TLP, label, author.
     let amber = call(app, get("/intel?tlp=amber", &admin)).await;
     assert_eq!(amber.body.matches(r#"data-testid="intel-row""#).count(), 1);

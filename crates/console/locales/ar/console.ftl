@@ -126,6 +126,7 @@ import-truncated = لا تُعرض إلا أولى حالات الرفض.
 match-title = مطابقة
 match-input = المؤشرات المرصودة أو أسطر السجلات
 match-hint = عنوان IP أو نطاق أو رابط أو بصمة في كل سطر، أو أسطر سجلات JSON من Zeek أو Suricata أو غيرهما.
+match-file = أو ملف سجل
 match-submit = طابِق
 match-result = فُحص { $events } سطرًا، وعدد التطابقات { $hits }.
 match-observable = المرصود

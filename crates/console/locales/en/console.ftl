@@ -132,6 +132,7 @@ import-truncated = Only the first rejections are listed.
 match-title = Match
 match-input = Observables or log lines
 match-hint = One IP address, domain, URL or hash per line, or Zeek, Suricata or other JSON log lines.
+match-file = Or a log file
 match-submit = Match
 match-result = { $count ->
     [one] { $events } lines checked, { $hits } hit.

@@ -132,6 +132,7 @@ import-truncated = Solo se listan los primeros rechazos.
 match-title = Cotejar
 match-input = Observables o líneas de registro
 match-hint = Una dirección IP, dominio, URL o hash por línea, o líneas de registro JSON de Zeek, Suricata u otros.
+match-file = O un archivo de registro
 match-submit = Cotejar
 match-result = { $count ->
     [one] { $events } líneas comprobadas, { $hits } coincidencia.

@@ -132,6 +132,7 @@ import-truncated = Seuls les premiers rejets sont listés.
 match-title = Rapprocher
 match-input = Observables ou lignes de journal
 match-hint = Une adresse IP, un domaine, une URL ou une empreinte par ligne, ou des lignes de journal JSON de Zeek, Suricata ou autre.
+match-file = Ou un fichier journal
 match-submit = Rapprocher
 match-result = { $count ->
     [one] { $events } lignes vérifiées, { $hits } correspondance.

@@ -132,6 +132,7 @@ import-truncated = Só são listadas as primeiras rejeições.
 match-title = Correlacionar
 match-input = Observáveis ou linhas de registo
 match-hint = Um endereço IP, domínio, URL ou hash por linha, ou linhas de registo JSON do Zeek, do Suricata ou outras.
+match-file = Ou um ficheiro de registo
 match-submit = Correlacionar
 match-result = { $count ->
     [one] { $events } linhas verificadas, { $hits } correspondência.

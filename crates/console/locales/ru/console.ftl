@@ -139,6 +139,7 @@ import-truncated = Перечислены только первые отклон
 match-title = Сопоставление
 match-input = Наблюдаемые данные или строки журнала
 match-hint = По одному IP-адресу, домену, URL или хешу в строке, либо JSON-строки журналов Zeek, Suricata и других.
+match-file = Или файл журнала
 match-submit = Сопоставить
 match-result = { $count ->
     [one] Проверено строк: { $events }, найдено { $hits } совпадение.

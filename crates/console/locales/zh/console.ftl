@@ -120,6 +120,7 @@ import-truncated = 只列出了前面一部分被拒绝的对象。
 match-title = 匹配
 match-input = 可观测数据或日志行
 match-hint = 每行一个 IP 地址、域名、URL 或哈希值，也可以是 Zeek、Suricata 等 JSON 日志行。
+match-file = 或上传日志文件
 match-submit = 匹配
 match-result = 共检查 { $events } 行，命中 { $hits } 次。
 match-observable = 可观测数据
