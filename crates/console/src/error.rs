@@ -14,4 +14,8 @@ pub enum ConsoleError {
     Task(String),
     #[error("matcher: {0}")]
     Matcher(String),
+    /// A page a module added (community, incidents...) failed; the text
+    /// says what it was doing.
+    #[error("{0}")]
+    Section(String),
 }

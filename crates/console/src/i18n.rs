@@ -1,6 +1,9 @@
 //! The console's seven languages: which one a request gets, and its
 //! messages from the Fluent catalogs in `locales/` (compiled into the
 //! binary; `static_loader!` refuses a missing fallback folder at build time).
+//! Each language folder holds `console.ftl` (the built-in pages) and
+//! `sections.ftl` (the pages the node adds through the section API: the
+//! node cannot add catalogs of its own, they are compiled in here).
 //!
 //! The choice, first match wins: `?lang=xx`, the `concord_lang` cookie (set
 //! when someone picks a language), the browser's `Accept-Language`
@@ -181,13 +184,55 @@ mod tests {
     use std::collections::BTreeSet;
 
     const CATALOGS: [(Lang, &str); 7] = [
-        (Lang::En, include_str!("../locales/en/console.ftl")),
-        (Lang::Zh, include_str!("../locales/zh/console.ftl")),
-        (Lang::Ru, include_str!("../locales/ru/console.ftl")),
-        (Lang::Pt, include_str!("../locales/pt/console.ftl")),
-        (Lang::Ar, include_str!("../locales/ar/console.ftl")),
-        (Lang::Fr, include_str!("../locales/fr/console.ftl")),
-        (Lang::Es, include_str!("../locales/es/console.ftl")),
+        (
+            Lang::En,
+            concat!(
+                include_str!("../locales/en/console.ftl"),
+                include_str!("../locales/en/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Zh,
+            concat!(
+                include_str!("../locales/zh/console.ftl"),
+                include_str!("../locales/zh/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Ru,
+            concat!(
+                include_str!("../locales/ru/console.ftl"),
+                include_str!("../locales/ru/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Pt,
+            concat!(
+                include_str!("../locales/pt/console.ftl"),
+                include_str!("../locales/pt/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Ar,
+            concat!(
+                include_str!("../locales/ar/console.ftl"),
+                include_str!("../locales/ar/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Fr,
+            concat!(
+                include_str!("../locales/fr/console.ftl"),
+                include_str!("../locales/fr/sections.ftl")
+            ),
+        ),
+        (
+            Lang::Es,
+            concat!(
+                include_str!("../locales/es/console.ftl"),
+                include_str!("../locales/es/sections.ftl")
+            ),
+        ),
     ];
 
     fn keys(lang: Lang, text: &str) -> BTreeSet<String> {
@@ -223,6 +268,12 @@ mod tests {
             "events",
             "hits",
             "name",
+            "member",
+            "country",
+            "from",
+            "to",
+            "quorum",
+            "version",
         ] {
             m.insert(Cow::Borrowed(k), FluentValue::from("x"));
         }

@@ -26,6 +26,7 @@ mod graph;
 mod i18n;
 mod matching;
 mod pages;
+mod panel;
 mod refs;
 mod rights;
 mod session;
@@ -44,8 +45,12 @@ use concord_store::AnyStore;
 pub use assets::shipped_bytes;
 pub use error::ConsoleError;
 pub use i18n::{Arg, LANGS, Lang};
+pub use panel::{Panel, PanelFuture};
 pub use rights::Rights;
-pub use shell::{ConsoleState, Ctx, Section, Shared, Viewer, render};
+pub use shell::{
+    ConsoleState, Ctx, Section, Shared, Viewer, Visible, bad_form, escape, failure, no_access,
+    not_found, render,
+};
 
 /// What the binary tells the console.
 #[derive(Debug, Clone)]
@@ -82,6 +87,8 @@ pub struct Console {
     store: AnyStore,
     opts: ConsoleOptions,
     extra: Vec<(Section, Router<Shared>)>,
+    settings_pages: Vec<(Section, Router<Shared>)>,
+    panels: Vec<Arc<dyn Panel>>,
 }
 
 impl Console {
@@ -90,6 +97,8 @@ impl Console {
             store,
             opts,
             extra: Vec::new(),
+            settings_pages: Vec::new(),
+            panels: Vec::new(),
         }
     }
 
@@ -98,6 +107,20 @@ impl Console {
     /// [`render`]) are merged in.
     pub fn section(mut self, section: Section, routes: Router<Shared>) -> Console {
         self.extra.push((section, routes));
+        self
+    }
+
+    /// Adds a page of the settings (peers, sharing...): no navigation entry
+    /// of its own; the settings page links to it for users it is for, and
+    /// its pages render with `current` = `"settings"`.
+    pub fn settings_page(mut self, page: Section, routes: Router<Shared>) -> Console {
+        self.settings_pages.push((page, routes));
+        self
+    }
+
+    /// Adds a card to the dashboard (see [`Panel`]), after the built-in ones.
+    pub fn panel(mut self, panel: Arc<dyn Panel>) -> Console {
+        self.panels.push(panel);
         self
     }
 
@@ -111,6 +134,11 @@ impl Console {
             extra_routes.push(r);
         }
         sections.push(settings);
+        let mut settings_pages = Vec::new();
+        for (s, r) in self.settings_pages {
+            settings_pages.push(s);
+            extra_routes.push(r);
+        }
         let max_upload = self.opts.max_upload_bytes;
         let state: Shared = Arc::new(ConsoleState {
             store: self.store,
@@ -120,6 +148,8 @@ impl Console {
             matcher: matching::MatchIndex::default(),
             throttle: throttle::LoginThrottle::default(),
             sections,
+            settings_pages,
+            panels: self.panels,
         });
         let mut r = Router::new()
             .route("/", get(pages::dashboard::get))

@@ -18,9 +18,14 @@ use crate::rights::Rights;
 use crate::session::{self, LANG_COOKIE, SESSION_COOKIE, Session, Sessions};
 use crate::{ConsoleError, ConsoleOptions};
 
+/// Whether the signed-in user gets a link (a closure, so that a module can
+/// decide with what it knows, such as the node's local collection).
+pub type Visible = Arc<dyn Fn(&Rights) -> bool + Send + Sync>;
+
 /// A page group in the navigation. Built-in sections are the dashboard,
 /// intel, import, match and settings; a module adds its own with
-/// [`crate::Console::section`].
+/// [`crate::Console::section`], or a page of the settings with
+/// [`crate::Console::settings_page`].
 #[derive(Clone)]
 pub struct Section {
     /// Stable id: the navigation link's `data-testid` is `nav-{id}`.
@@ -30,7 +35,23 @@ pub struct Section {
     /// The Fluent message id of the label (in the console's catalogs).
     pub label_key: &'static str,
     /// Whether the signed-in user gets the link at all.
-    pub visible: fn(&Rights) -> bool,
+    pub visible: Visible,
+}
+
+impl Section {
+    pub fn new(
+        id: &'static str,
+        path: &'static str,
+        label_key: &'static str,
+        visible: impl Fn(&Rights) -> bool + Send + Sync + 'static,
+    ) -> Section {
+        Section {
+            id,
+            path,
+            label_key,
+            visible: Arc::new(visible),
+        }
+    }
 }
 
 /// The built-in sections, in navigation order; added sections go before
@@ -38,37 +59,14 @@ pub struct Section {
 pub(crate) fn builtin_sections() -> (Vec<Section>, Section) {
     (
         vec![
-            Section {
-                id: "dashboard",
-                path: "/",
-                label_key: "nav-dashboard",
-                visible: Rights::reads_anything,
-            },
-            Section {
-                id: "intel",
-                path: "/intel",
-                label_key: "nav-intel",
-                visible: Rights::reads_anything,
-            },
-            Section {
-                id: "import",
-                path: "/import",
-                label_key: "nav-import",
-                visible: |r| r.admin || !r.writable.is_empty(),
-            },
-            Section {
-                id: "match",
-                path: "/match",
-                label_key: "nav-match",
-                visible: Rights::reads_everything,
-            },
+            Section::new("dashboard", "/", "nav-dashboard", Rights::reads_anything),
+            Section::new("intel", "/intel", "nav-intel", Rights::reads_anything),
+            Section::new("import", "/import", "nav-import", |r: &Rights| {
+                r.admin || !r.writable.is_empty()
+            }),
+            Section::new("match", "/match", "nav-match", Rights::reads_everything),
         ],
-        Section {
-            id: "settings",
-            path: "/settings",
-            label_key: "nav-settings",
-            visible: |_| true,
-        },
+        Section::new("settings", "/settings", "nav-settings", |_: &Rights| true),
     )
 }
 
@@ -81,6 +79,10 @@ pub struct ConsoleState {
     pub(crate) matcher: crate::matching::MatchIndex,
     pub(crate) throttle: crate::throttle::LoginThrottle,
     pub(crate) sections: Vec<Section>,
+    /// Pages of the settings that modules add (linked from `/settings`).
+    pub(crate) settings_pages: Vec<Section>,
+    /// Cards that modules add to the dashboard.
+    pub(crate) panels: Vec<Arc<dyn crate::panel::Panel>>,
 }
 
 pub type Shared = Arc<ConsoleState>;
@@ -429,7 +431,7 @@ pub(crate) fn message_body(testid: &str, text: &str) -> String {
 
 /// The page for a user who may not see what they asked for: it says so and
 /// shows nothing else (no counts, no ids).
-pub(crate) fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
+pub fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     let l = v.lang();
     render(
         st,
@@ -441,7 +443,7 @@ pub(crate) fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Respons
     )
 }
 
-pub(crate) fn not_found(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
+pub fn not_found(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     let l = v.lang();
     render(
         st,
@@ -453,7 +455,7 @@ pub(crate) fn not_found(st: &ConsoleState, v: &Viewer, current: &str) -> Respons
     )
 }
 
-pub(crate) fn bad_form(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
+pub fn bad_form(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     let l = v.lang();
     render(
         st,
@@ -466,7 +468,7 @@ pub(crate) fn bad_form(st: &ConsoleState, v: &Viewer, current: &str) -> Response
 }
 
 /// A server-side failure: logged in full, shown as a short message.
-pub(crate) fn failure(ctx: &Ctx, e: &ConsoleError) -> Response {
+pub fn failure(ctx: &Ctx, e: &ConsoleError) -> Response {
     tracing::error!(error = %e, "console page failed");
     let text = ctx.lang.t("error-text");
     let mut resp = (
@@ -484,7 +486,7 @@ pub(crate) fn failure(ctx: &Ctx, e: &ConsoleError) -> Response {
 }
 
 /// HTML-escapes text for the few places that write HTML by hand.
-pub(crate) fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

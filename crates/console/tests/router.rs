@@ -412,7 +412,7 @@ async fn the_whole_console_contract() {
 async fn sections_plug_in() {
     use axum::extract::State;
     use axum::response::Response;
-    use concord_console::{Console, Section, Shared, Viewer, render};
+    use concord_console::{Console, Rights, Section, Shared, Viewer, render};
 
     async fn incidents(State(st): State<Shared>, v: Viewer) -> Response {
         render(
@@ -445,12 +445,9 @@ async fn sections_plug_in() {
         },
     )
     .section(
-        Section {
-            id: "incidents",
-            path: "/incidents",
-            label_key: "nav-dashboard",
-            visible: |r| r.admin,
-        },
+        Section::new("incidents", "/incidents", "nav-dashboard", |r: &Rights| {
+            r.admin
+        }),
         Router::new().route("/incidents", axum::routing::get(incidents)),
     )
     .into_router();

@@ -135,6 +135,7 @@ match-malformed = أسطر تعذّرت قراءتها
 
 ## Settings
 settings-title = الإعدادات
+settings-more = إعدادات أخرى
 settings-account = حسابك
 settings-role-admin = مسؤول
 settings-role-user = مستخدم

@@ -144,6 +144,7 @@ match-malformed = Lines that could not be read
 
 ## Settings
 settings-title = Settings
+settings-more = More settings
 settings-account = Your account
 settings-role-admin = Administrator
 settings-role-user = User

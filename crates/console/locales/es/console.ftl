@@ -144,6 +144,7 @@ match-malformed = Líneas que no se pudieron leer
 
 ## Settings
 settings-title = Ajustes
+settings-more = Más ajustes
 settings-account = Su cuenta
 settings-role-admin = Administrador
 settings-role-user = Usuario

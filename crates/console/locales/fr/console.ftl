@@ -144,6 +144,7 @@ match-malformed = Lignes illisibles
 
 ## Settings
 settings-title = Paramètres
+settings-more = Autres paramètres
 settings-account = Votre compte
 settings-role-admin = Administrateur
 settings-role-user = Utilisateur

@@ -144,6 +144,7 @@ match-malformed = Linhas que não foi possível ler
 
 ## Settings
 settings-title = Definições
+settings-more = Mais definições
 settings-account = A sua conta
 settings-role-admin = Administrador
 settings-role-user = Utilizador

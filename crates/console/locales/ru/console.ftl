@@ -153,6 +153,7 @@ match-malformed = Строки, которые не удалось прочит�
 
 ## Settings
 settings-title = Настройки
+settings-more = Другие настройки
 settings-account = Ваша учётная запись
 settings-role-admin = Администратор
 settings-role-user = Пользователь

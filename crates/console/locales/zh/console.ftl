@@ -129,6 +129,7 @@ match-malformed = 无法读取的行
 
 ## Settings
 settings-title = 设置
+settings-more = 更多设置
 settings-account = 您的账户
 settings-role-admin = 管理员
 settings-role-user = 普通用户

@@ -50,6 +50,8 @@ struct Dashboard {
     total_recent: String,
     capped: bool,
     totals: Option<(String, String)>,
+    /// Cards that modules added (see `crate::panel`), already HTML.
+    panels: Vec<String>,
 }
 
 pub(crate) async fn get(State(st): State<Shared>, MaybeViewer(ctx, v): MaybeViewer) -> Response {
@@ -114,6 +116,12 @@ async fn dashboard(st: &Shared, v: &Viewer) -> Result<Response, ConsoleError> {
     } else {
         None
     };
+    let mut panels = Vec::new();
+    for p in &st.panels {
+        if let Some(html) = p.render(st, v).await? {
+            panels.push(html);
+        }
+    }
     let page = Dashboard {
         l,
         intro: l.t_args(
@@ -147,6 +155,7 @@ async fn dashboard(st: &Shared, v: &Viewer) -> Result<Response, ConsoleError> {
         total_recent: l.num(total),
         capped,
         totals,
+        panels,
     };
     Ok(render(
         st,

@@ -46,6 +46,14 @@ struct SettingsPage<'a> {
     editing: Option<Editing>,
     notice: Option<String>,
     error: Option<String>,
+    /// Settings pages that modules added and this user may open.
+    more: Vec<MoreLink>,
+}
+
+struct MoreLink {
+    id: &'static str,
+    href: &'static str,
+    label: String,
 }
 
 fn grant_rows(v: &Viewer, user: Option<&User>) -> Vec<GrantRow> {
@@ -97,6 +105,16 @@ fn page(st: &Shared, v: &Viewer, status: StatusCode, x: Extra) -> Result<Respons
         editing: x.editing,
         notice: x.notice,
         error: x.error,
+        more: st
+            .settings_pages
+            .iter()
+            .filter(|s| (s.visible)(&v.rights))
+            .map(|s| MoreLink {
+                id: s.id,
+                href: s.path,
+                label: l.t(s.label_key),
+            })
+            .collect(),
     }
     .render()?;
     Ok(render(
