@@ -8,6 +8,7 @@ mod api;
 mod cmd;
 mod community;
 mod config;
+mod console;
 mod federation;
 mod incident;
 mod indicators;

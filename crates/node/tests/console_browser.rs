@@ -2,7 +2,11 @@
 //! 127.0.0.1 driven by `crates/console/tests/browser/console.mjs`
 //! (playwright-core and Debian's Chromium; `scripts/test.sh` installs
 //! both). Log in, import a bundle, search, open an object, its versions'
-//! diff and its graph, check a provenance signature, switch to Arabic
+//! diff and its graph, check a provenance signature, sign a proposal of a
+//! two-member community (founded here with `concord community init`,
+//! `sign` and `adopt`, the proposal made with `community propose renew`),
+//! open an incident asking the other member for assistance and add a note,
+//! see the peers, sharing rules and quarantine, switch to Arabic
 //! (right-to-left), log out; then a user without rights sees neither the
 //! pages nor the counts. Screenshots go to
 //! `target/console-screenshots/` (or `CONSOLE_SCREENSHOTS`).
@@ -169,6 +173,62 @@ fn bundle() -> Value {
     })
 }
 
+/// `concord --json key show` of a node: its member id, node key and
+/// governance key.
+fn key_show(dir: &Path) -> Value {
+    let out = concord(dir, &["--json", "key", "show"], None);
+    serde_json::from_slice(&out.stdout).expect("key show JSON")
+}
+
+/// A two-member community (this node and a partner that only signs): the
+/// genesis signed by both and adopted here, and a renewal proposed here.
+/// Returns the proposal id and the partner's member id.
+fn found_community(tmp: &Path, dir: &Path) -> (String, String) {
+    let partner = tmp.join("partner");
+    concord(&partner, &["init", "--org", "CERT-Partner"], None);
+    let (a, b) = (key_show(dir), key_show(&partner));
+    let founders = json!([
+        {"member": a["member"], "name": "CERT Console", "country": "FR",
+         "governance_key": a["governance_key"], "node_key": a["public_key"]},
+        {"member": b["member"], "name": "CERT Partner", "country": "ES",
+         "governance_key": b["governance_key"], "node_key": b["public_key"]},
+    ]);
+    let founders_path = tmp.join("founders.json");
+    std::fs::write(&founders_path, founders.to_string()).expect("write founders");
+    let genesis = tmp.join("genesis.json");
+    let (f, g) = (
+        founders_path.to_str().expect("utf-8 path"),
+        genesis.to_str().expect("utf-8 path"),
+    );
+    concord(
+        dir,
+        &["--json", "community", "init", "--founders", f, "--out", g],
+        None,
+    );
+    concord(dir, &["community", "sign", g], None);
+    concord(&partner, &["community", "sign", g], None);
+    concord(dir, &["community", "adopt", g], None);
+    let expires =
+        concord_stix::Timestamp(concord_stix::Timestamp::now().micros() + 400 * 86_400 * 1_000_000)
+            .to_stix();
+    let out = concord(
+        dir,
+        &[
+            "--json",
+            "community",
+            "propose",
+            "renew",
+            "--expires",
+            &expires,
+        ],
+        None,
+    );
+    let proposed: Value = serde_json::from_slice(&out.stdout).expect("propose JSON");
+    let id = proposed["id"].as_str().expect("a proposal id").to_string();
+    let partner_member = b["member"].as_str().expect("partner member").to_string();
+    (id, partner_member)
+}
+
 #[test]
 fn console_in_a_real_browser() {
     check_tools();
@@ -185,6 +245,7 @@ fn console_in_a_real_browser() {
         &["user", "add", "visitor", "--password-stdin"],
         Some("no rights at all\n"),
     );
+    let (proposal, partner) = found_community(tmp.path(), &dir);
     let bundle_path = tmp.path().join("bundle.json");
     std::fs::write(&bundle_path, bundle().to_string()).expect("write bundle");
     let shots = std::env::var("CONSOLE_SCREENSHOTS")
@@ -201,6 +262,8 @@ fn console_in_a_real_browser() {
         .env("CONSOLE_SEARCH", "Quasar")
         .env("CONSOLE_OBJECT", INDICATOR)
         .env("CONSOLE_SIGNED", MALWARE)
+        .env("CONSOLE_PROPOSAL", &proposal)
+        .env("CONSOLE_PARTNER", &partner)
         .env("CONSOLE_SCREENSHOTS", &shots)
         .env("CHROMIUM", chromium())
         .output()
@@ -232,6 +295,9 @@ fn console_in_a_real_browser() {
         "object",
         "graph",
         "provenance",
+        "sign-proposal",
+        "open-incident",
+        "peers",
         "arabic",
         "logout",
         "no-rights",
@@ -262,5 +328,5 @@ fn console_in_a_real_browser() {
                 .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "png"))
         })
         .count();
-    assert!(pngs >= 12, "{pngs} screenshots in {}", shots.display());
+    assert!(pngs >= 15, "{pngs} screenshots in {}", shots.display());
 }

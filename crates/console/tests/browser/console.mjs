@@ -10,6 +10,8 @@
 //   CONSOLE_SEARCH       a word to search for
 //   CONSOLE_OBJECT       id of the object the search must find (two versions, related)
 //   CONSOLE_SIGNED       id of a signed object (its provenance must be valid)
+//   CONSOLE_PROPOSAL     id of an open charter proposal this node has not signed
+//   CONSOLE_PARTNER      member id of the other member of the community
 //   CONSOLE_SCREENSHOTS  folder for the screenshots
 //   CHROMIUM             browser binary (default /usr/bin/chromium)
 //
@@ -31,6 +33,8 @@ const bundle = env('CONSOLE_BUNDLE');
 const search = env('CONSOLE_SEARCH');
 const objectId = env('CONSOLE_OBJECT');
 const signedId = env('CONSOLE_SIGNED');
+const proposalId = env('CONSOLE_PROPOSAL');
+const partner = env('CONSOLE_PARTNER');
 const shots = env('CONSOLE_SCREENSHOTS');
 mkdirSync(shots, { recursive: true });
 
@@ -118,6 +122,10 @@ try {
     const n = await testid('count-recent').innerText();
     check(Number(n.replace(/[^0-9]/g, '')) > 0, `recent count ${n}`);
     check(await testid('count-type-indicator').count() === 1, 'indicators counted by type');
+    const waiting = await testid('count-votes-waiting').innerText();
+    check(waiting.trim() === '1', `one proposal waits for this node's vote (${waiting})`);
+    check(await testid('panel-alerts').count() === 1, 'an alerts card');
+    check(await testid('panel-sync').count() === 1, 'a sync card');
   });
 
   await step('search', async () => {
@@ -152,6 +160,58 @@ try {
     await page.goto(`${base}/intel/${encodeURIComponent(signedId)}`);
     const t = await testid('provenance-status').innerText();
     check(/valid/i.test(t) && !/NOT valid/.test(t), `signed object's provenance: ${t}`);
+  });
+
+  await step('sign-proposal', async () => {
+    await testid('nav-community').click();
+    await testid('community-members').waitFor();
+    const members = await page.locator('[data-testid="member"]').count();
+    check(members === 2, `two members (${members})`);
+    check(await page.locator('[data-testid="charter-signer"]').count() === 2, 'the genesis was signed by both founders');
+    const card = page.locator(`[data-testid="proposal"][data-id="${proposalId}"]`);
+    check(await card.count() === 1, 'the proposal is listed');
+    check(await card.locator('input[name="csrf"]').count() === 1, 'a CSRF token in the vote form');
+    await Promise.all([page.waitForNavigation(), card.locator('[data-testid="proposal-sign"]').click()]);
+    await testid('community-notice').waitFor();
+    const signed = page.locator(`[data-testid="proposal"][data-id="${proposalId}"]`);
+    check(await signed.locator('[data-testid="proposal-signed-by-me"]').count() === 1, 'the proposal shows this node signed it');
+    check(await signed.locator('[data-testid="proposal-signer"]').count() === 1, 'one signature held');
+    check(await signed.locator('[data-testid="proposal-sign"]').count() === 0, 'no second sign button');
+    await testid('nav-dashboard').click();
+    const waiting = await testid('count-votes-waiting').innerText();
+    check(waiting.trim() === '0', `nothing waits for a vote any more (${waiting})`);
+  });
+
+  let incidentId = '';
+  await step('open-incident', async () => {
+    await testid('nav-incidents').click();
+    await testid('incident-new-form').waitFor();
+    check(await page.locator('[data-testid="incident-new-form"] input[name="csrf"]').count() === 1, 'a CSRF token in the incident form');
+    await testid('incident-title').fill('Phishing wave against ministries');
+    await testid('incident-description').fill('Credential phishing from 203.0.113.77.');
+    await testid('incident-severity').selectOption('high');
+    await testid('incident-request-other').fill(partner);
+    await Promise.all([page.waitForNavigation(), testid('incident-submit').click()]);
+    incidentId = (await testid('incident-id').innerText()).trim();
+    check(incidentId.startsWith('incident--'), `an incident id (${incidentId})`);
+    check(await testid('incident-notice').count() === 1, 'the incident is open');
+    check(await page.locator('[data-testid="incident-pending"]').count() === 1, 'the partner is asked and has not answered');
+    await testid('note-text').fill('Blocked at the mail gateway.');
+    await Promise.all([page.waitForNavigation(), testid('note-submit').click()]);
+    await page.locator('[data-testid="timeline-entry"][data-kind="note"]').waitFor();
+    const entries = await page.locator('[data-testid="timeline-entry"]').count();
+    check(entries >= 2, `the timeline has the opening and the note (${entries})`);
+    await testid('nav-incidents').click();
+    check(await page.locator(`[data-testid="incident-link"][data-id="${incidentId}"]`).count() === 1, 'the incident is listed');
+  });
+
+  await step('peers', async () => {
+    await testid('nav-settings').click();
+    await Promise.all([page.waitForNavigation(), testid('settings-link-peers').click()]);
+    await testid('sharing-rules').waitFor();
+    check(await testid('quarantine').count() === 1, 'the quarantine is listed');
+    const peers = await page.locator('[data-testid="peer-row"]').count();
+    check(peers === 1, `the partner is a peer through the charter (${peers})`);
   });
 
   await step('arabic', async () => {
@@ -189,10 +249,20 @@ try {
     check(await testid('object-properties').count() === 0, 'no properties are shown');
     const r3 = await page.goto(`${base}/match`);
     check(r3.status() === 403, `match refused (${r3.status()})`);
+    for (const id of ['nav-community', 'nav-incidents', 'nav-alerts']) {
+      check(await testid(id).count() === 0, `no ${id} link`);
+    }
+    for (const path of ['/community', '/incidents', `/incidents/${encodeURIComponent(incidentId)}`, '/alerts', '/settings/peers']) {
+      const r = await page.goto(`${base}${path}`);
+      check(r.status() === 403, `${path} refused (${r.status()})`);
+      check(await page.locator('[data-testid^="count-"]').count() === 0, `no counts on ${path}`);
+      check(await page.locator('[data-testid="proposal"], [data-testid="incident-row"], [data-testid="timeline-entry"], [data-testid="member"], [data-testid="peer-row"]').count() === 0, `nothing shown on ${path}`);
+    }
   });
 
   await step('no-rights-logout', async () => {
     await page.goto(`${base}/settings`);
+    check(await testid('settings-link-peers').count() === 0, 'no link to the peers page');
     await logout();
   });
 

@@ -174,17 +174,25 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             node.config.node.identity.clone(),
             Some(federation.clone()),
         ))
-        // The analysts' console at `/`: its cookies are `Secure` unless this
+        // The analysts' console at `/` with the node's pages (community,
+        // incidents, peers, alerts): its cookies are `Secure` unless this
         // is plain HTTP on loopback (a browser drops them there).
-        .merge(concord_console::router(
-            node.store.clone(),
-            concord_console::ConsoleOptions {
-                node_title: section.title.clone(),
-                secure_cookies: tls.is_some() || !addr.ip().is_loopback(),
-                max_upload_bytes: section.max_body_bytes,
-                ..Default::default()
-            },
-        ));
+        .merge(
+            crate::console::attach(
+                concord_console::Console::new(
+                    node.store.clone(),
+                    concord_console::ConsoleOptions {
+                        node_title: section.title.clone(),
+                        secure_cookies: tls.is_some() || !addr.ip().is_loopback(),
+                        max_upload_bytes: section.max_body_bytes,
+                        ..Default::default()
+                    },
+                ),
+                node.clone(),
+                key.clone(),
+            )
+            .into_router(),
+        );
         tokio::spawn(server::upkeep(node.store.clone()));
         tokio::spawn(keep_peers_current(
             node.clone(),
