@@ -5,6 +5,12 @@ use serde_json::Value;
 
 /// The canonical UTF-8 serialisation of a JSON value.
 pub fn to_canonical_string(value: &Value) -> Result<String, crate::StixError> {
+    to_canonical_string_of(value)
+}
+
+/// The canonical serialisation of anything that serialises as JSON (a view
+/// of a value that leaves a member out, without copying the value).
+pub fn to_canonical_string_of<T: serde::Serialize>(value: &T) -> Result<String, crate::StixError> {
     serde_json_canonicalizer::to_string(value).map_err(|e| {
         crate::StixError::Invalid(crate::Issue::error(
             "$",

@@ -277,14 +277,7 @@ pub fn verify_integrity(object: &Map<String, Value>) -> Result<ProvenanceClaim, 
 }
 
 fn check_signature(object: &Map<String, Value>, claim: &ProvenanceClaim) -> Result<(), TrustError> {
-    // One copy of the object, with only `sig` taken out.
-    let mut unsigned = object.clone();
-    if let Some(Value::Object(ext)) =
-        extensions_mut(&mut unsigned).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
-    {
-        ext.remove("sig");
-    }
-    let message = signing_input(&Value::Object(unsigned))?;
+    let message = unsigned_message(object)?;
     if !claim.key.verify_strict(message.as_bytes(), &claim.sig) {
         return Err(TrustError::BadSignature {
             key_id: claim.key.key_id().to_hex(),
@@ -372,15 +365,66 @@ pub fn verify_objects(
     out
 }
 
-/// The signing input of a signed object: its canonical JSON without `sig`.
+/// The signing input of a signed object: its canonical JSON without `sig`,
+/// serialised through a view that leaves `sig` out (no copy of the object:
+/// copying was a tenth of the time of a bulk verification).
 fn unsigned_message(object: &Map<String, Value>) -> Result<String, TrustError> {
-    let mut unsigned = object.clone();
-    if let Some(Value::Object(ext)) =
-        extensions_mut(&mut unsigned).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
-    {
-        ext.remove("sig");
+    concord_stix::canonical::to_canonical_string_of(&WithoutSig(object))
+        .map_err(|e| TrustError::Canonical(e.to_string()))
+}
+
+/// An object as it was signed: every member but the provenance
+/// extension's `sig`.
+struct WithoutSig<'a>(&'a Map<String, Value>);
+
+/// The `extensions` member of [`WithoutSig`].
+struct ExtensionsWithoutSig<'a>(&'a Map<String, Value>);
+
+/// The provenance extension without `sig`.
+struct ProvenanceWithoutSig<'a>(&'a Map<String, Value>);
+
+impl serde::Serialize for WithoutSig<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            match v {
+                Value::Object(exts) if k == "extensions" => {
+                    m.serialize_entry(k, &ExtensionsWithoutSig(exts))?
+                }
+                _ => m.serialize_entry(k, v)?,
+            }
+        }
+        m.end()
     }
-    signing_input(&Value::Object(unsigned))
+}
+
+impl serde::Serialize for ExtensionsWithoutSig<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            match v {
+                Value::Object(ext) if k == PROVENANCE_EXTENSION_ID => {
+                    m.serialize_entry(k, &ProvenanceWithoutSig(ext))?
+                }
+                _ => m.serialize_entry(k, v)?,
+            }
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for ProvenanceWithoutSig<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let n = self.0.len() - usize::from(self.0.contains_key("sig"));
+        let mut m = s.serialize_map(Some(n))?;
+        for (k, v) in self.0.iter().filter(|(k, _)| *k != "sig") {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 /// Verifies an object's provenance against the trusted keys: the key must

@@ -138,8 +138,15 @@ pub async fn filter<S: Store>(
     collection: &str,
     page: Vec<StoredObject>,
 ) -> Result<Vec<StoredObject>, concord_store::StoreError> {
-    let parsed: Vec<Option<StixObject>> = page.iter().map(parse).collect();
-    let mut objects: Vec<StixObject> = parsed.iter().flatten().cloned().collect();
+    // Parsed once, never copied: `readable` remembers which entries of the
+    // page they are.
+    let mut readable = Vec::with_capacity(page.len());
+    let mut objects: Vec<StixObject> = Vec::with_capacity(page.len());
+    for stored in &page {
+        let p = parse(stored);
+        readable.push(p.is_some());
+        objects.extend(p);
+    }
     let in_page = objects.len();
     let mut decisions = decide_each(fed, &objects, recipient);
     // Every object this call holds decisions for, and every id already
@@ -172,11 +179,10 @@ pub async fn filter<S: Store>(
     let mut shared = decisions.iter().map(Decision::is_share);
     Ok(page
         .into_iter()
-        .zip(parsed)
-        .filter_map(|(stored, p)| match p {
+        .zip(readable)
+        .filter_map(|(stored, ok)| {
             // Unreadable stored text never leaves the node.
-            None => None,
-            Some(_) => shared.next().unwrap_or(false).then_some(stored),
+            (ok && shared.next().unwrap_or(false)).then_some(stored)
         })
         .collect())
 }

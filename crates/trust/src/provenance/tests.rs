@@ -279,3 +279,26 @@ fn batch_verification_gives_the_verdicts_of_one_by_one() {
     assert!(verify_objects(&good, &t).iter().all(Result::is_ok));
     assert!(verify_objects(&[], &t).is_empty());
 }
+
+#[test]
+fn the_view_without_sig_is_the_signed_bytes() {
+    let (a, _, _) = setup();
+    let mut o = indicator();
+    o.insert(
+        "nested".into(),
+        json!({"sig": "kept: not the provenance one", "b": [1, 2.5, "é"]}),
+    );
+    let signed = sign_object(&o, ALICE, &a).unwrap();
+    let mut copy = signed.clone();
+    ext_mut(&mut copy).remove("sig");
+    assert_eq!(
+        unsigned_message(&signed).unwrap(),
+        signing_input(&Value::Object(copy)).unwrap()
+    );
+    // An object without `extensions`, or whose extension has no `sig`.
+    let plain = indicator();
+    assert_eq!(
+        unsigned_message(&plain).unwrap(),
+        signing_input(&Value::Object(plain.clone())).unwrap()
+    );
+}
