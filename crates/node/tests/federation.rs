@@ -952,3 +952,81 @@ fn the_demo_community_shows_who_received_what_and_why() {
     let red = after("(RED, named South)");
     assert!(red.iter().all(|l| l.contains("nothing")), "{red:?}");
 }
+
+#[test]
+fn a_group_the_community_votes_in_is_an_audience() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut nodes: Vec<Node> = ["a", "b", "c"]
+        .iter()
+        .map(|n| Node::new(tmp.path(), n))
+        .collect();
+    for n in nodes.iter_mut() {
+        n.serve();
+    }
+    let refs: Vec<&Node> = nodes.iter().collect();
+    found(tmp.path(), &refs);
+    let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
+    let members = format!("{},{}", a.member, b.member);
+    let proposal: Value = serde_json::from_str(&ok(
+        &a.dir,
+        &[
+            "--json",
+            "community",
+            "propose",
+            "set-group",
+            "--group",
+            "health-isac",
+            "--members",
+            &members,
+        ],
+    ))
+    .expect("propose");
+    let pid = proposal["id"].as_str().expect("id").to_string();
+    // An unknown member in a group is refused before anyone signs.
+    let bad = run(
+        &a.dir,
+        &[
+            "community",
+            "propose",
+            "set-group",
+            "--group",
+            "x",
+            "--members",
+            "identity--00000000-0000-4000-8000-000000000000",
+        ],
+    );
+    assert!(!bad.status.success());
+    ok(&a.dir, &["community", "vote", &pid]);
+    let start = Instant::now();
+    let mut voted = BTreeSet::new();
+    while !refs.iter().all(|n| charter_version(n) == 2) {
+        for n in [b, c] {
+            if !voted.contains(&n.name)
+                && run(&n.dir, &["community", "vote", &pid]).status.success()
+            {
+                voted.insert(n.name.clone());
+            }
+        }
+        for n in &refs {
+            n.sync();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the group was never adopted"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    // AMBER for the group: B (in it) receives it, C (a member, not in it) does not.
+    let amber = vec![indicator("for the health ISAC", "203.0.113.77")];
+    a.import(&amber, "amber", &["health-isac"]);
+    let id = amber[0]["id"].as_str().expect("id").to_string();
+    sync_until(&[b, c], || b.held().contains_key(&id));
+    for _ in 0..2 {
+        c.sync();
+    }
+    assert!(
+        !c.held().contains_key(&id),
+        "AMBER for a group reached a member outside it"
+    );
+}

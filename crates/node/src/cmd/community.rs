@@ -107,6 +107,19 @@ pub enum ProposeCommand {
         #[arg(long)]
         expires: String,
     },
+    /// Set a named group's members (audiences may name the group); no
+    /// --members removes it.
+    SetGroup {
+        #[arg(long)]
+        group: String,
+        #[arg(long, value_delimiter = ',')]
+        members: Vec<String>,
+    },
+    /// The community's sharing default: deny, clear or green.
+    SetSharingDefault {
+        #[arg(long)]
+        default_egress: String,
+    },
 }
 
 impl ProposeCommand {
@@ -137,6 +150,10 @@ impl ProposeCommand {
             },
             ProposeCommand::SetQuorum { threshold } => KindSpec::SetQuorum { threshold },
             ProposeCommand::Renew { expires } => KindSpec::Renew { expires },
+            ProposeCommand::SetGroup { group, members } => KindSpec::SetGroup { group, members },
+            ProposeCommand::SetSharingDefault { default_egress } => {
+                KindSpec::SetSharingDefault { default_egress }
+            }
         }
     }
 }

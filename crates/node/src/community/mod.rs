@@ -88,10 +88,23 @@ pub enum KindSpec {
     Renew {
         expires: String,
     },
+    /// Set one named group's members (an empty list removes the group);
+    /// the other groups stay as they are.
+    SetGroup {
+        group: String,
+        #[serde(default)]
+        members: Vec<String>,
+    },
+    /// The community's sharing default: what a node shares when its own
+    /// policy says nothing (deny, clear or green).
+    SetSharingDefault {
+        default_egress: String,
+    },
 }
 
 impl KindSpec {
-    pub fn to_kind(&self, community: &str) -> Result<ProposalKind> {
+    pub fn to_kind(&self, base: &concord_trust::Charter) -> Result<ProposalKind> {
+        let community = base.community.as_str();
         Ok(match self {
             KindSpec::AddMember {
                 member,
@@ -135,6 +148,37 @@ impl KindSpec {
                 ProposalKind::Renew {
                     expires: expires.clone(),
                 }
+            }
+            KindSpec::SetGroup { group, members } => {
+                if group.is_empty() {
+                    bail!("the group name is empty");
+                }
+                if let Some(m) = members.iter().find(|m| !base.members.contains_key(*m)) {
+                    bail!("group {group}: {m} is not a member of the current charter");
+                }
+                let mut groups = base.groups.clone();
+                if members.is_empty() {
+                    if groups.remove(group).is_none() {
+                        bail!("there is no group {group} to remove");
+                    }
+                } else {
+                    let mut list = members.clone();
+                    list.sort();
+                    list.dedup();
+                    groups.insert(group.clone(), list);
+                }
+                ProposalKind::SetGroups { groups }
+            }
+            KindSpec::SetSharingDefault { default_egress } => {
+                let value = serde_json::Value::String(default_egress.clone());
+                let egress = serde_json::from_value(value).map_err(|_| {
+                    anyhow::anyhow!(
+                        "default egress {default_egress:?}: expected deny, clear or green"
+                    )
+                })?;
+                let mut policy = base.policy.clone();
+                policy.default_egress = egress;
+                ProposalKind::SetPolicy { policy }
             }
         })
     }
@@ -278,7 +322,7 @@ impl Session {
             }
         };
         let head = chain.head();
-        let kind = spec.to_kind(&head.charter().community)?;
+        let kind = spec.to_kind(head.charter())?;
         let p = ballot::create(ledger, head, &kind)?;
         ballot::tally(ledger, head, &p)
     }
