@@ -11,177 +11,26 @@
 //!   failure) and an SMTP sink, both real servers started here, and the
 //!   event stream; they survive a restart and can be acknowledged.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{BOUND, Node, indicator, json_of, ok, ok_with, run};
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
-const BOUND: Duration = Duration::from_secs(60);
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    run_with(dir, args, None)
+/// A node's alerts (`concord alerts --json`).
+trait Alerts {
+    fn alerts(&self) -> Vec<Value>;
+    fn alerts_of(&self, kind: &str) -> Vec<Value>;
 }
 
-fn run_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run concord");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).expect("stdin");
-    }
-    drop(input);
-    child.wait_with_output().expect("concord output")
-}
-
-fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let out = run_with(dir, args, stdin);
-    assert!(
-        out.status.success(),
-        "concord {args:?}: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    ok_with(dir, args, None)
-}
-
-fn json_of(dir: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let out = ok(dir, &all);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
-}
-
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Node {
-    name: String,
-    dir: PathBuf,
-    key: String,
-    member: String,
-    served: Option<Served>,
-}
-
-impl Node {
-    /// A node that syncs only when told, with `extra` appended to its config.
-    fn new(root: &Path, name: &str, extra: &str) -> Node {
-        let dir = root.join(name);
-        ok(&dir, &["init", "--org", &format!("CERT-{name}")]);
-        let cfg = dir.join("config.toml");
-        let text = std::fs::read_to_string(&cfg).expect("config");
-        assert!(text.contains("interval_secs = 60"), "{text}");
-        let text = text.replace("interval_secs = 60", "interval_secs = 0") + "\n" + extra;
-        std::fs::write(&cfg, text).expect("config");
-        let k = json_of(&dir, &["key", "show"]);
-        Node {
-            name: name.to_string(),
-            dir,
-            key: k["public_key"].as_str().expect("key").to_string(),
-            member: k["member"].as_str().expect("member").to_string(),
-            served: None,
-        }
-    }
-
-    fn serve(&mut self) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start concord serve");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("listening line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        self.served = Some(Served { child, url });
-    }
-
-    fn url(&self) -> String {
-        self.served.as_ref().expect("serving").url.clone()
-    }
-
-    fn peer(&self, other: &Node) {
-        ok(
-            &self.dir,
-            &[
-                "peer",
-                "add",
-                &other.name,
-                "--url",
-                &other.url(),
-                "--key",
-                &other.key,
-                "--member",
-                &other.member,
-            ],
-        );
-    }
-
-    fn sync(&self) -> Value {
-        let out = run(&self.dir, &["--json", "sync"]);
-        serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-    }
-
-    fn import(&self, objects: &[Value], tlp: &str, audience: &[&str]) {
-        let file = self.dir.join(format!("in-{}.json", uuid()));
-        let bundle =
-            json!({"type": "bundle", "id": format!("bundle--{}", uuid()), "objects": objects});
-        std::fs::write(&file, bundle.to_string()).expect("bundle");
-        let mut args = vec!["import", "--tlp", tlp, file.to_str().expect("path")];
-        let joined = audience.join(",");
-        if !audience.is_empty() {
-            args.extend(["--audience", &joined]);
-        }
-        ok(&self.dir, &args);
-    }
-
-    fn held(&self) -> BTreeMap<String, Value> {
-        let out = ok(&self.dir, &["export", "--include-revoked"]);
-        let bundle: Value = serde_json::from_str(&out).expect("export is a bundle");
-        bundle["objects"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|o| (o["id"].as_str().unwrap_or("").to_string(), o.clone()))
-            .collect()
-    }
-
+impl Alerts for Node {
     fn alerts(&self) -> Vec<Value> {
         match json_of(&self.dir, &["alerts"]) {
             Value::Array(a) => a,
@@ -195,37 +44,6 @@ impl Node {
             .filter(|a| a["kind"] == kind)
             .collect()
     }
-
-    /// Syncs until `done` holds (the servers read new peers every 2 s).
-    fn sync_until(&self, what: &str, done: impl Fn() -> bool) {
-        let start = Instant::now();
-        loop {
-            let report = self.sync();
-            if done() {
-                return;
-            }
-            assert!(
-                start.elapsed() < BOUND,
-                "{}: {what} did not happen within {BOUND:?}; last round {report}",
-                self.name
-            );
-            std::thread::sleep(Duration::from_millis(500));
-        }
-    }
-}
-
-fn uuid() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
-
-fn indicator(name: &str, ip: &str) -> Value {
-    json!({
-        "type": "indicator", "spec_version": "2.1",
-        "id": format!("indicator--{}", uuid()),
-        "created": "2026-11-20T10:00:00.000Z", "modified": "2026-11-20T10:00:00.000Z",
-        "name": name, "pattern": format!("[ipv4-addr:value = '{ip}']"),
-        "pattern_type": "stix", "valid_from": "2026-11-20T10:00:00Z"
-    })
 }
 
 fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
@@ -436,9 +254,9 @@ ip_ranges = ["203.0.113.0/24"]
 domains = ["cert-c.test"]
 "#;
     let (mut a, mut b, mut c) = (
-        Node::new(tmp.path(), "a", &a_alerts),
-        Node::new(tmp.path(), "b", ""),
-        Node::new(tmp.path(), "c", c_constituency),
+        Node::with_config(tmp.path(), "a", &a_alerts),
+        Node::with_config(tmp.path(), "b", ""),
+        Node::with_config(tmp.path(), "c", c_constituency),
     );
     for n in [&mut a, &mut b, &mut c] {
         n.serve();
@@ -752,8 +570,8 @@ fn user_token(dir: &Path, user: &str, args: &[&str]) -> String {
 fn incidents_are_opened_answered_and_moved_over_the_http_api() {
     let tmp = tempfile::tempdir().expect("tmp");
     let (mut a, mut b) = (
-        Node::new(tmp.path(), "a", ""),
-        Node::new(tmp.path(), "b", ""),
+        Node::with_config(tmp.path(), "a", ""),
+        Node::with_config(tmp.path(), "b", ""),
     );
     a.serve();
     b.serve();
