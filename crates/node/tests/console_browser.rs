@@ -13,11 +13,13 @@
 //!
 //! Without node, Chromium or playwright-core this test FAILS: it does not skip.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::serve;
 use serde_json::{Value, json};
 
 fn repo() -> PathBuf {
@@ -77,53 +79,6 @@ fn concord(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         String::from_utf8_lossy(&out.stderr)
     );
     out
-}
-
-/// A running `concord serve`, killed when dropped.
-struct Served {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start concord serve");
-    let out = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(out)
-        .read_line(&mut line)
-        .expect("read the listening line");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    let base = url.trim_end_matches("/taxii2/").to_string();
-    let served = Served { child, base };
-    let addr = served.base.trim_start_matches("http://").to_string();
-    let start = Instant::now();
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "server never answered"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    served
 }
 
 const IDENTITY: &str = "identity--5f1b3c2a-8d7e-4f60-9a1b-2c3d4e5f6a7b";
@@ -255,7 +210,7 @@ fn console_in_a_real_browser() {
     let served = serve(&dir);
     let out = Command::new("node")
         .arg(browser_dir().join("console.mjs"))
-        .env("CONCORD_URL", &served.base)
+        .env("CONCORD_URL", served.base())
         .env("CONSOLE_ADMIN", "analyst:correct horse battery")
         .env("CONSOLE_NORIGHTS", "visitor:no rights at all")
         .env("CONSOLE_BUNDLE", &bundle_path)

@@ -87,12 +87,10 @@ fn members_receive_exactly_what_the_author_allows_and_relays_only_green() {
         d.sync();
         d.held()
     });
-    let has = |h: &BTreeMap<String, Value>, set: &[Value]| {
-        ids(set).iter().all(|id| h.contains_key(id))
-    };
-    let lacks = |h: &BTreeMap<String, Value>, set: &[Value]| {
-        ids(set).iter().all(|id| !h.contains_key(id))
-    };
+    let has =
+        |h: &BTreeMap<String, Value>, set: &[Value]| ids(set).iter().all(|id| h.contains_key(id));
+    let lacks =
+        |h: &BTreeMap<String, Value>, set: &[Value]| ids(set).iter().all(|id| !h.contains_key(id));
     // B: a peer of A named in the AMBER audiences.
     assert!(has(&hb, &clear) && has(&hb, &green) && has(&hb, &amber_b) && has(&hb, &amber_bc));
     assert!(lacks(&hb, &strict_c), "AMBER+STRICT for C went to B");

@@ -5,12 +5,15 @@
 //! here with the members' own governance keys (a colluding minority) or
 //! with keys nobody in the community holds.
 
-use std::io::{BufRead, BufReader, Read, Write};
+mod common;
+
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{Served, serve};
 use concord_stix::Timestamp;
 use concord_trust::{
     CHARTER_CONTEXT, Charter, CharterSignature, DocHash, Envelope, Keypair, MAX_CHARTER_BYTES,
@@ -897,45 +900,6 @@ fn signing_a_next_version_file_is_a_guarded_vote() {
 
 // --- over real nodes ------------------------------------------------------------------
 
-struct Served {
-    child: Child,
-    addr: String,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(dir: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start concord serve");
-    let out = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(out).read_line(&mut line).expect("listening");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/taxii2/")
-        .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
-    Served { child, addr, url }
-}
-
 /// One HTTP/1.1 request on loopback, with a bounded wait.
 fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
     let mut s = TcpStream::connect(addr).expect("connect");
@@ -1022,7 +986,7 @@ fn proposals_and_votes_travel_between_served_nodes() {
             }
         }
     }
-    let s0 = &served[0].addr;
+    let s0 = &served[0].addr();
     // The documents are for peers and admins only.
     assert_eq!(http(s0, "GET", "/concord/v1/community", None, "").0, 401);
     let (code, docs) = http(s0, "GET", "/concord/v1/community", Some(&token), "");

@@ -167,5 +167,7 @@ pub async fn current(node: &Node, own: &PublicKey) -> Result<Membership> {
             record: p,
         });
     }
+    // Rounds go through the peers in name order, as `peer list` shows them.
+    members.sort_by(|a, b| a.record.name.cmp(&b.record.name));
     Ok(Membership { members, trusted })
 }

@@ -89,6 +89,51 @@ impl Drop for Served {
     }
 }
 
+impl Served {
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        self.base().trim_start_matches("http://").to_string()
+    }
+
+    /// `http://127.0.0.1:PORT`, without the TAXII path.
+    pub fn base(&self) -> String {
+        self.url.trim_end_matches("/taxii2/").to_string()
+    }
+}
+
+/// Starts `concord serve` on a free 127.0.0.1 port and waits until it
+/// answers.
+pub fn serve(dir: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start concord serve");
+    let out = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(out)
+        .read_line(&mut line)
+        .expect("listening line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_string();
+    let served = Served { child, url };
+    let addr = served.addr();
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(start.elapsed() < BOUND, "the server never answered");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    served
+}
+
 /// One member's node: its data dir, node key, member id and server.
 pub struct Node {
     pub name: String,
@@ -128,26 +173,7 @@ impl Node {
     }
 
     pub fn serve(&mut self) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-            .arg("--data-dir")
-            .arg(&self.dir)
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start concord serve");
-        let out = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(out)
-            .read_line(&mut line)
-            .expect("listening line");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_string();
-        self.served = Some(Served { child, url });
+        self.served = Some(serve(&self.dir));
     }
 
     pub fn url(&self) -> String {
