@@ -150,7 +150,16 @@ pub async fn sync_peer(
     )
     .await
     {
-        round.error = Some(format!("{e:#}"));
+        let text = format!("{e:#}");
+        // What to do next, for the failures an operator can fix.
+        let hint = if text.contains("Connection refused") || text.contains("connect error") {
+            " (is the peer's `concord serve` running at that URL? check it with `concord peer list`)"
+        } else if text.contains("401") {
+            " (the peer refused this node's signed request: are both clocks within 5 minutes?)"
+        } else {
+            ""
+        };
+        round.error = Some(format!("{text}{hint}"));
     }
     round.seconds = started.elapsed().as_secs_f64();
     if let Ok(text) = serde_json::to_string(&round) {
@@ -183,6 +192,11 @@ async fn run(
     round.api_root = Some(api_root.clone());
     let collections = client.collections(&api_root).await?;
     let tombstones = tombstones(store).await?;
+    if !collections.iter().any(|c| c.can_read) {
+        anyhow::bail!(
+            "the peer shares no collection with this node: it has probably not added it yet (on the peer: `concord peer add` with this node's `concord key show`)"
+        );
+    }
     let admission: Arc<dyn Admission> = Arc::new(Verifier {
         trusted,
         tombstones,
