@@ -159,13 +159,21 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
 
 pub fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut args = vec![Sql::Integer(q.after_row)];
-    let mut sql = String::from(
-        "SELECT row, id, version, type, json FROM objects WHERE row > ? AND +latest = 1",
-    );
-    if !q.types.is_empty() {
-        // `+type`: walk the table in row order (one pass over all pages)
-        // rather than an index that would need a sort on every page.
-        sql.push_str(&in_list("+type", &q.types, &mut args));
+    let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE row > ?");
+    if let [one] = q.types.as_slice() {
+        // One type: the (latest, type, row) index yields its rows already in
+        // row order, so a rare type (incidents, notes) costs its own rows,
+        // not a pass over the whole table.
+        sql.push_str(" AND latest = 1 AND type = ?");
+        args.push(Sql::Text(one.clone()));
+    } else {
+        sql.push_str(" AND +latest = 1");
+        if !q.types.is_empty() {
+            // Several types: walk the table in row order (one pass over all
+            // pages) rather than an index that would need a sort on every
+            // page.
+            sql.push_str(&in_list("+type", &q.types, &mut args));
+        }
     }
     if let Some(since) = q.since_us {
         sql.push_str(" AND version_us >= ?");
