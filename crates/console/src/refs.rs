@@ -29,7 +29,10 @@ pub struct Edge {
 
 #[derive(Default)]
 struct Inner {
-    after_row: i64,
+    /// The last row read, per type: each type is read through the
+    /// store's (type, row) index, so catching up costs the new rows only,
+    /// not a walk over every object stored after the last relationship.
+    after_row: HashMap<&'static str, i64>,
     edges: HashMap<String, Edge>,
     by_object: HashMap<String, Vec<String>>,
 }
@@ -101,34 +104,39 @@ impl RefIndex {
     pub async fn catch_up(&self, store: &AnyStore, budget: usize) -> Result<bool, ConsoleError> {
         let mut inner = self.inner.lock().await;
         let mut read = 0usize;
-        loop {
-            let page = store
-                .scan_latest(ScanQuery {
-                    after_row: inner.after_row,
-                    limit: BATCH,
-                    types: vec!["relationship".into(), "sighting".into()],
-                    since_us: None,
-                    max_tlp: None,
-                    include_revoked: true,
-                })
-                .await?;
-            let n = page.len();
-            for o in page {
-                inner.after_row = inner.after_row.max(o.row);
-                match edge_of(&o.json) {
-                    Some(Ok(e)) => inner.link(e),
-                    Some(Err(revoked)) => inner.unlink(&revoked),
-                    None => {}
+        for kind in ["relationship", "sighting"] {
+            loop {
+                let after_row = inner.after_row.get(kind).copied().unwrap_or(0);
+                let page = store
+                    .scan_latest(ScanQuery {
+                        after_row,
+                        limit: BATCH,
+                        types: vec![kind.into()],
+                        since_us: None,
+                        max_tlp: None,
+                        include_revoked: true,
+                    })
+                    .await?;
+                let n = page.len();
+                for o in page {
+                    let last = inner.after_row.entry(kind).or_insert(0);
+                    *last = (*last).max(o.row);
+                    match edge_of(&o.json) {
+                        Some(Ok(e)) => inner.link(e),
+                        Some(Err(revoked)) => inner.unlink(&revoked),
+                        None => {}
+                    }
+                }
+                read += n;
+                if n < BATCH {
+                    break;
+                }
+                if read >= budget {
+                    return Ok(false);
                 }
             }
-            read += n;
-            if n < BATCH {
-                return Ok(true);
-            }
-            if read >= budget {
-                return Ok(false);
-            }
         }
+        Ok(true)
     }
 
     /// The edges that touch `id` (at most `max`), and how many there are.

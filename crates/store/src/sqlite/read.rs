@@ -27,8 +27,11 @@ fn in_list(column: &str, values: &[String], args: &mut Vec<Sql>) -> String {
 }
 
 pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
-    let mut args = vec![Sql::Text(id.to_string())];
-    let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE id = ?");
+    // `id_key` first: it is the indexed column (an id alone walks the table).
+    let mut args = vec![Sql::Integer(crate::id_key(id)), Sql::Text(id.to_string())];
+    let mut sql = String::from(
+        "SELECT row, id, version, type, json FROM objects WHERE id_key = ? AND id = ?",
+    );
     match which {
         VersionSel::All => {}
         VersionSel::Last => sql.push_str(" AND +latest = 1"),
