@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Node, indicator, ok, run, sync_until, uuid};
+use common::{Node, indicator, ok, run, served, sync_until, uuid};
 use serde_json::{Value, json};
 
 fn ids(objects: &[Value]) -> BTreeSet<String> {
@@ -235,13 +235,7 @@ fn a_changed_byte_in_a_relayed_object_is_quarantined_with_the_reason() {
 #[test]
 fn a_ring_ends_with_one_copy_of_each_version_and_withdrawals_propagate() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut nodes: Vec<Node> = ["a", "b", "c"]
-        .iter()
-        .map(|n| Node::new(tmp.path(), n))
-        .collect();
-    for n in nodes.iter_mut() {
-        n.serve();
-    }
+    let nodes = served(tmp.path(), &["a", "b", "c"]);
     // A pulls from C, B from A, C from B: a ring. Each serves the node
     // that pulls from it (a peer it does not pull from: --no-pull).
     for i in 0..3 {
@@ -458,13 +452,7 @@ impl Rng {
 #[test]
 fn after_random_writes_everywhere_every_node_holds_exactly_what_it_may_see() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut nodes: Vec<Node> = ["a", "b", "c"]
-        .iter()
-        .map(|n| Node::new(tmp.path(), n))
-        .collect();
-    for n in nodes.iter_mut() {
-        n.serve();
-    }
+    let nodes = served(tmp.path(), &["a", "b", "c"]);
     for i in 0..3 {
         for j in 0..3 {
             if i != j {
@@ -603,6 +591,31 @@ fn found(root: &Path, nodes: &[&Node]) {
     }
 }
 
+/// `voters` sign proposal `pid` as soon as they hold it, everyone syncs,
+/// until all of `everyone` hold charter `version`; then the running
+/// servers have read it (they do every 2 s).
+fn vote_until_adopted(pid: &str, voters: &[&Node], everyone: &[&Node], version: u64) {
+    let start = Instant::now();
+    let mut voted = BTreeSet::new();
+    while !everyone.iter().all(|n| charter_version(n) == version) {
+        for n in voters {
+            if !voted.contains(&n.name) && run(&n.dir, &["community", "vote", pid]).status.success()
+            {
+                voted.insert(n.name.clone());
+            }
+        }
+        for n in everyone {
+            n.sync();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "proposal {pid} was never adopted"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+}
+
 fn charter_version(n: &Node) -> u64 {
     let s: Value =
         serde_json::from_str(&ok(&n.dir, &["--json", "community", "status"])).expect("status");
@@ -612,13 +625,7 @@ fn charter_version(n: &Node) -> u64 {
 #[test]
 fn the_adopted_charter_is_the_peer_set_and_a_removed_member_gets_nothing_new() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut nodes: Vec<Node> = ["a", "b", "c", "d"]
-        .iter()
-        .map(|n| Node::new(tmp.path(), n))
-        .collect();
-    for n in nodes.iter_mut() {
-        n.serve();
-    }
+    let nodes = served(tmp.path(), &["a", "b", "c", "d"]);
     let refs: Vec<&Node> = nodes.iter().collect();
     found(tmp.path(), &refs);
     let (a, b, c, d) = (&nodes[0], &nodes[1], &nodes[2], &nodes[3]);
@@ -643,28 +650,7 @@ fn the_adopted_charter_is_the_peer_set_and_a_removed_member_gets_nothing_new() {
     .expect("propose");
     let pid = proposal["id"].as_str().expect("id").to_string();
     ok(&a.dir, &["community", "vote", &pid]);
-    let start = Instant::now();
-    let mut voted = BTreeSet::new();
-    while ![a, b, d].iter().all(|n| charter_version(n) == 2) {
-        for n in [b, d] {
-            if !voted.contains(&n.name)
-                && run(&n.dir, &["community", "vote", &pid]).status.success()
-            {
-                voted.insert(n.name.clone());
-            }
-        }
-        for n in [a, b, d] {
-            n.sync();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the removal was never adopted"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-
-    // Running servers re-read the charter every 2 s.
-    std::thread::sleep(Duration::from_millis(2500));
+    vote_until_adopted(&pid, &[b, d], &[a, b, d], 2);
     // After the removal, A's new GREEN reaches B and D, never C.
     let after = vec![indicator("after removal", "203.0.113.2")];
     a.import(&after, "green", &[]);
@@ -771,13 +757,7 @@ fn the_demo_community_shows_who_received_what_and_why() {
 #[test]
 fn a_group_the_community_votes_in_is_an_audience() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let mut nodes: Vec<Node> = ["a", "b", "c"]
-        .iter()
-        .map(|n| Node::new(tmp.path(), n))
-        .collect();
-    for n in nodes.iter_mut() {
-        n.serve();
-    }
+    let nodes = served(tmp.path(), &["a", "b", "c"]);
     let refs: Vec<&Node> = nodes.iter().collect();
     found(tmp.path(), &refs);
     let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
@@ -812,26 +792,7 @@ fn a_group_the_community_votes_in_is_an_audience() {
     );
     assert!(!bad.status.success());
     ok(&a.dir, &["community", "vote", &pid]);
-    let start = Instant::now();
-    let mut voted = BTreeSet::new();
-    while !refs.iter().all(|n| charter_version(n) == 2) {
-        for n in [b, c] {
-            if !voted.contains(&n.name)
-                && run(&n.dir, &["community", "vote", &pid]).status.success()
-            {
-                voted.insert(n.name.clone());
-            }
-        }
-        for n in &refs {
-            n.sync();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the group was never adopted"
-        );
-        std::thread::sleep(Duration::from_millis(300));
-    }
-    std::thread::sleep(Duration::from_millis(2500));
+    vote_until_adopted(&pid, &[b, c], &refs, 2);
     // AMBER for the group: B (in it) receives it, C (a member, not in it) does not.
     let amber = vec![indicator("for the health ISAC", "203.0.113.77")];
     a.import(&amber, "amber", &["health-isac"]);

@@ -263,6 +263,15 @@ impl Node {
     }
 }
 
+/// Nodes named `names` under `root`, each serving.
+pub fn served(root: &Path, names: &[&str]) -> Vec<Node> {
+    let mut nodes: Vec<Node> = names.iter().map(|n| Node::new(root, n)).collect();
+    for n in nodes.iter_mut() {
+        n.serve();
+    }
+    nodes
+}
+
 /// Syncs every node in turn until `done` holds.
 pub fn sync_until(nodes: &[&Node], done: impl Fn() -> bool) {
     let start = Instant::now();
