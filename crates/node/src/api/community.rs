@@ -25,14 +25,16 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use concord_stix::Timestamp;
 use concord_store::AnyStore;
-use concord_taxii::access::{CredentialCache, Credentials, Principal, authenticate, credentials};
+use concord_taxii::access::{CredentialCache, Credentials, Principal, credentials};
 use concord_taxii::server::egress::Federation;
 use concord_trust::TrustError;
 use serde_json::{Value, json};
+
+use super::{error, ok};
 
 use crate::community::{self, KindSpec, Session, exchange};
 
@@ -46,24 +48,6 @@ pub struct CommunityState {
     federation: Option<Arc<Federation>>,
 }
 
-fn error(status: StatusCode, title: &str, description: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({"title": title, "description": description}).to_string(),
-    )
-        .into_response()
-}
-
-fn ok(v: Value) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
-}
-
 /// What a route needs of its caller.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Need {
@@ -72,30 +56,7 @@ enum Need {
 }
 
 async fn principal(st: &CommunityState, headers: &HeaderMap) -> Result<Principal, Response> {
-    let creds =
-        credentials(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())).map_err(|_| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "bad Authorization header",
-            )
-        })?;
-    match authenticate(&st.store, &st.credentials, creds).await {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "unknown user, wrong password or unknown token",
-        )),
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed on the server side");
-            Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "try again later",
-            ))
-        }
-    }
+    super::caller(&st.store, &st.credentials, headers).await
 }
 
 async fn authorize(st: &CommunityState, headers: &HeaderMap, need: Need) -> Result<(), Response> {

@@ -12,13 +12,12 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use concord_store::{AnyStore, Store};
-use concord_taxii::access::{CredentialCache, Principal, authenticate, credentials};
-use serde_json::json;
+use concord_store::AnyStore;
+use concord_taxii::access::CredentialCache;
 
 use crate::alert;
 
@@ -28,61 +27,9 @@ pub struct EventsState {
     poll: Duration,
 }
 
-fn error(status: StatusCode, title: &str, description: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({"title": title, "description": description}).to_string(),
-    )
-        .into_response()
-}
-
 async fn entitled(st: &EventsState, headers: &HeaderMap) -> Result<(), Response> {
-    let unauthorized = |d: &str| error(StatusCode::UNAUTHORIZED, "Unauthorized", d);
-    let creds = credentials(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes()))
-        .map_err(|_| unauthorized("bad Authorization header"))?;
-    let principal = match authenticate(&st.store, &st.credentials, creds).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(unauthorized(
-                "unknown user, wrong password or unknown token",
-            ));
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed on the server side");
-            return Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "try again later",
-            ));
-        }
-    };
-    let user = match &principal {
-        Principal::Anonymous | Principal::Peer(_) => {
-            return Err(unauthorized("the event stream needs a user or a token"));
-        }
-        Principal::User(u) => u,
-    };
-    if user.admin {
-        return Ok(());
-    }
-    let all = st.store.collections().await.map_err(|e| {
-        tracing::error!(error = %e, "listing collections failed");
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "try again later",
-        )
-    })?;
-    if all.iter().all(|c| principal.can_read(c)) {
-        Ok(())
-    } else {
-        Err(error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "the event stream is for admins and users who may read every collection",
-        ))
-    }
+    let principal = super::caller(&st.store, &st.credentials, headers).await?;
+    super::reads_everything(&st.store, &principal, "the event stream").await
 }
 
 fn event(a: &alert::Alert) -> Event {

@@ -18,13 +18,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post};
-use concord_taxii::access::{CredentialCache, Principal, authenticate, credentials};
+use concord_taxii::access::{CredentialCache, Principal};
 use concord_trust::Keypair;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
+use super::{error, ok};
 
 use crate::cmd::Node;
 use crate::incident::{actions, timeline};
@@ -33,24 +34,6 @@ pub struct IncidentState {
     node: Arc<Node>,
     key: Arc<Keypair>,
     credentials: CredentialCache,
-}
-
-fn error(status: StatusCode, title: &str, description: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({"title": title, "description": description}).to_string(),
-    )
-        .into_response()
-}
-
-fn ok(v: Value) -> Response {
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/json")],
-        v.to_string(),
-    )
-        .into_response()
 }
 
 /// An action refused for what the caller asked (unknown incident, not the
@@ -66,32 +49,7 @@ enum Need {
 }
 
 async fn allowed(st: &IncidentState, headers: &HeaderMap, need: Need) -> Result<(), Response> {
-    let creds =
-        credentials(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())).map_err(|_| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "bad Authorization header",
-            )
-        })?;
-    let principal = match authenticate(&st.node.store, &st.credentials, creds).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "unknown user, wrong password or unknown token",
-            ));
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed on the server side");
-            return Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "try again later",
-            ));
-        }
-    };
+    let principal = super::caller(&st.node.store, &st.credentials, headers).await?;
     let local = &st.node.config.node.collection;
     let ok = match &principal {
         Principal::User(u) => {

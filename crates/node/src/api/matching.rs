@@ -21,8 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use concord_matcher::{FieldMapping, Format, Index, Scratch, read_line};
 use concord_store::{AnyStore, Store};
-use concord_taxii::access::{CredentialCache, Principal, authenticate, credentials};
+use concord_taxii::access::CredentialCache;
 use serde_json::{Value, json};
+
+use super::error;
 
 /// What the match handler shares: the current index (swapped whole when the
 /// store changes) and the store for authentication.
@@ -44,71 +46,9 @@ pub struct MatchParams {
     format: Option<String>,
 }
 
-fn error(status: StatusCode, title: &str, description: &str) -> Response {
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        json!({"title": title, "description": description}).to_string(),
-    )
-        .into_response()
-}
-
 async fn entitled(st: &MatchState, headers: &HeaderMap) -> Result<(), Response> {
-    let creds =
-        credentials(headers.get(header::AUTHORIZATION).map(|v| v.as_bytes())).map_err(|_| {
-            error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "bad Authorization header",
-            )
-        })?;
-    let principal = match authenticate(&st.store, &st.credentials, creds).await {
-        Ok(Some(p)) => p,
-        Ok(None) => {
-            return Err(error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "unknown user, wrong password or unknown token",
-            ));
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "authentication failed on the server side");
-            return Err(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Internal error",
-                "try again later",
-            ));
-        }
-    };
-    let all = st.store.collections().await.map_err(|e| {
-        tracing::error!(error = %e, "listing collections failed");
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Internal error",
-            "try again later",
-        )
-    })?;
-    let ok = match &principal {
-        // Peers get intel through the sharing policy, never match results
-        // over everything this node holds.
-        Principal::Anonymous | Principal::Peer(_) => {
-            return Err(error(
-                StatusCode::UNAUTHORIZED,
-                "Unauthorized",
-                "the match API needs a user or a token",
-            ));
-        }
-        Principal::User(u) => u.admin || all.iter().all(|c| principal.can_read(c)),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(error(
-            StatusCode::FORBIDDEN,
-            "Forbidden",
-            "the match API is for admins and users who may read every collection",
-        ))
-    }
+    let principal = super::caller(&st.store, &st.credentials, headers).await?;
+    super::reads_everything(&st.store, &principal, "the match API").await
 }
 
 async fn match_lines(

@@ -354,6 +354,21 @@ pub async fn object(
     Ok(envelope_response(&page))
 }
 
+/// A versions or manifest resource: `more`, `next`, the listed items
+/// under `key` (left out when there are none) and the date headers.
+fn listing(page: &Page, key: &str, items: Vec<serde_json::Value>) -> Response {
+    let mut body = json!({ "more": page.more });
+    if let Some(n) = next_of(page) {
+        body["next"] = n.into();
+    }
+    if !items.is_empty() {
+        body[key] = items.into();
+    }
+    let mut r = taxii_json(&body);
+    date_headers(&mut r, page);
+    r
+}
+
 pub async fn versions(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
@@ -363,17 +378,12 @@ pub async fn versions(
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
     let page = object_page(&st, &p, &c, &oid, &f, VersionSel::All).await?;
-    let versions: Vec<&str> = page.objects.iter().map(|o| o.version.as_str()).collect();
-    let mut body = json!({ "more": page.more });
-    if let Some(n) = next_of(&page) {
-        body["next"] = n.into();
-    }
-    if !versions.is_empty() {
-        body["versions"] = versions.into();
-    }
-    let mut r = taxii_json(&body);
-    date_headers(&mut r, &page);
-    Ok(r)
+    let versions = page
+        .objects
+        .iter()
+        .map(|o| o.version.as_str().into())
+        .collect();
+    Ok(listing(&page, "versions", versions))
 }
 
 pub async fn manifest(
@@ -385,7 +395,7 @@ pub async fn manifest(
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
     let page = visible_page(&st, &p, &c, collection_query(&st, c.id.clone(), &f)).await?;
-    let records: Vec<_> = page
+    let records: Vec<serde_json::Value> = page
         .objects
         .iter()
         .map(|o| {
@@ -397,16 +407,7 @@ pub async fn manifest(
             })
         })
         .collect();
-    let mut body = json!({ "more": page.more });
-    if let Some(n) = next_of(&page) {
-        body["next"] = n.into();
-    }
-    if !records.is_empty() {
-        body["objects"] = records.into();
-    }
-    let mut r = taxii_json(&body);
-    date_headers(&mut r, &page);
-    Ok(r)
+    Ok(listing(&page, "objects", records))
 }
 
 /// TAXII DELETE takes versions out of this collection only: it is not a
