@@ -15,11 +15,10 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
-use common::serve;
+use common::{checked as concord, serve};
 use serde_json::{Value, json};
 
 fn repo() -> PathBuf {
@@ -53,32 +52,6 @@ fn check_tools() {
         "playwright-core is missing in {}: run scripts/test.sh (npm install playwright-core)",
         browser_dir().display()
     );
-}
-
-fn concord(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_concord"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run concord");
-    let mut input = child.stdin.take().expect("stdin");
-    if let Some(s) = stdin {
-        input.write_all(s.as_bytes()).expect("write stdin");
-    }
-    drop(input);
-    let out = child.wait_with_output().expect("wait concord");
-    assert!(
-        out.status.success(),
-        "concord {args:?}: {:?}\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 const IDENTITY: &str = "identity--5f1b3c2a-8d7e-4f60-9a1b-2c3d4e5f6a7b";

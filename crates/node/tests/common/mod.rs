@@ -37,7 +37,8 @@ pub fn run_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().expect("concord output")
 }
 
-pub fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+/// Runs concord and fails the test, with its output, unless it succeeds.
+pub fn checked(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let out = run_with(dir, args, stdin);
     assert!(
         out.status.success(),
@@ -46,6 +47,11 @@ pub fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    out
+}
+
+pub fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let out = checked(dir, args, stdin);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
