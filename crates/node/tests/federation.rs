@@ -371,6 +371,77 @@ fn a_ring_ends_with_one_copy_of_each_version_and_withdrawals_propagate() {
     }
 }
 
+/// FEDERATION.md 7b and 8.12: C held version 1 (GREEN, for every
+/// member); version 2 narrowed it to AMBER for B only, so C never got it.
+/// The withdrawal must still reach C, and C must still never see
+/// version 2.
+#[test]
+fn a_withdrawal_reaches_a_peer_whose_entitlement_a_later_version_narrowed() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let nodes = served(tmp.path(), &["a", "b", "c"]);
+    let (a, b, c) = (&nodes[0], &nodes[1], &nodes[2]);
+    for n in [b, c] {
+        n.peer(a);
+        a.peer_with(n, &["--no-pull"]);
+    }
+    let first = indicator("narrowed later", "10.9.0.1");
+    let id = first["id"].as_str().expect("id").to_string();
+    a.import(std::slice::from_ref(&first), "green", &[]);
+    let readers = [b, c];
+    sync_until(&readers, || {
+        readers.iter().all(|n| n.held().contains_key(&id))
+    });
+    let mut second = first.clone();
+    second["modified"] = json!("2026-11-21T10:00:00.000Z");
+    second["description"] = json!("version two, for b only");
+    a.import(&[second], "amber", &[&b.member]);
+    sync_until(&readers, || {
+        b.held()
+            .get(&id)
+            .is_some_and(|o| o["modified"] == json!("2026-11-21T10:00:00.000Z"))
+    });
+    assert_eq!(
+        c.held()[&id]["modified"],
+        json!("2026-11-20T10:00:00.000Z"),
+        "c must keep version 1 only"
+    );
+
+    ok(&a.dir, &["withdraw", &id, "--reason", "false positive"]);
+    sync_until(&readers, || {
+        readers.iter().all(|n| {
+            n.held()
+                .get(&id)
+                .is_some_and(|o| o["revoked"] == json!(true))
+        })
+    });
+    for n in readers {
+        let shown = ok(&n.dir, &["--json", "show", &id, "--versions"]);
+        let versions: Value = serde_json::from_str(&shown).expect("versions");
+        let list = versions
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![versions.clone()]);
+        assert_eq!(
+            list.len(),
+            1,
+            "{} keeps more than the tombstone: {shown}",
+            n.name
+        );
+        assert!(
+            !shown.contains("version two"),
+            "{} holds the narrowed body: {shown}",
+            n.name
+        );
+        let log = n.dir.join("narrowed.log");
+        std::fs::write(&log, "{\"id.resp_h\": \"10.9.0.1\"}\n").expect("log");
+        let out = ok(&n.dir, &["--json", "match", log.to_str().expect("path")]);
+        assert!(!out.contains(&id), "{} still matches it: {out}", n.name);
+    }
+    // C never received anything of version 2, not even through the
+    // tombstone: no body, and nothing in quarantine.
+    assert!(c.quarantine().is_empty());
+}
+
 #[test]
 fn a_pull_killed_mid_way_resumes_without_loss_or_duplicates() {
     let tmp = tempfile::tempdir().expect("tmp");

@@ -41,6 +41,62 @@ pub fn references(object: &StixObject) -> Result<Vec<Reference>, Reason> {
     Ok(out)
 }
 
+/// The ids an object references, as [`references`] finds them but without
+/// rendering their paths: the hot path of every page a peer reads (paths
+/// are only needed to explain a withheld object).
+pub fn referenced_ids(object: &StixObject) -> Result<Vec<&str>, Reason> {
+    let mut out = Vec::new();
+    for (key, value) in object.as_map() {
+        if key == "object_marking_refs" || key == "granular_markings" {
+            continue;
+        }
+        if !walk_ids(key, value, &mut out) {
+            // Malformed somewhere: let the slow walk name where.
+            return references(object).map(|_| Vec::new());
+        }
+    }
+    Ok(out)
+}
+
+/// [`walk`] without paths; false when a reference is malformed.
+fn walk_ids<'a>(key: &str, value: &'a Value, out: &mut Vec<&'a str>) -> bool {
+    if key.ends_with("_ref") {
+        return match value.as_str() {
+            Some(id) => {
+                out.push(id);
+                true
+            }
+            None => false,
+        };
+    }
+    if key.ends_with("_refs") {
+        let Value::Array(items) = value else {
+            return false;
+        };
+        for item in items {
+            match item.as_str() {
+                Some(id) => out.push(id),
+                None => return false,
+            }
+        }
+        return true;
+    }
+    match value {
+        Value::Object(map) => map.iter().all(|(k, v)| walk_ids(k, v, out)),
+        Value::Array(items) => items.iter().all(|v| walk_ids("", v, out)),
+        _ => true,
+    }
+}
+
+/// Where in `object` the reference to `id` is (its first occurrence).
+fn path_of_reference(object: &StixObject, id: &str) -> String {
+    references(object)
+        .ok()
+        .and_then(|list| list.into_iter().find(|r| r.id == id))
+        .map(|r| r.path)
+        .unwrap_or_default()
+}
+
 /// A step of a JSON path, rendered only when a reference is found.
 enum Segment<'a> {
     Key(&'a str),
@@ -142,16 +198,16 @@ pub fn withhold_dangling(
             *shared_versions.entry(o.id()).or_default() += 1;
         }
     }
-    let refs: Vec<Option<Result<Vec<Reference>, Reason>>> = objects[..n]
+    let refs: Vec<Option<Result<Vec<&str>, Reason>>> = objects[..n]
         .iter()
         .zip(decisions.iter())
-        .map(|(o, d)| d.is_share().then(|| references(o)))
+        .map(|(o, d)| d.is_share().then(|| referenced_ids(o)))
         .collect();
     let mut referrers: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in refs.iter().enumerate() {
         if let Some(Ok(list)) = r {
-            for reference in list {
-                referrers.entry(reference.id.as_str()).or_default().push(i);
+            for id in list {
+                referrers.entry(id).or_default().push(i);
             }
         }
     }
@@ -167,13 +223,13 @@ pub fn withhold_dangling(
             Err(reason) => Some(reason.clone()),
             Ok(list) => list
                 .iter()
-                .find(|r| {
-                    shared_versions.get(r.id.as_str()).is_none_or(|c| *c == 0)
-                        && Tlp::from_marking_id(&r.id).is_none()
-                        && !visible_elsewhere(&r.id)
+                .find(|id| {
+                    shared_versions.get(*id).is_none_or(|c| *c == 0)
+                        && Tlp::from_marking_id(id).is_none()
+                        && !visible_elsewhere(id)
                 })
-                .map(|r| Reason::DanglingReference {
-                    path: r.path.clone(),
+                .map(|id| Reason::DanglingReference {
+                    path: path_of_reference(&objects[i], id),
                 }),
         };
         let Some(reason) = reason else { continue };

@@ -39,7 +39,7 @@ mod error;
 mod policy;
 
 pub use audience::{AUDIENCE_EXTENSION_ID, Audience, Relay, read_audience};
-pub use closure::{Reference, decide_set, references, withhold_dangling};
+pub use closure::{Reference, decide_set, referenced_ids, references, withhold_dangling};
 pub use decide::{Decision, decide};
 pub use error::{AudienceError, NeverExportClass, Reason};
 pub use policy::{EgressPolicy, NeverExport, Peer, Provenance, Recipient};

@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 
 use concord_share::{
     AUDIENCE_EXTENSION_ID, Decision, EgressPolicy, NeverExport, Peer, Provenance, Recipient,
-    decide, decide_set, references,
+    decide, decide_set, referenced_ids, references,
 };
 use concord_stix::StixObject;
 use concord_stix::tlp::Tlp;
@@ -347,6 +347,11 @@ proptest! {
         let d = decide_set(&policy, &objects, &r, &|_| prov.clone(), &|_| false);
         let shared: HashSet<&str> = objects.iter().zip(&d).filter(|(_, d)| d.is_share()).map(|(o, _)| o.id()).collect();
         for ((o, spec), dec) in objects.iter().zip(&objs).zip(&d) {
+            // The fast walk the closure uses finds what the full one finds.
+            prop_assert_eq!(
+                referenced_ids(o).map(|ids| ids.into_iter().map(str::to_string).collect::<Vec<_>>()),
+                references(o).map(|refs| refs.into_iter().map(|r| r.id).collect::<Vec<_>>())
+            );
             if let Decision::Share = dec {
                 // (5) every reference of a shared object is to a shared id.
                 let refs = references(o);

@@ -47,3 +47,12 @@ pub fn storable_json(bytes: &[u8], object: &StixObject) -> String {
     }
     object.to_json()
 }
+
+/// [`storable_json`] for text the caller owns: kept as it is, without a
+/// copy, when it is one line.
+pub fn into_storable_json(text: String, object: &StixObject) -> String {
+    if !text.contains(['\n', '\r']) {
+        return text;
+    }
+    object.to_json()
+}

@@ -88,11 +88,18 @@ impl<'de> Visitor<'de> for StrictVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
         while let Some(k) = map.next_key::<String>()? {
-            if out.contains_key(&k) {
-                return Err(de::Error::custom(format!("duplicate key {k:?}")));
-            }
             let v = map.next_value_seed(Strict)?;
-            out.insert(k, v);
+            // One hash and probe per member (this parse is a large part of
+            // taking in objects from peers); the error then points just
+            // past the repeated member's value.
+            match out.entry(k) {
+                serde_json::map::Entry::Occupied(o) => {
+                    return Err(de::Error::custom(format!("duplicate key {:?}", o.key())));
+                }
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(v);
+                }
+            }
         }
         Ok(Value::Object(out))
     }

@@ -54,6 +54,19 @@ fn bench(c: &mut Criterion) {
     });
     g.finish();
 
+    // What a sync does: one batch per half page (the puller checks a page
+    // of 2000 on two threads).
+    let many: Vec<_> = (0..1000)
+        .map(|i| sign_object(&indicator(i), SIGNER, &key).expect("signs"))
+        .collect();
+    let refs: Vec<&Map<String, Value>> = many.iter().collect();
+    let mut g = c.benchmark_group("provenance");
+    g.throughput(Throughput::Elements(refs.len() as u64));
+    g.bench_function("verify_objects_batch_1000", |b| {
+        b.iter(|| std::hint::black_box(concord_trust::verify_objects(&refs, &trusted)))
+    });
+    g.finish();
+
     // The floor under verify_object: strict Ed25519 alone over a message
     // of the size of one canonical indicator.
     let message = concord_stix::canonical::to_canonical_string(&Value::Object(signed[0].clone()))

@@ -16,6 +16,7 @@
 //! input.
 
 mod audience;
+mod batch;
 mod charter;
 mod delegation;
 mod error;

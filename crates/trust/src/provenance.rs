@@ -199,7 +199,18 @@ pub fn sign_object(
     {
         ext.insert("sig".into(), sig.into());
     }
-    Ok(out)
+    // Members in canonical order (byte order is JCS order for STIX's
+    // ASCII property names): every node that verifies this object sorts
+    // its members to rebuild the signed bytes, and sorting sorted members
+    // costs one comparison each.
+    let mut value = Value::Object(out);
+    value.sort_all_objects();
+    match value {
+        Value::Object(out) => Ok(out),
+        _ => Err(TrustError::Canonical(
+            "a signed object is a JSON object".into(),
+        )),
+    }
 }
 
 fn extensions_mut(object: &mut Map<String, Value>) -> Option<&mut Map<String, Value>> {
@@ -298,6 +309,13 @@ pub fn verify_objects(
     trusted: &impl TrustedKeys,
 ) -> Vec<Result<Provenance, TrustError>> {
     let mut keys: HashMap<String, PublicKey> = HashMap::new();
+    // Key ids are SHA-256 digests: computed once per key, not per object.
+    let mut key_ids: HashMap<[u8; 32], KeyId> = HashMap::new();
+    let mut key_id_of = |key: &PublicKey| {
+        *key_ids
+            .entry(key.0.to_bytes())
+            .or_insert_with(|| key.key_id())
+    };
     let mut out: Vec<Result<Provenance, TrustError>> = Vec::with_capacity(objects.len());
     // (index in `out`, message, claim) of the signatures left to check.
     let mut pending: Vec<(usize, String, ProvenanceClaim)> = Vec::new();
@@ -311,7 +329,7 @@ pub fn verify_objects(
             Ok(k)
         });
         let checked = claim.and_then(|claim| {
-            let key_id = claim.key.key_id();
+            let key_id = key_id_of(&claim.key);
             let owner = trusted
                 .owner_of(&key_id)
                 .ok_or_else(|| TrustError::UnknownKey {
@@ -337,19 +355,30 @@ pub fn verify_objects(
     }
     let weak = pending.iter().any(|(_, _, c)| c.key.0.is_weak());
     let batch_ok = pending.len() > 1 && !weak && {
-        let messages: Vec<&[u8]> = pending.iter().map(|(_, m, _)| m.as_bytes()).collect();
-        let signatures: Vec<ed25519_dalek::Signature> = pending
+        // The batch's distinct keys, each decompressed once.
+        let mut distinct: Vec<[u8; 32]> = Vec::new();
+        let mut index: HashMap<[u8; 32], usize> = HashMap::new();
+        let items: Vec<crate::batch::Item> = pending
             .iter()
-            .map(|(_, _, c)| ed25519_dalek::Signature::from_bytes(&c.sig))
+            .map(|(_, message, claim)| {
+                let bytes = claim.key.0.to_bytes();
+                let key = *index.entry(bytes).or_insert_with(|| {
+                    distinct.push(bytes);
+                    distinct.len() - 1
+                });
+                crate::batch::Item {
+                    message: message.as_bytes(),
+                    sig: &claim.sig,
+                    key,
+                }
+            })
             .collect();
-        let vks: Vec<ed25519_dalek::VerifyingKey> =
-            pending.iter().map(|(_, _, c)| c.key.0).collect();
-        ed25519_dalek::verify_batch(&messages, &signatures, &vks).is_ok()
+        crate::batch::verify(&items, &distinct)
     };
     for (i, message, claim) in pending {
         let verdict = if batch_ok || claim.key.verify_strict(message.as_bytes(), &claim.sig) {
             Ok(Provenance {
-                key_id: claim.key.key_id(),
+                key_id: key_id_of(&claim.key),
                 signer: claim.signer,
                 key: claim.key,
             })
@@ -365,66 +394,16 @@ pub fn verify_objects(
     out
 }
 
-/// The signing input of a signed object: its canonical JSON without `sig`,
-/// serialised through a view that leaves `sig` out (no copy of the object:
-/// copying was a tenth of the time of a bulk verification).
+/// The signing input of a signed object: its canonical JSON without the
+/// provenance extension's `sig`, written with that member left out (no
+/// copy of the object: copying was a tenth of the time of a bulk
+/// verification).
 fn unsigned_message(object: &Map<String, Value>) -> Result<String, TrustError> {
-    concord_stix::canonical::to_canonical_string_of(&WithoutSig(object))
-        .map_err(|e| TrustError::Canonical(e.to_string()))
-}
-
-/// An object as it was signed: every member but the provenance
-/// extension's `sig`.
-struct WithoutSig<'a>(&'a Map<String, Value>);
-
-/// The `extensions` member of [`WithoutSig`].
-struct ExtensionsWithoutSig<'a>(&'a Map<String, Value>);
-
-/// The provenance extension without `sig`.
-struct ProvenanceWithoutSig<'a>(&'a Map<String, Value>);
-
-impl serde::Serialize for WithoutSig<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            match v {
-                Value::Object(exts) if k == "extensions" => {
-                    m.serialize_entry(k, &ExtensionsWithoutSig(exts))?
-                }
-                _ => m.serialize_entry(k, v)?,
-            }
-        }
-        m.end()
-    }
-}
-
-impl serde::Serialize for ExtensionsWithoutSig<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in self.0 {
-            match v {
-                Value::Object(ext) if k == PROVENANCE_EXTENSION_ID => {
-                    m.serialize_entry(k, &ProvenanceWithoutSig(ext))?
-                }
-                _ => m.serialize_entry(k, v)?,
-            }
-        }
-        m.end()
-    }
-}
-
-impl serde::Serialize for ProvenanceWithoutSig<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let n = self.0.len() - usize::from(self.0.contains_key("sig"));
-        let mut m = s.serialize_map(Some(n))?;
-        for (k, v) in self.0.iter().filter(|(k, _)| *k != "sig") {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
-    }
+    concord_stix::canonical::to_canonical_string_omitting(
+        object,
+        &["extensions", PROVENANCE_EXTENSION_ID, "sig"],
+    )
+    .map_err(|e| TrustError::Canonical(e.to_string()))
 }
 
 /// Verifies an object's provenance against the trusted keys: the key must

@@ -63,6 +63,16 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         for k in EMPTIED {
             next.remove(k);
         }
+        // Addressed to everyone who may hold any earlier version, not only
+        // to those the last one was for (FEDERATION.md 7b: a peer whose
+        // entitlement a later version narrowed still holds the earlier
+        // body, and must still be told).
+        let all = node.store.versions(&args.id, VersionSel::All).await?;
+        let earlier: Vec<serde_json::Map<String, Value>> = all
+            .iter()
+            .filter_map(|v| parse_object(v.json.as_bytes()).ok())
+            .collect();
+        widen_to_every_version(&mut next, &earlier)?;
         next.insert("modified".into(), modified.to_stix().into());
         next.insert("revoked".into(), true.into());
         next.insert("x_concord_withdrawal_reason".into(), args.reason.clone().into());
@@ -83,4 +93,69 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         }
         Ok(Outcome::Ok)
     })
+}
+
+/// Gives the tombstone the least strict TLP of all earlier versions and,
+/// when every one of them had an audience, the union of those audiences
+/// (else none: some version went to everyone its TLP allows). The
+/// tombstone carries no description, so the wider set learns only that an
+/// id it may already hold was withdrawn.
+fn widen_to_every_version(
+    next: &mut serde_json::Map<String, Value>,
+    versions: &[serde_json::Map<String, Value>],
+) -> Result<()> {
+    use concord_stix::tlp::Tlp;
+    use concord_trust::{AUDIENCE_EXTENSION_ID, Audience, Relay, read_audience, set_audience};
+    let least = versions
+        .iter()
+        .filter_map(|v| StixObject::from_map(v.clone()).tlp())
+        .min();
+    if let Some(level) = least {
+        let mut refs: Vec<Value> = match next.get("object_marking_refs") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter(|v| v.as_str().and_then(Tlp::from_marking_id).is_none())
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
+        refs.insert(0, Value::from(level.marking_id()));
+        next.insert("object_marking_refs".into(), Value::Array(refs));
+    }
+    let audiences: Vec<Option<Audience>> = versions
+        .iter()
+        .map(|v| read_audience(v).ok().flatten())
+        .collect();
+    if audiences.iter().all(Option::is_some) && !audiences.is_empty() {
+        let mut union: Vec<String> = Vec::new();
+        let mut relay = Relay::None;
+        let mut never_export = true;
+        for a in audiences.into_iter().flatten() {
+            for name in a.audience {
+                if !union.contains(&name) {
+                    union.push(name);
+                }
+            }
+            if a.relay == Relay::Members {
+                relay = Relay::Members;
+            }
+            never_export &= a.never_export;
+        }
+        set_audience(
+            next,
+            &Audience {
+                audience: union,
+                relay,
+                retain_days: None,
+                never_export,
+            },
+        )
+        .map_err(|e| anyhow::anyhow!("setting the withdrawal's audience: {e}"))?;
+    } else if let Some(Value::Object(exts)) = next.get_mut("extensions") {
+        exts.remove(AUDIENCE_EXTENSION_ID);
+        if exts.is_empty() {
+            next.remove("extensions");
+        }
+    }
+    Ok(())
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use concord_share::{
-    Decision, EgressPolicy, Peer, Provenance, Reason, Recipient, decide, references,
+    Decision, EgressPolicy, Peer, Provenance, Reason, Recipient, decide, referenced_ids,
     withhold_dangling,
 };
 use concord_stix::StixObject;
@@ -201,12 +201,11 @@ fn unknown_refs(
             continue;
         }
         // A malformed reference withholds the object in withhold_dangling.
-        if let Ok(refs) = references(o) {
-            for r in refs {
-                if concord_stix::tlp::Tlp::from_marking_id(&r.id).is_none()
-                    && known.insert(r.id.clone())
-                {
-                    out.push(r.id);
+        if let Ok(refs) = referenced_ids(o) {
+            for id in refs {
+                if concord_stix::tlp::Tlp::from_marking_id(id).is_none() && !known.contains(id) {
+                    known.insert(id.to_string());
+                    out.push(id.to_string());
                 }
             }
         }
