@@ -348,18 +348,7 @@ fn a_ring_ends_with_one_copy_of_each_version_and_withdrawals_propagate() {
             n.name
         );
         // Only the tombstone is kept: the earlier body is gone.
-        let shown = ok(&n.dir, &["--json", "show", &target, "--versions"]);
-        let versions: Value = serde_json::from_str(&shown).expect("versions");
-        let list = versions
-            .as_array()
-            .cloned()
-            .unwrap_or_else(|| vec![versions.clone()]);
-        assert_eq!(
-            list.len(),
-            1,
-            "{} keeps more than the tombstone: {shown}",
-            n.name
-        );
+        let list = only_the_tombstone(n, &target);
         assert_eq!(list[0]["revoked"], json!(true));
         assert!(list[0].get("description").is_none());
     }
@@ -369,6 +358,24 @@ fn a_ring_ends_with_one_copy_of_each_version_and_withdrawals_propagate() {
         assert_eq!(r[0]["stored"], json!(0), "{r}");
         assert_eq!(r[0]["quarantined"], json!(0), "{r}");
     }
+}
+
+/// Every version `n` holds of `id`, asserting that it is one (a withdrawn
+/// object's tombstone, its earlier bodies purged).
+fn only_the_tombstone(n: &Node, id: &str) -> Vec<Value> {
+    let shown = ok(&n.dir, &["--json", "show", id, "--versions"]);
+    let versions: Value = serde_json::from_str(&shown).expect("versions");
+    let list = versions
+        .as_array()
+        .cloned()
+        .unwrap_or_else(|| vec![versions.clone()]);
+    assert_eq!(
+        list.len(),
+        1,
+        "{} keeps more than the tombstone: {shown}",
+        n.name
+    );
+    list
 }
 
 /// FEDERATION.md 7b and 8.12: C held version 1 (GREEN, for every
@@ -415,21 +422,10 @@ fn a_withdrawal_reaches_a_peer_whose_entitlement_a_later_version_narrowed() {
         })
     });
     for n in readers {
-        let shown = ok(&n.dir, &["--json", "show", &id, "--versions"]);
-        let versions: Value = serde_json::from_str(&shown).expect("versions");
-        let list = versions
-            .as_array()
-            .cloned()
-            .unwrap_or_else(|| vec![versions.clone()]);
-        assert_eq!(
-            list.len(),
-            1,
-            "{} keeps more than the tombstone: {shown}",
-            n.name
-        );
+        let list = only_the_tombstone(n, &id);
         assert!(
-            !shown.contains("version two"),
-            "{} holds the narrowed body: {shown}",
+            !list[0].to_string().contains("version two"),
+            "{} holds the narrowed body: {list:?}",
             n.name
         );
         let log = n.dir.join("narrowed.log");

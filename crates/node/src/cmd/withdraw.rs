@@ -104,23 +104,13 @@ fn widen_to_every_version(
     next: &mut serde_json::Map<String, Value>,
     versions: &[serde_json::Map<String, Value>],
 ) -> Result<()> {
-    use concord_stix::tlp::Tlp;
     use concord_trust::{AUDIENCE_EXTENSION_ID, Audience, Relay, read_audience, set_audience};
     let least = versions
         .iter()
         .filter_map(|v| StixObject::from_map(v.clone()).tlp())
         .min();
     if let Some(level) = least {
-        let mut refs: Vec<Value> = match next.get("object_marking_refs") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter(|v| v.as_str().and_then(Tlp::from_marking_id).is_none())
-                .cloned()
-                .collect(),
-            _ => Vec::new(),
-        };
-        refs.insert(0, Value::from(level.marking_id()));
-        next.insert("object_marking_refs".into(), Value::Array(refs));
+        crate::federation::authoring::set_tlp(next, level);
     }
     let audiences: Vec<Option<Audience>> = versions
         .iter()

@@ -27,16 +27,7 @@ impl Authoring {
         }
         let mut out = object.clone();
         if let Some(tlp) = self.tlp {
-            let mut refs: Vec<Value> = match out.get("object_marking_refs") {
-                Some(Value::Array(a)) => a
-                    .iter()
-                    .filter(|v| v.as_str().and_then(Tlp::from_marking_id).is_none())
-                    .cloned()
-                    .collect(),
-                _ => Vec::new(),
-            };
-            refs.insert(0, Value::from(tlp.marking_id()));
-            out.insert("object_marking_refs".into(), Value::Array(refs));
+            set_tlp(&mut out, tlp);
         }
         if let Some(audience) = &self.audience {
             // Only CLEAR and GREEN may be relayed at all; the author says
@@ -58,4 +49,19 @@ impl Authoring {
         }
         sign_object(&out, &self.member, &self.key).map_err(|e| anyhow!("signing: {e}"))
     }
+}
+
+/// Makes `tlp` the object's only TLP marking, first among its markings;
+/// other (non-TLP) markings stay.
+pub fn set_tlp(object: &mut Map<String, Value>, tlp: Tlp) {
+    let mut refs: Vec<Value> = match object.get("object_marking_refs") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter(|v| v.as_str().and_then(Tlp::from_marking_id).is_none())
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    };
+    refs.insert(0, Value::from(tlp.marking_id()));
+    object.insert("object_marking_refs".into(), Value::Array(refs));
 }
