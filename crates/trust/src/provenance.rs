@@ -303,7 +303,12 @@ fn check_signature(object: &Map<String, Value>, claim: &ProvenanceClaim) -> Resu
 /// verification, falling back to one-by-one strict verification when the
 /// batch fails (so a bad signature is still named). Keys are trusted
 /// member keys, never weak ones: batch and strict verification agree on
-/// them for every signature an honest signer makes.
+/// them for every signature an honest signer makes. They can disagree on
+/// a signature whose R had a small-torsion point added by someone else
+/// (the cofactorless batch equation then holds for some random `z`): the
+/// signed content is the same, but two receivers may keep different
+/// signature bytes for one version. A cofactored equation on both paths
+/// would remove that; it is an open decision, not an oversight.
 pub fn verify_objects(
     objects: &[&Map<String, Value>],
     trusted: &impl TrustedKeys,
