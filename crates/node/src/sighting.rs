@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Result, bail};
 use concord_stix::Timestamp;
 use concord_stix::tlp::{Tlp, strictest_of};
-use concord_store::{AnyStore, ScanQuery, Store, VersionSel};
+use concord_store::{AnyStore, Store, VersionSel};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -187,34 +187,12 @@ fn later(a: Option<String>, b: Option<&str>, keep_max: bool) -> Option<String> {
     }
 }
 
-async fn scan_type(store: &AnyStore, kind: &str) -> Result<Vec<Map<String, Value>>> {
-    let mut out = Vec::new();
-    let mut after_row = 0;
-    loop {
-        let page = store
-            .scan_latest(ScanQuery {
-                after_row,
-                limit: 5_000,
-                types: vec![kind.to_string()],
-                ..Default::default()
-            })
-            .await?;
-        let Some(last) = page.last() else { break };
-        after_row = last.row;
-        out.extend(
-            page.iter()
-                .filter_map(|o| concord_stix::json::parse_object(o.json.as_bytes()).ok()),
-        );
-    }
-    Ok(out)
-}
-
 /// Per indicator authored by `me`: who sighted it, how often, when, and
 /// who called it a false positive. Only what this node holds (what each
 /// sighting's marking let reach it) is counted.
 pub async fn summary(store: &AnyStore, me: &str) -> Result<Vec<IndicatorSightings>> {
-    let sightings = scan_type(store, "sighting").await?;
-    let opinions = scan_type(store, "opinion").await?;
+    let sightings = crate::incident::timeline::latest_of_type(store, "sighting").await?;
+    let opinions = crate::incident::timeline::latest_of_type(store, "opinion").await?;
     let mut ours: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut by: BTreeMap<String, BTreeMap<String, MemberSightings>> = BTreeMap::new();
     let mut sighting_of: BTreeMap<String, String> = BTreeMap::new();

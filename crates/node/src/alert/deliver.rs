@@ -251,18 +251,7 @@ pub async fn run(
 
 /// The dead-letter list.
 pub async fn dead_letters(store: &AnyStore) -> Result<Vec<DeadLetter>> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.records(DEAD, after.as_deref(), 1_000).await?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.key.clone());
-        out.extend(
-            page.iter()
-                .filter_map(|r| serde_json::from_str(&r.value).ok()),
-        );
-    }
-    Ok(out)
+    super::all_records(store, DEAD).await
 }
 
 /// Puts dead letters back in the outbox for a fresh round of attempts.

@@ -179,10 +179,18 @@ pub async fn raise(
 
 /// Every alert, oldest first.
 pub async fn list(store: &AnyStore) -> Result<Vec<Alert>> {
+    all_records(store, KIND).await
+}
+
+/// Every record of one kind that reads as `T`, in key order.
+pub(crate) async fn all_records<T: serde::de::DeserializeOwned>(
+    store: &AnyStore,
+    kind: &str,
+) -> Result<Vec<T>> {
     let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page = store.records(KIND, after.as_deref(), 1_000).await?;
+        let page = store.records(kind, after.as_deref(), 1_000).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.key.clone());
         out.extend(

@@ -57,7 +57,11 @@ fn text(o: &Map<String, Value>, k: &str) -> String {
         .to_string()
 }
 
-async fn latest_of_type(store: &AnyStore, kind: &str) -> Result<Vec<Map<String, Value>>> {
+/// The latest version of every object of one type, parsed.
+pub(crate) async fn latest_of_type(
+    store: &AnyStore,
+    kind: &str,
+) -> Result<Vec<Map<String, Value>>> {
     let mut out = Vec::new();
     let mut after_row = 0;
     loop {
