@@ -1,12 +1,13 @@
 //! Pull and push over TAXII 2.1 (FEDERATION.md section 5).
 //!
 //! Pull: the cursor is only ever the server's `X-TAXII-Date-Added-Last`,
-//! stored in the same transaction as the objects of its page, so a pull
-//! killed at any point resumes without loss or duplicates. A round starts
-//! from the cursor minus a small overlap (foreign servers do not promise
-//! unique `date_added` values; re-received versions are deduplicated on
-//! (id, modified)); inside a round it follows `next`, or the header when
-//! there is no `next`. Every received object goes through `read_object`.
+//! stored in the same transaction as the objects of the pages it covers,
+//! so a pull killed at any point resumes without loss or duplicates. A
+//! round starts from the cursor minus a small overlap (foreign servers do
+//! not promise unique `date_added` values; re-received versions are
+//! deduplicated on (id, modified)); inside a round it follows `next`, or
+//! the header when there is no `next`. Every received object goes through
+//! `read_object`.
 //!
 //! Push: local entries in `date_added` order, in envelopes, each waited on
 //! until its status is complete; the push cursor (local `date_added`) moves
@@ -283,20 +284,17 @@ fn later(a: Option<String>, b: String) -> String {
     }
 }
 
-/// One page as the fetching stage hands it on: its objects, the cursor it
-/// moves to, and an error to raise once it is stored.
-struct Fetched {
-    objects: Vec<Box<RawValue>>,
+/// One page between stages: what the stage before made of it (its
+/// objects as fetched, then as checked), the cursor it moves to, and an
+/// error to raise once it is stored.
+struct Staged<T> {
+    body: T,
     last: Option<String>,
     then_fail: Option<TaxiiError>,
 }
 
-/// A page after the checking stage.
-struct Verified {
-    checked: CheckedPage,
-    last: Option<String>,
-    then_fail: Option<TaxiiError>,
-}
+type Fetched = Staged<Vec<Box<RawValue>>>;
+type Verified = Staged<CheckedPage>;
 
 /// Pulls every version added to the remote collection since the stored
 /// cursor into `local_collection`.
@@ -304,12 +302,12 @@ struct Verified {
 /// Three stages run at once, joined by one-page queues: fetching (the
 /// peer lists, filters and compresses the next pages), checking (parse,
 /// validate, verify signatures, on two threads) and storing (one SQLite or
-/// PostgreSQL transaction per page, with its cursor). Each stage works on
-/// a different page, so the peer, the verifier and the store are never
-/// waiting for each other, and pages are still stored strictly in order.
-/// The cursor moves only in the transaction of the page it comes from; a
-/// page fetched or checked ahead is simply dropped if storing fails, and
-/// fetched again by the next round.
+/// PostgreSQL transaction per group of pages, with the last one's cursor).
+/// Each stage works on a different page, so the peer, the verifier and the
+/// store are never waiting for each other, and pages are still stored
+/// strictly in order. The cursor moves only in the transaction that stores
+/// the pages it covers; a page fetched or checked ahead is simply dropped
+/// if storing fails, and fetched again by the next round.
 pub async fn pull<S: Store>(
     client: &Client,
     store: &S,
@@ -407,7 +405,7 @@ pub async fn pull<S: Store>(
                 }
             };
             let fetched = Fetched {
-                objects: page.objects,
+                body: page.objects,
                 last,
                 then_fail,
             };
@@ -427,12 +425,12 @@ pub async fn pull<S: Store>(
             let out = match item {
                 Ok(page) => {
                     let admission = opts.admission.clone();
-                    let objects = page.objects;
+                    let objects = page.body;
                     tokio::task::spawn_blocking(move || check_page(objects, admission.as_deref()))
                         .await
                         .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
                         .map(|checked| Verified {
-                            checked,
+                            body: checked,
                             last: page.last,
                             then_fail: page.then_fail,
                         })
@@ -474,7 +472,7 @@ pub async fn pull<S: Store>(
                 };
                 match next {
                     Some(Ok(page)) => {
-                        objects += page.checked.ok.len();
+                        objects += page.body.ok.len();
                         let last_one = page.then_fail.is_some();
                         group.push(page);
                         if last_one {
@@ -497,7 +495,7 @@ pub async fn pull<S: Store>(
             let mut any_page = false;
             let mut then_fail = None;
             for page in group {
-                let checked = page.checked;
+                let checked = page.body;
                 report.bytes += checked.bytes;
                 if opts.admission.is_some() {
                     records.extend(

@@ -107,7 +107,11 @@ fn widen_to_every_version(
     use concord_trust::{AUDIENCE_EXTENSION_ID, Audience, Relay, read_audience, set_audience};
     let least = versions
         .iter()
-        .filter_map(|v| StixObject::from_map(v.clone()).tlp())
+        .filter_map(|v| {
+            v.get("object_marking_refs")
+                .and_then(Value::as_array)
+                .and_then(|refs| concord_stix::tlp::strictest_of(refs))
+        })
         .min();
     if let Some(level) = least {
         crate::federation::authoring::set_tlp(next, level);
