@@ -476,3 +476,49 @@ fn a_killed_import_leaves_whole_batches_and_resumes() {
     assert_eq!(report["duplicates"].as_u64().unwrap(), after - 1);
     assert_eq!(stats(a.path())["versions"], 60_001);
 }
+
+/// The alert scan after an import: with no constituency only the types
+/// that can raise an alert are read, and the cursor still moves past
+/// everything, so the next scan reads nothing; with a constituency every
+/// new entry is read.
+#[test]
+fn the_alert_scan_reads_only_what_can_raise_an_alert() {
+    let a = new_node();
+    let scan = |dir: &Path| json_of(&concord(dir, &["--json", "alerts", "scan"]));
+    let relationship = r#"{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000001","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"indicator--00000000-0000-4000-8000-000000000001","target_ref":"indicator--00000000-0000-4000-8000-000000000002"}"#;
+    let mut lines: Vec<String> = (1..=40).map(|n| indicator(n, "")).collect();
+    lines.push(relationship.to_string());
+    // Indicators after the relationship: the last entry is not one the
+    // filtered listing returns.
+    lines.extend((41..=60).map(|n| indicator(n, "")));
+    ok(&concord_stdin(
+        a.path(),
+        &["import", "-"],
+        lines.join("\n").as_bytes(),
+    ));
+    let first = scan(a.path());
+    assert_eq!(first["examined"], 1, "{first}");
+    assert_eq!(first["raised"], 0, "{first}");
+    let again = scan(a.path());
+    assert_eq!(again["examined"], 0, "{again}");
+    let more: Vec<String> = (61..=65).map(|n| indicator(n, "")).collect();
+    ok(&concord_stdin(
+        a.path(),
+        &["import", "-"],
+        more.join("\n").as_bytes(),
+    ));
+    assert_eq!(scan(a.path())["examined"], 0);
+    // A constituency: every type may touch it, so every new entry is read.
+    let config = a.path().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    assert!(!text.contains("[constituency]"), "{text}");
+    text.push_str("\n[constituency]\nip_ranges = [\"198.51.100.0/24\"]\n");
+    std::fs::write(&config, text).unwrap();
+    let last: Vec<String> = (66..=68).map(|n| indicator(n, "")).collect();
+    ok(&concord_stdin(
+        a.path(),
+        &["import", "-"],
+        last.join("\n").as_bytes(),
+    ));
+    assert_eq!(scan(a.path())["examined"], 3);
+}

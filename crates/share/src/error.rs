@@ -14,6 +14,11 @@ pub struct AudienceError {
     pub rule: &'static str,
 }
 
+/// Stored JSON text that could not be read as an object.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("unreadable object JSON: {0}")]
+pub struct ViewError(pub String);
+
 /// Which of the member's `never_export` classes matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NeverExportClass {

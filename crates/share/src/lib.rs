@@ -37,9 +37,11 @@ mod closure;
 mod decide;
 mod error;
 mod policy;
+mod view;
 
 pub use audience::{AUDIENCE_EXTENSION_ID, Audience, Relay, read_audience};
 pub use closure::{Reference, decide_set, referenced_ids, references, withhold_dangling};
 pub use decide::{Decision, decide};
-pub use error::{AudienceError, NeverExportClass, Reason};
+pub use error::{AudienceError, NeverExportClass, Reason, ViewError};
 pub use policy::{EgressPolicy, NeverExport, Peer, Provenance, Recipient};
+pub use view::sharing_view;

@@ -39,8 +39,7 @@ pub fn read_object(bytes: &[u8]) -> Result<Checked, Vec<Issue>> {
 /// re-serialising, and the author's exact text is kept), else a compact
 /// serialisation of the parsed object.
 pub fn storable_json(bytes: &[u8], object: &StixObject) -> String {
-    if !bytes.contains(&b'\n')
-        && !bytes.contains(&b'\r')
+    if !has_line_break(bytes)
         && let Ok(s) = std::str::from_utf8(bytes)
     {
         return s.to_string();
@@ -48,10 +47,16 @@ pub fn storable_json(bytes: &[u8], object: &StixObject) -> String {
     object.to_json()
 }
 
+/// Whether the text has a line break (one SIMD pass: this runs on every
+/// object a peer sends).
+fn has_line_break(bytes: &[u8]) -> bool {
+    memchr::memchr2(b'\n', b'\r', bytes).is_some()
+}
+
 /// [`storable_json`] for text the caller owns: kept as it is, without a
 /// copy, when it is one line.
 pub fn into_storable_json(text: String, object: &StixObject) -> String {
-    if !text.contains(['\n', '\r']) {
+    if !has_line_break(text.as_bytes()) {
         return text;
     }
     object.to_json()

@@ -35,16 +35,27 @@ impl From<serde_json::Error> for JsonError {
     }
 }
 
-struct Strict;
+/// `top`: the value is the document itself (a STIX object), whose map is
+/// made with room for a typical object's members up front: growing it from
+/// empty rehashes it three times on the way to fifteen members.
+#[derive(Clone, Copy)]
+struct Strict {
+    top: bool,
+}
+
+/// Members of a typical STIX object (an indicator has about sixteen).
+const OBJECT_MEMBERS: usize = 16;
 
 impl<'de> DeserializeSeed<'de> for Strict {
     type Value = Value;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(StrictVisitor)
+        d.deserialize_any(StrictVisitor { top: self.top })
     }
 }
 
-struct StrictVisitor;
+struct StrictVisitor {
+    top: bool,
+}
 
 impl<'de> Visitor<'de> for StrictVisitor {
     type Value = Value;
@@ -80,15 +91,19 @@ impl<'de> Visitor<'de> for StrictVisitor {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(v) = seq.next_element_seed(Strict)? {
+        while let Some(v) = seq.next_element_seed(Strict { top: false })? {
             out.push(v);
         }
         Ok(Value::Array(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = Map::new();
+        let mut out = if self.top {
+            Map::with_capacity(OBJECT_MEMBERS)
+        } else {
+            Map::new()
+        };
         while let Some(k) = map.next_key::<String>()? {
-            let v = map.next_value_seed(Strict)?;
+            let v = map.next_value_seed(Strict { top: false })?;
             // One hash and probe per member (this parse is a large part of
             // taking in objects from peers); the error then points just
             // past the repeated member's value.
@@ -108,7 +123,7 @@ impl<'de> Visitor<'de> for StrictVisitor {
 /// Parses one JSON value strictly (no duplicate keys, no trailing data).
 pub fn parse_value(bytes: &[u8]) -> Result<Value, JsonError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let v = Strict.deserialize(&mut de)?;
+    let v = Strict { top: true }.deserialize(&mut de)?;
     de.end()?;
     Ok(v)
 }

@@ -106,6 +106,11 @@ pub trait Store: Send + Sync {
 
     fn collections(&self) -> impl Future<Output = Result<Vec<Collection>>> + Send;
 
+    /// The latest `date_added` handed out in `collection` (`None` before
+    /// its first entry). Every entry at or before it is committed: a
+    /// reader that then lists past it has seen them all.
+    fn last_added(&self, collection: &str) -> impl Future<Output = Result<Option<i64>>> + Send;
+
     /// Takes the selected versions of object `id` out of `collection`
     /// (optionally only those of some spec versions); the versions stay
     /// stored. Returns how many entries were removed.
@@ -245,6 +250,9 @@ impl Store for AnyStore {
     }
     async fn collections(&self) -> Result<Vec<Collection>> {
         dispatch!(self, s => s.collections().await)
+    }
+    async fn last_added(&self, collection: &str) -> Result<Option<i64>> {
+        dispatch!(self, s => s.last_added(collection).await)
     }
     async fn remove_from_collection(
         &self,

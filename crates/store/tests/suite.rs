@@ -77,11 +77,19 @@ async fn versions_are_kept_and_deduplicated<S: Store>(s: &S) {
 
 async fn date_added_is_strictly_increasing_and_pages_are_exact<S: Store>(s: &S) {
     with_collection(s, "c2").await;
+    assert_eq!(s.last_added("c2").await.unwrap(), None);
+    assert!(matches!(
+        s.last_added("no-such-collection").await,
+        Err(concord_store::StoreError::UnknownCollection(_))
+    ));
+    let mut last = None;
     for b in 0..10u32 {
         let batch = (0..37u32)
             .map(|i| obj(1000 + b * 37 + i, "2021-01-01T00:00:00.000Z", "x"))
             .collect();
-        s.put_batch("c2", batch).await.unwrap();
+        last = s.put_batch("c2", batch).await.unwrap().last_added_us;
+        // The last date handed out is the batch's last.
+        assert_eq!(s.last_added("c2").await.unwrap(), last);
     }
     // Filing an object again in the same collection adds no entry.
     let again = s
@@ -125,6 +133,7 @@ async fn date_added_is_strictly_increasing_and_pages_are_exact<S: Store>(s: &S) 
         );
         let ids: HashSet<_> = seen.iter().map(|s| &s.1).collect();
         assert_eq!(ids.len(), 370);
+        assert_eq!(seen.last().map(|s| s.0), last);
     }
 }
 

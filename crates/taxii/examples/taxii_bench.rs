@@ -41,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let pid = a.get(8);
     let client = Client::new(ClientOptions {
         auth: Auth::Bearer(token.clone()),
-        gzip: false,
+        compressed: false,
         ..ClientOptions::default()
     })?;
 

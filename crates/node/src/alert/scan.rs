@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use concord_store::{AnyStore, ListQuery, Record, Store, VersionSel};
+use concord_store::{AnyStore, ListQuery, Record, Store, StoredObject, VersionSel};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -23,7 +23,12 @@ use crate::cmd::Node;
 use crate::incident::{Incident, RESPONSE};
 use crate::sighting::{author_of, is_false_positive, latest};
 
-const PAGE: usize = 500;
+const PAGE: usize = 1000;
+/// What [`Scanner::examine`] raises alerts for, besides the constituency.
+const ALERTING_TYPES: [&str; 5] = ["sighting", "opinion", "incident", "note", "relationship"];
+
+/// Entries examined without an alert between two writes of the cursor.
+const CURSOR_EVERY: usize = 20_000;
 
 /// What one scan did.
 #[derive(Debug, Default, Clone, Serialize)]
@@ -76,6 +81,35 @@ impl Scanner<'_> {
             .and_then(|o| author_of(&o))
             .as_deref()
             == Some(self.me))
+    }
+
+    /// The only types that can call for an alert when there is no
+    /// constituency to touch; empty: every type can.
+    fn alerting_types(&self) -> Vec<String> {
+        if !self.constituency.is_empty() {
+            return Vec::new();
+        }
+        ALERTING_TYPES.iter().map(|t| t.to_string()).collect()
+    }
+
+    /// Whether an entry could call for any alert, from what its row says
+    /// without parsing it. With no constituency configured only sightings,
+    /// opinions, incidents and what points at an incident can; a note or a
+    /// relationship whose text never names an incident does not (text with
+    /// a `\u` escape might name one in disguise, so it is parsed). After an
+    /// import or a sync of a million indicators this is the difference
+    /// between parsing every one of them and parsing none.
+    fn may_call_for_alert(&self, stored: &StoredObject) -> bool {
+        if !self.constituency.is_empty() {
+            return true;
+        }
+        match stored.object_type.as_str() {
+            "sighting" | "opinion" | "incident" => true,
+            "note" | "relationship" => {
+                stored.json.contains("incident--") || stored.json.contains("\\u")
+            }
+            _ => false,
+        }
     }
 
     /// The alerts one arriving object version calls for.
@@ -309,6 +343,23 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
         ),
         None => None,
     };
+    // With no constituency, only a few types can call for an alert: the
+    // store is asked for those alone (an import of a million indicators is
+    // then not read back at all), and the cursor moves to the collection's
+    // last entry as it stood before the listing began (everything up to it
+    // was committed, so the listing saw it).
+    let types = scanner.alerting_types();
+    let end = if types.is_empty() {
+        None
+    } else {
+        node.store.last_added(collection).await?
+    };
+    // Examined entries whose cursor is not stored yet: a page that raises
+    // nothing moves the stored cursor only every CURSOR_EVERY entries (and
+    // at the end), not in a transaction of its own per page. A crash in
+    // between only means examining those entries again, and every alert is
+    // raised once per cause.
+    let mut unsaved = 0usize;
     loop {
         let page = node
             .store
@@ -317,7 +368,7 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
                 added_after_us: cursor,
                 limit: PAGE,
                 ids: Vec::new(),
-                types: Vec::new(),
+                types: types.clone(),
                 spec_versions: Vec::new(),
                 versions: VersionSel::All,
             })
@@ -328,17 +379,34 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
             if let Some(at) = stored.date_added_us {
                 cursor = Some(cursor.map_or(at, |c| c.max(at)));
             }
+            if !scanner.may_call_for_alert(stored) {
+                continue;
+            }
             let Ok(o) = concord_stix::json::parse_object(stored.json.as_bytes()) else {
                 continue;
             };
             alerts.extend(scanner.examine(&o).await?);
+        }
+        unsaved += page.objects.len();
+        let done = !page.more || page.objects.is_empty();
+        if done && let Some(end) = end {
+            let moved = cursor.is_none_or(|c| c < end);
+            cursor = Some(cursor.map_or(end, |c| c.max(end)));
+            unsaved += usize::from(moved);
+        }
+        if alerts.is_empty() && unsaved < CURSOR_EVERY && !(done && unsaved > 0) {
+            if done {
+                break;
+            }
+            continue;
         }
         let extra = match cursor {
             Some(c) => vec![Record::new(CURSOR, collection.clone(), c.to_string())],
             None => Vec::new(),
         };
         report.raised += raise(&node.store, section, alerts, extra).await?.len();
-        if !page.more || page.objects.is_empty() {
+        unsaved = 0;
+        if done {
             break;
         }
     }

@@ -34,7 +34,7 @@ pub async fn from_peer(data_dir: &Path, key: Arc<Keypair>, peer_url: &str) -> Re
         attempts: 2,
         backoff: Duration::from_millis(200),
         timeout: Duration::from_secs(60),
-        gzip: true,
+        compressed: true,
         ca_pem: None,
     })?;
     let doc = client.get_document(&url).await?;

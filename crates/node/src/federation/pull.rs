@@ -185,7 +185,7 @@ async fn run(
         attempts: 4,
         backoff: Duration::from_millis(200),
         timeout: Duration::from_secs(120),
-        gzip: true,
+        compressed: true,
         ca_pem: None,
     })?;
     let api_root = client.resolve_api_root(&peer.url).await?;

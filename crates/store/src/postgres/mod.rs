@@ -185,6 +185,11 @@ impl Store for PgStore {
         read::collections(&c).await
     }
 
+    async fn last_added(&self, collection: &str) -> Result<Option<i64>> {
+        let c = self.client().await?;
+        read::last_added(&c, collection).await
+    }
+
     async fn remove_from_collection(
         &self,
         collection: &str,

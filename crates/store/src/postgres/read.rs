@@ -271,6 +271,18 @@ pub async fn stats(c: &Client) -> Result<Stats> {
     })
 }
 
+pub async fn last_added(c: &Client, collection: &str) -> Result<Option<i64>> {
+    let row = c
+        .query_opt(
+            "SELECT last_added_us FROM collections WHERE id = $1",
+            &[&collection],
+        )
+        .await?
+        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    let us: i64 = row.get(0);
+    Ok((us != 0).then_some(us))
+}
+
 pub async fn collections(c: &Client) -> Result<Vec<Collection>> {
     let rows = c
         .query(

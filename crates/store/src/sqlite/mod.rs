@@ -208,6 +208,12 @@ impl Store for SqliteStore {
         self.blocking(|s| s.with_reader(read::collections)).await
     }
 
+    async fn last_added(&self, collection: &str) -> Result<Option<i64>> {
+        let collection = collection.to_string();
+        self.blocking(move |s| s.with_reader(|c| read::last_added(c, &collection)))
+            .await
+    }
+
     async fn remove_from_collection(
         &self,
         collection: &str,

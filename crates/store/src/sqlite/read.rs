@@ -268,6 +268,25 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
     })
 }
 
+pub fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
+    let last: Option<i64> = conn
+        .query_row(
+            "SELECT last_added_us FROM collections WHERE id = ?1",
+            [collection],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(e),
+        })?;
+    match last {
+        None => Err(StoreError::UnknownCollection(collection.to_string())),
+        Some(0) => Ok(None),
+        Some(us) => Ok(Some(us)),
+    }
+}
+
 pub fn collections(conn: &Connection) -> Result<Vec<Collection>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, title, description, public FROM collections ORDER BY row")?;

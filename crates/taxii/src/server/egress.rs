@@ -15,10 +15,9 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use concord_share::{
     Decision, EgressPolicy, Peer, Provenance, Reason, Recipient, decide, referenced_ids,
-    withhold_dangling,
+    sharing_view, withhold_dangling,
 };
 use concord_stix::StixObject;
-use concord_stix::json::parse_object;
 use concord_store::{Collection, ListQuery, Store, StoredObject, VersionSel};
 use concord_trust::KeyId;
 
@@ -99,19 +98,20 @@ fn entitled_from_author(peer: &Peer, object: &StixObject) -> bool {
     )
 }
 
-fn parse(o: &StoredObject) -> Option<StixObject> {
-    parse_object(o.json.as_bytes())
-        .ok()
-        .map(StixObject::from_map)
+/// What the policy reads of a stored object: its sharing view, not the
+/// whole object (building the whole map was most of the cost of deciding
+/// a page).
+fn parse(o: &StoredObject, policy: &EgressPolicy) -> Option<StixObject> {
+    sharing_view(o.json.as_bytes(), policy).ok()
 }
 
-/// The decision for each object alone (no references).
+/// The decision for each object alone (no references), under `policy`.
 pub fn decide_each(
     fed: &Federation,
+    policy: &EgressPolicy,
     objects: &[StixObject],
     recipient: &Recipient,
 ) -> Vec<Decision> {
-    let policy = fed.policy.load();
     objects
         .iter()
         .map(|o| {
@@ -120,7 +120,7 @@ pub fn decide_each(
                 Err(_) if matches!(recipient, Recipient::Public) => Provenance::Author,
                 Err(r) => return Decision::Withhold(r),
             };
-            decide(&policy, o, recipient, &provenance)
+            decide(policy, o, recipient, &provenance)
         })
         .collect()
 }
@@ -138,25 +138,28 @@ pub async fn filter<S: Store>(
     collection: &str,
     page: Vec<StoredObject>,
 ) -> Result<Vec<StoredObject>, concord_store::StoreError> {
+    // One policy for the whole request: the views are read for it (a view
+    // keeps what its data classes name), and it decides them.
+    let policy = fed.policy.load_full();
     // Parsed once, never copied: `readable` remembers which entries of the
     // page they are.
     let mut readable = Vec::with_capacity(page.len());
     let mut objects: Vec<StixObject> = Vec::with_capacity(page.len());
     for stored in &page {
-        let p = parse(stored);
+        let p = parse(stored, &policy);
         readable.push(p.is_some());
         objects.extend(p);
     }
     let in_page = objects.len();
-    let mut decisions = decide_each(fed, &objects, recipient);
+    let mut decisions = decide_each(fed, &policy, &objects, recipient);
     // Every object this call holds decisions for, and every id already
     // looked up (found or not): each is read from the store once.
     let mut known: HashSet<String> = objects.iter().map(|o| o.id().to_string()).collect();
     let mut frontier = unknown_refs(&objects, &decisions, 0, &mut known);
     while !frontier.is_empty() {
-        let more = versions_of(store, collection, frontier).await?;
+        let more = versions_of(store, collection, frontier, &policy).await?;
         let start = objects.len();
-        decisions.extend(decide_each(fed, &more, recipient));
+        decisions.extend(decide_each(fed, &policy, &more, recipient));
         objects.extend(more);
         frontier = unknown_refs(&objects, &decisions, start, &mut known);
     }
@@ -218,6 +221,7 @@ async fn versions_of<S: Store>(
     store: &S,
     collection: &str,
     ids: Vec<String>,
+    policy: &EgressPolicy,
 ) -> Result<Vec<StixObject>, concord_store::StoreError> {
     let mut out = Vec::new();
     for chunk in ids.chunks(500) {
@@ -234,7 +238,7 @@ async fn versions_of<S: Store>(
                     versions: VersionSel::All,
                 })
                 .await?;
-            out.extend(page.objects.iter().filter_map(parse));
+            out.extend(page.objects.iter().filter_map(|o| parse(o, policy)));
             match (page.more, page.objects.last().and_then(|o| o.date_added_us)) {
                 (true, Some(last)) => after = Some(last),
                 _ => break,

@@ -87,7 +87,8 @@ pub struct Peer {
     pub certificates: Option<Vec<rustls_pki_types::CertificateDer<'static>>>,
 }
 
-/// The TAXII router, with its guard and gzip compression.
+/// The TAXII router, with its guard and compression (zstd for clients that
+/// take it, as concord peers do, else gzip).
 pub fn router(store: AnyStore, opts: ServerOptions) -> Router {
     router_with(store, opts, None)
 }
