@@ -2,7 +2,7 @@
 # Replication throughput between two nodes on loopback: node A imports N
 # indicators (the deterministic corpus, about 1.2 STIX objects per
 # indicator) marked TLP:GREEN and signed; node B pulls them all with one
-# `concord sync` (node-signed requests, gzip, every object's signature
+# `concord sync` (node-signed requests, zstd, every object's signature
 # verified before it is stored).
 #
 #   bench/replication.sh [N]        N: indicators, default 1000000
@@ -15,7 +15,7 @@
 # Wire bytes: A's `serve` is the only writer on its side of the
 # connection, so the growth of its `wchar` in /proc/<pid>/io across the
 # sync (bytes passed to write(2)/send(2) and friends) is what it sent to B:
-# HTTP headers plus the gzip bodies, TLS-free on loopback. The server writes
+# HTTP headers plus the zstd bodies, TLS-free on loopback. The server writes
 # nothing else while only serving reads (the script checks that the size of
 # A's data dir did not change and says so if it did); its log goes to a
 # file, at the default level one line per round at most. TCP/IP headers

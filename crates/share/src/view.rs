@@ -34,7 +34,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use concord_stix::StixObject;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::audience::AUDIENCE_EXTENSION_ID;
@@ -123,7 +125,8 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
             {
                 Some(map.next_value::<Value>()?)
             } else if key == "extensions" {
-                Some(map.next_value_seed(Extensions)?)
+                let raw: &RawValue = map.next_value()?;
+                Some(extensions(raw).map_err(de::Error::custom)?)
             } else {
                 map.next_value_seed(References { signer: false })?
             };
@@ -135,51 +138,14 @@ impl<'de> Visitor<'de> for TopVisitor<'_> {
     }
 }
 
-/// `extensions`: the audience extension whole, the others reduced to their
-/// signer and references; any other shape whole.
-struct Extensions;
-
-impl<'de> DeserializeSeed<'de> for Extensions {
-    type Value = Value;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(ExtensionsVisitor)
-    }
-}
-
+/// `extensions` when it is an object: the audience extension whole, the
+/// others reduced to their signer and references.
 struct ExtensionsVisitor;
 
 impl<'de> Visitor<'de> for ExtensionsVisitor {
     type Value = Value;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::from(v))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element::<Value>()? {
-            out.push(v);
-        }
-        Ok(Value::Array(out))
+        f.write_str("an object of extensions")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out = Map::new();
@@ -194,6 +160,17 @@ impl<'de> Visitor<'de> for ExtensionsVisitor {
             }
         }
         Ok(Value::Object(out))
+    }
+}
+
+/// `extensions` in any shape: reduced when it is an object, else whole (the
+/// audience reader refuses it then, and must see it to).
+fn extensions(raw: &RawValue) -> Result<Value, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    if raw.get().starts_with('{') {
+        de.deserialize_map(ExtensionsVisitor)
+    } else {
+        Value::deserialize(&mut de)
     }
 }
 

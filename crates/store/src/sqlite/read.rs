@@ -3,7 +3,7 @@
 
 use concord_stix::tlp::Tlp;
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 
 use crate::{
     Collection, ListQuery, Page, Result, ScanQuery, Stats, StoreError, StoredObject, VersionSel,
@@ -269,22 +269,15 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
 }
 
 pub fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
-    let last: Option<i64> = conn
+    let last: i64 = conn
         .query_row(
             "SELECT last_added_us FROM collections WHERE id = ?1",
             [collection],
             |r| r.get(0),
         )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    match last {
-        None => Err(StoreError::UnknownCollection(collection.to_string())),
-        Some(0) => Ok(None),
-        Some(us) => Ok(Some(us)),
-    }
+        .optional()?
+        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    Ok((last != 0).then_some(last))
 }
 
 pub fn collections(conn: &Connection) -> Result<Vec<Collection>> {
