@@ -485,28 +485,27 @@ fn a_killed_import_leaves_whole_batches_and_resumes() {
 fn the_alert_scan_reads_only_what_can_raise_an_alert() {
     let a = new_node();
     let scan = |dir: &Path| json_of(&concord(dir, &["--json", "alerts", "scan"]));
+    let import = |dir: &Path, lines: &[String]| {
+        ok(&concord_stdin(
+            dir,
+            &["import", "-"],
+            lines.join("\n").as_bytes(),
+        ));
+    };
     let relationship = r#"{"type":"relationship","spec_version":"2.1","id":"relationship--00000000-0000-4000-8000-000000000001","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z","relationship_type":"indicates","source_ref":"indicator--00000000-0000-4000-8000-000000000001","target_ref":"indicator--00000000-0000-4000-8000-000000000002"}"#;
     let mut lines: Vec<String> = (1..=40).map(|n| indicator(n, "")).collect();
     lines.push(relationship.to_string());
     // Indicators after the relationship: the last entry is not one the
     // filtered listing returns.
     lines.extend((41..=60).map(|n| indicator(n, "")));
-    ok(&concord_stdin(
-        a.path(),
-        &["import", "-"],
-        lines.join("\n").as_bytes(),
-    ));
+    import(a.path(), &lines);
     let first = scan(a.path());
     assert_eq!(first["examined"], 1, "{first}");
     assert_eq!(first["raised"], 0, "{first}");
     let again = scan(a.path());
     assert_eq!(again["examined"], 0, "{again}");
     let more: Vec<String> = (61..=65).map(|n| indicator(n, "")).collect();
-    ok(&concord_stdin(
-        a.path(),
-        &["import", "-"],
-        more.join("\n").as_bytes(),
-    ));
+    import(a.path(), &more);
     assert_eq!(scan(a.path())["examined"], 0);
     // A constituency: every type may touch it, so every new entry is read.
     let config = a.path().join("config.toml");
@@ -515,10 +514,6 @@ fn the_alert_scan_reads_only_what_can_raise_an_alert() {
     text.push_str("\n[constituency]\nip_ranges = [\"198.51.100.0/24\"]\n");
     std::fs::write(&config, text).unwrap();
     let last: Vec<String> = (66..=68).map(|n| indicator(n, "")).collect();
-    ok(&concord_stdin(
-        a.path(),
-        &["import", "-"],
-        last.join("\n").as_bytes(),
-    ));
+    import(a.path(), &last);
     assert_eq!(scan(a.path())["examined"], 3);
 }

@@ -92,23 +92,17 @@ impl Scanner<'_> {
         ALERTING_TYPES.iter().map(|t| t.to_string()).collect()
     }
 
-    /// Whether an entry could call for any alert, from what its row says
-    /// without parsing it. With no constituency configured only sightings,
-    /// opinions, incidents and what points at an incident can; a note or a
-    /// relationship whose text never names an incident does not (text with
-    /// a `\u` escape might name one in disguise, so it is parsed). After an
-    /// import or a sync of a million indicators this is the difference
-    /// between parsing every one of them and parsing none.
-    fn may_call_for_alert(&self, stored: &StoredObject) -> bool {
-        if !self.constituency.is_empty() {
-            return true;
-        }
+    /// Whether an entry is worth parsing, from what its row says. With no
+    /// constituency, a note or a relationship can only call for an alert
+    /// through an incident it points at, so one whose text never names an
+    /// incident is passed over (text with a `\u` escape might name one in
+    /// disguise, so it is parsed).
+    fn worth_parsing(&self, stored: &StoredObject) -> bool {
         match stored.object_type.as_str() {
-            "sighting" | "opinion" | "incident" => true,
-            "note" | "relationship" => {
+            "note" | "relationship" if self.constituency.is_empty() => {
                 stored.json.contains("incident--") || stored.json.contains("\\u")
             }
-            _ => false,
+            _ => true,
         }
     }
 
@@ -354,11 +348,11 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
     } else {
         node.store.last_added(collection).await?
     };
-    // Examined entries whose cursor is not stored yet: a page that raises
-    // nothing moves the stored cursor only every CURSOR_EVERY entries (and
-    // at the end), not in a transaction of its own per page. A crash in
-    // between only means examining those entries again, and every alert is
-    // raised once per cause.
+    // A page that raises nothing moves the stored cursor only every
+    // CURSOR_EVERY entries (and at the end), not in a transaction of its
+    // own per page. A crash in between only means examining those entries
+    // again, and every alert is raised once per cause.
+    let mut saved = cursor;
     let mut unsaved = 0usize;
     loop {
         let page = node
@@ -379,7 +373,7 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
             if let Some(at) = stored.date_added_us {
                 cursor = Some(cursor.map_or(at, |c| c.max(at)));
             }
-            if !scanner.may_call_for_alert(stored) {
+            if !scanner.worth_parsing(stored) {
                 continue;
             }
             let Ok(o) = concord_stix::json::parse_object(stored.json.as_bytes()) else {
@@ -390,22 +384,17 @@ pub async fn run(node: &Node) -> Result<ScanReport> {
         unsaved += page.objects.len();
         let done = !page.more || page.objects.is_empty();
         if done && let Some(end) = end {
-            let moved = cursor.is_none_or(|c| c < end);
             cursor = Some(cursor.map_or(end, |c| c.max(end)));
-            unsaved += usize::from(moved);
         }
-        if alerts.is_empty() && unsaved < CURSOR_EVERY && !(done && unsaved > 0) {
-            if done {
-                break;
-            }
-            continue;
+        if !alerts.is_empty() || (cursor != saved && (done || unsaved >= CURSOR_EVERY)) {
+            let extra = match cursor {
+                Some(c) => vec![Record::new(CURSOR, collection.clone(), c.to_string())],
+                None => Vec::new(),
+            };
+            report.raised += raise(&node.store, section, alerts, extra).await?.len();
+            saved = cursor;
+            unsaved = 0;
         }
-        let extra = match cursor {
-            Some(c) => vec![Record::new(CURSOR, collection.clone(), c.to_string())],
-            None => Vec::new(),
-        };
-        report.raised += raise(&node.store, section, alerts, extra).await?.len();
-        unsaved = 0;
         if done {
             break;
         }

@@ -96,18 +96,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     if q.limit == 0 {
         return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
     }
-    let coll: Option<i64> = conn
-        .query_row(
-            "SELECT row FROM collections WHERE id = ?1",
-            [&q.collection],
-            |r| r.get(0),
-        )
-        .map(Some)
-        .or_else(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => Ok(None),
-            e => Err(e),
-        })?;
-    let coll = coll.ok_or_else(|| StoreError::UnknownCollection(q.collection.clone()))?;
+    let (coll, _) = collection_row(conn, &q.collection)?;
     let mut args = vec![
         Sql::Integer(coll),
         Sql::Integer(q.added_after_us.unwrap_or(i64::MIN)),
@@ -268,15 +257,20 @@ pub fn stats(conn: &Connection) -> Result<Stats> {
     })
 }
 
+/// A collection's row and the latest `date_added` it handed out (0 before
+/// its first entry).
+pub(super) fn collection_row(conn: &Connection, collection: &str) -> Result<(i64, i64)> {
+    conn.query_row(
+        "SELECT row, last_added_us FROM collections WHERE id = ?1",
+        [collection],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))
+}
+
 pub fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
-    let last: i64 = conn
-        .query_row(
-            "SELECT last_added_us FROM collections WHERE id = ?1",
-            [collection],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    let (_, last) = collection_row(conn, collection)?;
     Ok((last != 0).then_some(last))
 }
 

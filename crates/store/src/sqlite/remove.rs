@@ -3,10 +3,10 @@
 //! history is kept); only this collection's entries go.
 
 use rusqlite::types::Value as Sql;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
+use rusqlite::{Connection, TransactionBehavior, params_from_iter};
 
-use super::read::version_condition;
-use crate::{Result, StoreError, VersionSel, id_key};
+use super::read::{collection_row, version_condition};
+use crate::{Result, VersionSel, id_key};
 
 /// Removes the selected versions of `id` (optionally only those of the
 /// given spec versions) from `collection`; returns how many entries went.
@@ -18,14 +18,7 @@ pub fn remove_from_collection(
     spec_versions: &[String],
 ) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let coll: i64 = tx
-        .query_row(
-            "SELECT row FROM collections WHERE id = ?1",
-            [collection],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    let (coll, _) = collection_row(&tx, collection)?;
     let mut args = vec![
         Sql::Integer(coll),
         Sql::Integer(id_key(id)),

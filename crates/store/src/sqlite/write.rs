@@ -3,9 +3,9 @@
 //! two processes, can hand out the same or a smaller value).
 
 use concord_stix::Timestamp;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 
-use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError, id_key};
+use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, id_key};
 
 pub fn put_batch(
     conn: &mut Connection,
@@ -24,14 +24,7 @@ pub fn put_batch_then(
     also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
 ) -> Result<BatchOutcome> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (coll_row, mut last): (i64, i64) = tx
-        .query_row(
-            "SELECT row, last_added_us FROM collections WHERE id = ?1",
-            [collection],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
-        .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))?;
+    let (coll_row, mut last) = super::read::collection_row(&tx, collection)?;
     let now = Timestamp::now().0;
     let mut outcome = BatchOutcome::default();
     {
