@@ -29,6 +29,7 @@ mod pages;
 mod panel;
 mod refs;
 mod rights;
+pub mod sections;
 mod session;
 mod shell;
 mod summary;

@@ -3,16 +3,8 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
-mod alert;
-mod api;
 mod cmd;
-mod community;
 mod config;
-mod console;
-mod federation;
-mod incident;
-mod indicators;
-mod sighting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -125,6 +125,15 @@ pub fn strictest_of(marking_refs: &[Value]) -> Option<Tlp> {
         .max()
 }
 
+/// The strictest TLP level of an object (its `object_marking_refs`), or
+/// `None` when it carries no TLP marking (callers fail closed on that).
+pub fn of_object(object: &serde_json::Map<String, Value>) -> Option<Tlp> {
+    match object.get("object_marking_refs") {
+        Some(Value::Array(refs)) => strictest_of(refs),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,8 +6,8 @@
 //! (`max(now, last + 1 µs)`, in the same transaction as the write) so TAXII
 //! paging never loops or skips; queries by id, type, version, `added_after`
 //! pages, full-text search and counts. One `Store` trait with one
-//! implementation per backend (embedded SQLite by default; PostgreSQL comes
-//! later), dispatched through the `AnyStore` enum because `async fn` in a
+//! implementation per backend (embedded SQLite by default, PostgreSQL for
+//! large members), dispatched through the `AnyStore` enum because `async fn` in a
 //! trait is not object-safe.
 //!
 //! What it must never do: acknowledge a write before it is durable, leave half
@@ -17,11 +17,13 @@
 
 mod access;
 mod model;
+mod parsed;
 pub mod postgres;
 pub mod sqlite;
 
 pub use access::*;
 pub use model::*;
+pub use parsed::{latest_object, latest_of_type};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 

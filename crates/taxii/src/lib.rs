@@ -21,6 +21,7 @@ pub mod access;
 pub mod client;
 pub mod envelope;
 mod error;
+pub mod gate;
 pub mod media;
 pub mod query;
 pub mod server;

@@ -11,7 +11,7 @@ use concord_trust::{CHARTER_CONTEXT, Charter, DocHash, Envelope, MAX_CHARTER_BYT
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
+use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 use crate::config::{Config, Global};
 
 #[derive(clap::Subcommand)]
@@ -215,7 +215,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Export { out } => {
-            let doc = crate::community::export_documents(dir)?;
+            let doc = concord_community::export_documents(dir)?;
             let bytes = serde_json::to_vec_pretty(&doc)?;
             match out {
                 Some(path) => durable::write_atomic(&path, &bytes)?,
@@ -226,7 +226,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
         Command::Ingest { file, genesis_hash } => {
             let pin = parse_pin(genesis_hash.as_deref())?;
             let bytes =
-                durable::read_limited(&file, crate::community::exchange::MAX_DOCUMENTS_BYTES)?;
+                durable::read_limited(&file, concord_community::exchange::MAX_DOCUMENTS_BYTES)?;
             let doc: Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not JSON", file.display()))?;
             let report = Session::open(dir)?

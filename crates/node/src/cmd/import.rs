@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::authoring::Authoring;
+use concord_federation::authoring::Authoring;
 
 #[derive(clap::Args)]
 pub struct Args {

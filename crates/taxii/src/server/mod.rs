@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::get;
 use concord_store::AnyStore;
 
-use crate::access::CredentialCache;
+use crate::gate::Gate;
 
 /// The path of the API root, under discovery.
 pub const API_ROOT_PATH: &str = "/taxii2/root/";
@@ -69,8 +69,9 @@ impl Default for ServerOptions {
 pub struct AppState {
     pub store: AnyStore,
     pub opts: ServerOptions,
-    credentials: CredentialCache,
     limiter: limit::Limiter,
+    /// Who is calling (users, tokens, peer nodes).
+    gate: Arc<Gate>,
     /// The member and its peers; without it, peer nodes are not served.
     pub federation: Option<egress::SharedFederation>,
 }
@@ -90,23 +91,21 @@ pub struct Peer {
 /// The TAXII router, with its guard and compression (zstd for clients that
 /// take it, as concord peers do, else gzip).
 pub fn router(store: AnyStore, opts: ServerOptions) -> Router {
-    router_with(store, opts, None)
+    let gate = Gate::new(store.clone(), None);
+    router_with(store, opts, gate)
 }
 
-/// The TAXII router of a federated node: peer nodes authenticated by their
-/// node keys, and the sharing policy applied to what they and the public
-/// see.
-pub fn router_with(
-    store: AnyStore,
-    opts: ServerOptions,
-    federation: Option<egress::SharedFederation>,
-) -> Router {
+/// The TAXII router of a federated node: callers decided by `gate` (peer
+/// nodes by their node keys), and the sharing policy of the gate's
+/// federation applied to what peers and the public see.
+pub fn router_with(store: AnyStore, opts: ServerOptions, gate: Arc<Gate>) -> Router {
     let limiter = limit::Limiter::new(opts.rate_per_second, opts.rate_burst);
+    let federation = gate.federation().cloned();
     let state: Shared = Arc::new(AppState {
         store,
         opts,
-        credentials: CredentialCache::default(),
         limiter,
+        gate,
         federation,
     });
     let coll = "/taxii2/root/collections/{collection}";
