@@ -244,7 +244,11 @@ fn strict_stores_nothing_when_anything_is_rejected() {
         indicator(1, ""),
         indicator(2, "")
     );
-    let out = run_bytes(a.path(), &["import", "--strict", "-"], Some(input.as_bytes()));
+    let out = run_bytes(
+        a.path(),
+        &["import", "--strict", "-"],
+        Some(input.as_bytes()),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing was stored"));
     assert_eq!(stats(a.path()), before);

@@ -5,15 +5,10 @@
 //! here with the members' own governance keys (a colluding minority) or
 //! with keys nobody in the community holds.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{
-    PASSWORD, Served, command, http, json_of, ok, refused, run, serve, user_token,
-};
+use crate::harness::{Served, http, json_of, ok, refused, run, serve, user_token};
 use concord_stix::Timestamp;
 use concord_trust::{
     CHARTER_CONTEXT, Charter, CharterSignature, DocHash, Envelope, Keypair, MAX_CHARTER_BYTES,

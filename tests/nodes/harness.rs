@@ -12,12 +12,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 /// How long any wait in these tests may take.
-pub const BOUND: Duration = Duration::from_secs(60);
+pub(crate) const BOUND: Duration = Duration::from_secs(60);
 
 /// The `concord` binary under test: `CONCORD_BIN`, else the one cargo
 /// built beside this test binary (`cargo test --workspace` builds it: the
 /// node crate has an integration test of its own).
-pub fn concord_bin() -> PathBuf {
+pub(crate) fn concord_bin() -> PathBuf {
     if let Some(p) = std::env::var_os("CONCORD_BIN") {
         return PathBuf::from(p);
     }
@@ -37,25 +37,25 @@ pub fn concord_bin() -> PathBuf {
 }
 
 /// A `concord` command on the data directory `dir`.
-pub fn command(dir: &Path) -> Command {
+pub(crate) fn command(dir: &Path) -> Command {
     let mut c = Command::new(concord_bin());
     c.arg("--data-dir").arg(dir);
     c
 }
 
 /// Runs concord with no input.
-pub fn run(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn run(dir: &Path, args: &[&str]) -> Output {
     run_with(dir, args, None)
 }
 
 /// Runs concord with `stdin` as its standard input (written from another
 /// thread, so a large input never deadlocks against its output).
-pub fn run_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn run_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     run_bytes(dir, args, stdin.map(str::as_bytes))
 }
 
 /// The same with any bytes as input.
-pub fn run_bytes(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
+pub(crate) fn run_bytes(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = command(dir)
         .args(args)
         .stdin(Stdio::piped())
@@ -74,7 +74,7 @@ pub fn run_bytes(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Output {
 }
 
 /// Runs concord; (exit code, stdout, stderr).
-pub fn run_code(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
+pub(crate) fn run_code(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let out = run_with(dir, args, stdin);
     (
         out.status.code().unwrap_or(-1),
@@ -85,7 +85,7 @@ pub fn run_code(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String,
 
 /// The stdout of a command that must have succeeded (else the test fails
 /// with both outputs).
-pub fn success(out: &Output) -> String {
+pub(crate) fn success(out: &Output) -> String {
     assert!(
         out.status.success(),
         "status {:?}\nstdout: {}\nstderr: {}",
@@ -97,13 +97,13 @@ pub fn success(out: &Output) -> String {
 }
 
 /// The JSON a command that must have succeeded printed.
-pub fn json_out(out: &Output) -> Value {
+pub(crate) fn json_out(out: &Output) -> Value {
     let text = success(out);
     serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 /// Runs a command that must fail, and checks the reason it gives.
-pub fn refused(dir: &Path, args: &[&str], reason: &str) -> String {
+pub(crate) fn refused(dir: &Path, args: &[&str], reason: &str) -> String {
     let out = run(dir, args);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(
@@ -119,7 +119,7 @@ pub fn refused(dir: &Path, args: &[&str], reason: &str) -> String {
 }
 
 /// Runs concord and fails the test, with its output, unless it succeeds.
-pub fn checked(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+pub(crate) fn checked(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     let out = run_with(dir, args, stdin);
     assert!(
         out.status.success(),
@@ -131,28 +131,28 @@ pub fn checked(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     out
 }
 
-pub fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
+pub(crate) fn ok_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> String {
     let out = checked(dir, args, stdin);
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-pub fn ok(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
     ok_with(dir, args, None)
 }
 
-pub fn json_of(dir: &Path, args: &[&str]) -> Value {
+pub(crate) fn json_of(dir: &Path, args: &[&str]) -> Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = ok(dir, &all);
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
 }
 
-pub fn uuid() -> String {
+pub(crate) fn uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
 /// A TLP-less indicator with a custom property (marked on import).
-pub fn indicator(name: &str, ip: &str) -> Value {
+pub(crate) fn indicator(name: &str, ip: &str) -> Value {
     json!({
         "type": "indicator", "spec_version": "2.1",
         "id": format!("indicator--{}", uuid()),
@@ -164,7 +164,7 @@ pub fn indicator(name: &str, ip: &str) -> Value {
 }
 
 /// A running `concord serve`, killed when dropped.
-pub struct Served {
+pub(crate) struct Served {
     pub child: Child,
     pub url: String,
 }
@@ -178,19 +178,19 @@ impl Drop for Served {
 
 impl Served {
     /// `127.0.0.1:PORT`.
-    pub fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         self.base().trim_start_matches("http://").to_string()
     }
 
     /// `http://127.0.0.1:PORT`, without the TAXII path.
-    pub fn base(&self) -> String {
+    pub(crate) fn base(&self) -> String {
         self.url.trim_end_matches("/taxii2/").to_string()
     }
 }
 
 /// Starts `concord serve` on a free 127.0.0.1 port and waits until it
 /// answers.
-pub fn serve(dir: &Path) -> Served {
+pub(crate) fn serve(dir: &Path) -> Served {
     let mut child = command(dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
         .stdin(Stdio::null())
@@ -220,7 +220,7 @@ pub fn serve(dir: &Path) -> Served {
 }
 
 /// One member's node: its data dir, node key, member id and server.
-pub struct Node {
+pub(crate) struct Node {
     pub name: String,
     pub dir: PathBuf,
     pub key: String,
@@ -230,12 +230,12 @@ pub struct Node {
 
 impl Node {
     /// A node that syncs only when the test says so, pulling small pages.
-    pub fn new(root: &Path, name: &str) -> Node {
+    pub(crate) fn new(root: &Path, name: &str) -> Node {
         Node::with_config(root, name, "")
     }
 
     /// The same, with `extra` appended to its config.toml.
-    pub fn with_config(root: &Path, name: &str, extra: &str) -> Node {
+    pub(crate) fn with_config(root: &Path, name: &str, extra: &str) -> Node {
         let dir = root.join(name);
         ok(&dir, &["init", "--org", &format!("CERT-{name}")]);
         let cfg = dir.join("config.toml");
@@ -257,21 +257,21 @@ impl Node {
         }
     }
 
-    pub fn serve(&mut self) {
+    pub(crate) fn serve(&mut self) {
         self.served = Some(serve(&self.dir));
     }
 
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         self.served.as_ref().expect("serving").url.clone()
     }
 
     /// Makes `other` a peer of this node (pulled from and served).
-    pub fn peer(&self, other: &Node) {
+    pub(crate) fn peer(&self, other: &Node) {
         self.peer_with(other, &[]);
     }
 
     /// The same with more `peer add` flags (e.g. `--no-pull`).
-    pub fn peer_with(&self, other: &Node, flags: &[&str]) {
+    pub(crate) fn peer_with(&self, other: &Node, flags: &[&str]) {
         let url = other.url();
         let mut args = vec![
             "peer",
@@ -288,7 +288,7 @@ impl Node {
         ok(&self.dir, &args);
     }
 
-    pub fn sync(&self) -> Value {
+    pub(crate) fn sync(&self) -> Value {
         let out = run(&self.dir, &["--json", "sync"]);
         serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
             panic!(
@@ -301,7 +301,7 @@ impl Node {
     }
 
     /// Imports `objects` as authored here: marked `tlp`, for `audience`, signed.
-    pub fn import(&self, objects: &[Value], tlp: &str, audience: &[&str]) {
+    pub(crate) fn import(&self, objects: &[Value], tlp: &str, audience: &[&str]) {
         let file = self.dir.join(format!("in-{}.json", uuid()));
         let bundle =
             json!({"type": "bundle", "id": format!("bundle--{}", uuid()), "objects": objects});
@@ -315,7 +315,7 @@ impl Node {
     }
 
     /// The latest version of every object the node holds, by id.
-    pub fn held(&self) -> BTreeMap<String, Value> {
+    pub(crate) fn held(&self) -> BTreeMap<String, Value> {
         let out = ok(&self.dir, &["export", "--include-revoked"]);
         let bundle: Value = serde_json::from_str(&out).expect("export is a bundle");
         bundle["objects"]
@@ -326,12 +326,12 @@ impl Node {
             .collect()
     }
 
-    pub fn quarantine(&self) -> Vec<Value> {
+    pub(crate) fn quarantine(&self) -> Vec<Value> {
         serde_json::from_str(&ok(&self.dir, &["--json", "quarantine", "list"])).expect("json")
     }
 
     /// Syncs until `done` holds (servers read new peers every 2 s).
-    pub fn sync_until(&self, what: &str, done: impl Fn() -> bool) {
+    pub(crate) fn sync_until(&self, what: &str, done: impl Fn() -> bool) {
         let start = Instant::now();
         loop {
             let report = self.sync();
@@ -349,7 +349,7 @@ impl Node {
 }
 
 /// Nodes named `names` under `root`, each serving.
-pub fn served(root: &Path, names: &[&str]) -> Vec<Node> {
+pub(crate) fn served(root: &Path, names: &[&str]) -> Vec<Node> {
     let mut nodes: Vec<Node> = names.iter().map(|n| Node::new(root, n)).collect();
     for n in nodes.iter_mut() {
         n.serve();
@@ -358,7 +358,7 @@ pub fn served(root: &Path, names: &[&str]) -> Vec<Node> {
 }
 
 /// Syncs every node in turn until `done` holds.
-pub fn sync_until(nodes: &[&Node], done: impl Fn() -> bool) {
+pub(crate) fn sync_until(nodes: &[&Node], done: impl Fn() -> bool) {
     let start = Instant::now();
     loop {
         let reports: Vec<(String, Value)> =
@@ -380,7 +380,7 @@ pub fn sync_until(nodes: &[&Node], done: impl Fn() -> bool) {
 
 /// A user with a password and an API token on the node at `dir`
 /// (`flags`: e.g. `--admin`, `--read COLLECTION`); returns the token.
-pub fn user_token(dir: &Path, user: &str, flags: &[&str]) -> String {
+pub(crate) fn user_token(dir: &Path, user: &str, flags: &[&str]) -> String {
     let mut all = vec!["user", "add", user, "--password-stdin"];
     all.extend_from_slice(flags);
     ok_with(dir, &all, Some(PASSWORD));
@@ -389,10 +389,10 @@ pub fn user_token(dir: &Path, user: &str, flags: &[&str]) -> String {
 }
 
 /// The password the tests give their users.
-pub const PASSWORD: &str = "correct horse battery staple\n";
+pub(crate) const PASSWORD: &str = "correct horse battery staple\n";
 
 /// An HTTP answer.
-pub struct Answer {
+pub(crate) struct Answer {
     /// The status code.
     pub status: u16,
     /// The head (status line and headers), as received.
@@ -403,12 +403,12 @@ pub struct Answer {
 
 impl Answer {
     /// The body as JSON (`null` when it is not JSON).
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 
     /// A header's value (case-insensitive name).
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         self.head.lines().find_map(|l| {
             let (k, v) = l.split_once(':')?;
             k.trim()
@@ -419,7 +419,7 @@ impl Answer {
 }
 
 /// `127.0.0.1:PORT` from an address, a base URL or a full URL.
-pub fn host_port(addr_or_url: &str) -> String {
+pub(crate) fn host_port(addr_or_url: &str) -> String {
     addr_or_url
         .trim_start_matches("http://")
         .split('/')
@@ -430,7 +430,13 @@ pub fn host_port(addr_or_url: &str) -> String {
 
 /// One HTTP/1.1 request on a fresh loopback connection, with a bounded
 /// wait; `headers` are sent as given.
-pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+pub(crate) fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     use std::io::Read;
     let addr = host_port(addr);
     let mut s = std::net::TcpStream::connect(&addr).expect("connect");
@@ -463,7 +469,13 @@ pub fn request(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], b
 }
 
 /// A JSON request with an optional bearer token; (status, JSON body).
-pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &str) -> (u16, Value) {
+pub(crate) fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (u16, Value) {
     let bearer = token.map(|t| format!("Bearer {t}"));
     let mut headers = vec![
         ("Accept", "application/json"),
@@ -477,7 +489,7 @@ pub fn http(addr: &str, method: &str, path: &str, token: Option<&str>, body: &st
 }
 
 /// The `Authorization` value of HTTP Basic authentication.
-pub fn basic(user: &str, password: &str) -> String {
+pub(crate) fn basic(user: &str, password: &str) -> String {
     use base64::Engine;
     format!(
         "Basic {}",
@@ -486,19 +498,19 @@ pub fn basic(user: &str, password: &str) -> String {
 }
 
 /// The repository's root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// The sample bundle of the repository (examples/).
-pub fn sample() -> PathBuf {
+pub(crate) fn sample() -> PathBuf {
     repo().join("examples/sample-bundle.json")
 }
 
 /// The Python with the test tools (CONCORD_PYTHON, set by
 /// scripts/test.sh; else the repository's .venv), checked to import
 /// `modules`. Fails, never skips, when it is missing.
-pub fn python(modules: &[&str]) -> String {
+pub(crate) fn python(modules: &[&str]) -> String {
     let p = match std::env::var("CONCORD_PYTHON") {
         Ok(p) if !p.is_empty() => p,
         _ => repo().join(".venv/bin/python").display().to_string(),
@@ -507,13 +519,18 @@ pub fn python(modules: &[&str]) -> String {
     let ok = Command::new(&p)
         .args(["-c", &import])
         .status()
-        .unwrap_or_else(|e| panic!("cannot run {p} (set CONCORD_PYTHON; scripts/python-env.sh makes one): {e}"));
-    assert!(ok.success(), "{p} cannot `{import}`: run scripts/python-env.sh (scripts/test.sh does)");
+        .unwrap_or_else(|e| {
+            panic!("cannot run {p} (set CONCORD_PYTHON; scripts/python-env.sh makes one): {e}")
+        });
+    assert!(
+        ok.success(),
+        "{p} cannot `{import}`: run scripts/python-env.sh (scripts/test.sh does)"
+    );
     p
 }
 
 /// The shared directory beside the repository (the corpus generator).
-pub fn shared_dir() -> PathBuf {
+pub(crate) fn shared_dir() -> PathBuf {
     std::env::var_os("CONCORD_SHARED")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("../shared"))

@@ -8,9 +8,17 @@ use crate::harness::run_code;
 #[test]
 fn pattern_check_and_eval() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (code, out, _) = run_code(dir.path(), &["pattern", "check", "[ipv4-addr:value = '198.51.100.1']"], None);
+    let (code, out, _) = run_code(
+        dir.path(),
+        &["pattern", "check", "[ipv4-addr:value = '198.51.100.1']"],
+        None,
+    );
     assert_eq!((code, out.trim()), (0, "valid"));
-    let (code, _, err) = run_code(dir.path(), &["pattern", "check", "[ipv4-addr:value = ]"], None);
+    let (code, _, err) = run_code(
+        dir.path(),
+        &["pattern", "check", "[ipv4-addr:value = ]"],
+        None,
+    );
     assert_eq!(code, 2);
     assert!(err.contains("1:20"), "{err}");
 
@@ -22,21 +30,29 @@ fn pattern_check_and_eval() {
     let file = dir.path().join("observed.json");
     std::fs::write(&file, bundles.to_string()).expect("write");
     let f = file.to_str().expect("path");
-    let (code, out, _) = run_code(dir.path(), &[
+    let (code, out, _) = run_code(
+        dir.path(),
+        &[
             "pattern",
             "eval",
             "--stix-version",
             "2.1",
             "[ipv4-addr:value ISSUBSET '198.51.100.0/24']",
             f,
-        ], None);
+        ],
+        None,
+    );
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(out.trim()).expect("json");
     assert_eq!(
         v,
         json!({"matched": true, "observed_data": ["observed-data--00000000-0000-4000-8000-000000000001"]})
     );
-    let (code, out, _) = run_code(dir.path(), &["pattern", "eval", "[ipv4-addr:value = '10.0.0.1']", f], None);
+    let (code, out, _) = run_code(
+        dir.path(),
+        &["pattern", "eval", "[ipv4-addr:value = '10.0.0.1']", f],
+        None,
+    );
     assert_eq!(code, 1);
     assert_eq!(
         serde_json::from_str::<Value>(out.trim()).expect("json"),

@@ -279,4 +279,3 @@ fn storage_override_and_unreachable_server() {
         "a failed init leaves nothing half made"
     );
 }
-

@@ -11,7 +11,6 @@ use crate::{AlertError, ConstituencySection, Result};
 use ipnet::IpNet;
 use serde_json::{Map, Value};
 
-
 /// The compiled `[constituency]`.
 #[derive(Debug, Clone, Default)]
 pub struct Constituency {

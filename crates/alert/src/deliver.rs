@@ -72,7 +72,9 @@ async fn webhook(client: &reqwest::Client, hook: &WebhookSection, alert: &Alert)
         .await
         .map_err(|e| AlertError::Delivery(format!("posting to {}: {e}", hook.url)))?;
     if !resp.status().is_success() {
-        return Err(AlertError::Delivery(format!("{} answered {}", hook.url, resp.status())).into());
+        return Err(
+            AlertError::Delivery(format!("{} answered {}", hook.url, resp.status())).into(),
+        );
     }
     Ok(())
 }
@@ -110,7 +112,10 @@ async fn email(e: &EmailSection, alert: &Alert) -> Result<()> {
         .from(from)
         .subject(format!("[concord] {}: {}", alert.kind, alert.title));
     if e.to.is_empty() {
-        return Err(AlertError::Delivery("[alerts.email] to is empty: list the addresses that get alerts".to_string()).into());
+        return Err(AlertError::Delivery(
+            "[alerts.email] to is empty: list the addresses that get alerts".to_string(),
+        )
+        .into());
     }
     for to in &e.to {
         let mb: Mailbox = to
@@ -131,10 +136,12 @@ async fn email(e: &EmailSection, alert: &Alert) -> Result<()> {
     let msg = msg
         .body(body)
         .map_err(|err| AlertError::Delivery(format!("building the alert e-mail: {err}")))?;
-    transport(e)?
-        .send(msg)
-        .await
-        .map_err(|err| AlertError::Delivery(format!("sending the alert e-mail through {}:{}: {err}", e.host, e.port)))?;
+    transport(e)?.send(msg).await.map_err(|err| {
+        AlertError::Delivery(format!(
+            "sending the alert e-mail through {}:{}: {err}",
+            e.host, e.port
+        ))
+    })?;
     Ok(())
 }
 
@@ -149,17 +156,18 @@ async fn attempt(
             .webhooks
             .iter()
             .find(|w| w.url == url)
-            .ok_or_else(|| AlertError::Delivery(format!("the webhook {url} is no longer in [alerts]")))?;
+            .ok_or_else(|| {
+                AlertError::Delivery(format!("the webhook {url} is no longer in [alerts]"))
+            })?;
         return webhook(client, hook, alert).await;
     }
     if job.channel == "email" {
-        let e = section
-            .email
-            .as_ref()
-            .ok_or_else(|| AlertError::Delivery("[alerts.email] is no longer configured".to_string()))?;
+        let e = section.email.as_ref().ok_or_else(|| {
+            AlertError::Delivery("[alerts.email] is no longer configured".to_string())
+        })?;
         return email(e, alert).await;
     }
-    return Err(AlertError::Delivery(format!("unknown delivery channel {:?}", job.channel)).into())
+    return Err(AlertError::Delivery(format!("unknown delivery channel {:?}", job.channel)).into());
 }
 
 /// One pass over the outbox: every due job is attempted once. Only one

@@ -24,10 +24,9 @@ use std::path::Path;
 use concord_stix::Timestamp;
 use concord_store::{AnyStore, Record, Store};
 use serde::{Deserialize, Serialize};
-use tokio::sync::Notify;
 use serde_json::Value;
 use sha2::Digest;
-
+use tokio::sync::Notify;
 
 /// `[constituency]`: the networks and names this member is responsible
 /// for. Intel arriving from a peer that touches them raises an alert.
@@ -315,7 +314,9 @@ pub async fn after(store: &AnyStore, after: Option<&str>, limit: usize) -> Resul
 /// Marks an alert acknowledged; returns it.
 pub async fn acknowledge(store: &AnyStore, id: &str) -> Result<Alert> {
     let Some(r) = store.record(KIND, id).await? else {
-        return Err(AlertError::NotFound(format!("there is no alert {id} (see `concord alerts`)")));
+        return Err(AlertError::NotFound(format!(
+            "there is no alert {id} (see `concord alerts`)"
+        )));
     };
     let mut a: Alert = serde_json::from_str(&r.value)?;
     if !a.acknowledged {
@@ -343,9 +344,16 @@ impl Lock {
                 .truncate(false)
                 .write(true)
                 .open(&path)
-                .map_err(|e| AlertError::Io { doing: "opening the lock file", path: path.clone(), source: e })?;
-            f.lock()
-                .map_err(|e| AlertError::Io { doing: "locking", path: path.clone(), source: e })?;
+                .map_err(|e| AlertError::Io {
+                    doing: "opening the lock file",
+                    path: path.clone(),
+                    source: e,
+                })?;
+            f.lock().map_err(|e| AlertError::Io {
+                doing: "locking",
+                path: path.clone(),
+                source: e,
+            })?;
             Ok(Lock(f))
         })
         .await
@@ -360,13 +368,19 @@ impl Lock {
             .truncate(false)
             .write(true)
             .open(&path)
-            .map_err(|e| AlertError::Io { doing: "opening the lock file", path: path.clone(), source: e })?;
+            .map_err(|e| AlertError::Io {
+                doing: "opening the lock file",
+                path: path.clone(),
+                source: e,
+            })?;
         match f.try_lock() {
             Ok(()) => Ok(Some(Lock(f))),
             Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => {
-                Err(AlertError::Io { doing: "locking", path, source: e })
-            }
+            Err(std::fs::TryLockError::Error(e)) => Err(AlertError::Io {
+                doing: "locking",
+                path,
+                source: e,
+            }),
         }
     }
 }

@@ -334,11 +334,12 @@ pub async fn run(
     };
     let mut report = ScanReport::default();
     let mut cursor: Option<i64> = match node.store.record(CURSOR, collection).await? {
-        Some(r) => Some(
-            r.value
-                .parse()
-                .map_err(|e| AlertError::Config(format!("the alert cursor {:?} is not a number: {e}", r.value)))?,
-        ),
+        Some(r) => Some(r.value.parse().map_err(|e| {
+            AlertError::Config(format!(
+                "the alert cursor {:?} is not a number: {e}",
+                r.value
+            ))
+        })?),
         None => None,
     };
     // With no constituency, only a few types can call for an alert: the

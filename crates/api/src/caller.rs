@@ -72,7 +72,11 @@ impl Caller {
             || u.grants
                 .iter()
                 .any(|g| g.collection == collection && if write { g.write } else { g.read });
-        if granted { Ok(u) } else { Err(ApiError::forbidden(why)) }
+        if granted {
+            Ok(u)
+        } else {
+            Err(ApiError::forbidden(why))
+        }
     }
 
     /// For routes that speak of everything the node holds (the match

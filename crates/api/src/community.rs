@@ -151,7 +151,12 @@ async fn ingest(
     let doc: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("body: {e}")))?;
     let dir = st.node.data_dir.clone();
-    blocking(move || Ok(serde_json::to_value(community::ingest_documents(&dir, &doc)?)?)).await
+    blocking(move || {
+        Ok(serde_json::to_value(community::ingest_documents(
+            &dir, &doc,
+        )?)?)
+    })
+    .await
 }
 
 /// The community routes.

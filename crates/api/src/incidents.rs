@@ -30,16 +30,22 @@ const WHAT: &str = "the incident API";
 const FOR: &str = "incidents are for users with rights on the node's local collection";
 
 fn readers(st: &ApiState, caller: &Caller) -> Result<(), ApiError> {
-    caller.on_collection(&st.node.collection, false, WHAT, FOR).map(|_| ())
+    caller
+        .on_collection(&st.node.collection, false, WHAT, FOR)
+        .map(|_| ())
 }
 
 fn writers(st: &ApiState, caller: &Caller) -> Result<(), ApiError> {
-    caller.on_collection(&st.node.collection, true, WHAT, FOR).map(|_| ())
+    caller
+        .on_collection(&st.node.collection, true, WHAT, FOR)
+        .map(|_| ())
 }
 
 async fn list(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     readers(&st, &caller)?;
-    Ok(ok(serde_json::to_value(timeline::list(&st.node.store).await?)?))
+    Ok(ok(serde_json::to_value(
+        timeline::list(&st.node.store).await?,
+    )?))
 }
 
 async fn show(
@@ -111,7 +117,10 @@ async fn note(
 ) -> Result<Response, ApiError> {
     writers(&st, &caller)?;
     let b: NoteBody = body(&bytes, "")?;
-    Ok(ok(actions::respond(&st.node, &st.key, &id, "note", &b.text).await?))
+    Ok(ok(actions::respond(
+        &st.node, &st.key, &id, "note", &b.text,
+    )
+    .await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -140,7 +149,9 @@ async fn ack(
         ("acknowledge", "acknowledged")
     };
     let text = b.text.unwrap_or_else(|| default.to_string());
-    Ok(ok(actions::respond(&st.node, &st.key, &id, kind, &text).await?))
+    Ok(ok(
+        actions::respond(&st.node, &st.key, &id, kind, &text).await?
+    ))
 }
 
 #[derive(Deserialize)]
@@ -158,9 +169,14 @@ async fn status(
 ) -> Result<Response, ApiError> {
     writers(&st, &caller)?;
     let b: StatusBody = body(&bytes, "")?;
-    Ok(ok(
-        actions::set_status(&st.node, &st.key, &id, &b.status, b.severity.as_deref()).await?,
-    ))
+    Ok(ok(actions::set_status(
+        &st.node,
+        &st.key,
+        &id,
+        &b.status,
+        b.severity.as_deref(),
+    )
+    .await?))
 }
 
 /// The incident routes.

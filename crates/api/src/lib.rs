@@ -96,6 +96,11 @@ pub(crate) fn ok(v: serde_json::Value) -> Response {
 }
 
 /// Parses a JSON body, or a 400 that says what is wrong with it.
-pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &[u8], expected: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("the body is not the expected JSON: {e}{expected}")))
+pub(crate) fn body<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        ApiError::bad_request(format!("the body is not the expected JSON: {e}{expected}"))
+    })
 }

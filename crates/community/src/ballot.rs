@@ -68,10 +68,23 @@ pub fn find(ledger: &Ledger, head: &VerifiedCharter, id: &str) -> Result<Proposa
         .collect();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 if ledger.has_proposal(&id) => return Err(CommunityError::Invalid(format!("proposal {id} is not on the held version {}: it is stale (its base was superseded)",
-            head.version())).into()),
-        0 => return Err(CommunityError::Invalid(format!("no open proposal {id} on base version {}", head.version())).into()),
-        _ => return Err(CommunityError::Invalid(format!("proposal id prefix {id} is ambiguous")).into()),
+        0 if ledger.has_proposal(&id) => return Err(CommunityError::Invalid(format!(
+            "proposal {id} is not on the held version {}: it is stale (its base was superseded)",
+            head.version()
+        ))
+        .into()),
+        0 => {
+            return Err(CommunityError::Invalid(format!(
+                "no open proposal {id} on base version {}",
+                head.version()
+            ))
+            .into());
+        }
+        _ => {
+            return Err(
+                CommunityError::Invalid(format!("proposal id prefix {id} is ambiguous")).into(),
+            );
+        }
     }
 }
 
@@ -134,8 +147,9 @@ pub fn record_proposal(ledger: &Ledger, head: &VerifiedCharter, bytes: &[u8]) ->
 pub fn record_vote(ledger: &Ledger, head: &VerifiedCharter, vote: &Vote) -> Result<bool> {
     let p =
         find(ledger, head, &vote.proposal).map_err(|e| e.at(format!("vote by {}", vote.member)))?;
-    vote.verify(head, &p)
-        .map_err(|e| CommunityError::Invalid(format!("vote by {} on {}: {e}", vote.member, vote.proposal)))?;
+    vote.verify(head, &p).map_err(|e| {
+        CommunityError::Invalid(format!("vote by {} on {}: {e}", vote.member, vote.proposal))
+    })?;
     let new = ledger.write_vote(vote)?;
     for other in open(ledger, head)? {
         if other.id() == p.id() {

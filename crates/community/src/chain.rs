@@ -44,9 +44,9 @@ impl Chain {
 /// anything else (the size limit is still checked first).
 pub fn identify(bytes: &[u8]) -> Result<(u64, DocHash)> {
     let envelope = Envelope::from_bytes(bytes, MAX_CHARTER_BYTES)?;
-    let version = envelope.signed["version"]
-        .as_u64()
-        .ok_or_else(|| CommunityError::Invalid("signed.version: expected a positive integer".into()))?;
+    let version = envelope.signed["version"].as_u64().ok_or_else(|| {
+        CommunityError::Invalid("signed.version: expected a positive integer".into())
+    })?;
     let hash = DocHash::of(&envelope.signing_input(CHARTER_CONTEXT)?);
     Ok((version, hash))
 }
@@ -56,8 +56,11 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
     let versions = ledger.charter_versions()?;
     let Some(pin) = ledger.pinned_genesis()? else {
         if !versions.is_empty() {
-            return Err(CommunityError::Invalid(format!("{} holds charters but no genesis.hash: restore it or start over",
-                ledger.dir().display())).into());
+            return Err(CommunityError::Invalid(format!(
+                "{} holds charters but no genesis.hash: restore it or start over",
+                ledger.dir().display()
+            ))
+            .into());
         }
         return Ok(None);
     };
@@ -68,8 +71,11 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
     for (i, &v) in versions.iter().enumerate() {
         let path = ledger.charter_path(v);
         if v != i as u64 + 1 {
-            return Err(CommunityError::Invalid(format!("{}: the chain on disk has a gap before version {v}",
-                path.display())).into());
+            return Err(CommunityError::Invalid(format!(
+                "{}: the chain on disk has a gap before version {v}",
+                path.display()
+            ))
+            .into());
         }
         let bytes = ledger.read_charter(v)?;
         let verified = match chain.last() {
@@ -112,7 +118,10 @@ pub fn bootstrap(
     }
     let pin = match (pin, ledger.pinned_genesis()?) {
         (Some(given), Some(held)) if given != held => {
-            return Err(CommunityError::Invalid(format!("genesis hash mismatch: this node pinned {held}, given {given}")).into())
+            return Err(CommunityError::Invalid(format!(
+                "genesis hash mismatch: this node pinned {held}, given {given}"
+            ))
+            .into());
         }
         (Some(p), _) | (None, Some(p)) => p,
         (None, None) => hash,
@@ -194,7 +203,7 @@ impl Chain {
                 "a different document for the held version"
             } else {
                 "an older version"
-            })).into())
+            })).into());
     }
 
     /// Stores two valid charters for one version as evidence.

@@ -72,8 +72,11 @@ pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
         .read_to_end(&mut out)
         .map_err(|e| CommunityError::io("reading", &path, e))?;
     if out.len() > limit {
-        return Err(CommunityError::Invalid(format!("{}: oversized: more than the limit of {limit} bytes (refused before parsing)",
-            path.display())).into());
+        return Err(CommunityError::Invalid(format!(
+            "{}: oversized: more than the limit of {limit} bytes (refused before parsing)",
+            path.display()
+        ))
+        .into());
     }
     Ok(out)
 }

@@ -47,7 +47,11 @@ pub enum CommunityError {
 
 impl CommunityError {
     /// An I/O error on `path` while `doing` something.
-    pub(crate) fn io(doing: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        doing: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         CommunityError::Io {
             doing,
             path: path.into(),

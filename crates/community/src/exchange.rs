@@ -264,7 +264,11 @@ fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
             let base = e["base_version"]
                 .as_u64()
                 .and_then(|b| chain.get(b))
-                .ok_or_else(|| CommunityError::Invalid("base_version: not a version this node holds".to_string()))?;
+                .ok_or_else(|| {
+                    CommunityError::Invalid(
+                        "base_version: not a version this node holds".to_string(),
+                    )
+                })?;
             eq.verify(base)?;
             Ok(())
         }
@@ -273,21 +277,33 @@ fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
             let base = version
                 .checked_sub(1)
                 .and_then(|b| chain.get(b))
-                .ok_or_else(|| CommunityError::Invalid("version: no base this node holds".to_string()))?;
+                .ok_or_else(|| {
+                    CommunityError::Invalid("version: no base this node holds".to_string())
+                })?;
             let Some([a, b]) = e["charters"]
                 .as_array()
                 .map(Vec::as_slice)
                 .and_then(|s| <&[Value; 2]>::try_from(s).ok().map(|[a, b]| [a, b]))
             else {
-                return Err(CommunityError::Invalid("charters: expected two charters".to_string()).into());
+                return Err(
+                    CommunityError::Invalid("charters: expected two charters".to_string()).into(),
+                );
             };
             let a = verify_step(base, &serde_json::to_vec(a)?)?;
             let b = verify_step(base, &serde_json::to_vec(b)?)?;
             if a.hash() == b.hash() {
-                return Err(CommunityError::Invalid("charters: the same charter twice is no fork".to_string()).into());
+                return Err(CommunityError::Invalid(
+                    "charters: the same charter twice is no fork".to_string(),
+                )
+                .into());
             }
             Ok(())
         }
-        _ => return Err(CommunityError::Invalid("kind: expected \"equivocation\" or \"fork\"".to_string()).into()),
+        _ => {
+            return Err(CommunityError::Invalid(
+                "kind: expected \"equivocation\" or \"fork\"".to_string(),
+            )
+            .into());
+        }
     }
 }

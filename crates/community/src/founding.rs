@@ -17,9 +17,12 @@ use super::durable::read_limited;
 const FOUNDERS_LIMIT: usize = 4 * 1024 * 1024;
 
 fn text<'a>(file: &Path, i: usize, o: &'a Value, key: &str) -> Result<&'a str> {
-    o.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| CommunityError::Invalid(format!("{}: [{i}].{key}: expected a string", file.display())))
+    o.get(key).and_then(Value::as_str).ok_or_else(|| {
+        CommunityError::Invalid(format!(
+            "{}: [{i}].{key}: expected a string",
+            file.display()
+        ))
+    })
 }
 
 /// One member entry as the founders file and `propose add-member` give it.
@@ -31,10 +34,13 @@ pub fn founder(
     node_key: Option<&str>,
     url: Option<&str>,
 ) -> Result<Founder> {
-    let governance_key =
-        PublicKey::from_hex(governance_key).map_err(|e| CommunityError::Invalid(format!("governance_key: {e}")))?;
+    let governance_key = PublicKey::from_hex(governance_key)
+        .map_err(|e| CommunityError::Invalid(format!("governance_key: {e}")))?;
     let node_keys = match node_key {
-        Some(k) => vec![PublicKey::from_hex(k).map_err(|e| CommunityError::Invalid(format!("node_key: {e}")))?],
+        Some(k) => vec![
+            PublicKey::from_hex(k)
+                .map_err(|e| CommunityError::Invalid(format!("node_key: {e}")))?,
+        ],
         None => Vec::new(),
     };
     Ok(Founder {
@@ -53,15 +59,27 @@ pub fn read_founders(file: &Path) -> Result<Vec<Founder>> {
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|e| CommunityError::Invalid(format!("{} is not JSON: {e}", file.display())))?;
     let Some(list) = value.as_array() else {
-        return Err(CommunityError::Invalid(format!("{}: expected a JSON list of founders", file.display())).into());
+        return Err(CommunityError::Invalid(format!(
+            "{}: expected a JSON list of founders",
+            file.display()
+        ))
+        .into());
     };
     if list.is_empty() {
-        return Err(CommunityError::Invalid(format!("{}: the list of founders is empty", file.display())).into());
+        return Err(CommunityError::Invalid(format!(
+            "{}: the list of founders is empty",
+            file.display()
+        ))
+        .into());
     }
     let mut out = Vec::with_capacity(list.len());
     for (i, o) in list.iter().enumerate() {
         if !o.is_object() {
-            return Err(CommunityError::Invalid(format!("{}: [{i}]: expected an object", file.display())).into());
+            return Err(CommunityError::Invalid(format!(
+                "{}: [{i}]: expected an object",
+                file.display()
+            ))
+            .into());
         }
         let f = founder(
             text(file, i, o, "member")?,

@@ -45,8 +45,9 @@ pub fn create(data_dir: &Path) -> Result<Keypair> {
 pub fn load_or_create(data_dir: &Path) -> Result<Keypair> {
     let path = path(data_dir);
     match std::fs::read_to_string(&path) {
-        Ok(pem) => Keypair::from_pkcs8_pem(&pem)
-            .map_err(|e| CommunityError::Invalid(format!("{} is not a governance key: {e}", path.display()))),
+        Ok(pem) => Keypair::from_pkcs8_pem(&pem).map_err(|e| {
+            CommunityError::Invalid(format!("{} is not a governance key: {e}", path.display()))
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => match create(data_dir) {
             Ok(k) => Ok(k),
             // Another process created it meanwhile: use theirs.

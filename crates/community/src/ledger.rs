@@ -175,7 +175,10 @@ impl Ledger {
 
     pub fn read_proposal(&self, id: &str) -> Result<Vec<u8>> {
         if !is_hex(id, 64) {
-            return Err(CommunityError::Invalid(format!("proposal id {id:?}: expected 64 hex digits")).into());
+            return Err(CommunityError::Invalid(format!(
+                "proposal id {id:?}: expected 64 hex digits"
+            ))
+            .into());
         }
         read_limited(
             &self.proposals_dir().join(format!("{id}.json")),
@@ -207,8 +210,9 @@ impl Ledger {
             }
             let path = dir.join(&name);
             let bytes = read_limited(&path, VOTE_LIMIT)?;
-            let v: StoredVote = serde_json::from_slice(&bytes)
-                .map_err(|e| CommunityError::Invalid(format!("{} is not a stored vote: {e}", path.display())))?;
+            let v: StoredVote = serde_json::from_slice(&bytes).map_err(|e| {
+                CommunityError::Invalid(format!("{} is not a stored vote: {e}", path.display()))
+            })?;
             out.push(v);
         }
         out.sort_by(|a, b| a.vote.member.cmp(&b.vote.member));
@@ -219,7 +223,10 @@ impl Ledger {
     /// for this proposal was held already.
     pub fn write_vote(&self, vote: &Vote) -> Result<bool> {
         if !is_hex(&vote.proposal, 64) || !is_hex(&vote.keyid, 64) {
-            return Err(CommunityError::Invalid("vote: proposal and keyid must be 64 hex digits".to_string()).into());
+            return Err(CommunityError::Invalid(
+                "vote: proposal and keyid must be 64 hex digits".to_string(),
+            )
+            .into());
         }
         let path = self
             .votes_dir(&vote.proposal)
@@ -263,8 +270,9 @@ impl Ledger {
             }
             let path = dir.join(&name);
             let bytes = read_limited(&path, EVIDENCE_LIMIT)?;
-            let v: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| CommunityError::Invalid(format!("{} is not JSON: {e}", path.display())))?;
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                CommunityError::Invalid(format!("{} is not JSON: {e}", path.display()))
+            })?;
             out.push(v);
         }
         Ok(out)
@@ -296,8 +304,9 @@ impl Ledger {
         path: &Path,
     ) -> Result<T> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| CommunityError::Invalid(format!("{} is damaged: {e}", path.display()))),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                CommunityError::Invalid(format!("{} is damaged: {e}", path.display()))
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
             Err(e) => Err(CommunityError::io("reading", &path, e)),
         }

@@ -156,15 +156,23 @@ impl KindSpec {
             }
             KindSpec::SetGroup { group, members } => {
                 if group.is_empty() {
-                    return Err(CommunityError::Invalid("the group name is empty".to_string()).into());
+                    return Err(
+                        CommunityError::Invalid("the group name is empty".to_string()).into(),
+                    );
                 }
                 if let Some(m) = members.iter().find(|m| !base.members.contains_key(*m)) {
-                    return Err(CommunityError::Invalid(format!("group {group}: {m} is not a member of the current charter")).into());
+                    return Err(CommunityError::Invalid(format!(
+                        "group {group}: {m} is not a member of the current charter"
+                    ))
+                    .into());
                 }
                 let mut groups = base.groups.clone();
                 if members.is_empty() {
                     if groups.remove(group).is_none() {
-                        return Err(CommunityError::Invalid(format!("there is no group {group} to remove")).into());
+                        return Err(CommunityError::Invalid(format!(
+                            "there is no group {group} to remove"
+                        ))
+                        .into());
                     }
                 } else {
                     let mut list = members.clone();
@@ -177,7 +185,9 @@ impl KindSpec {
             KindSpec::SetSharingDefault { default_egress } => {
                 let value = serde_json::Value::String(default_egress.clone());
                 let egress = serde_json::from_value(value).map_err(|_| {
-                    CommunityError::Invalid(format!("default egress {default_egress:?}: expected deny, clear or green"))
+                    CommunityError::Invalid(format!(
+                        "default egress {default_egress:?}: expected deny, clear or green"
+                    ))
                 })?;
                 let mut policy = base.policy.clone();
                 policy.default_egress = egress;
@@ -202,9 +212,12 @@ impl Session {
     pub fn open(data_dir: &Path) -> Result<Session> {
         // Never create a community directory in a path that is no node.
         if !data_dir.join(NODE_CONFIG_FILE).exists() {
-            return Err(CommunityError::Invalid(format!("{} is not an initialised node: run `concord init --data-dir {}` first",
+            return Err(CommunityError::Invalid(format!(
+                "{} is not an initialised node: run `concord init --data-dir {}` first",
                 data_dir.display(),
-                data_dir.display())).into());
+                data_dir.display()
+            ))
+            .into());
         }
         let ledger = Ledger::new(data_dir);
         let lock = ledger.lock()?;
@@ -221,7 +234,11 @@ impl Session {
         match self.chain.as_mut() {
             Some(c) => Ok(c),
             None => {
-                return Err(CommunityError::Invalid("this node holds no charter yet: `concord community adopt GENESIS` first".to_string()).into())
+                return Err(CommunityError::Invalid(
+                    "this node holds no charter yet: `concord community adopt GENESIS` first"
+                        .to_string(),
+                )
+                .into());
             }
         }
     }
@@ -323,7 +340,11 @@ impl Session {
         let chain = match self.chain.as_ref() {
             Some(c) => c,
             None => {
-                return Err(CommunityError::Invalid("this node holds no charter yet: `concord community adopt GENESIS` first".to_string()).into())
+                return Err(CommunityError::Invalid(
+                    "this node holds no charter yet: `concord community adopt GENESIS` first"
+                        .to_string(),
+                )
+                .into());
             }
         };
         let head = chain.head();
@@ -344,7 +365,9 @@ impl Session {
     pub fn vote(&mut self, p: &Proposal, member: &str, key: &Keypair) -> Result<ballot::Cast> {
         let Session { ledger, chain, .. } = self;
         let Some(chain) = chain.as_mut() else {
-            return Err(CommunityError::Invalid("this node holds no charter yet".to_string()).into());
+            return Err(
+                CommunityError::Invalid("this node holds no charter yet".to_string()).into(),
+            );
         };
         ballot::cast(ledger, chain, p, member, key, Timestamp::now())
     }
@@ -362,7 +385,10 @@ impl Session {
                 if let (Some(given), Some(held)) = (pin, self.ledger.pinned_genesis()?)
                     && given != held
                 {
-                    return Err(CommunityError::Invalid(format!("genesis hash mismatch: this node pinned {held}, given {given}")).into());
+                    return Err(CommunityError::Invalid(format!(
+                        "genesis hash mismatch: this node pinned {held}, given {given}"
+                    ))
+                    .into());
                 }
                 c.adopt(&self.ledger, bytes, now, "adopt")
             }

@@ -17,8 +17,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concord_matcher::{Format, Index, Scratch, read_line};
-use concord_store::{AnyStore, ScanQuery, Store};
-use serde_json::Value;
+use concord_store::AnyStore;
 use tokio::sync::Mutex;
 
 use crate::ConsoleError;
@@ -28,7 +27,7 @@ use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
 const MAX_AGE: Duration = Duration::from_secs(600);
 const PAGE: usize = 10_000;
 /// Lines read from one paste at most.
-pub const MAX_LINES: usize = 100_000;
+pub(crate) const MAX_LINES: usize = 100_000;
 /// Hits listed at most.
 const MAX_HITS: usize = 2_000;
 
@@ -41,17 +40,19 @@ struct Built {
 
 /// The indicator index of the console.
 #[derive(Default)]
-pub struct MatchIndex {
+pub(crate) struct MatchIndex {
     built: Mutex<Option<Built>>,
 }
 
 impl MatchIndex {
     /// The current index, rebuilt first if indicators changed.
-    pub async fn current(&self, store: &AnyStore) -> Result<Arc<Index>, ConsoleError> {
+    pub(crate) async fn current(&self, store: &AnyStore) -> Result<Arc<Index>, ConsoleError> {
         let mut built = self.built.lock().await;
         if let Some(b) = built.as_ref()
             && b.at.elapsed() < MAX_AGE
-            && concord_indicators::newer_than(store, b.last_row).await?.is_none()
+            && concord_indicators::newer_than(store, b.last_row)
+                .await?
+                .is_none()
         {
             return Ok(b.index.clone());
         }

@@ -222,7 +222,7 @@ impl Viewer {
 }
 
 /// `Some` when signed in; for pages that show something else otherwise.
-pub struct MaybeViewer(pub Ctx, pub Option<Viewer>);
+pub(crate) struct MaybeViewer(pub Ctx, pub Option<Viewer>);
 
 async fn signed_in(parts: &Parts, st: &Shared) -> Result<(Ctx, Option<Viewer>), Response> {
     let ctx = Ctx::from_parts(parts, &st.opts);

@@ -8,8 +8,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const MAX_FAILURES: u32 = 5;
-pub const WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const MAX_FAILURES: u32 = 5;
+pub(crate) const WINDOW: Duration = Duration::from_secs(15 * 60);
 /// Pairs remembered at most; beyond it the expired ones are forgotten,
 /// then everything (failing open rather than growing without bound).
 const MAX_TRACKED: usize = 100_000;
@@ -17,7 +17,7 @@ const MAX_TRACKED: usize = 100_000;
 type Key = (String, Option<IpAddr>);
 
 #[derive(Default)]
-pub struct LoginThrottle {
+pub(crate) struct LoginThrottle {
     failures: Mutex<HashMap<Key, (u32, Instant)>>,
 }
 
@@ -27,7 +27,7 @@ fn key(user: &str, from: Option<IpAddr>) -> Key {
 
 impl LoginThrottle {
     /// Whether this user name may try a password from this address now.
-    pub fn allowed(&self, user: &str, from: Option<IpAddr>) -> bool {
+    pub(crate) fn allowed(&self, user: &str, from: Option<IpAddr>) -> bool {
         let Ok(map) = self.failures.lock() else {
             return true;
         };
@@ -35,7 +35,7 @@ impl LoginThrottle {
             .is_none_or(|(n, first)| *n < MAX_FAILURES || first.elapsed() >= WINDOW)
     }
 
-    pub fn failed(&self, user: &str, from: Option<IpAddr>) {
+    pub(crate) fn failed(&self, user: &str, from: Option<IpAddr>) {
         let Ok(mut map) = self.failures.lock() else {
             return;
         };
@@ -52,7 +52,7 @@ impl LoginThrottle {
         e.0 += 1;
     }
 
-    pub fn succeeded(&self, user: &str, from: Option<IpAddr>) {
+    pub(crate) fn succeeded(&self, user: &str, from: Option<IpAddr>) {
         if let Ok(mut map) = self.failures.lock() {
             map.remove(&key(user, from));
         }

@@ -47,7 +47,8 @@ impl Authoring {
             )
             .map_err(|e| FederationError::Invalid(format!("setting the audience: {e}")))?;
         }
-        sign_object(&out, &self.member, &self.key).map_err(|e| FederationError::Invalid(format!("signing: {e}")))
+        sign_object(&out, &self.member, &self.key)
+            .map_err(|e| FederationError::Invalid(format!("signing: {e}")))
     }
 }
 

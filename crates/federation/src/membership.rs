@@ -123,11 +123,15 @@ pub async fn current(node: &LocalNode, own: &PublicKey) -> Result<Membership> {
             keys.push(p.key.clone());
         }
         for k in &keys {
-            let key = PublicKey::from_hex(k)
-                .map_err(|e| FederationError::Invalid(format!("charter member {}: node key {k:?}: {e}", m.member)))?;
-            trusted
-                .insert(&m.identity, &key)
-                .map_err(|e| FederationError::Invalid(format!("charter member {}: {e}", m.member)))?;
+            let key = PublicKey::from_hex(k).map_err(|e| {
+                FederationError::Invalid(format!(
+                    "charter member {}: node key {k:?}: {e}",
+                    m.member
+                ))
+            })?;
+            trusted.insert(&m.identity, &key).map_err(|e| {
+                FederationError::Invalid(format!("charter member {}: {e}", m.member))
+            })?;
         }
         let record = match mine {
             Some(p) => p.clone(),

@@ -32,8 +32,9 @@ pub struct PeerRecord {
 
 impl PeerRecord {
     pub fn public_key(&self) -> Result<PublicKey> {
-        PublicKey::from_hex(&self.key)
-            .map_err(|e| FederationError::Invalid(format!("peer {}: key {:?}: {e}", self.name, self.key)))
+        PublicKey::from_hex(&self.key).map_err(|e| {
+            FederationError::Invalid(format!("peer {}: key {:?}: {e}", self.name, self.key))
+        })
     }
 }
 
@@ -47,10 +48,9 @@ pub async fn list(store: &AnyStore) -> Result<Vec<PeerRecord>> {
             break;
         };
         for r in page {
-            let p: PeerRecord = serde_json::from_str(&r.value)
-                .map_err(|e| {
-                    FederationError::Invalid(format!("the stored peer {:?} is unreadable: {e}", r.key))
-                })?;
+            let p: PeerRecord = serde_json::from_str(&r.value).map_err(|e| {
+                FederationError::Invalid(format!("the stored peer {:?} is unreadable: {e}", r.key))
+            })?;
             out.push(p);
         }
         after = Some(last);
@@ -176,7 +176,9 @@ pub fn trusted_keys(
 /// Whether a peer URL may be used: TLS, or plain HTTP on loopback only.
 pub fn check_peer_url(url: &str) -> Result<url::Url> {
     let u = url::Url::parse(url).map_err(|e| {
-        FederationError::Invalid(format!("{url:?} is not a URL: {e} (e.g. https://node.example/taxii2/)"))
+        FederationError::Invalid(format!(
+            "{url:?} is not a URL: {e} (e.g. https://node.example/taxii2/)"
+        ))
     })?;
     match u.scheme() {
         "https" => Ok(u),
@@ -190,9 +192,14 @@ pub fn check_peer_url(url: &str) -> Result<url::Url> {
             if loopback {
                 Ok(u)
             } else {
-                return Err(FederationError::Invalid(format!("{url} is plain HTTP on a non-loopback address: peers are reached over https:// (plain http only on 127.0.0.1)")).into())
+                return Err(FederationError::Invalid(format!("{url} is plain HTTP on a non-loopback address: peers are reached over https:// (plain http only on 127.0.0.1)")).into());
             }
         }
-        other => return Err(FederationError::Invalid(format!("{url}: scheme {other:?} is neither https nor http")).into()),
+        other => {
+            return Err(FederationError::Invalid(format!(
+                "{url}: scheme {other:?} is neither https nor http"
+            ))
+            .into());
+        }
     }
 }

@@ -78,4 +78,3 @@ pub fn policy(s: &SharingSection) -> Result<EgressPolicy> {
         .collect();
     Ok(p)
 }
-

@@ -112,7 +112,9 @@ pub async fn keep_syncing(
                     for r in rounds {
                         tracing::warn!(peer = %r.peer, error = ?r.error, "sync failed");
                     }
-                    let e = failures.entry(p.name.clone()).or_insert((0, Instant::now()));
+                    let e = failures
+                        .entry(p.name.clone())
+                        .or_insert((0, Instant::now()));
                     e.0 = e.0.saturating_add(1);
                     e.1 = Instant::now();
                 }

@@ -22,7 +22,9 @@ pub async fn withdraw(node: &LocalNode, key: &Keypair, id: &str, reason: &str) -
     let member = node.member.as_str();
     let versions = node.store.versions(id, VersionSel::Last).await?;
     let Some(latest) = versions.last() else {
-        return Err(FederationError::NotFound(format!("this node holds no object {id}")));
+        return Err(FederationError::NotFound(format!(
+            "this node holds no object {id}"
+        )));
     };
     let object = parse_object(latest.json.as_bytes())
         .map_err(|e| FederationError::Invalid(format!("the stored object is not JSON: {e}")))?;
@@ -41,7 +43,9 @@ pub async fn withdraw(node: &LocalNode, key: &Keypair, id: &str, reason: &str) -
         }
     }
     if object.get("revoked") == Some(&Value::Bool(true)) {
-        return Err(FederationError::Invalid(format!("{id} is already withdrawn")));
+        return Err(FederationError::Invalid(format!(
+            "{id} is already withdrawn"
+        )));
     }
     let previous = object
         .get("modified")
@@ -71,7 +75,9 @@ pub async fn withdraw(node: &LocalNode, key: &Keypair, id: &str, reason: &str) -
     let signed = concord_trust::sign_object(&next, member, key)?;
     let text = Value::Object(signed.clone()).to_string();
     let prepared = PreparedObject::new(&StixObject::from_map(signed), text);
-    node.store.put_batch(&node.collection, vec![prepared]).await?;
+    node.store
+        .put_batch(&node.collection, vec![prepared])
+        .await?;
     Ok(modified.to_stix())
 }
 

@@ -65,9 +65,7 @@ pub async fn store_all(node: &LocalNode, objects: Vec<Map<String, Value>>) -> Re
         })?;
         batch.push(PreparedObject::new(&checked.object, text));
     }
-    node.store
-        .put_batch(&node.collection, batch)
-        .await?;
+    node.store.put_batch(&node.collection, batch).await?;
     Ok(())
 }
 
@@ -82,15 +80,22 @@ pub async fn held(node: &LocalNode, id: &str) -> Result<Map<String, Value>> {
 pub async fn open(node: &LocalNode, key: &Keypair, a: Open) -> Result<Value> {
     let me = node.member.clone();
     let tlp = Tlp::parse(&a.tlp).ok_or_else(|| {
-        IncidentError::Invalid(format!("tlp {:?}: expected clear, green, amber, amber+strict or red",
-            a.tlp))
+        IncidentError::Invalid(format!(
+            "tlp {:?}: expected clear, green, amber, amber+strict or red",
+            a.tlp
+        ))
     })?;
     let severity = Severity::parse(&a.severity).ok_or_else(|| {
-        IncidentError::Invalid(format!("severity {:?}: expected low, medium, high or critical",
-            a.severity))
+        IncidentError::Invalid(format!(
+            "severity {:?}: expected low, medium, high or critical",
+            a.severity
+        ))
     })?;
     if a.title.trim().is_empty() {
-        return Err(IncidentError::Invalid("the title is empty: give the incident a title".to_string()).into());
+        return Err(IncidentError::Invalid(
+            "the title is empty: give the incident a title".to_string(),
+        )
+        .into());
     }
     let requested = resolve_members(node, &a.request).await?;
     let spec = NewIncident {
@@ -131,7 +136,10 @@ pub async fn respond(
     if kind != "note" {
         let i = Incident::read(&o)?;
         if i.owner == me {
-            return Err(IncidentError::Forbidden(format!("{id} is this member's own incident: acknowledging is for the members it asks")).into());
+            return Err(IncidentError::Forbidden(format!(
+                "{id} is this member's own incident: acknowledging is for the members it asks"
+            ))
+            .into());
         }
     }
     let to = crate::answer_addressing(&o)?;
@@ -154,18 +162,24 @@ pub async fn set_status(
     let o = held(node, id).await?;
     let i = Incident::read(&o)?;
     if i.owner != me || crate::author_of(&o).as_deref() != Some(me.as_str()) {
-        return Err(IncidentError::Forbidden(format!("{id} is owned by {}: only its owner changes it (add a note instead)",
-            i.owner)).into());
+        return Err(IncidentError::Forbidden(format!(
+            "{id} is owned by {}: only its owner changes it (add a note instead)",
+            i.owner
+        ))
+        .into());
     }
     let status = Status::parse(status).ok_or_else(|| {
-        IncidentError::Invalid(format!("status {status:?}: expected new, triaged, investigating, contained, resolved or closed"))
+        IncidentError::Invalid(format!(
+            "status {status:?}: expected new, triaged, investigating, contained, resolved or closed"
+        ))
     })?;
     let severity = match severity {
         None => None,
-        Some(s) => Some(
-            Severity::parse(s)
-                .ok_or_else(|| IncidentError::Invalid(format!("severity {s:?}: expected low, medium, high or critical")))?,
-        ),
+        Some(s) => Some(Severity::parse(s).ok_or_else(|| {
+            IncidentError::Invalid(format!(
+                "severity {s:?}: expected low, medium, high or critical"
+            ))
+        })?),
     };
     let next = crate::next_version(
         &o,
@@ -175,8 +189,7 @@ pub async fn set_status(
         },
         Timestamp::now(),
     )?;
-    let signed =
-        concord_trust::sign_object(&next, &me, key)?;
+    let signed = concord_trust::sign_object(&next, &me, key)?;
     let modified = signed.get("modified").cloned().unwrap_or(Value::Null);
     store_all(node, vec![signed]).await?;
     Ok(json!({"id": id, "status": status.word(), "modified": modified}))
@@ -184,14 +197,22 @@ pub async fn set_status(
 
 /// Links objects this node holds to an incident (`related-to`
 /// relationships addressed like answers); returns the relationships' ids.
-pub async fn link(node: &LocalNode, key: &Keypair, id: &str, objects: &[String]) -> Result<Vec<String>> {
+pub async fn link(
+    node: &LocalNode,
+    key: &Keypair,
+    id: &str,
+    objects: &[String],
+) -> Result<Vec<String>> {
     let me = node.member.as_str();
     let o = held(node, id).await?;
     let to = crate::answer_addressing(&o)?;
     let now = Timestamp::now();
     let mut out = Vec::new();
     for obj in objects {
-        if concord_store::latest_object(&node.store, obj).await?.is_none() {
+        if concord_store::latest_object(&node.store, obj)
+            .await?
+            .is_none()
+        {
             return Err(IncidentError::NotFound(format!(
                 "this node holds no object {obj}: import it first, or use `incident contribute`"
             )));

@@ -174,7 +174,10 @@ impl Incident {
     pub fn read(o: &Map<String, Value>) -> Result<Incident> {
         let text = |k: &str| o.get(k).and_then(Value::as_str).map(str::to_string);
         let Some(id) = text("id").filter(|i| i.starts_with("incident--")) else {
-            return Err(IncidentError::Invalid("not an incident object (its id does not start with incident--)".to_string()).into());
+            return Err(IncidentError::Invalid(
+                "not an incident object (its id does not start with incident--)".to_string(),
+            )
+            .into());
         };
         let ours = o.get(PROPERTY).and_then(Value::as_object);
         let core = o
@@ -286,8 +289,12 @@ pub fn next_version(
 ) -> Result<Map<String, Value>> {
     let current = Incident::read(latest)?;
     let mut next = latest.clone();
-    let previous = Timestamp::parse(&current.modified)
-        .map_err(|_| IncidentError::Invalid(format!("{}: its modified timestamp is unreadable", current.id)))?;
+    let previous = Timestamp::parse(&current.modified).map_err(|_| {
+        IncidentError::Invalid(format!(
+            "{}: its modified timestamp is unreadable",
+            current.id
+        ))
+    })?;
     let modified = Timestamp(now.0.max(previous.0 + 1_000));
     next.insert("modified".into(), modified.to_stix().into());
     let mut ours = next
@@ -346,7 +353,13 @@ pub fn answer_addressing(incident: &Map<String, Value>) -> Result<Addressing> {
         }
         Ok(None) if tlp <= Tlp::Green => None,
         Ok(None) => Some(vec![i.owner.clone()]),
-        Err(e) => return Err(IncidentError::Invalid(format!("{}: its audience extension is malformed: {e}", i.id)).into()),
+        Err(e) => {
+            return Err(IncidentError::Invalid(format!(
+                "{}: its audience extension is malformed: {e}",
+                i.id
+            ))
+            .into());
+        }
     };
     Ok(Addressing {
         tlp,

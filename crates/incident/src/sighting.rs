@@ -9,14 +9,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::{IncidentError, Result};
+use concord_federation::LocalNode;
 use concord_stix::Timestamp;
 use concord_stix::tlp::Tlp;
-use concord_federation::LocalNode;
 use concord_store::AnyStore;
 use concord_trust::Keypair;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-
 
 /// `[sightings]`: by default a sighting goes back to the indicator's
 /// author only (its audience), under the indicator's TLP or `min_tlp`,
@@ -109,8 +108,11 @@ pub fn address(
 ) -> Result<Addressing> {
     let floor = match Tlp::parse(&section.min_tlp) {
         Some(t) => t,
-        None => return Err(IncidentError::Invalid(format!("[sightings] min_tlp {:?} is not a TLP level (clear, green, amber, amber+strict, red)",
-            section.min_tlp)).into()),
+        None => return Err(IncidentError::Invalid(format!(
+            "[sightings] min_tlp {:?} is not a TLP level (clear, green, amber, amber+strict, red)",
+            section.min_tlp
+        ))
+        .into()),
     };
     // Unmarked intel stays at home, and so does what answers it.
     let tlp = answered_tlp.unwrap_or(Tlp::AmberStrict).max(floor);
@@ -123,7 +125,12 @@ pub fn address(
                 audience.extend(section.also_to.iter().cloned());
             }
         }
-        other => return Err(IncidentError::Invalid(format!("[sightings] share {other:?}: expected \"author\" or \"off\"")).into()),
+        other => {
+            return Err(IncidentError::Invalid(format!(
+                "[sightings] share {other:?}: expected \"author\" or \"off\""
+            ))
+            .into());
+        }
     }
     if audience.is_empty() {
         // Nobody named: it stays at home, unsigned (peers never receive
@@ -377,9 +384,14 @@ pub async fn false_positive(
 ) -> Result<FalsePositive> {
     let me = node.member.as_str();
     let Some(target) = concord_store::latest_object(&node.store, id).await? else {
-        return Err(IncidentError::NotFound(format!("this node holds no object {id}")));
+        return Err(IncidentError::NotFound(format!(
+            "this node holds no object {id}"
+        )));
     };
-    let kind = target.get("type").and_then(Value::as_str).unwrap_or_default();
+    let kind = target
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if kind != "indicator" && kind != "sighting" {
         return Err(IncidentError::Invalid(format!(
             "{id} is a {kind}: only indicators and sightings can be marked false positives"

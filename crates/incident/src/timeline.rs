@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::Result;
-use concord_store::{AnyStore, ScanQuery, Store, VersionSel};
+use concord_store::{AnyStore, Store, VersionSel};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

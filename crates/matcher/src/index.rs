@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::error::MatcherError;
 use crate::indicator::{
-    IdKey, IndicatorInfo, Record, format_uuid, is_active, parse_uuid, tlp_code, tlp_name, tlp_of,
+    IdKey, IndicatorInfo, Record, format_uuid, is_active, parse_uuid, tlp_code, tlp_name,
 };
 use crate::observable::Observable;
 use crate::plan::{Atom, Plan, plan};
@@ -227,7 +227,7 @@ impl Index {
                 .get("confidence")
                 .and_then(Value::as_u64)
                 .map_or(u8::MAX, |c| c.min(100) as u8),
-            tlp: tlp_code(tlp_of(indicator)),
+            tlp: tlp_code(indicator.as_object().and_then(concord_stix::tlp::of_object)),
             alive: true,
         });
         self.by_id.insert(key, slot);

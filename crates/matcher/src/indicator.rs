@@ -6,12 +6,6 @@ use serde_json::Value;
 
 pub use concord_stix::tlp::Tlp;
 
-/// The most restrictive TLP among an object's markings (TLP 2.0 ids and the
-/// TLP 1.0 ids of STIX 2.1 section 7.2.1.4).
-pub fn tlp_of(object: &Value) -> Option<Tlp> {
-    concord_stix::tlp::strictest_of(object.get("object_marking_refs")?.as_array()?)
-}
-
 /// Whether an indicator applies at `at`: not revoked, and `at` inside
 /// [valid_from, valid_until) (STIX 2.1 section 4.7). With no time, only
 /// revocation counts.

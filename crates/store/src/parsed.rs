@@ -17,7 +17,10 @@ pub async fn latest_object(store: &AnyStore, id: &str) -> Result<Option<Map<Stri
 }
 
 /// The latest version of every object of one type, parsed, in store order.
-pub async fn latest_of_type(store: &AnyStore, object_type: &str) -> Result<Vec<Map<String, Value>>> {
+pub async fn latest_of_type(
+    store: &AnyStore,
+    object_type: &str,
+) -> Result<Vec<Map<String, Value>>> {
     let mut out = Vec::new();
     let mut after_row = 0;
     loop {

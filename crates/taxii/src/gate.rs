@@ -61,7 +61,8 @@ impl Gate {
         headers: &HeaderMap,
     ) -> Result<Principal, Refusal> {
         let raw = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
-        let creds = credentials(raw).map_err(|_| Refusal::Unauthorized("bad Authorization header"))?;
+        let creds =
+            credentials(raw).map_err(|_| Refusal::Unauthorized("bad Authorization header"))?;
         if let Credentials::Node(signed) = &creds {
             return self
                 .node_principal(method, uri, headers, signed)

@@ -23,9 +23,9 @@ use crate::shell::{MaybeViewer, Shared, Viewer, failure, no_access, render};
 use crate::summary::{Summary, tlp_class};
 
 /// Days the dashboard looks back.
-pub const WINDOW_DAYS: i64 = 7;
+pub(crate) const WINDOW_DAYS: i64 = 7;
 /// Entries read per collection at most.
-pub const CAP_PER_COLLECTION: usize = 5_000;
+pub(crate) const CAP_PER_COLLECTION: usize = 5_000;
 
 struct Row {
     key: String,

@@ -27,16 +27,16 @@ use crate::shell::{Shared, Viewer, failure, no_access, render};
 use crate::summary::Summary;
 
 /// Rows on a page.
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 /// Entries read at most to fill one page.
-pub const SCAN_BUDGET: usize = 2_000;
+pub(crate) const SCAN_BUDGET: usize = 2_000;
 /// Entries read per store call.
 const BATCH: usize = 250;
 /// Search hits considered.
-pub const SEARCH_LIMIT: usize = 500;
+pub(crate) const SEARCH_LIMIT: usize = 500;
 
 /// Types offered in the type filter (any other can be typed in the URL).
-pub const TYPES: [&str; 19] = [
+pub(crate) const TYPES: [&str; 19] = [
     "indicator",
     "malware",
     "threat-actor",

@@ -3,6 +3,7 @@
 //! alerts ack` does). For admins and users who may read every collection,
 //! as the event stream.
 
+use crate::{Lang, Shared, Viewer, bad_form, no_access, not_found, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -10,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use crate::{Lang, Shared, Viewer, bad_form, no_access, not_found, render};
 use serde::Deserialize;
 
 use super::{Pages, excerpt, fail, sees_alerts};

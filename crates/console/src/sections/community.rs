@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::ConsoleError;
+use crate::{Arg, Lang, Shared, Viewer, bad_form, no_access, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -14,8 +16,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use crate::ConsoleError;
-use crate::{Arg, Lang, Shared, Viewer, bad_form, no_access, render};
 use concord_stix::Timestamp;
 use concord_trust::Charter;
 use serde::Deserialize;

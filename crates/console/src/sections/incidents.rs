@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use crate::ConsoleError;
+use crate::{Arg, Lang, Shared, Viewer, bad_form, no_access, not_found, render};
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
@@ -13,8 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use crate::ConsoleError;
-use crate::{Arg, Lang, Shared, Viewer, bad_form, no_access, not_found, render};
 
 use super::{NodePages, Pages, fail, on_local};
 use concord_federation::peers;
@@ -231,7 +231,11 @@ async fn open(
         Ok(out) => {
             let id = out.get("id").and_then(|i| i.as_str()).unwrap_or_default();
             tracing::info!(user = %v.rights.user.name, incident = %id, "console opened an incident");
-            Redirect::to(&format!("/incidents/{}?done=opened", crate::pages::dashboard::urlencode(id))).into_response()
+            Redirect::to(&format!(
+                "/incidents/{}?done=opened",
+                crate::pages::dashboard::urlencode(id)
+            ))
+            .into_response()
         }
         Err(e) => {
             let msg = l.t_args(
@@ -378,7 +382,12 @@ async fn detail_page(
         related: view
             .related
             .iter()
-            .map(|r| (format!("/intel/{}", crate::pages::dashboard::urlencode(r)), r.clone()))
+            .map(|r| {
+                (
+                    format!("/intel/{}", crate::pages::dashboard::urlencode(r)),
+                    r.clone(),
+                )
+            })
             .collect(),
         can_write: on_local(&v.rights, pages.local(), true),
         mine,
@@ -465,7 +474,11 @@ async fn after_write(
         Ok(_) => {
             tracing::info!(user = %v.rights.user.name, incident = %id, action = what, "console wrote to an incident");
             // Back to the incident (a reload does not send the form again).
-            Redirect::to(&format!("/incidents/{}?done={what}", crate::pages::dashboard::urlencode(id))).into_response()
+            Redirect::to(&format!(
+                "/incidents/{}?done={what}",
+                crate::pages::dashboard::urlencode(id)
+            ))
+            .into_response()
         }
         Err(e) => {
             let msg = l.t_args(

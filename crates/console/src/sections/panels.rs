@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use askama::Template;
 use crate::{ConsoleError, ConsoleState, Lang, Panel, PanelFuture, Viewer};
+use askama::Template;
 
 use super::alerts::{AlertRow, row};
 use super::{NodePages, blocking, excerpt, sees_alerts};

@@ -7,14 +7,14 @@
 
 use std::collections::HashMap;
 
+use crate::ConsoleError;
+use crate::{Lang, Shared, Viewer, no_access, render};
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Extension, Router};
-use crate::ConsoleError;
-use crate::{Lang, Shared, Viewer, no_access, render};
 use concord_store::Store;
 use concord_taxii::sync::QUARANTINE;
 use serde_json::Value;

@@ -74,7 +74,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 }
             }
             Some(Command::Scan) => {
-                let r = alert::scan::run(&node.local(), &node.config.alerts, &node.config.constituency).await?;
+                let r = alert::scan::run(
+                    &node.local(),
+                    &node.config.alerts,
+                    &node.config.constituency,
+                )
+                .await?;
                 if global.json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {

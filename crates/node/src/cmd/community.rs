@@ -11,8 +11,8 @@ use concord_trust::{CHARTER_CONTEXT, Charter, DocHash, Envelope, MAX_CHARTER_BYT
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 use crate::config::{Config, Global};
+use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 
 #[derive(clap::Subcommand)]
 pub enum Command {

@@ -155,8 +155,9 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     ("acknowledge", "acknowledged")
                 };
                 let key = node.keypair(global)?;
-                let v = actions::respond(&local, &key, &id, kind, text.as_deref().unwrap_or(default))
-                    .await?;
+                let v =
+                    actions::respond(&local, &key, &id, kind, text.as_deref().unwrap_or(default))
+                        .await?;
                 print(global, &v, || format!("{kind} recorded on {id}"))?;
                 Ok(Outcome::Ok)
             }
@@ -166,7 +167,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 severity,
             } => {
                 let key = node.keypair(global)?;
-                let v = actions::set_status(&local, &key, &id, &status, severity.as_deref()).await?;
+                let v =
+                    actions::set_status(&local, &key, &id, &status, severity.as_deref()).await?;
                 print(global, &v, || {
                     format!("{id} is now {}", v["status"].as_str().unwrap_or_default())
                 })?;
@@ -175,9 +177,11 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             Command::Link { id, objects } => {
                 let key = node.keypair(global)?;
                 let ids = actions::link(&local, &key, &id, &objects).await?;
-                print(global, &json!({"incident": id, "relationships": ids}), || {
-                    format!("{} objects linked to {id}", ids.len())
-                })?;
+                print(
+                    global,
+                    &json!({"incident": id, "relationships": ids}),
+                    || format!("{} objects linked to {id}", ids.len()),
+                )?;
                 Ok(Outcome::Ok)
             }
             Command::Contribute { id, file } => contribute(global, &node, &id, &file).await,

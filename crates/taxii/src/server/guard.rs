@@ -30,7 +30,11 @@ pub(super) async fn guard(State(st): State<Shared>, req: Request, next: Next) ->
     let timeout = st.opts.request_timeout;
     let work = async {
         let (parts, body) = req.into_parts();
-        let principal = match st.gate.caller(&parts.method, &parts.uri, &parts.headers).await {
+        let principal = match st
+            .gate
+            .caller(&parts.method, &parts.uri, &parts.headers)
+            .await
+        {
             Ok(p) => p,
             Err(Refusal::Unauthorized(_)) => return ApiError::unauthorized().into_response(),
             Err(Refusal::Internal) => return ApiError::internal().into_response(),
