@@ -191,13 +191,26 @@ impl Served {
 /// Starts `concord serve` on a free 127.0.0.1 port and waits until it
 /// answers.
 pub(crate) fn serve(dir: &Path) -> Served {
-    let mut child = command(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+    serve_with(dir, None)
+}
+
+/// The same, with its log (at `info`) written to `log` instead of the
+/// test's output.
+pub(crate) fn serve_with(dir: &Path, log: Option<&Path>) -> Served {
+    let mut cmd = command(dir);
+    cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start concord serve");
+        .stdout(Stdio::piped());
+    match log {
+        Some(path) => {
+            let f = std::fs::File::create(path).expect("log file");
+            cmd.stderr(f).env("CONCORD_LOG", "info");
+        }
+        None => {
+            cmd.stderr(Stdio::inherit());
+        }
+    }
+    let mut child = cmd.spawn().expect("start concord serve");
     let out = child.stdout.take().expect("stdout");
     let mut line = String::new();
     BufReader::new(out)
@@ -259,6 +272,21 @@ impl Node {
 
     pub(crate) fn serve(&mut self) {
         self.served = Some(serve(&self.dir));
+    }
+
+    /// Serves with the log at `info` kept in `serve.log` of its data dir.
+    pub(crate) fn serve_logged(&mut self) {
+        self.served = Some(serve_with(&self.dir, Some(&self.log_path())));
+    }
+
+    /// Where [`Node::serve_logged`] writes the server's log.
+    pub(crate) fn log_path(&self) -> PathBuf {
+        self.dir.join("serve.log")
+    }
+
+    /// The server's log so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
     pub(crate) fn url(&self) -> String {
@@ -443,12 +471,15 @@ pub(crate) fn request(
     s.set_read_timeout(Some(Duration::from_secs(30)))
         .expect("timeout");
     let mut extra = String::new();
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        extra.push_str(&format!("Host: {addr}\r\n"));
+    }
     for (k, v) in headers {
         extra.push_str(&format!("{k}: {v}\r\n"));
     }
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("request");

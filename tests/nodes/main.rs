@@ -10,6 +10,7 @@ mod cli;
 mod console_browser;
 mod federation;
 mod governance;
+mod hostile;
 mod incidents;
 mod match_api;
 mod pattern_and_match_cli;

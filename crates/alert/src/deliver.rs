@@ -319,8 +319,14 @@ mod tests {
             from: "concord@example.org".into(),
             to: vec!["soc@example.org".into()],
             username: None,
-            password: None,
+            password: Some("hunter2".into()),
+            password_file: None,
+            password_env: None,
         };
+        assert!(
+            !format!("{e:?}").contains("hunter2"),
+            "no secret in a debug print"
+        );
         assert!(transport(&e).is_err());
         e.host = "127.0.0.1".into();
         assert!(transport(&e).is_ok());

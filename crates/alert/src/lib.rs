@@ -92,17 +92,42 @@ impl AlertsSection {
 }
 
 /// `[[alerts.webhooks]]`: a JSON POST per alert, signed with HMAC-SHA256
-/// over the body (`X-Concord-Signature: sha256=HEX`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// over the body (`X-Concord-Signature: sha256=HEX`). The key is given in
+/// exactly one of `secret`, `secret_file` (a file, relative to the data
+/// directory) or `secret_env` (an environment variable); the binary reads
+/// the last two into `secret` when it loads the config.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSection {
+    /// Where alerts are posted.
     pub url: String,
     /// The shared HMAC key.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub secret: String,
+    /// A file holding the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_file: Option<std::path::PathBuf>,
+    /// An environment variable holding the key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
 }
 
-/// `[alerts.email]`: one message per alert over SMTP.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Secrets never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for WebhookSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSection")
+            .field("url", &self.url)
+            .field("secret", &"(redacted)")
+            .field("secret_file", &self.secret_file)
+            .field("secret_env", &self.secret_env)
+            .finish()
+    }
+}
+
+/// `[alerts.email]`: one message per alert over SMTP. The password, if
+/// any, is given in at most one of `password`, `password_file` or
+/// `password_env` (read by the binary into `password`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSection {
     pub host: String,
@@ -117,6 +142,29 @@ pub struct EmailSection {
     pub username: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
+    /// A file holding the password (relative to the data directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<std::path::PathBuf>,
+    /// An environment variable holding the password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_env: Option<String>,
+}
+
+/// Secrets never reach a log line, even through `{:?}`.
+impl std::fmt::Debug for EmailSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailSection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("from", &self.from)
+            .field("to", &self.to)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "(redacted)"))
+            .field("password_file", &self.password_file)
+            .field("password_env", &self.password_env)
+            .finish()
+    }
 }
 
 fn default_smtp_port() -> u16 {

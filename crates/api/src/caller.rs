@@ -24,9 +24,13 @@ impl FromRequestParts<Arc<ApiState>> for Caller {
         parts: &mut Parts,
         state: &Arc<ApiState>,
     ) -> Result<Self, Self::Rejection> {
+        let client = parts
+            .extensions
+            .get::<concord_taxii::server::Peer>()
+            .map(|p| p.addr.ip());
         let p = state
             .gate
-            .caller(&parts.method, &parts.uri, &parts.headers)
+            .caller(&parts.method, &parts.uri, &parts.headers, client)
             .await?;
         Ok(Caller(p))
     }

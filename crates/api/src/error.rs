@@ -24,6 +24,8 @@ pub struct ApiError {
     pub title: &'static str,
     /// What went wrong and what to do next.
     pub description: String,
+    /// Seconds before the caller may retry (429, 503).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -33,6 +35,7 @@ impl ApiError {
             status,
             title,
             description: description.into(),
+            retry_after: None,
         }
     }
 
@@ -56,6 +59,22 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not found", description)
     }
 
+    /// 429: too many failed attempts; retry after `seconds`.
+    pub fn throttled(seconds: u64) -> Self {
+        ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many requests",
+            format!("too many failed log-ins for this account or from this address: retry in {seconds} s"),
+        )
+        .retry_after(seconds)
+    }
+
+    /// Sets the `Retry-After` of the answer.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     /// 500: logged with its cause, answered without it.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "an API request failed on the server's side");
@@ -69,12 +88,16 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
+        let mut r = (
             self.status,
             [(header::CONTENT_TYPE, "application/json")],
             json!({"title": self.title, "description": self.description}).to_string(),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            r.headers_mut().insert(header::RETRY_AFTER, s.into());
+        }
+        r
     }
 }
 
@@ -82,6 +105,7 @@ impl From<Refusal> for ApiError {
     fn from(r: Refusal) -> Self {
         match r {
             Refusal::Unauthorized(why) => ApiError::unauthorized(why),
+            Refusal::Throttled(s) => ApiError::throttled(s),
             Refusal::Internal => ApiError::internal(&"checking the credentials failed"),
         }
     }

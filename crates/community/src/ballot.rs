@@ -263,6 +263,16 @@ pub fn adopt_ready(
                 .collect();
             let bytes = p.assemble(&head, &votes)?;
             match verify_next(&head, &bytes, now) {
+                Ok(next)
+                    if head.check_expiry(now).is_err()
+                        && !only_renews(head.charter(), next.charter()) =>
+                {
+                    rejected.push(format!(
+                        "proposal {}: not adopted: the charter expired on {}; only a renewal can be adopted until it is renewed",
+                        p.id(),
+                        head.charter().expires
+                    ));
+                }
                 Ok(next) => valid.push(next),
                 Err(e) => rejected.push(format!("proposal {}: not adopted: {e}", p.id())),
             }
@@ -288,4 +298,21 @@ pub fn adopt_ready(
         chain.push(ledger, next, "votes")?;
     }
     Ok((adopted, rejected))
+}
+
+/// Whether `next` changes nothing of `base` but its version, its link to
+/// `base` and its expiry: a renewal, the only change an expired charter
+/// takes.
+fn only_renews(base: &concord_trust::Charter, next: &concord_trust::Charter) -> bool {
+    let strip = |c: &concord_trust::Charter| {
+        c.to_value().ok().map(|mut v| {
+            if let Some(m) = v.as_object_mut() {
+                for k in ["version", "previous", "expires"] {
+                    m.remove(k);
+                }
+            }
+            v
+        })
+    };
+    matches!((strip(base), strip(next)), (Some(a), Some(b)) if a == b)
 }

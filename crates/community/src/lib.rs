@@ -85,7 +85,10 @@ pub enum KindSpec {
     },
     RotateKey {
         member: String,
-        governance_key: String,
+        /// The new key (64 hex digits). Absent: this node makes the next
+        /// key of its own member (`governance.key.next`) and proposes it.
+        #[serde(default)]
+        governance_key: Option<String>,
     },
     SetQuorum {
         threshold: u64,
@@ -139,7 +142,7 @@ impl KindSpec {
             } => ProposalKind::RotateKey {
                 member: member.clone(),
                 keys: vec![
-                    PublicKey::from_hex(governance_key)
+                    PublicKey::from_hex(governance_key.as_deref().unwrap_or_default())
                         .map_err(|e| CommunityError::Invalid(format!("governance_key: {e}")))?,
                 ],
                 key_threshold: 1,
@@ -348,6 +351,40 @@ impl Session {
             }
         };
         let head = chain.head();
+        // An expired charter changes only by a renewal: no admissions, no
+        // other change, until the community has a valid charter again.
+        let now = Timestamp::now();
+        if head.check_expiry(now).is_err() && !matches!(spec, KindSpec::Renew { .. }) {
+            return Err(CommunityError::Refused(format!(
+                "the charter (version {}) expired on {}: only a renewal can be adopted now (`concord community propose renew --expires ...`), then this change",
+                head.version(),
+                head.charter().expires
+            )));
+        }
+        let mut spec = spec.clone();
+        if let KindSpec::RotateKey {
+            member,
+            governance_key: key @ None,
+        } = &mut spec
+        {
+            // This node's own member rotates: make (or reuse) the next key.
+            let data_dir = ledger.dir().parent().unwrap_or(ledger.dir());
+            let next = governance_key::next(data_dir)?;
+            let own = head
+                .charter()
+                .members
+                .get(member.as_str())
+                .is_some_and(|m| {
+                    governance_key::load_or_create(data_dir)
+                        .is_ok_and(|k| m.keys.contains_key(&k.key_id().to_hex()))
+                });
+            if !own {
+                return Err(CommunityError::Invalid(format!(
+                    "{member} is not this node's member (its governance key is not listed for it): give --governance-key for another member's rotation"
+                )));
+            }
+            *key = Some(next.public().to_hex());
+        }
         let kind = spec.to_kind(head.charter())?;
         let p = ballot::create(ledger, head, &kind)?;
         ballot::tally(ledger, head, &p)

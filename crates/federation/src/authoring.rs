@@ -66,3 +66,40 @@ pub fn set_tlp(object: &mut Map<String, Value>, tlp: Tlp) {
     refs.insert(0, Value::from(tlp.marking_id()));
     object.insert("object_marking_refs".into(), Value::Array(refs));
 }
+
+/// Which of `ids` this node holds a first version of that another member
+/// published (by its signature, or its `created_by_ref` naming another of
+/// `members`): this member may not author versions of those. Returns
+/// (id, the owner's name) pairs.
+pub async fn bound_to_others(
+    store: &concord_store::AnyStore,
+    me: &str,
+    members: &std::collections::HashMap<String, String>,
+    ids: Vec<String>,
+) -> Result<Vec<(String, String)>> {
+    use concord_store::Store;
+    let mut out = Vec::new();
+    for first in store.first_versions(ids).await? {
+        let Ok(map) = concord_stix::json::parse_object(first.json.as_bytes()) else {
+            continue;
+        };
+        let owner = match map.get("created_by_ref").and_then(Value::as_str) {
+            Some(c) if members.contains_key(c) => Some(c.to_string()),
+            _ => concord_trust::signer_of(&map).map(str::to_string),
+        };
+        if let Some(owner) = owner
+            && owner != me
+        {
+            let name = members.get(&owner).cloned().unwrap_or(owner);
+            out.push((first.id, name));
+        }
+    }
+    Ok(out)
+}
+
+/// What a member is told when it tries to publish another's object.
+pub fn refusal(id: &str, owner: &str) -> String {
+    format!(
+        "{id} belongs to {owner}: only its author publishes versions of it; comment on another member's intel with a sighting (`concord match --sighting`), an opinion (`concord sightings false-positive ID`) or an incident note"
+    )
+}

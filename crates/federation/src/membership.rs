@@ -28,8 +28,27 @@ pub struct Member {
 }
 
 pub struct Membership {
+    /// Every peer and member this node deals with, by name.
     pub members: Vec<Member>,
+    /// The keys whose signatures are accepted, by member.
     pub trusted: TrustedKeySet,
+    /// The groups the charter puts this member in (audiences may name it
+    /// by them).
+    pub own_groups: BTreeSet<String>,
+}
+
+impl Membership {
+    /// Every member's identity id with a name to show (its peer name),
+    /// this member's own included as `me`.
+    pub fn names(&self, me: &str) -> HashMap<String, String> {
+        let mut out: HashMap<String, String> = self
+            .members
+            .iter()
+            .map(|m| (m.record.member.clone(), m.record.name.clone()))
+            .collect();
+        out.insert(me.to_string(), "this member".to_string());
+        out
+    }
 }
 
 impl Membership {
@@ -92,6 +111,7 @@ pub async fn current(node: &LocalNode, own: &PublicKey) -> Result<Membership> {
     let own_member = node.member.as_str();
     let Some(view) = concord_community::view(&node.data_dir)? else {
         return Ok(Membership {
+            own_groups: BTreeSet::new(),
             trusted: peers::trusted_keys(&configured, own_member, own)?,
             members: configured
                 .into_iter()
@@ -174,5 +194,15 @@ pub async fn current(node: &LocalNode, own: &PublicKey) -> Result<Membership> {
     }
     // Rounds go through the peers in name order, as `peer list` shows them.
     members.sort_by(|a, b| a.record.name.cmp(&b.record.name));
-    Ok(Membership { members, trusted })
+    let own_groups = view
+        .members
+        .iter()
+        .find(|m| m.identity == own_member)
+        .map(|m| m.groups.iter().cloned().collect())
+        .unwrap_or_default();
+    Ok(Membership {
+        members,
+        trusted,
+        own_groups,
+    })
 }

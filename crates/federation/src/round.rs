@@ -51,18 +51,9 @@ pub async fn round(
             "there is no peer {n:?} (see `concord peer list` and `concord community status`)"
         )));
     }
-    let trusted = membership.trusted.clone();
     let mut out = Vec::new();
     for p in chosen {
-        let mut round = sync_peer(
-            &node.store,
-            key.clone(),
-            trusted.clone(),
-            p,
-            &node.collection,
-            page.max(1),
-        )
-        .await;
+        let mut round = sync_peer(node, key.clone(), &membership, p, page.max(1)).await;
         let community =
             concord_community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
         round.community = Some(match community {

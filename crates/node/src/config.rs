@@ -61,6 +61,12 @@ pub struct ServerSection {
     pub tls_cert: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<PathBuf>,
+    /// This node's public URLs as peers reach it (e.g. behind a reverse
+    /// proxy: `https://cti.example.org/`). Node-signed requests must be
+    /// signed for one of them; `--public-url` adds to them. Default: the
+    /// listen address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_urls: Vec<String>,
     /// Title of the discovery and API root resources.
     pub title: String,
     pub default_page: usize,
@@ -70,6 +76,10 @@ pub struct ServerSection {
     /// Requests per second per client address (0: unlimited), and burst.
     pub rate_per_second: f64,
     pub rate_burst: f64,
+    /// The same for anonymous requests (no credentials), counted apart so
+    /// that they cannot starve members' syncs.
+    pub anonymous_rate_per_second: f64,
+    pub anonymous_rate_burst: f64,
     /// Envelopes with more objects are stored in the background (pending
     /// status at once).
     pub background_post_over: usize,
@@ -82,6 +92,7 @@ impl Default for ServerSection {
             listen: "127.0.0.1:8733".into(),
             tls_cert: None,
             tls_key: None,
+            public_urls: Vec::new(),
             title: o.title,
             default_page: o.default_page,
             max_page: o.max_page,
@@ -89,6 +100,8 @@ impl Default for ServerSection {
             request_timeout_secs: o.request_timeout.as_secs(),
             rate_per_second: o.rate_per_second,
             rate_burst: o.rate_burst,
+            anonymous_rate_per_second: o.anonymous_rate_per_second,
+            anonymous_rate_burst: o.anonymous_rate_burst,
             background_post_over: o.background_post_over,
         }
     }
@@ -142,9 +155,103 @@ impl Config {
         toml::from_str(&text).with_context(|| format!("{} is not a valid config", path.display()))
     }
 
+    /// Writes config.toml, readable by its owner only (it may hold
+    /// secrets).
     pub fn save(&self, data_dir: &Path) -> Result<()> {
+        use std::io::Write;
         let path = data_dir.join(CONFIG_FILE);
         let text = toml::to_string_pretty(self)?;
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("making {} private", path.display()))?;
+        }
+        f.write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))
     }
+
+    /// `[alerts]` with its secrets read from where the config says they
+    /// are (`secret_file`/`secret_env`, `password_file`/`password_env`).
+    /// Only this copy holds them: config.toml is never rewritten with them.
+    pub fn alerts_with_secrets(&self, data_dir: &Path) -> Result<AlertsSection> {
+        let mut a = self.alerts.clone();
+        for (i, w) in a.webhooks.iter_mut().enumerate() {
+            let place = format!("[[alerts.webhooks]] #{} ({})", i + 1, w.url);
+            let given = !w.secret.is_empty();
+            w.secret = secret(
+                data_dir,
+                &place,
+                "secret",
+                given.then(|| w.secret.clone()),
+                &w.secret_file,
+                &w.secret_env,
+            )?
+            .with_context(|| {
+                format!("{place}: give the HMAC key in secret, secret_file or secret_env")
+            })?;
+        }
+        if let Some(e) = a.email.as_mut() {
+            e.password = secret(
+                data_dir,
+                "[alerts.email]",
+                "password",
+                e.password.clone(),
+                &e.password_file,
+                &e.password_env,
+            )?;
+        }
+        Ok(a)
+    }
+}
+
+/// A secret from exactly one of: the value itself, a file (relative to the
+/// data directory; one trailing newline dropped) or an environment
+/// variable. `None` when none is given; an error when several are.
+fn secret(
+    data_dir: &Path,
+    place: &str,
+    name: &str,
+    inline: Option<String>,
+    file: &Option<PathBuf>,
+    env: &Option<String>,
+) -> Result<Option<String>> {
+    let given = [inline.is_some(), file.is_some(), env.is_some()]
+        .iter()
+        .filter(|g| **g)
+        .count();
+    if given > 1 {
+        bail!("{place}: give {name} in one of {name}, {name}_file or {name}_env, not several");
+    }
+    if let Some(f) = file {
+        let path = data_dir.join(f);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{place}: reading {name}_file {}", path.display()))?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.is_empty() {
+            bail!("{place}: {name}_file {} is empty", path.display());
+        }
+        return Ok(Some(text.to_string()));
+    }
+    if let Some(var) = env {
+        let v = std::env::var(var).map_err(|_| {
+            anyhow::anyhow!("{place}: {name}_env names {var}, which is not set in the environment")
+        })?;
+        if v.is_empty() {
+            bail!("{place}: the environment variable {var} ({name}_env) is empty");
+        }
+        return Ok(Some(v));
+    }
+    Ok(inline)
 }

@@ -108,6 +108,16 @@ fn main() -> ExitCode {
     // configuration is built; an error means one is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
+    // Logs go to stderr, at `warn` unless CONCORD_LOG (or RUST_LOG) says
+    // otherwise (e.g. CONCORD_LOG=info shows every request and every
+    // refused authentication).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
     let global = config::Global {
         data_dir: config::resolve_data_dir(cli.data_dir.clone()),
         json: cli.json,

@@ -73,6 +73,13 @@ pub trait Store: Send + Sync {
         which: VersionSel,
     ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
 
+    /// The oldest version of each of `ids` the store holds (one round trip
+    /// for the batch; ids not held are left out; in no particular order).
+    fn first_versions(
+        &self,
+        ids: Vec<String>,
+    ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
     /// A page of collection entries in `date_added` order.
     fn list(&self, query: ListQuery) -> impl Future<Output = Result<Page>> + Send;
 
@@ -228,6 +235,9 @@ impl Store for AnyStore {
     }
     async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
         dispatch!(self, s => s.versions(id, which).await)
+    }
+    async fn first_versions(&self, ids: Vec<String>) -> Result<Vec<StoredObject>> {
+        dispatch!(self, s => s.first_versions(ids).await)
     }
     async fn list(&self, query: ListQuery) -> Result<Page> {
         dispatch!(self, s => s.list(query).await)

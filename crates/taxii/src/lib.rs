@@ -24,7 +24,9 @@ mod error;
 pub mod gate;
 pub mod media;
 pub mod query;
+pub mod replay;
 pub mod server;
 pub mod sync;
+pub mod throttle;
 
 pub use error::{ApiError, TaxiiError};

@@ -90,8 +90,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 }
             }
             Some(Command::Deliver) => {
-                let r =
-                    alert::deliver::run(&node.store, &node.data_dir, &node.config.alerts).await?;
+                let r = alert::deliver::run(
+                    &node.store,
+                    &node.data_dir,
+                    &node.config.alerts_with_secrets(&node.data_dir)?,
+                )
+                .await?;
                 if global.json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {

@@ -90,12 +90,16 @@ pub enum ProposeCommand {
         #[arg(long)]
         member: String,
     },
-    /// Replace a member's governance key.
+    /// Replace a member's governance key. Without --governance-key, this
+    /// node makes its own member's next key (kept in governance.key.next
+    /// until the rotation is adopted) and proposes it.
     RotateKey {
+        /// The member (default: this node's member).
         #[arg(long)]
-        member: String,
+        member: Option<String>,
+        /// Another member's new key (64 hex digits).
         #[arg(long)]
-        governance_key: String,
+        governance_key: Option<String>,
     },
     /// Set the quorum (never below floor(2n/3)+1).
     SetQuorum {
@@ -123,7 +127,7 @@ pub enum ProposeCommand {
 }
 
 impl ProposeCommand {
-    fn spec(self) -> KindSpec {
+    fn spec(self, me: &str) -> KindSpec {
         match self {
             ProposeCommand::AddMember {
                 member,
@@ -145,7 +149,7 @@ impl ProposeCommand {
                 member,
                 governance_key,
             } => KindSpec::RotateKey {
-                member,
+                member: member.unwrap_or_else(|| me.to_string()),
                 governance_key,
             },
             ProposeCommand::SetQuorum { threshold } => KindSpec::SetQuorum { threshold },
@@ -173,7 +177,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             genesis_hash,
         } => adopt(global, &charter, genesis_hash.as_deref()),
         Command::Propose(p) => {
-            let tally = Session::open(dir)?.propose(&p.spec())?;
+            let me = Config::load(dir)?.node.identity;
+            let tally = Session::open(dir)?.propose(&p.spec(&me))?;
             if global.json {
                 println!("{}", json!({"id": tally.id, "proposal": tally}));
             } else {

@@ -12,7 +12,7 @@ use concord_taxii::server::{self, ServerOptions, listen};
 use concord_api::ApiOptions;
 use concord_console::sections::{self, NodePages};
 use concord_federation::{LocalNode, membership};
-use concord_taxii::gate::Gate;
+use concord_taxii::gate::{Gate, GateOptions, host_of_url};
 use tokio::sync::Notify;
 
 use super::Node;
@@ -27,6 +27,11 @@ pub struct Args {
     /// Serve plain HTTP on a non-loopback address (only behind a TLS proxy).
     #[arg(long)]
     plain_http: bool,
+    /// A URL peers reach this node at (repeatable; adds to `public_urls` in
+    /// [server]); node-signed requests must be signed for one of them.
+    /// Default: the listen address.
+    #[arg(long = "public-url")]
+    public_urls: Vec<String>,
 }
 
 fn options(s: &ServerSection) -> ServerOptions {
@@ -39,6 +44,8 @@ fn options(s: &ServerSection) -> ServerOptions {
         request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         rate_per_second: s.rate_per_second,
         rate_burst: s.rate_burst,
+        anonymous_rate_per_second: s.anonymous_rate_per_second,
+        anonymous_rate_burst: s.anonymous_rate_burst,
         background_post_over: s.background_post_over,
     }
 }
@@ -72,6 +79,39 @@ async fn keep_peers_current(
     }
 }
 
+/// The hosts node-signed requests must be signed for: every configured
+/// public URL, else the bound address (and `localhost` beside a loopback
+/// one).
+fn public_hosts(
+    configured: &[String],
+    given: &[String],
+    bound: SocketAddr,
+    scheme: &str,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for u in configured.iter().chain(given) {
+        let host = host_of_url(u).with_context(|| {
+            format!("public URL {u:?} is not a URL such as https://cti.example.org/")
+        })?;
+        if !out.contains(&host) {
+            out.push(host);
+        }
+    }
+    if out.is_empty() {
+        if bound.ip().is_unspecified() {
+            tracing::warn!(
+                "listening on {bound} with no public URL: peers' signed requests will be refused until `public_urls` in [server] (or --public-url) says how they reach this node"
+            );
+        }
+        let base = format!("{scheme}://{bound}/");
+        out.extend(host_of_url(&base));
+        if bound.ip().is_loopback() {
+            out.push(format!("localhost:{}", bound.port()));
+        }
+    }
+    Ok(out)
+}
+
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let node = Node::open(global)?;
     let key = Arc::new(node.keypair(global)?);
@@ -93,13 +133,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             "refusing plain HTTP on {addr}: set tls_cert and tls_key in [server], listen on a loopback address, or pass --plain-http"
         );
     }
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
     let rt = super::runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -114,7 +147,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         let policy = concord_federation::policy(&node.config.sharing)?;
         let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
         refresh_peers(&local, &key.public(), &federation).await?;
-        let gate = Gate::new(node.store.clone(), Some(federation.clone()));
+        let gate = Gate::new(
+            node.store.clone(),
+            Some(federation.clone()),
+            GateOptions {
+                public_hosts: public_hosts(&section.public_urls, &args.public_urls, bound, scheme)?,
+            },
+        );
         let api = concord_api::router(
             (*local).clone(),
             key.clone(),
@@ -137,7 +176,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     max_upload_bytes: section.max_body_bytes,
                     ..Default::default()
                 },
-            ),
+            )
+            .gate(gate.clone()),
             NodePages {
                 node: (*local).clone(),
                 key: key.clone(),
@@ -158,7 +198,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         let rounds = Arc::new(Notify::new());
         tokio::spawn(concord_alert::keep_running(
             local.clone(),
-            node.config.alerts.clone(),
+            node.config.alerts_with_secrets(&node.data_dir)?,
             node.config.constituency.clone(),
             rounds.clone(),
         ));

@@ -48,6 +48,17 @@ pub async fn versions(c: &Client, id: &str, which: &VersionSel) -> Result<Vec<St
     Ok(which.select(all))
 }
 
+/// The oldest version of each of `ids` that is held.
+pub async fn first_versions(c: &Client, ids: &[String]) -> Result<Vec<StoredObject>> {
+    let rows = c
+        .query(
+            "SELECT DISTINCT ON (id) row, id, version, type, json FROM objects WHERE id = ANY($1) ORDER BY id, version_us, version",
+            &[&ids],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| stored(r, false)).collect())
+}
+
 /// The SQL condition for a version selection over `o` filed as entry `e`.
 pub(super) fn version_condition(sel: &VersionSel, p: &mut Params) -> String {
     match sel {

@@ -164,6 +164,11 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn first_versions(&self, ids: Vec<String>) -> Result<Vec<StoredObject>> {
+        self.blocking(move |s| s.with_reader(|c| read::first_versions(c, &ids)))
+            .await
+    }
+
     async fn list(&self, query: ListQuery) -> Result<Page> {
         self.blocking(move |s| s.with_reader(|c| read::list(c, &query)))
             .await

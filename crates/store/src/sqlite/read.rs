@@ -54,6 +54,41 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
     Ok(which.select(all))
 }
 
+/// The oldest version of each of `ids` that is held (ids not held are
+/// left out), in no particular order: one statement for the batch.
+pub fn first_versions(conn: &Connection, ids: &[String]) -> Result<Vec<StoredObject>> {
+    let mut out: std::collections::HashMap<String, (i64, String, StoredObject)> =
+        std::collections::HashMap::new();
+    // SQLite takes up to 32,766 parameters; two per id.
+    for chunk in ids.chunks(8_000) {
+        let keys: Vec<Sql> = chunk
+            .iter()
+            .map(|i| Sql::Integer(crate::id_key(i)))
+            .collect();
+        let marks = vec!["?"; keys.len()].join(",");
+        let sql = format!(
+            "SELECT row, id, version, type, json, version_us FROM objects WHERE id_key IN ({marks})"
+        );
+        let wanted: std::collections::HashSet<&str> = chunk.iter().map(String::as_str).collect();
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(keys))?;
+        while let Some(r) = rows.next()? {
+            let o = stored(r, false)?;
+            if !wanted.contains(o.id.as_str()) {
+                continue; // another id with the same key
+            }
+            let us: i64 = r.get(5)?;
+            let older = out
+                .get(&o.id)
+                .is_none_or(|(u, v, _)| (us, &o.version) < (*u, v));
+            if older {
+                out.insert(o.id.clone(), (us, o.version.clone(), o));
+            }
+        }
+    }
+    Ok(out.into_values().map(|(_, _, o)| o).collect())
+}
+
 /// The condition that `o` is the newest (or oldest) version of its id among
 /// those filed in the same collection as entry `e`. `CROSS JOIN` pins the
 /// loop order (the id's few versions first, then their entries): left to

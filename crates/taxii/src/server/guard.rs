@@ -1,6 +1,8 @@
 //! The one gate every request passes: rate limit, timeout, content
 //! negotiation and authentication, in that order (cheap refusals first; a
-//! flood of bad passwords is rate-limited before argon2 runs).
+//! flood of bad passwords is rate-limited before argon2 runs). Requests
+//! without credentials draw on their own per-address budget, so anonymous
+//! traffic cannot starve members' syncs from the same address.
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -13,10 +15,16 @@ use crate::gate::Refusal;
 use crate::media::accepts_taxii;
 
 pub(super) async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
-    if let Some(peer) = req.extensions().get::<Peer>()
-        && let Err(wait) = st.limiter.check(peer.addr.ip())
-    {
-        return ApiError::too_many_requests(wait).into_response();
+    let client = req.extensions().get::<Peer>().map(|p| p.addr.ip());
+    if let Some(ip) = client {
+        let limiter = if req.headers().contains_key(header::AUTHORIZATION) {
+            &st.limiter
+        } else {
+            &st.anonymous
+        };
+        if let Err(wait) = limiter.check(ip) {
+            return ApiError::too_many_requests(wait).into_response();
+        }
     }
     let accept = req
         .headers()
@@ -32,11 +40,14 @@ pub(super) async fn guard(State(st): State<Shared>, req: Request, next: Next) ->
         let (parts, body) = req.into_parts();
         let principal = match st
             .gate
-            .caller(&parts.method, &parts.uri, &parts.headers)
+            .caller(&parts.method, &parts.uri, &parts.headers, client)
             .await
         {
             Ok(p) => p,
             Err(Refusal::Unauthorized(_)) => return ApiError::unauthorized().into_response(),
+            Err(Refusal::Throttled(wait)) => {
+                return ApiError::too_many_requests(wait).into_response();
+            }
             Err(Refusal::Internal) => return ApiError::internal().into_response(),
         };
         let mut req = Request::from_parts(parts, body);
