@@ -76,11 +76,14 @@ pub struct Exporter<'n> {
 }
 
 fn epoch(ts: &str) -> Option<i64> {
-    Timestamp::parse(ts).ok().map(|t| t.micros().div_euclid(1_000_000))
+    Timestamp::parse(ts)
+        .ok()
+        .map(|t| t.micros().div_euclid(1_000_000))
 }
 
 fn uuid_of(id: &str) -> Option<Uuid> {
-    id.split_once("--").and_then(|(_, u)| Uuid::parse_str(u).ok())
+    id.split_once("--")
+        .and_then(|(_, u)| Uuid::parse_str(u).ok())
 }
 
 fn str_of<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
@@ -109,9 +112,15 @@ fn tags_of(o: &Map<String, Value>) -> Vec<String> {
     labels_of(o)
         .into_iter()
         .filter(|l| {
-            !["misp:type=", "misp:category=", "misp:name=", "misp:meta-category=", "misp:galaxy-type="]
-                .iter()
-                .any(|p| l.starts_with(p))
+            ![
+                "misp:type=",
+                "misp:category=",
+                "misp:name=",
+                "misp:meta-category=",
+                "misp:galaxy-type=",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
         })
         .map(str::to_string)
         .collect()
@@ -187,46 +196,91 @@ const TYPE_SPECS: &[(&str, &[&str])] = &[
     ("email-dst", &["email-message:to_refs.*.value"]),
     ("email-subject", &["email-message:subject"]),
     ("email-body", &["email-message:body"]),
-    ("email-reply-to", &["email-message:additional_header_fields.reply_to"]),
-    ("email-x-mailer", &["email-message:additional_header_fields.x_mailer"]),
+    (
+        "email-reply-to",
+        &["email-message:additional_header_fields.reply_to"],
+    ),
+    (
+        "email-x-mailer",
+        &["email-message:additional_header_fields.x_mailer"],
+    ),
     ("email-message-id", &["email-message:message_id"]),
-    ("email-attachment", &["email-message:body_multipart.*.body_raw_ref.name"]),
+    (
+        "email-attachment",
+        &["email-message:body_multipart.*.body_raw_ref.name"],
+    ),
     ("filename", &["file:name"]),
     ("mutex", &["mutex:name"]),
     ("mac-address", &["mac-addr:value"]),
     ("AS", &["autonomous-system:number"]),
     ("regkey", &["windows-registry-key:key"]),
-    ("regkey|value", &["windows-registry-key:key", "windows-registry-key:values.*.data"]),
-    ("domain|ip", &["domain-name:value", "domain-name:resolves_to_refs.*.value"]),
-    ("ip-dst|port", &["network-traffic:dst_ref.value", "network-traffic:dst_port"]),
-    ("ip-src|port", &["network-traffic:src_ref.value", "network-traffic:src_port"]),
-    ("hostname|port", &["network-traffic:dst_ref.value", "network-traffic:dst_port"]),
+    (
+        "regkey|value",
+        &[
+            "windows-registry-key:key",
+            "windows-registry-key:values.*.data",
+        ],
+    ),
+    (
+        "domain|ip",
+        &["domain-name:value", "domain-name:resolves_to_refs.*.value"],
+    ),
+    (
+        "ip-dst|port",
+        &["network-traffic:dst_ref.value", "network-traffic:dst_port"],
+    ),
+    (
+        "ip-src|port",
+        &["network-traffic:src_ref.value", "network-traffic:src_port"],
+    ),
+    (
+        "hostname|port",
+        &["network-traffic:dst_ref.value", "network-traffic:dst_port"],
+    ),
     ("ip-dst", &["network-traffic:dst_ref.value"]),
     ("ip-src", &["network-traffic:src_ref.value"]),
     ("port", &["network-traffic:dst_port"]),
     ("size-in-bytes", &["file:size"]),
-    ("user-agent", &["network-traffic:extensions.http-request-ext.request_header.User-Agent"]),
-    ("http-method", &["network-traffic:extensions.http-request-ext.request_method"]),
+    (
+        "user-agent",
+        &["network-traffic:extensions.http-request-ext.request_header.User-Agent"],
+    ),
+    (
+        "http-method",
+        &["network-traffic:extensions.http-request-ext.request_method"],
+    ),
 ];
 
 fn render(spec: &str, value: &str) -> Vec<String> {
     let (t, rest) = spec.split_once(':').unwrap_or((spec, ""));
     let steps: Vec<&str> = rest.split('.').filter(|s| !s.is_empty()).collect();
     let types: Vec<&str> = match t {
-        "ip" => observable::ip_type(value).map(|t| vec![t]).unwrap_or_default(),
+        "ip" => observable::ip_type(value)
+            .map(|t| vec![t])
+            .unwrap_or_default(),
         other => vec![other],
     };
-    types.into_iter().map(|t| path(t, &steps).to_string()).collect()
+    types
+        .into_iter()
+        .map(|t| path(t, &steps).to_string())
+        .collect()
 }
 
 /// The specs of a MISP type, including the hash and composite families.
 fn specs_of(misp_type: &str) -> Option<Vec<String>> {
+    if misp_type == "ip-src" || misp_type == "ip-dst" {
+        return Some(vec!["ip:value".into()]);
+    }
     if let Some((_, s)) = TYPE_SPECS.iter().find(|(t, _)| *t == misp_type) {
         return Some(s.iter().map(|x| (*x).to_string()).collect());
     }
-    let same = |t: &str| TYPE_SPECS.iter().find(|(x, _)| *x == t).map(|(_, s)| s.iter().map(|x| (*x).to_string()).collect());
+    let same = |t: &str| {
+        TYPE_SPECS
+            .iter()
+            .find(|(x, _)| *x == t)
+            .map(|(_, s)| s.iter().map(|x| (*x).to_string()).collect())
+    };
     match misp_type {
-        "ip-src" | "ip-dst" => same("ip-dst"),
         "hostname" => same("domain"),
         "uri" | "link" => same("url"),
         "email" => Some(vec!["email-addr:value".into()]),
@@ -289,7 +343,10 @@ fn guess(tests: &Tests) -> Option<(String, String)> {
     }
     for (t, _) in TYPE_SPECS {
         if let Some(v) = value_as(t, tests) {
-            let t = if *t == "hostname|port" || (*t == "ip-dst|port" && observable::ip_type(v.split('|').next().unwrap_or("")).is_err()) {
+            let t = if *t == "hostname|port"
+                || (*t == "ip-dst|port"
+                    && observable::ip_type(v.split('|').next().unwrap_or("")).is_err())
+            {
                 "hostname|port"
             } else if *t == "ip-dst" && observable::ip_type(&v).is_err() {
                 "hostname"
@@ -304,7 +361,10 @@ fn guess(tests: &Tests) -> Option<(String, String)> {
 
 /// Flattens the SCOs of an observed-data into tests, one list per root
 /// object (an SCO no other SCO of it refers to).
-fn flatten(od: &Map<String, Value>, index: &HashMap<&str, &Map<String, Value>>) -> Vec<(String, Tests)> {
+fn flatten(
+    od: &Map<String, Value>,
+    index: &HashMap<&str, &Map<String, Value>>,
+) -> Vec<(String, Tests)> {
     let ids: Vec<&str> = od
         .get("object_refs")
         .and_then(Value::as_array)
@@ -346,7 +406,16 @@ fn flatten(od: &Map<String, Value>, index: &HashMap<&str, &Map<String, Value>>) 
         let mut tests = Tests::new();
         for (k, v) in root {
             match (k.as_str(), v) {
-                ("type" | "spec_version" | "id" | "is_multipart" | "defanged" | "object_marking_refs" | "extensions", _) => {}
+                (
+                    "type"
+                    | "spec_version"
+                    | "id"
+                    | "is_multipart"
+                    | "defanged"
+                    | "object_marking_refs"
+                    | "extensions",
+                    _,
+                ) => {}
                 ("protocols", Value::Array(items)) => {
                     // concord writes "tcp" when MISP gave no protocol.
                     if items.len() == 1 && items[0] == "tcp" {
@@ -379,7 +448,8 @@ fn flatten(od: &Map<String, Value>, index: &HashMap<&str, &Map<String, Value>>) 
                             .and_then(|f| f.get("name"))
                             .and_then(text);
                         if let Some(n) = name {
-                            tests.push((path(ty, &[k, "*", "body_raw_ref", "name"]).to_string(), n));
+                            tests
+                                .push((path(ty, &[k, "*", "body_raw_ref", "name"]).to_string(), n));
                         }
                     }
                 }
@@ -393,7 +463,11 @@ fn flatten(od: &Map<String, Value>, index: &HashMap<&str, &Map<String, Value>>) 
                     }
                 }
                 (r, Value::Array(targets)) if r.ends_with("_refs") => {
-                    for t in targets.iter().filter_map(Value::as_str).filter_map(|t| index.get(t)) {
+                    for t in targets
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(|t| index.get(t))
+                    {
                         if let Some(x) = t.get("value").and_then(text) {
                             tests.push((path(ty, &[r, "*", "value"]).to_string(), x));
                         }
@@ -426,7 +500,10 @@ impl<'n> Exporter<'n> {
     /// An exporter; `organisation` is the `Orgc` of events whose report
     /// names no author.
     pub fn new(naming: &'n dyn AudienceNaming, organisation: crate::Organisation) -> Exporter<'n> {
-        Exporter { naming, organisation }
+        Exporter {
+            naming,
+            organisation,
+        }
     }
 
     /// Writes objects as MISP events.
@@ -455,7 +532,10 @@ impl<'n> Exporter<'n> {
                 && index.contains_key(parent)
             {
                 used.insert(str_of(o, "id").unwrap_or("").to_string());
-                extra_parts.entry(parent).or_default().extend(refs.into_iter().filter(|r| *r != parent));
+                extra_parts
+                    .entry(parent)
+                    .or_default()
+                    .extend(refs.into_iter().filter(|r| *r != parent));
                 continue;
             }
             containers.push((o, refs));
@@ -487,11 +567,21 @@ impl<'n> Exporter<'n> {
         for (c, refs) in &containers {
             used.insert(str_of(c, "id").unwrap_or("").to_string());
             let uuid = str_of(c, "id").and_then(uuid_of).unwrap_or_default();
-            let members: Vec<&Map<String, Value>> = refs.iter().filter_map(|r| index.get(r).copied()).collect();
+            let members: Vec<&Map<String, Value>> =
+                refs.iter().filter_map(|r| index.get(r).copied()).collect();
             for m in &members {
                 used.insert(str_of(m, "id").unwrap_or("").to_string());
             }
-            events.push(self.event(uuid, Some(c), &members, &index, &sightings, &relations, &mut used, &mut report));
+            events.push(self.event(
+                uuid,
+                Some(c),
+                &members,
+                &index,
+                &sightings,
+                &relations,
+                &mut used,
+                &mut report,
+            ));
         }
         let loose: Vec<&Map<String, Value>> = objects
             .iter()
@@ -501,21 +591,44 @@ impl<'n> Exporter<'n> {
                 !used.contains(id)
                     && matches!(
                         ty,
-                        "indicator" | "observed-data" | "vulnerability" | "campaign" | "threat-actor"
-                            | "malware" | "tool" | "intrusion-set" | "attack-pattern" | "course-of-action"
+                        "indicator"
+                            | "observed-data"
+                            | "vulnerability"
+                            | "campaign"
+                            | "threat-actor"
+                            | "malware"
+                            | "tool"
+                            | "intrusion-set"
+                            | "attack-pattern"
+                            | "course-of-action"
                     )
             })
             .collect();
         if !loose.is_empty() {
             let mut ids: Vec<&str> = loose.iter().filter_map(|o| str_of(o, "id")).collect();
             ids.sort_unstable();
-            let uuid = Uuid::new_v5(&MISP_NAMESPACE, format!("concord-export/{}", ids.join(",")).as_bytes());
-            events.push(self.event(uuid, None, &loose, &index, &sightings, &relations, &mut used, &mut report));
+            let uuid = Uuid::new_v5(
+                &MISP_NAMESPACE,
+                format!("concord-export/{}", ids.join(",")).as_bytes(),
+            );
+            events.push(self.event(
+                uuid,
+                None,
+                &loose,
+                &index,
+                &sightings,
+                &relations,
+                &mut used,
+                &mut report,
+            ));
         }
         Export { events, report }
     }
 
-    #[expect(clippy::too_many_arguments, reason = "the event and the indexes it reads")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the event and the indexes it reads"
+    )]
     fn event(
         &self,
         uuid: Uuid,
@@ -528,7 +641,10 @@ impl<'n> Exporter<'n> {
         report: &mut ExportReport,
     ) -> Value {
         let mut parts = EventParts::default();
-        let mut newest = container.and_then(|c| str_of(c, "modified")).and_then(epoch).unwrap_or(0);
+        let mut newest = container
+            .and_then(|c| str_of(c, "modified"))
+            .and_then(epoch)
+            .unwrap_or(0);
         for m in members {
             newest = newest.max(str_of(m, "modified").and_then(epoch).unwrap_or(0));
             self.member(m, index, relations, used, &mut parts, report);
@@ -548,7 +664,10 @@ impl<'n> Exporter<'n> {
                     entry["source"] = src.into();
                 }
                 let target = if in_object {
-                    parts.objects.get_mut(at).and_then(|o| o["Attribute"].get_mut(0))
+                    parts
+                        .objects
+                        .get_mut(at)
+                        .and_then(|o| o["Attribute"].get_mut(0))
                 } else {
                     parts.attributes.get_mut(at)
                 };
@@ -562,21 +681,43 @@ impl<'n> Exporter<'n> {
         let (info, date, published, publish_ts, threat, analysis, author) = match container {
             Some(c) => (
                 str_of(c, "name").unwrap_or("").to_string(),
-                str_of(c, "x_misp_date")
-                    .map(str::to_string)
-                    .or_else(|| str_of(c, "published").or_else(|| str_of(c, "created")).map(|d| d.chars().take(10).collect())),
+                str_of(c, "x_misp_date").map(str::to_string).or_else(|| {
+                    str_of(c, "published")
+                        .or_else(|| str_of(c, "created"))
+                        .map(|d| d.chars().take(10).collect())
+                }),
                 str_of(c, "type") == Some("report"),
                 str_of(c, "published").and_then(epoch),
-                c.get("x_misp_threat_level_id").and_then(Value::as_i64).unwrap_or(4),
-                c.get("x_misp_analysis").and_then(Value::as_i64).unwrap_or(2),
-                str_of(c, "created_by_ref").and_then(|a| index.get(a)).map(|i| crate::Organisation {
-                    uuid: str_of(i, "id").and_then(uuid_of),
-                    name: str_of(i, "name").unwrap_or("").to_string(),
-                }),
+                c.get("x_misp_threat_level_id")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(4),
+                c.get("x_misp_analysis")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(2),
+                str_of(c, "created_by_ref")
+                    .and_then(|a| index.get(a))
+                    .map(|i| crate::Organisation {
+                        uuid: str_of(i, "id").and_then(uuid_of),
+                        name: str_of(i, "name").unwrap_or("").to_string(),
+                    }),
             ),
-            None => ("concord export: objects not in any report".to_string(), None, true, Some(newest), 4, 2, None),
+            None => (
+                "concord export: objects not in any report".to_string(),
+                None,
+                true,
+                Some(newest),
+                4,
+                2,
+                None,
+            ),
         };
-        let date = date.unwrap_or_else(|| Timestamp(newest * 1_000_000).to_stix().chars().take(10).collect());
+        let date = date.unwrap_or_else(|| {
+            Timestamp(newest * 1_000_000)
+                .to_stix()
+                .chars()
+                .take(10)
+                .collect()
+        });
         let org = author.unwrap_or_else(|| self.organisation.clone());
         if let Some(c) = container {
             for t in tags_of(c) {
@@ -636,7 +777,14 @@ impl<'n> Exporter<'n> {
         }
     }
 
-    fn attribute_entry(&self, o: &Map<String, Value>, uuid: Uuid, misp_type: &str, value: &str, to_ids: bool) -> Value {
+    fn attribute_entry(
+        &self,
+        o: &Map<String, Value>,
+        uuid: Uuid,
+        misp_type: &str,
+        value: &str,
+        to_ids: bool,
+    ) -> Value {
         let mut tags: Vec<String> = tags_of(o);
         if let Some(t) = tlp_tag(o) {
             tags.push(t);
@@ -671,24 +819,45 @@ impl<'n> Exporter<'n> {
         let uuid = uuid_of(&id).unwrap_or_default();
         let ty = str_of(o, "type").unwrap_or("");
         let skip = |report: &mut ExportReport, reason: String| {
-            report.skipped.push(Skipped { id: id.clone(), reason });
+            report.skipped.push(Skipped {
+                id: id.clone(),
+                reason,
+            });
         };
         let alternatives: Vec<(String, Tests)> = match ty {
             "indicator" => match str_of(o, "pattern_type") {
                 Some("stix") | None => match pattern_tests(str_of(o, "pattern").unwrap_or("")) {
                     Ok(alts) => alts
                         .into_iter()
-                        .map(|t| (t.first().map(|(p, _)| p.split(':').next().unwrap_or("").to_string()).unwrap_or_default(), t))
+                        .map(|t| {
+                            (
+                                t.first()
+                                    .map(|(p, _)| p.split(':').next().unwrap_or("").to_string())
+                                    .unwrap_or_default(),
+                                t,
+                            )
+                        })
                         .collect(),
                     Err(reason) => return skip(report, reason),
                 },
-                Some(other) => return skip(report, format!("{other} patterns have no MISP attribute form")),
+                Some(other) => {
+                    return skip(
+                        report,
+                        format!("{other} patterns have no MISP attribute form"),
+                    );
+                }
             },
             "observed-data" => flatten(o, index),
             "vulnerability" | "campaign" => {
-                let t = if ty == "vulnerability" { "vulnerability" } else { "campaign-name" };
+                let t = if ty == "vulnerability" {
+                    "vulnerability"
+                } else {
+                    "campaign-name"
+                };
                 let a = self.attribute_entry(o, uuid, t, str_of(o, "name").unwrap_or(""), false);
-                parts.by_id.insert(id.clone(), (false, parts.attributes.len()));
+                parts
+                    .by_id
+                    .insert(id.clone(), (false, parts.attributes.len()));
                 parts.attributes.push(a);
                 return;
             }
@@ -710,13 +879,18 @@ impl<'n> Exporter<'n> {
             } else {
                 uuid
             };
-            let labelled = misp_label(o, "type").and_then(|t| value_as(t, &tests).map(|v| (t.to_string(), v)));
+            let labelled =
+                misp_label(o, "type").and_then(|t| value_as(t, &tests).map(|v| (t.to_string(), v)));
             let template_name = misp_label(o, "name").map(str::to_string);
             if template_name.is_none()
                 && let Some((t, v)) = labelled.or_else(|| guess(&tests))
             {
-                parts.by_id.insert(id.clone(), (false, parts.attributes.len()));
-                parts.attributes.push(self.attribute_entry(o, auuid, &t, &v, to_ids));
+                parts
+                    .by_id
+                    .insert(id.clone(), (false, parts.attributes.len()));
+                parts
+                    .attributes
+                    .push(self.attribute_entry(o, auuid, &t, &v, to_ids));
                 continue;
             }
             let has_protocols = tests.iter().any(|(p, _)| p.contains(":protocols"));
@@ -725,17 +899,33 @@ impl<'n> Exporter<'n> {
                 .filter(|n| template::relations(n).is_some())
                 .or_else(|| template::template_for_root(&root, has_protocols))
             else {
-                skip(report, format!("no MISP attribute type or object template for {tests:?}"));
+                skip(
+                    report,
+                    format!("no MISP attribute type or object template for {tests:?}"),
+                );
                 continue;
             };
             let mut attrs = Vec::new();
             for (j, (p, v)) in tests.iter().enumerate() {
                 let Some((relation, misp_type)) = template::relation_of_path(tpl, p) else {
-                    skip(report, format!("path {p} has no relation in MISP object template {tpl}"));
+                    skip(
+                        report,
+                        format!("path {p} has no relation in MISP object template {tpl}"),
+                    );
                     continue;
                 };
-                let misp_type = if misp_type == "ip-dst" && p.contains("src_ref") { "ip-src" } else { misp_type };
-                let mut a = self.attribute_entry(o, Uuid::new_v5(&MISP_NAMESPACE, format!("{auuid}/{j}").as_bytes()), misp_type, v, to_ids);
+                let misp_type = if misp_type == "ip-dst" && p.contains("src_ref") {
+                    "ip-src"
+                } else {
+                    misp_type
+                };
+                let mut a = self.attribute_entry(
+                    o,
+                    Uuid::new_v5(&MISP_NAMESPACE, format!("{auuid}/{j}").as_bytes()),
+                    misp_type,
+                    v,
+                    to_ids,
+                );
                 a["object_relation"] = relation.into();
                 a["Tag"] = json!([]);
                 attrs.push(a);
@@ -749,7 +939,11 @@ impl<'n> Exporter<'n> {
             }
             // The object's tags ride on its first attribute (MISP objects have none).
             if let Some(first) = attrs.first_mut() {
-                first["Tag"] = tags.iter().map(|t| json!({"name": t})).collect::<Vec<_>>().into();
+                first["Tag"] = tags
+                    .iter()
+                    .map(|t| json!({"name": t}))
+                    .collect::<Vec<_>>()
+                    .into();
             }
             let mut object = json!({
                 "uuid": auuid.to_string(),
@@ -772,7 +966,19 @@ impl<'n> Exporter<'n> {
                 if let (Some(Value::Array(into)), Value::Array(from)) =
                     (existing.get_mut("Attribute"), object["Attribute"].take())
                 {
-                    into.extend(from);
+                    for a in from {
+                        let same = into.iter_mut().find(|x| {
+                            x["object_relation"] == a["object_relation"] && x["value"] == a["value"]
+                        });
+                        match same {
+                            Some(x) => {
+                                if a["to_ids"] == true {
+                                    x["to_ids"] = true.into();
+                                }
+                            }
+                            None => into.push(a),
+                        }
+                    }
                 }
                 continue;
             }
@@ -798,26 +1004,31 @@ impl<'n> Exporter<'n> {
 
     /// A galaxy with one cluster for an SDO of a galaxy type.
     fn cluster(&self, o: &Map<String, Value>, ty: &str) -> Option<Value> {
-        let galaxy_type = misp_label(o, "galaxy-type").map(str::to_string).or_else(|| {
-            Some(
-                match ty {
-                    "threat-actor" => "threat-actor",
-                    "malware" => "malpedia",
-                    "tool" => "tool",
-                    "intrusion-set" => "mitre-intrusion-set",
-                    "attack-pattern" => "mitre-attack-pattern",
-                    "course-of-action" => "mitre-course-of-action",
-                    _ => return None,
-                }
-                .to_string(),
-            )
-        })?;
+        let galaxy_type = misp_label(o, "galaxy-type")
+            .map(str::to_string)
+            .or_else(|| {
+                Some(
+                    match ty {
+                        "threat-actor" => "threat-actor",
+                        "malware" => "malpedia",
+                        "tool" => "tool",
+                        "intrusion-set" => "mitre-intrusion-set",
+                        "attack-pattern" => "mitre-attack-pattern",
+                        "course-of-action" => "mitre-course-of-action",
+                        _ => return None,
+                    }
+                    .to_string(),
+                )
+            })?;
         galaxy::sdo_type(&galaxy_type)?;
         let name = str_of(o, "name")?;
         let external = o
             .get("external_references")
             .and_then(Value::as_array)
-            .and_then(|r| r.iter().find_map(|x| x.get("external_id").and_then(Value::as_str)));
+            .and_then(|r| {
+                r.iter()
+                    .find_map(|x| x.get("external_id").and_then(Value::as_str))
+            });
         let value = match (ty, external) {
             ("attack-pattern", Some(e)) => format!("{name} - {e}"),
             _ => name.to_string(),
@@ -825,7 +1036,10 @@ impl<'n> Exporter<'n> {
         let tag = labels_of(o)
             .into_iter()
             .find(|l| l.starts_with("misp-galaxy:"))
-            .map_or_else(|| format!("misp-galaxy:{galaxy_type}=\"{value}\""), str::to_string);
+            .map_or_else(
+                || format!("misp-galaxy:{galaxy_type}=\"{value}\""),
+                str::to_string,
+            );
         let mut cluster = json!({
             "uuid": str_of(o, "id").and_then(uuid_of).unwrap_or_default().to_string(),
             "type": galaxy_type,

@@ -15,8 +15,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::MispError;
-use crate::path::JsonPath;
 use crate::field;
+use crate::path::JsonPath;
 
 /// The files of a MISP feed, ready to be served or written.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,13 +100,28 @@ pub fn feed_documents(events: &[Value]) -> FeedDocuments {
             }),
         );
         let event_uuid = uuid.to_string();
-        for a in e.get("Attribute").and_then(Value::as_array).into_iter().flatten() {
+        for a in e
+            .get("Attribute")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(a) = a.as_object() {
                 attribute_hash_lines(a, &event_uuid, &mut hashes);
             }
         }
-        for o in e.get("Object").and_then(Value::as_array).into_iter().flatten() {
-            for a in o.get("Attribute").and_then(Value::as_array).into_iter().flatten() {
+        for o in e
+            .get("Object")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for a in o
+                .get("Attribute")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(a) = a.as_object() {
                     attribute_hash_lines(a, &event_uuid, &mut hashes);
                 }
@@ -165,7 +180,17 @@ mod tests {
         let d = feed_documents(&[e]);
         let lines: Vec<&str> = d.hashes_csv.lines().collect();
         assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0], format!("{},5a3c2fda-78f4-44b7-8366-46da02de0b81", hex_md5("1.2.3.4")));
-        assert!(d.manifest.get("5a3c2fda-78f4-44b7-8366-46da02de0b81").is_some());
+        assert_eq!(
+            lines[0],
+            format!(
+                "{},5a3c2fda-78f4-44b7-8366-46da02de0b81",
+                hex_md5("1.2.3.4")
+            )
+        );
+        assert!(
+            d.manifest
+                .get("5a3c2fda-78f4-44b7-8366-46da02de0b81")
+                .is_some()
+        );
     }
 }

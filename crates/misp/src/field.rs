@@ -43,9 +43,8 @@ pub(crate) fn required_text<'v>(
     key: &str,
     path: &JsonPath<'_>,
 ) -> Result<Cow<'v, str>, MispError> {
-    text(obj, key, path)?.ok_or_else(|| {
-        MispError::shape(path.key(key).to_string(), "required field is missing")
-    })
+    text(obj, key, path)?
+        .ok_or_else(|| MispError::shape(path.key(key).to_string(), "required field is missing"))
 }
 
 /// An integer written as a number or as a decimal string.
@@ -103,10 +102,7 @@ pub(crate) fn uuid(
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Uuid::parse_str(s.trim()).map(Some).map_err(|_| {
-            MispError::shape(
-                path.key(key).to_string(),
-                format!("{s:?} is not a UUID"),
-            )
+            MispError::shape(path.key(key).to_string(), format!("{s:?} is not a UUID"))
         }),
         Some(other) => Err(wrong(path, key, "a UUID string", other)),
     }
@@ -118,9 +114,8 @@ pub(crate) fn required_uuid(
     key: &str,
     path: &JsonPath<'_>,
 ) -> Result<Uuid, MispError> {
-    uuid(obj, key, path)?.ok_or_else(|| {
-        MispError::shape(path.key(key).to_string(), "required UUID is missing")
-    })
+    uuid(obj, key, path)?
+        .ok_or_else(|| MispError::shape(path.key(key).to_string(), "required UUID is missing"))
 }
 
 /// A list field; absent and `null` are the empty list.

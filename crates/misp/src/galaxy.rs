@@ -19,18 +19,32 @@ pub(crate) fn sdo_type(galaxy_type: &str) -> Option<&'static str> {
     let g = galaxy_type;
     Some(match g {
         "threat-actor" | "mitre-threat-actor" | "microsoft-activity-group" => "threat-actor",
-        "mitre-intrusion-set" | "intrusion-set" | "mitre-enterprise-attack-intrusion-set"
+        "mitre-intrusion-set"
+        | "intrusion-set"
+        | "mitre-enterprise-attack-intrusion-set"
         | "mitre-mobile-attack-intrusion-set" => "intrusion-set",
         "tool" | "mitre-tool" | "mitre-enterprise-attack-tool" | "mitre-mobile-attack-tool" => {
             "tool"
         }
-        "mitre-course-of-action" | "course-of-action" | "mitre-enterprise-attack-course-of-action" => {
-            "course-of-action"
-        }
+        "mitre-course-of-action"
+        | "course-of-action"
+        | "mitre-enterprise-attack-course-of-action" => "course-of-action",
         _ if g.ends_with("attack-pattern") => "attack-pattern",
-        "malpedia" | "malware" | "mitre-malware" | "mitre-enterprise-attack-malware"
-        | "mitre-mobile-attack-malware" | "android" | "banker" | "botnet" | "ransomware"
-        | "rat" | "stealer" | "backdoor" | "exploit-kit" | "cryptominers" | "tds" => "malware",
+        "malpedia"
+        | "malware"
+        | "mitre-malware"
+        | "mitre-enterprise-attack-malware"
+        | "mitre-mobile-attack-malware"
+        | "android"
+        | "banker"
+        | "botnet"
+        | "ransomware"
+        | "rat"
+        | "stealer"
+        | "backdoor"
+        | "exploit-kit"
+        | "cryptominers"
+        | "tds" => "malware",
         _ => return None,
     })
 }
@@ -62,7 +76,11 @@ fn attack_id(cluster: &Cluster<'_>) -> Option<String> {
 
 /// The SDO for a cluster; `id_uuid` is the cluster's UUID, or one derived
 /// from its galaxy and value when MISP gave none or gave a shared one.
-pub(crate) fn cluster_object(cluster: &Cluster<'_>, sdo: &str, id_uuid: Uuid) -> Map<String, Value> {
+pub(crate) fn cluster_object(
+    cluster: &Cluster<'_>,
+    sdo: &str,
+    id_uuid: Uuid,
+) -> Map<String, Value> {
     let mut o = Map::new();
     o.insert("type".into(), sdo.into());
     o.insert("spec_version".into(), "2.1".into());
@@ -81,7 +99,8 @@ pub(crate) fn cluster_object(cluster: &Cluster<'_>, sdo: &str, id_uuid: Uuid) ->
         .into_iter()
         .filter(|s| !s.is_empty() && s != cluster.value.as_ref())
         .collect();
-    if !synonyms.is_empty() && matches!(sdo, "threat-actor" | "intrusion-set" | "malware" | "tool") {
+    if !synonyms.is_empty() && matches!(sdo, "threat-actor" | "intrusion-set" | "malware" | "tool")
+    {
         o.insert("aliases".into(), json!(synonyms));
     }
     if sdo == "malware" {
@@ -116,9 +135,10 @@ pub(crate) fn cluster_object(cluster: &Cluster<'_>, sdo: &str, id_uuid: Uuid) ->
 /// cluster's SDO (the STIX 2.1 relationship summary, as misp-stix uses it).
 pub(crate) fn relationship_type(source_type: &str, target_type: &str) -> &'static str {
     match (source_type, target_type) {
-        ("indicator", "attack-pattern" | "campaign" | "intrusion-set" | "malware" | "threat-actor" | "tool") => {
-            "indicates"
-        }
+        (
+            "indicator",
+            "attack-pattern" | "campaign" | "intrusion-set" | "malware" | "threat-actor" | "tool",
+        ) => "indicates",
         _ => "related-to",
     }
 }

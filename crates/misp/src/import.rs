@@ -59,10 +59,25 @@ pub struct Importer<'r> {
 fn default_to_ids(misp_type: &str) -> bool {
     !matches!(
         misp_type,
-        "link" | "email-reply-to" | "email-subject" | "email-body" | "email-x-mailer"
-            | "mac-address" | "AS" | "user-agent" | "port" | "vulnerability" | "campaign-name"
-            | "attachment" | "text" | "comment" | "other" | "size-in-bytes" | "http-method"
-            | "github-username" | "email-message-id"
+        "link"
+            | "email-reply-to"
+            | "email-subject"
+            | "email-body"
+            | "email-x-mailer"
+            | "mac-address"
+            | "AS"
+            | "user-agent"
+            | "port"
+            | "vulnerability"
+            | "campaign-name"
+            | "attachment"
+            | "text"
+            | "comment"
+            | "other"
+            | "size-in-bytes"
+            | "http-method"
+            | "github-username"
+            | "email-message-id"
     )
 }
 
@@ -82,7 +97,11 @@ struct Out {
 
 impl Out {
     fn push(&mut self, object: Map<String, Value>, sharing: Sharing) {
-        let id = object.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         match self.index.get(&id) {
             Some(&at) => {
                 let slot = &mut self.objects[at];
@@ -125,7 +144,11 @@ fn identity(org: &Organisation) -> Option<(String, Map<String, Value>)> {
     let uuid = org.uuid?;
     let id = format!("identity--{uuid}");
     let mut o = sdo("identity", id.clone(), UNVERSIONED, UNVERSIONED);
-    let name = if org.name.is_empty() { "MISP organisation" } else { org.name.as_str() };
+    let name = if org.name.is_empty() {
+        "MISP organisation"
+    } else {
+        org.name.as_str()
+    };
     o.insert("name".into(), name.into());
     o.insert("identity_class".into(), "organization".into());
     Some((id, o))
@@ -346,7 +369,15 @@ impl EventCx<'_, '_> {
         o
     }
 
-    fn unmapped(&self, report: &mut ImportReport, uuid: Uuid, record: Record, misp_type: &str, reason: String, path: &str) {
+    fn unmapped(
+        &self,
+        report: &mut ImportReport,
+        uuid: Uuid,
+        record: Record,
+        misp_type: &str,
+        reason: String,
+        path: &str,
+    ) {
         report.unmapped.push(Unmapped {
             event: self.event.uuid,
             uuid,
@@ -368,7 +399,12 @@ impl EventCx<'_, '_> {
 
     /// The SDO of a cluster, pushed once; its id, `None` when the galaxy
     /// has no STIX form (reported).
-    fn cluster(&mut self, c: &Cluster<'_>, out: &mut Out, report: &mut ImportReport) -> Option<String> {
+    fn cluster(
+        &mut self,
+        c: &Cluster<'_>,
+        out: &mut Out,
+        report: &mut ImportReport,
+    ) -> Option<String> {
         let Some(t) = galaxy::sdo_type(&c.galaxy_type) else {
             self.unmapped(
                 report,
@@ -390,16 +426,32 @@ impl EventCx<'_, '_> {
         // Some exports give every cluster of a galaxy the galaxy's UUID.
         if let Some(&at) = out.index.get(&candidate)
             && out.objects[at].object.get("name").and_then(Value::as_str)
-                != Some(galaxy::cluster_object(c, t, uuid).get("name").and_then(Value::as_str).unwrap_or(""))
+                != Some(
+                    galaxy::cluster_object(c, t, uuid)
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                )
         {
             uuid = derived;
         }
         let mut o = galaxy::cluster_object(c, t, uuid);
         let s = self.cluster_sharing(c);
         mark(&mut o, &s);
-        let id = o.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let id = o
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if let Some(reason) = issue_text(&o) {
-            self.unmapped(report, c.uuid.unwrap_or_default(), Record::Cluster, &c.galaxy_type, reason, &self.event.path);
+            self.unmapped(
+                report,
+                c.uuid.unwrap_or_default(),
+                Record::Cluster,
+                &c.galaxy_type,
+                reason,
+                &self.event.path,
+            );
             return None;
         }
         out.push(o, s);
@@ -425,12 +477,20 @@ impl EventCx<'_, '_> {
         out: &mut Out,
         report: &mut ImportReport,
     ) -> bool {
-        let own = level_sharing(a.distribution, a.sharing_group.as_ref(), &a.tags, self.importer.resolver);
+        let own = level_sharing(
+            a.distribution,
+            a.sharing_group.as_ref(),
+            &a.tags,
+            self.importer.resolver,
+        );
         let sharing = match own {
             Some(s) => inherited.restrict(&s),
             None => inherited.clone(),
         };
-        let modified = a.timestamp.and_then(stamp).unwrap_or_else(|| self.modified.clone());
+        let modified = a
+            .timestamp
+            .and_then(stamp)
+            .unwrap_or_else(|| self.modified.clone());
         let to_ids = a.to_ids.unwrap_or_else(|| default_to_ids(&a.misp_type));
         let mut first = vec![format!("misp:type=\"{}\"", a.misp_type)];
         if let Some(c) = &a.category {
@@ -439,20 +499,34 @@ impl EventCx<'_, '_> {
         let labels = self.labels(first, &a.tags);
         let unit = match observable::attribute_shape(&a.misp_type, &a.value) {
             Err(reason) => Err(reason),
-            Ok(Shape::Observable(c) | Shape::PatternOnly(c)) if to_ids => {
-                Ok(vec![self.indicator(format!("indicator--{}", a.uuid), &c, &modified, labels, a.category.as_deref(), a.comment.as_deref())])
+            Ok(Shape::Observable(c) | Shape::PatternOnly(c)) if to_ids => Ok(vec![self.indicator(
+                format!("indicator--{}", a.uuid),
+                &c,
+                &modified,
+                labels,
+                a.category.as_deref(),
+                a.comment.as_deref(),
+            )]),
+            Ok(Shape::Observable(c)) => {
+                self.observed(format!("observed-data--{}", a.uuid), &c, &modified, labels)
             }
-            Ok(Shape::Observable(c)) => self.observed(format!("observed-data--{}", a.uuid), &c, &modified, labels),
             Ok(Shape::PatternOnly(_)) => Err(format!(
                 "MISP type {:?} without to_ids has no STIX observable (only a pattern says it)",
                 a.misp_type
             )),
             Ok(Shape::Vulnerability) => {
-                let mut o = self.base("vulnerability", format!("vulnerability--{}", a.uuid), &modified);
+                let mut o = self.base(
+                    "vulnerability",
+                    format!("vulnerability--{}", a.uuid),
+                    &modified,
+                );
                 o.insert("name".into(), a.value.trim().into());
                 o.insert("labels".into(), labels);
                 if a.value.trim().to_ascii_uppercase().starts_with("CVE-") {
-                    o.insert("external_references".into(), json!([{"source_name": "cve", "external_id": a.value.trim()}]));
+                    o.insert(
+                        "external_references".into(),
+                        json!([{"source_name": "cve", "external_id": a.value.trim()}]),
+                    );
                 }
                 Ok(vec![o])
             }
@@ -466,7 +540,14 @@ impl EventCx<'_, '_> {
         let mut objects = match unit {
             Ok(objects) => objects,
             Err(reason) => {
-                self.unmapped(report, a.uuid, Record::Attribute, &a.misp_type, reason, &a.path);
+                self.unmapped(
+                    report,
+                    a.uuid,
+                    Record::Attribute,
+                    &a.misp_type,
+                    reason,
+                    &a.path,
+                );
                 return false;
             }
         };
@@ -482,11 +563,28 @@ impl EventCx<'_, '_> {
         {
             first.insert("revoked".into(), true.into());
         }
-        self.emit(objects, &sharing, out, report, a.uuid, &a.misp_type, &a.path)
-            .map(|main| {
-                self.attach(&main, &modified, &sharing, &a.clusters, &a.sightings, out, report, &a.path);
-            })
-            .is_some()
+        self.emit(
+            objects,
+            &sharing,
+            out,
+            report,
+            a.uuid,
+            &a.misp_type,
+            &a.path,
+        )
+        .map(|main| {
+            self.attach(
+                &main,
+                &modified,
+                &sharing,
+                &a.clusters,
+                &a.sightings,
+                out,
+                report,
+                &a.path,
+            );
+        })
+        .is_some()
     }
 
     /// Marks, validates and pushes one unit (an SDO first, then its SCOs);
@@ -590,14 +688,18 @@ impl EventCx<'_, '_> {
             };
             let target_type = target.split("--").next().unwrap_or("");
             let rel = galaxy::relationship_type(source_type, target_type);
-            let uuid = Uuid::new_v5(&MISP_NAMESPACE, format!("{source} - {rel} - {target}").as_bytes());
+            let uuid = Uuid::new_v5(
+                &MISP_NAMESPACE,
+                format!("{source} - {rel} - {target}").as_bytes(),
+            );
             let mut o = self.base("relationship", format!("relationship--{uuid}"), modified);
             o.insert("relationship_type".into(), rel.into());
             o.insert("source_ref".into(), source.as_str().into());
             o.insert("target_ref".into(), target.into());
             mark(&mut o, sharing);
             if issue_text(&o).is_none() {
-                self.refs.push((format!("relationship--{uuid}"), sharing.clone()));
+                self.refs
+                    .push((format!("relationship--{uuid}"), sharing.clone()));
                 out.push(o, sharing.clone());
             }
         }
@@ -605,7 +707,10 @@ impl EventCx<'_, '_> {
             let uuid = s.uuid.unwrap_or_else(|| {
                 Uuid::new_v5(&MISP_NAMESPACE, format!("{source}/sighting/{i}").as_bytes())
             });
-            let when = s.date.and_then(stamp).unwrap_or_else(|| modified.to_string());
+            let when = s
+                .date
+                .and_then(stamp)
+                .unwrap_or_else(|| modified.to_string());
             let mut where_sighted = Vec::new();
             if let Some((id, o)) = s.organisation.as_ref().and_then(identity) {
                 push_identity(out, o);
@@ -652,17 +757,33 @@ impl EventCx<'_, '_> {
             };
             mark(&mut o, sharing);
             if let Some(reason) = issue_text(&o) {
-                self.unmapped(report, uuid, Record::Sighting, &s.kind.to_string(), reason, path);
+                self.unmapped(
+                    report,
+                    uuid,
+                    Record::Sighting,
+                    &s.kind.to_string(),
+                    reason,
+                    path,
+                );
                 continue;
             }
-            let id = o.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+            let id = o
+                .get("id")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             self.refs.push((id, sharing.clone()));
             out.push(o, sharing.clone());
         }
     }
 
     fn object(&mut self, o: &MispObject<'_>, out: &mut Out, report: &mut ImportReport) {
-        let level = level_sharing(o.distribution, o.sharing_group.as_ref(), &[], self.importer.resolver);
+        let level = level_sharing(
+            o.distribution,
+            o.sharing_group.as_ref(),
+            &[],
+            self.importer.resolver,
+        );
         let object_sharing = match level {
             Some(s) => self.sharing.restrict(&s),
             None => self.sharing.clone(),
@@ -684,13 +805,24 @@ impl EventCx<'_, '_> {
             }
             return;
         };
-        let modified = o.timestamp.and_then(stamp).unwrap_or_else(|| self.modified.clone());
+        let modified = o
+            .timestamp
+            .and_then(stamp)
+            .unwrap_or_else(|| self.modified.clone());
         // Two parts: what the indicator says (to_ids) and what the
         // observed-data shows.
-        let mut parts: [(Vec<Comparison>, Option<Sharing>, Vec<std::borrow::Cow<'_, str>>, usize); 2] =
-            [(Vec::new(), None, Vec::new(), 0), (Vec::new(), None, Vec::new(), 0)];
+        let mut parts: [(
+            Vec<Comparison>,
+            Option<Sharing>,
+            Vec<std::borrow::Cow<'_, str>>,
+            usize,
+        ); 2] = [
+            (Vec::new(), None, Vec::new(), 0),
+            (Vec::new(), None, Vec::new(), 0),
+        ];
         let mut clusters: Vec<&Cluster<'_>> = Vec::new();
         let mut sightings: [Vec<&Sighting>; 2] = [Vec::new(), Vec::new()];
+        let mut has_observed = false;
         for a in &o.attributes {
             report.attributes += 1;
             let relation = a.object_relation.as_deref().unwrap_or("");
@@ -700,7 +832,10 @@ impl EventCx<'_, '_> {
                     a.uuid,
                     Record::Attribute,
                     &a.misp_type,
-                    format!("relation {relation:?} of object template {:?} has no mapping", o.name),
+                    format!(
+                        "relation {relation:?} of object template {:?} has no mapping",
+                        o.name
+                    ),
                     &a.path,
                 );
                 continue;
@@ -709,7 +844,14 @@ impl EventCx<'_, '_> {
             let comparison = match observable::compare(spec, value) {
                 Ok(c) => c,
                 Err(reason) => {
-                    self.unmapped(report, a.uuid, Record::Attribute, &a.misp_type, reason, &a.path);
+                    self.unmapped(
+                        report,
+                        a.uuid,
+                        Record::Attribute,
+                        &a.misp_type,
+                        reason,
+                        &a.path,
+                    );
                     continue;
                 }
             };
@@ -728,26 +870,44 @@ impl EventCx<'_, '_> {
                 );
                 continue;
             }
-            let own = level_sharing(a.distribution, a.sharing_group.as_ref(), &a.tags, self.importer.resolver);
+            let own = level_sharing(
+                a.distribution,
+                a.sharing_group.as_ref(),
+                &a.tags,
+                self.importer.resolver,
+            );
             let s = match own {
                 Some(s) => object_sharing.restrict(&s),
                 None => object_sharing.clone(),
             };
-            let k = usize::from(!a.to_ids.unwrap_or_else(|| default_to_ids(&a.misp_type)));
-            let part = &mut parts[k];
-            part.0.push(comparison);
-            part.1 = Some(match &part.1 {
-                Some(prev) => prev.restrict(&s),
-                None => s,
-            });
-            for t in &a.tags {
-                if !part.2.contains(t) {
-                    part.2.push(t.clone());
+            // The indicator says what the to_ids attributes say; the
+            // observed-data shows the whole object (as misp-stix does), so
+            // a file's size still has its name and hashes beside it.
+            let to_ids = a.to_ids.unwrap_or_else(|| default_to_ids(&a.misp_type));
+            let k = usize::from(!to_ids);
+            has_observed |= !to_ids;
+            for part in if to_ids {
+                &mut parts[..]
+            } else {
+                &mut parts[1..]
+            } {
+                part.0.push(comparison.clone());
+                part.1 = Some(match &part.1 {
+                    Some(prev) => prev.restrict(&s),
+                    None => s.clone(),
+                });
+                for t in &a.tags {
+                    if !part.2.contains(t) {
+                        part.2.push(t.clone());
+                    }
                 }
             }
-            part.3 += 1;
+            parts[k].3 += 1;
             clusters.extend(a.clusters.iter());
             sightings[k].extend(a.sightings.iter());
+        }
+        if !has_observed {
+            parts[1] = (Vec::new(), None, Vec::new(), 0);
         }
         let mut clusters_attached = false;
         for (k, (comparisons, sharing, tags, count)) in parts.into_iter().enumerate() {
@@ -758,14 +918,33 @@ impl EventCx<'_, '_> {
             }
             let labels = self.labels(first, &tags);
             let unit = if k == 0 {
-                Ok(vec![self.indicator(format!("indicator--{}", o.uuid), &comparisons, &modified, labels, o.meta_category.as_deref(), o.comment.as_deref())])
+                Ok(vec![self.indicator(
+                    format!("indicator--{}", o.uuid),
+                    &comparisons,
+                    &modified,
+                    labels,
+                    o.meta_category.as_deref(),
+                    o.comment.as_deref(),
+                )])
             } else {
-                self.observed(format!("observed-data--{}", o.uuid), &comparisons, &modified, labels)
+                self.observed(
+                    format!("observed-data--{}", o.uuid),
+                    &comparisons,
+                    &modified,
+                    labels,
+                )
             };
             let mut objects = match unit {
                 Ok(objects) => objects,
                 Err(reason) => {
-                    self.unmapped(report, o.uuid, Record::Object, &o.name, reason, &format!("{}.Object", self.event.path));
+                    self.unmapped(
+                        report,
+                        o.uuid,
+                        Record::Object,
+                        &o.name,
+                        reason,
+                        &format!("{}.Object", self.event.path),
+                    );
                     continue;
                 }
             };
@@ -794,7 +973,11 @@ impl EventCx<'_, '_> {
     /// invisible to a peer that may see it.
     fn finish(self, out: &mut Out) {
         let event = self.event;
-        let kind = if event.published { "report" } else { "grouping" };
+        let kind = if event.published {
+            "report"
+        } else {
+            "grouping"
+        };
         let id = format!("{kind}--{}", event.uuid);
         let mut covered = Vec::new();
         let mut narrower: BTreeMap<String, (Sharing, Vec<String>)> = BTreeMap::new();
@@ -804,7 +987,9 @@ impl EventCx<'_, '_> {
                     covered.push(rid);
                 }
             } else {
-                let entry = narrower.entry(s.key()).or_insert_with(|| (s.clone(), Vec::new()));
+                let entry = narrower
+                    .entry(s.key())
+                    .or_insert_with(|| (s.clone(), Vec::new()));
                 if !entry.1.contains(&rid) {
                     entry.1.push(rid);
                 }
@@ -814,8 +999,16 @@ impl EventCx<'_, '_> {
             match &self.author {
                 Some(a) => covered.push(a.clone()),
                 None => {
-                    let mut note = sdo("note", format!("note--{}", event.uuid), &self.modified, &self.modified);
-                    note.insert("content".into(), "This MISP event holds nothing that concord maps to STIX.".into());
+                    let mut note = sdo(
+                        "note",
+                        format!("note--{}", event.uuid),
+                        &self.modified,
+                        &self.modified,
+                    );
+                    note.insert(
+                        "content".into(),
+                        "This MISP event holds nothing that concord maps to STIX.".into(),
+                    );
                     note.insert("object_refs".into(), json!([id]));
                     mark(&mut note, &self.sharing);
                     covered.push(format!("note--{}", event.uuid));
@@ -835,7 +1028,11 @@ impl EventCx<'_, '_> {
         if let Some(a) = &self.author {
             o.insert("created_by_ref".into(), a.as_str().into());
         }
-        let name = if event.info.trim().is_empty() { "MISP event" } else { event.info.trim() };
+        let name = if event.info.trim().is_empty() {
+            "MISP event"
+        } else {
+            event.info.trim()
+        };
         o.insert("name".into(), name.into());
         if kind == "report" {
             let published = event
@@ -870,7 +1067,12 @@ impl EventCx<'_, '_> {
         out.push(o, self.sharing.clone());
         for (key, (sharing, refs)) in narrower {
             let uuid = Uuid::new_v5(&MISP_NAMESPACE, format!("{}/{key}", event.uuid).as_bytes());
-            let mut g = sdo("grouping", format!("grouping--{uuid}"), &created, &self.modified);
+            let mut g = sdo(
+                "grouping",
+                format!("grouping--{uuid}"),
+                &created,
+                &self.modified,
+            );
             if let Some(a) = &self.author {
                 g.insert("created_by_ref".into(), a.as_str().into());
             }

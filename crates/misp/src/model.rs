@@ -107,10 +107,7 @@ pub(crate) struct Event<'v> {
     pub(crate) objects: Vec<MispObject<'v>>,
 }
 
-fn organisation(
-    obj: &Map<String, Value>,
-    path: &JsonPath<'_>,
-) -> Result<Organisation, MispError> {
+fn organisation(obj: &Map<String, Value>, path: &JsonPath<'_>) -> Result<Organisation, MispError> {
     Ok(Organisation {
         uuid: field::uuid(obj, "uuid", path)?,
         name: field::text(obj, "name", path)?
@@ -135,7 +132,10 @@ fn sharing_group(
     let gp = path.key("SharingGroup");
     let mut organisations = Vec::new();
     let members_path = gp.key("SharingGroupOrg");
-    for (i, m) in field::list(group, "SharingGroupOrg", &gp)?.iter().enumerate() {
+    for (i, m) in field::list(group, "SharingGroupOrg", &gp)?
+        .iter()
+        .enumerate()
+    {
         let mp = members_path.index(i);
         let m = field::item(m, &mp)?;
         if let Some(org) = field::object(m, "Organisation", &mp)? {

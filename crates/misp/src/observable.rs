@@ -77,7 +77,10 @@ pub(crate) fn compare(spec: &str, value: &str) -> Result<Comparison, String> {
         }
         Literal::Str(value.to_string())
     };
-    Ok(Comparison { path: p, value: literal })
+    Ok(Comparison {
+        path: p,
+        value: literal,
+    })
 }
 
 /// `ipv4-addr` or `ipv6-addr` for an address or CIDR block.
@@ -97,7 +100,11 @@ pub(crate) fn ip_type(value: &str) -> Result<&'static str, String> {
             _ => return Err(format!("{value:?} has no valid prefix length")),
         }
     }
-    Ok(if ip.is_ipv4() { "ipv4-addr" } else { "ipv6-addr" })
+    Ok(if ip.is_ipv4() {
+        "ipv4-addr"
+    } else {
+        "ipv6-addr"
+    })
 }
 
 /// The STIX hash name of a MISP hash type, and its hex length when STIX or
@@ -132,9 +139,27 @@ pub(crate) fn hash_name(misp: &str) -> Option<(&'static str, Option<usize>)> {
 /// The MISP hash type of a STIX hash name.
 pub(crate) fn misp_hash(stix: &str) -> Option<&'static str> {
     const ALL: [&str; 21] = [
-        "md5", "sha1", "sha224", "sha256", "sha384", "sha512", "sha512/224", "sha512/256",
-        "sha3-224", "sha3-256", "sha3-384", "sha3-512", "ssdeep", "tlsh", "imphash",
-        "authentihash", "vhash", "cdhash", "impfuzzy", "pehash", "telfhash",
+        "md5",
+        "sha1",
+        "sha224",
+        "sha256",
+        "sha384",
+        "sha512",
+        "sha512/224",
+        "sha512/256",
+        "sha3-224",
+        "sha3-256",
+        "sha3-384",
+        "sha3-512",
+        "ssdeep",
+        "tlsh",
+        "imphash",
+        "authentihash",
+        "vhash",
+        "cdhash",
+        "impfuzzy",
+        "pehash",
+        "telfhash",
     ];
     let upper = stix.to_ascii_uppercase();
     let upper = match upper.as_str() {
@@ -186,7 +211,10 @@ fn one(spec: &str, value: &str) -> Result<Shape, String> {
 }
 
 fn two(a: (&str, &str), b: (&str, &str)) -> Result<Shape, String> {
-    Ok(Shape::Observable(vec![compare(a.0, a.1)?, compare(b.0, b.1)?]))
+    Ok(Shape::Observable(vec![
+        compare(a.0, a.1)?,
+        compare(b.0, b.1)?,
+    ]))
 }
 
 /// The STIX form of one MISP attribute. `Err` says why it has none: the
@@ -198,7 +226,10 @@ pub(crate) fn attribute_shape(misp_type: &str, value: &str) -> Result<Shape, Str
         "domain" | "hostname" => one("domain-name:value", value),
         "domain|ip" => {
             let (d, ip) = pair(value, misp_type)?;
-            two(("domain-name:value", d), ("domain-name:resolves_to_refs.*.value", ip))
+            two(
+                ("domain-name:value", d),
+                ("domain-name:resolves_to_refs.*.value", ip),
+            )
         }
         "url" | "uri" | "link" => one("url:value", value),
         "email" => one("email-addr:value", value),
@@ -218,11 +249,18 @@ pub(crate) fn attribute_shape(misp_type: &str, value: &str) -> Result<Shape, Str
         "regkey" => one("windows-registry-key:key", value),
         "regkey|value" => {
             let (k, v) = pair(value, misp_type)?;
-            two(("windows-registry-key:key", k), ("windows-registry-key:values.*.data", v))
+            two(
+                ("windows-registry-key:key", k),
+                ("windows-registry-key:values.*.data", v),
+            )
         }
         "ip-src|port" | "ip-dst|port" => {
             let (ip, port) = pair(value, misp_type)?;
-            let dir = if misp_type.starts_with("ip-src") { "src" } else { "dst" };
+            let dir = if misp_type.starts_with("ip-src") {
+                "src"
+            } else {
+                "dst"
+            };
             ip_type(ip)?;
             two(
                 (&format!("network-traffic:{dir}_ref.value"), ip),
@@ -248,12 +286,20 @@ pub(crate) fn attribute_shape(misp_type: &str, value: &str) -> Result<Shape, Str
                 &v,
             )?]))
         }
-        "port" => Ok(Shape::PatternOnly(vec![compare("network-traffic:dst_port", value)?])),
+        "port" => Ok(Shape::PatternOnly(vec![compare(
+            "network-traffic:dst_port",
+            value,
+        )?])),
         "size-in-bytes" => Ok(Shape::PatternOnly(vec![compare("file:size", value)?])),
         "user-agent" => Ok(Shape::PatternOnly(vec![Comparison {
             path: path(
                 "network-traffic",
-                &["extensions", "http-request-ext", "request_header", "User-Agent"],
+                &[
+                    "extensions",
+                    "http-request-ext",
+                    "request_header",
+                    "User-Agent",
+                ],
             ),
             value: Literal::Str(value.to_string()),
         }])),
@@ -274,7 +320,9 @@ pub(crate) fn attribute_shape(misp_type: &str, value: &str) -> Result<Shape, Str
             if hash_name(t).is_some() {
                 return one(&hash_spec(t, value, "file")?, value);
             }
-            Err(format!("MISP type {t:?} has no STIX 2.1 mapping in concord"))
+            Err(format!(
+                "MISP type {t:?} has no STIX 2.1 mapping in concord"
+            ))
         }
     }
 }
@@ -333,12 +381,18 @@ impl Node {
 /// Gives `node` its deterministic id and returns it.
 fn seal(mut node: Node) -> Map<String, Value> {
     let id = concord_stix::id::deterministic_sco_id(&node.object).unwrap_or_else(|| {
-        let t = node.object.get("type").and_then(Value::as_str).unwrap_or("x");
+        // STIX wants a UUIDv4 when no contributing property is present; one
+        // derived from the content (with the version 4 bits) keeps
+        // re-imports identical.
+        let t = node
+            .object
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("x");
         let text = serde_json::to_string(&node.object).unwrap_or_default();
-        format!(
-            "{t}--{}",
-            uuid::Uuid::new_v5(&concord_stix::id::SCO_NAMESPACE, text.as_bytes())
-        )
+        let derived = uuid::Uuid::new_v5(&concord_stix::id::SCO_NAMESPACE, text.as_bytes());
+        let uuid = uuid::Builder::from_random_bytes(*derived.as_bytes()).into_uuid();
+        format!("{t}--{uuid}")
     });
     node.object.insert("id".into(), Value::String(id));
     // `id` first reads better; the map keeps insertion order.
@@ -410,18 +464,16 @@ pub(crate) fn observables(comparisons: &[Comparison]) -> Option<Vec<Map<String, 
                     items.push(Value::Object(entry));
                 }
             }
-            [r, sub] if r.ends_with("_ref") => {
-                match children.iter_mut().find(|(p, _, _)| p == r) {
-                    Some((_, _, node)) => {
-                        node.object.insert((*sub).to_string(), v);
-                    }
-                    None => {
-                        let mut node = Node::new(referenced_type(r, &c.value));
-                        node.object.insert((*sub).to_string(), v);
-                        children.push(((*r).to_string(), false, node));
-                    }
+            [r, sub] if r.ends_with("_ref") => match children.iter_mut().find(|(p, _, _)| p == r) {
+                Some((_, _, node)) => {
+                    node.object.insert((*sub).to_string(), v);
                 }
-            }
+                None => {
+                    let mut node = Node::new(referenced_type(r, &c.value));
+                    node.object.insert((*sub).to_string(), v);
+                    children.push(((*r).to_string(), false, node));
+                }
+            },
             [r, "*", sub] if r.ends_with("_refs") => {
                 if *sub == "value" || !children.iter().any(|(p, _, _)| p == r) {
                     let mut node = Node::new(referenced_type(r, &c.value));
@@ -445,7 +497,11 @@ pub(crate) fn observables(comparisons: &[Comparison]) -> Option<Vec<Map<String, 
     let mut refs: Vec<(String, bool, String)> = Vec::new();
     for (property, many, node) in children {
         let sealed = seal(node);
-        let id = sealed.get("id").and_then(Value::as_str).unwrap_or("").to_string();
+        let id = sealed
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         refs.push((property, many, id));
         out.push(sealed);
     }
@@ -468,19 +524,27 @@ pub(crate) fn observables(comparisons: &[Comparison]) -> Option<Vec<Map<String, 
         let sealed = seal(node);
         let name = sealed.get("name").cloned().unwrap_or(Value::Null);
         let mut part = Map::new();
-        part.insert("body_raw_ref".into(), sealed.get("id").cloned().unwrap_or(Value::Null));
+        part.insert(
+            "body_raw_ref".into(),
+            sealed.get("id").cloned().unwrap_or(Value::Null),
+        );
         part.insert(
             "content_disposition".into(),
-            Value::String(format!("attachment; filename={}", name.as_str().unwrap_or(""))),
+            Value::String(format!(
+                "attachment; filename={}",
+                name.as_str().unwrap_or("")
+            )),
         );
         parts.push(Value::Object(part));
         out.push(sealed);
     }
     match root_type.as_str() {
         "email-message" => {
-            root.object.insert("is_multipart".into(), Value::Bool(!parts.is_empty()));
+            root.object
+                .insert("is_multipart".into(), Value::Bool(!parts.is_empty()));
             if !parts.is_empty() {
-                root.object.insert("body_multipart".into(), Value::Array(parts));
+                root.object
+                    .insert("body_multipart".into(), Value::Array(parts));
             }
         }
         "network-traffic" => {
@@ -515,10 +579,19 @@ mod tests {
             "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 8443]"
         );
         assert_eq!(
-            pattern(&shape("filename|sha256", &format!("a'b.exe|{}", "a".repeat(64)))),
-            format!("[file:name = 'a\\'b.exe' AND file:hashes.'SHA-256' = '{}']", "a".repeat(64))
+            pattern(&shape(
+                "filename|sha256",
+                &format!("a'b.exe|{}", "a".repeat(64))
+            )),
+            format!(
+                "[file:name = 'a\\'b.exe' AND file:hashes.'SHA-256' = '{}']",
+                "a".repeat(64)
+            )
         );
-        assert_eq!(pattern(&shape("ip-src", "2001:db8::1")), "[ipv6-addr:value = '2001:db8::1']");
+        assert_eq!(
+            pattern(&shape("ip-src", "2001:db8::1")),
+            "[ipv6-addr:value = '2001:db8::1']"
+        );
         assert!(attribute_shape("md5", "xyz").is_err());
         assert!(attribute_shape("ip-dst", "not-an-ip").is_err());
         assert!(attribute_shape("text", "hello").is_err());
@@ -535,14 +608,19 @@ mod tests {
         assert_eq!(scos[0]["resolves_to_refs"][0], scos[1]["id"]);
         assert_eq!(
             scos[1]["id"],
-            concord_stix::id::deterministic_sco_id(&scos[1]).unwrap().as_str()
+            concord_stix::id::deterministic_sco_id(&scos[1])
+                .unwrap()
+                .as_str()
         );
         let nt = observables(&shape("hostname|port", "c2.example|443")).unwrap();
         assert_eq!(nt[0]["dst_port"], 443);
         assert_eq!(nt[1]["type"], "domain-name");
         for o in scos.iter().chain(nt.iter()) {
             let issues = concord_stix::validate::validate(o);
-            assert!(concord_stix::validate::is_valid(&issues), "{o:?}: {issues:?}");
+            assert!(
+                concord_stix::validate::is_valid(&issues),
+                "{o:?}: {issues:?}"
+            );
         }
     }
 }

@@ -28,7 +28,8 @@ impl fmt::Display for JsonPath<'_> {
             JsonPath::Root => write!(f, "$"),
             JsonPath::Key(parent, k) => {
                 let plain = !k.is_empty()
-                    && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
                 if plain {
                     write!(f, "{parent}.{k}")
                 } else {

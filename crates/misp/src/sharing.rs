@@ -264,9 +264,16 @@ impl Sharing {
             Reach::Node => "node".to_string(),
             Reach::Community => "community".to_string(),
             Reach::Nobody => "nobody".to_string(),
-            Reach::Members(m) => format!("members:{}", m.iter().cloned().collect::<Vec<_>>().join(",")),
+            Reach::Members(m) => format!(
+                "members:{}",
+                m.iter().cloned().collect::<Vec<_>>().join(",")
+            ),
         };
-        let relay = if self.relay == Relay::None { "direct" } else { "relay" };
+        let relay = if self.relay == Relay::None {
+            "direct"
+        } else {
+            "relay"
+        };
         format!("{tlp}/{reach}/{relay}")
     }
 }
@@ -360,21 +367,41 @@ mod tests {
     fn distribution_levels() {
         let dir = MemberDirectory::new().with_organisation_name("CERT-A", "identity--a");
         let none: [Cow<'_, str>; 0] = [];
-        assert_eq!(level_sharing(Some(0), None, &none, &dir), Some(Sharing::node()));
-        assert_eq!(level_sharing(Some(1), None, &none, &dir).unwrap().tlp, Some(Tlp::Green));
-        assert_eq!(level_sharing(Some(1), None, &none, &dir).unwrap().relay, Relay::None);
-        assert_eq!(level_sharing(Some(2), None, &none, &dir), Some(Sharing::tlp(Tlp::Green)));
-        assert_eq!(level_sharing(Some(3), None, &none, &dir), Some(Sharing::tlp(Tlp::Clear)));
+        assert_eq!(
+            level_sharing(Some(0), None, &none, &dir),
+            Some(Sharing::node())
+        );
+        assert_eq!(
+            level_sharing(Some(1), None, &none, &dir).unwrap().tlp,
+            Some(Tlp::Green)
+        );
+        assert_eq!(
+            level_sharing(Some(1), None, &none, &dir).unwrap().relay,
+            Relay::None
+        );
+        assert_eq!(
+            level_sharing(Some(2), None, &none, &dir),
+            Some(Sharing::tlp(Tlp::Green))
+        );
+        assert_eq!(
+            level_sharing(Some(3), None, &none, &dir),
+            Some(Sharing::tlp(Tlp::Clear))
+        );
         assert_eq!(level_sharing(Some(5), None, &none, &dir), None);
         let g = group(&["cert-a", "Unknown Org"]);
         let s = level_sharing(Some(4), Some(&g), &none, &dir).unwrap();
         assert_eq!(s.reach, Reach::Members(["identity--a".to_string()].into()));
         let empty = group(&["Unknown Org"]);
         assert_eq!(
-            level_sharing(Some(4), Some(&empty), &none, &dir).unwrap().reach,
+            level_sharing(Some(4), Some(&empty), &none, &dir)
+                .unwrap()
+                .reach,
             Reach::Nobody
         );
-        assert_eq!(level_sharing(Some(4), None, &none, &dir).unwrap().reach, Reach::Nobody);
+        assert_eq!(
+            level_sharing(Some(4), None, &none, &dir).unwrap().reach,
+            Reach::Nobody
+        );
     }
 
     #[test]
@@ -384,7 +411,10 @@ mod tests {
         let s = level_sharing(Some(3), None, &tags, &dir).unwrap();
         assert_eq!(s.tlp, Some(Tlp::AmberStrict));
         let white = [Cow::Borrowed("tlp:white")];
-        assert_eq!(level_sharing(None, None, &white, &dir).unwrap().tlp, Some(Tlp::Clear));
+        assert_eq!(
+            level_sharing(None, None, &white, &dir).unwrap().tlp,
+            Some(Tlp::Clear)
+        );
         assert_eq!(tlp_of_tag("TLP:CLEAR"), Some(Tlp::Clear));
         assert_eq!(tlp_of_tag("tlp:ex:chr"), None);
     }
@@ -403,7 +433,10 @@ mod tests {
             reach: Reach::Members(["b".to_string()].into()),
             ..green.clone()
         };
-        assert_eq!(a.restrict(&b).reach, Reach::Members(["b".to_string()].into()));
+        assert_eq!(
+            a.restrict(&b).reach,
+            Reach::Members(["b".to_string()].into())
+        );
         assert!(clear.covers(&green));
         assert!(!green.covers(&clear));
         assert!(a.covers(&b) && !b.covers(&a));

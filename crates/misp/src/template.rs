@@ -55,8 +55,16 @@ const NETWORK_CONNECTION: &[Relation] = &[
     ("ip-dst", "ip-dst", "network-traffic:dst_ref.value"),
     ("src-port", "port", "network-traffic:src_port"),
     ("dst-port", "port", "network-traffic:dst_port"),
-    ("hostname-src", "hostname", "network-traffic:x_misp_hostname_src"),
-    ("hostname-dst", "hostname", "network-traffic:x_misp_hostname_dst"),
+    (
+        "hostname-src",
+        "hostname",
+        "network-traffic:x_misp_hostname_src",
+    ),
+    (
+        "hostname-dst",
+        "hostname",
+        "network-traffic:x_misp_hostname_dst",
+    ),
     ("layer3-protocol", "text", "network-traffic:protocols.*"),
     ("layer4-protocol", "text", "network-traffic:protocols.*"),
     ("layer7-protocol", "text", "network-traffic:protocols.*"),
@@ -64,15 +72,31 @@ const NETWORK_CONNECTION: &[Relation] = &[
 
 const EMAIL: &[Relation] = &[
     ("from", "email-src", "email-message:from_ref.value"),
-    ("from-display-name", "email-src-display-name", "email-message:from_ref.display_name"),
+    (
+        "from-display-name",
+        "email-src-display-name",
+        "email-message:from_ref.display_name",
+    ),
     ("to", "email-dst", "email-message:to_refs.*.value"),
     ("cc", "email-dst", "email-message:cc_refs.*.value"),
     ("subject", "email-subject", "email-message:subject"),
-    ("reply-to", "email-reply-to", "email-message:additional_header_fields.reply_to"),
-    ("x-mailer", "email-x-mailer", "email-message:additional_header_fields.x_mailer"),
+    (
+        "reply-to",
+        "email-reply-to",
+        "email-message:additional_header_fields.reply_to",
+    ),
+    (
+        "x-mailer",
+        "email-x-mailer",
+        "email-message:additional_header_fields.x_mailer",
+    ),
     ("message-id", "email-message-id", "email-message:message_id"),
     ("email-body", "email-body", "email-message:body"),
-    ("attachment", "email-attachment", "email-message:body_multipart.*.body_raw_ref.name"),
+    (
+        "attachment",
+        "email-attachment",
+        "email-message:body_multipart.*.body_raw_ref.name",
+    ),
 ];
 
 /// The relations of a template concord maps, `None` for any other
@@ -105,7 +129,10 @@ pub(crate) fn template_for_root(object_type: &str, has_protocols: bool) -> Optio
 
 /// The relation and MISP type of a path (rendered as a pattern would
 /// write it) in a template.
-pub(crate) fn relation_of_path(template: &str, rendered: &str) -> Option<(&'static str, &'static str)> {
+pub(crate) fn relation_of_path(
+    template: &str,
+    rendered: &str,
+) -> Option<(&'static str, &'static str)> {
     relations(template)?.iter().find_map(|(rel, ty, spec)| {
         let (t, rest) = spec.split_once(':')?;
         let steps: Vec<&str> = rest.split('.').collect();
