@@ -981,18 +981,19 @@ impl EventCx<'_, '_> {
         let id = format!("{kind}--{}", event.uuid);
         let mut covered = Vec::new();
         let mut narrower: BTreeMap<String, (Sharing, Vec<String>)> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::with_capacity(self.refs.len());
         for (rid, s) in self.refs {
+            if !seen.insert(rid.clone()) {
+                continue;
+            }
             if s.covers(&self.sharing) {
-                if !covered.contains(&rid) {
-                    covered.push(rid);
-                }
+                covered.push(rid);
             } else {
-                let entry = narrower
+                narrower
                     .entry(s.key())
-                    .or_insert_with(|| (s.clone(), Vec::new()));
-                if !entry.1.contains(&rid) {
-                    entry.1.push(rid);
-                }
+                    .or_insert_with(|| (s.clone(), Vec::new()))
+                    .1
+                    .push(rid);
             }
         }
         if covered.is_empty() {
