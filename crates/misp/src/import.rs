@@ -154,6 +154,15 @@ fn identity(org: &Organisation) -> Option<(String, Map<String, Value>)> {
     Some((id, o))
 }
 
+/// One part of a MISP object (its indicator or its observed-data): the
+/// comparisons, the sharing, the tags, and how many attributes it maps.
+type Part<'t> = (
+    Vec<Comparison>,
+    Option<Sharing>,
+    Vec<std::borrow::Cow<'t, str>>,
+    usize,
+);
+
 /// One event being converted.
 struct EventCx<'e, 'v> {
     importer: &'e Importer<'e>,
@@ -811,12 +820,7 @@ impl EventCx<'_, '_> {
             .unwrap_or_else(|| self.modified.clone());
         // Two parts: what the indicator says (to_ids) and what the
         // observed-data shows.
-        let mut parts: [(
-            Vec<Comparison>,
-            Option<Sharing>,
-            Vec<std::borrow::Cow<'_, str>>,
-            usize,
-        ); 2] = [
+        let mut parts: [Part<'_>; 2] = [
             (Vec::new(), None, Vec::new(), 0),
             (Vec::new(), None, Vec::new(), 0),
         ];
