@@ -494,6 +494,9 @@ struct EventParts {
     tags: BTreeSet<String>,
     /// MISP attribute entries by the STIX id they came from (for sightings).
     by_id: HashMap<String, (bool, usize)>,
+    /// MISP objects by UUID (an indicator and an observed-data of one
+    /// MISP object become one object again).
+    object_at: HashMap<Uuid, usize>,
 }
 
 impl<'n> Exporter<'n> {
@@ -958,11 +961,8 @@ impl<'n> Exporter<'n> {
             }
             // A MISP object split into an indicator and an observed-data
             // becomes one object again.
-            if let Some(existing) = parts
-                .objects
-                .iter_mut()
-                .find(|x| x["uuid"] == object["uuid"])
-            {
+            let at = parts.object_at.get(&auuid).copied();
+            if let Some(existing) = at.and_then(|i| parts.objects.get_mut(i)) {
                 if let (Some(Value::Array(into)), Value::Array(from)) =
                     (existing.get_mut("Attribute"), object["Attribute"].take())
                 {
@@ -983,6 +983,7 @@ impl<'n> Exporter<'n> {
                 continue;
             }
             parts.by_id.insert(id.clone(), (true, parts.objects.len()));
+            parts.object_at.insert(auuid, parts.objects.len());
             parts.objects.push(object);
         }
         for r in relations.get(id.as_str()).into_iter().flatten() {
