@@ -1,0 +1,38 @@
+//! Per-member transparency logs for concord (FEDERATION.md section 2).
+//!
+//! What it is for: the pure core of the append-only log every node keeps
+//! of what it authors, in standard formats so that outside tools can check
+//! a concord log: the RFC 6962 / RFC 9162 Merkle tree with inclusion and
+//! consistency proofs, its storage as C2SP tlog-tiles, C2SP signed notes,
+//! checkpoints and cosignatures, the tlog-witness `add-checkpoint`
+//! decision, concord's entries (salted commitments for intel, plain JSON
+//! for governance), evidence of a split view that verifies offline, and
+//! offline bundles that carry objects with their inclusion proofs.
+//!
+//! What it must never do: read the clock (time is a parameter), touch
+//! files, sockets, environment or configuration (storage comes in through
+//! [`TileReader`] and [`WitnessStore`], which the node implements over its
+//! store), print or exit, use anything but strict Ed25519 verification,
+//! sign a checkpoint that contradicts one it signed before, or panic on any
+//! input.
+
+mod append;
+mod error;
+mod hash;
+mod merkle;
+mod tile;
+mod tile_nodes;
+
+pub use append::{Appended, append};
+pub use error::TlogError;
+pub use hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash, root_of};
+pub use merkle::{
+    MemoryTree, NodeReader, consistency_path_full, consistency_proof, inclusion_proof,
+    root_from_inclusion_proof, roots_from_consistency_path, tree_hash, verify_consistency,
+    verify_inclusion,
+};
+pub use tile::{
+    FULL_TILE_BYTES, MAX_ENTRY_BYTES, MAX_TILE_LEVEL, MemoryTiles, TILE_HEIGHT, TILE_WIDTH, Tile,
+    TileData, TileLevel, TileReader, entry_bundle_prefix, parse_entry_bundle, push_entry, serve,
+};
+pub use tile_nodes::{TileNodes, tiles_root, verify_entry_bundles, verify_hash_tiles};
