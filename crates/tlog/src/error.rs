@@ -154,7 +154,11 @@ impl TlogError {
         TlogError::Storage(e.to_string())
     }
 
-    pub(crate) fn malformed(what: &'static str, line: usize, reason: impl Into<String>) -> TlogError {
+    pub(crate) fn malformed(
+        what: &'static str,
+        line: usize,
+        reason: impl Into<String>,
+    ) -> TlogError {
         TlogError::Malformed {
             what,
             line,

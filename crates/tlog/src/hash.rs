@@ -29,14 +29,9 @@ impl Hash {
     /// one spelling, so a changed byte can never decode to the same hash.
     pub fn from_base64(s: &str) -> Result<Hash, String> {
         if s.len() != 44 {
-            return Err(format!(
-                "a hash is 44 base64 characters, not {}",
-                s.len()
-            ));
+            return Err(format!("a hash is 44 base64 characters, not {}", s.len()));
         }
-        let raw = BASE64
-            .decode(s)
-            .map_err(|e| format!("not base64: {e}"))?;
+        let raw = BASE64.decode(s).map_err(|e| format!("not base64: {e}"))?;
         Hash::from_slice(&raw).ok_or_else(|| "a hash has 32 bytes".to_string())
     }
 
@@ -105,7 +100,11 @@ pub(crate) fn largest_power_of_two_below(n: u64) -> u64 {
     1u64 << (63 - (n - 1).leading_zeros())
 }
 
-pub(crate) fn hash_from_base64(s: &str, what: &'static str, line: usize) -> Result<Hash, TlogError> {
+pub(crate) fn hash_from_base64(
+    s: &str,
+    what: &'static str,
+    line: usize,
+) -> Result<Hash, TlogError> {
     Hash::from_base64(s).map_err(|reason| TlogError::malformed(what, line, reason))
 }
 
@@ -120,7 +119,15 @@ mod tests {
 
     #[test]
     fn split_point_is_the_largest_power_of_two_below() {
-        for (n, k) in [(2, 1), (3, 2), (4, 2), (5, 4), (8, 4), (9, 8), (1 << 40, 1 << 39)] {
+        for (n, k) in [
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 4),
+            (8, 4),
+            (9, 8),
+            (1 << 40, 1 << 39),
+        ] {
             assert_eq!(largest_power_of_two_below(n), k, "n = {n}");
         }
         assert_eq!(largest_power_of_two_below(u64::MAX), 1 << 63);

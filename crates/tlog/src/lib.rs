@@ -17,22 +17,50 @@
 //! input.
 
 mod append;
+mod bundle;
+mod checkpoint;
+mod entry;
 mod error;
+mod evidence;
 mod hash;
 mod merkle;
+mod note;
 mod tile;
 mod tile_nodes;
+mod witness;
 
 pub use append::{Appended, append};
+pub use bundle::{
+    BUNDLE_PROPERTY, BUNDLE_SIGNATURE_PREFIX, BundleItem, BundleObject, BundleReport,
+    MAX_BUNDLE_BYTES, build_bundle, verify_bundle,
+};
+pub use checkpoint::{Checkpoint, LogSigner, SignedCheckpoint, log_verifier};
+pub use entry::{
+    COMMIT_PREFIX, ENTRY_PREFIX, Entry, EntryKind, MAX_GOVERNANCE_BODY, commitment, fresh_nonce,
+    governance_entry, intel_entry,
+};
 pub use error::TlogError;
+pub use evidence::{
+    ConsistencyCheck, EVIDENCE_TYPE, Evidence, EvidenceKind, EvidenceReport, MAX_EVIDENCE_BYTES,
+    check_consistency,
+};
 pub use hash::{EMPTY_ROOT, Hash, leaf_hash, node_hash, root_of};
 pub use merkle::{
     MemoryTree, NodeReader, consistency_path_full, consistency_proof, inclusion_proof,
     root_from_inclusion_proof, roots_from_consistency_path, tree_hash, verify_consistency,
     verify_inclusion,
 };
+pub use note::{
+    Cosigner, MAX_COSIGNATURE_TIME, MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteSigner,
+    NoteVerifier, SignatureLine, SignatureType, Verified, Verifiers, cosignature_message,
+    is_valid_key_name, key_id,
+};
 pub use tile::{
     FULL_TILE_BYTES, MAX_ENTRY_BYTES, MAX_TILE_LEVEL, MemoryTiles, TILE_HEIGHT, TILE_WIDTH, Tile,
     TileData, TileLevel, TileReader, entry_bundle_prefix, parse_entry_bundle, push_entry, serve,
 };
 pub use tile_nodes::{TileNodes, tiles_root, verify_entry_bundles, verify_hash_tiles};
+pub use witness::{
+    AddCheckpoint, Cosigned, MAX_ADD_CHECKPOINT_BYTES, MAX_PROOF_LINES, Rejection,
+    SIZE_CONTENT_TYPE, Swap, Witness, WitnessRecord, WitnessStore,
+};

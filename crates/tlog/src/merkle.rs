@@ -13,8 +13,8 @@
 //! lines, and the tests here hold this code to the RFC's recursion for every
 //! size up to 1024 and to the transparency-dev reference vectors.
 
-use crate::hash::{EMPTY_ROOT, Hash, largest_power_of_two_below, node_hash};
 use crate::TlogError;
+use crate::hash::{EMPTY_ROOT, Hash, largest_power_of_two_below, node_hash};
 
 /// Where the hashes of complete subtrees come from. The node at `level` ℓ
 /// and `index` i is MTH(D[i·2^ℓ : (i+1)·2^ℓ]); callers only ask for nodes
@@ -33,11 +33,7 @@ impl<T: NodeReader + ?Sized> NodeReader for &mut T {
 /// MTH(D[lo:hi]) for a range that the RFC's recursion produces (lo is a
 /// multiple of the smallest power of two ≥ hi - lo): the maximal aligned
 /// complete subtrees from the left, folded from the right.
-pub(crate) fn range_hash(
-    nodes: &mut impl NodeReader,
-    lo: u64,
-    hi: u64,
-) -> Result<Hash, TlogError> {
+pub(crate) fn range_hash(nodes: &mut impl NodeReader, lo: u64, hi: u64) -> Result<Hash, TlogError> {
     if lo >= hi {
         return Ok(EMPTY_ROOT);
     }
@@ -210,7 +206,9 @@ pub fn root_from_inclusion_proof(
         sn >>= 1;
     }
     if sn != 0 {
-        return Err(inclusion_error("the proof is shorter than the tree is deep"));
+        return Err(inclusion_error(
+            "the proof is shorter than the tree is deep",
+        ));
     }
     Ok(r)
 }
@@ -255,7 +253,9 @@ pub fn roots_from_consistency_path(
     let (mut fr, mut sr) = (*first, *first);
     for c in rest {
         if sn == 0 {
-            return Err(consistency_error("the proof is longer than the tree is deep"));
+            return Err(consistency_error(
+                "the proof is longer than the tree is deep",
+            ));
         }
         if fn_ & 1 == 1 || fn_ == sn {
             fr = node_hash(c, &fr);
@@ -273,7 +273,9 @@ pub fn roots_from_consistency_path(
         sn >>= 1;
     }
     if sn != 0 {
-        return Err(consistency_error("the proof is shorter than the tree is deep"));
+        return Err(consistency_error(
+            "the proof is shorter than the tree is deep",
+        ));
     }
     Ok((fr, sr))
 }
@@ -404,7 +406,11 @@ mod tests {
     fn roots_match_the_in_memory_recursion() {
         let (mut t, leaves) = tree(70);
         for n in 0..=70u64 {
-            assert_eq!(t.root(n).unwrap(), root_of(&leaves[..n as usize]), "size {n}");
+            assert_eq!(
+                t.root(n).unwrap(),
+                root_of(&leaves[..n as usize]),
+                "size {n}"
+            );
         }
     }
 
@@ -423,7 +429,10 @@ mod tests {
                 verify_consistency(m, n, &old, &root, &p).unwrap();
                 if m < n {
                     let full = consistency_path_full(m, n, &mut t).unwrap();
-                    assert_eq!(roots_from_consistency_path(m, n, &full).unwrap(), (old, root));
+                    assert_eq!(
+                        roots_from_consistency_path(m, n, &full).unwrap(),
+                        (old, root)
+                    );
                 }
             }
         }

@@ -102,12 +102,15 @@ impl Tile {
             path: path.chars().take(200).collect(),
             reason: reason.to_string(),
         };
-        let rest = path.strip_prefix("tile/").ok_or_else(|| bad("must start with tile/"))?;
+        let rest = path
+            .strip_prefix("tile/")
+            .ok_or_else(|| bad("must start with tile/"))?;
         let (level, rest) = rest.split_once('/').ok_or_else(|| bad("no tile index"))?;
         let level = if level == "entries" {
             TileLevel::Entries
         } else {
-            let l = decimal(level).ok_or_else(|| bad("the level is not a decimal without leading zeroes"))?;
+            let l = decimal(level)
+                .ok_or_else(|| bad("the level is not a decimal without leading zeroes"))?;
             if l > u64::from(MAX_TILE_LEVEL) {
                 return Err(bad("the level is above 63"));
             }
@@ -115,7 +118,8 @@ impl Tile {
         };
         let (index_part, width) = match rest.split_once(".p/") {
             Some((n, w)) => {
-                let w = decimal(w).ok_or_else(|| bad("the width is not a decimal without leading zeroes"))?;
+                let w = decimal(w)
+                    .ok_or_else(|| bad("the width is not a decimal without leading zeroes"))?;
                 if !(1..=255).contains(&w) {
                     return Err(bad("a partial tile is 1 to 255 wide"));
                 }
@@ -128,7 +132,8 @@ impl Tile {
         let last = elements.len() - 1;
         for (i, e) in elements.iter().enumerate() {
             let digits = if i < last {
-                e.strip_prefix('x').ok_or_else(|| bad("all but the last index element start with x"))?
+                e.strip_prefix('x')
+                    .ok_or_else(|| bad("all but the last index element start with x"))?
             } else {
                 e
             };
@@ -138,7 +143,9 @@ impl Tile {
             if i == 0 && i < last && digits == "000" {
                 return Err(bad("the index has a leading x000 element"));
             }
-            let d: u64 = digits.parse().map_err(|_| bad("index elements are three digits"))?;
+            let d: u64 = digits
+                .parse()
+                .map_err(|_| bad("index elements are three digits"))?;
             index = index
                 .checked_mul(1000)
                 .and_then(|n| n.checked_add(d))
@@ -381,7 +388,10 @@ mod tests {
 
     #[test]
     fn paths_follow_the_spec_examples() {
-        assert_eq!(Tile::hashes(0, 1_234_067, 256).path(), "tile/0/x001/x234/067");
+        assert_eq!(
+            Tile::hashes(0, 1_234_067, 256).path(),
+            "tile/0/x001/x234/067"
+        );
         assert_eq!(Tile::hashes(2, 5, 17).path(), "tile/2/005.p/17");
         assert_eq!(Tile::entries(1000, 256).path(), "tile/entries/x001/000");
         assert_eq!(Tile::hashes(0, 0, 1).path(), "tile/0/000.p/1");
@@ -448,7 +458,10 @@ mod tests {
         push_entry(&mut b, b"one").unwrap();
         push_entry(&mut b, b"").unwrap();
         push_entry(&mut b, b"three").unwrap();
-        assert_eq!(parse_entry_bundle(&b).unwrap(), vec![&b"one"[..], b"", b"three"]);
+        assert_eq!(
+            parse_entry_bundle(&b).unwrap(),
+            vec![&b"one"[..], b"", b"three"]
+        );
         assert_eq!(entry_bundle_prefix(&b, 2).unwrap(), &b[..7]);
         assert!(entry_bundle_prefix(&b, 4).is_none());
         assert!(parse_entry_bundle(&b[..b.len() - 1]).is_err());
