@@ -2,9 +2,12 @@
 //! in its log, for members on air-gapped or intermittent links.
 //!
 //! The format is a plain STIX 2.1 bundle with one extra top-level property,
-//! `x_concord_log`, so any STIX tool still reads the objects (a bundle
-//! cannot carry extensions; a custom property is how STIX 2.1 lets it carry
-//! more):
+//! `x_concord_log`, so STIX tools still read the objects (a bundle cannot
+//! carry extensions; a custom property is how STIX 2.1 lets it carry more).
+//! Tested: stix2-validator finds it valid (warning 401 names the custom
+//! property), python-stix2 reads it with `allow_custom=True` and each
+//! object without. A wrapping document was the alternative; it would hide
+//! the objects from every STIX tool.
 //!
 //! ```json
 //! {"type": "bundle", "id": "bundle--…", "objects": [ …signed objects… ],
