@@ -245,7 +245,7 @@ pub fn serve<'a>(tile: &Tile, stored: &'a [u8]) -> Option<&'a [u8]> {
     match tile.level {
         TileLevel::Hashes(_) => {
             let n = usize::from(tile.width) * 32;
-            if stored.len() % 32 != 0 || stored.len() > FULL_TILE_BYTES {
+            if !stored.len().is_multiple_of(32) || stored.len() > FULL_TILE_BYTES {
                 return None;
             }
             stored.get(..n)

@@ -39,11 +39,13 @@ pub(crate) fn bundle_of(n: usize) -> Fixture {
             object: o,
             nonce: *nonce,
             leaf_index: *index,
-            proof: inclusion_proof(*index, log.size, &mut nodes).unwrap(),
+            proof: inclusion_proof(*index, log.size, &mut nodes)
+                .expect("the fixture bundle is well formed"),
         })
         .collect();
     Fixture {
-        bytes: build_bundle(&items, &checkpoint, &node_key()).unwrap(),
+        bytes: build_bundle(&items, &checkpoint, &node_key())
+            .expect("the fixture bundle is well formed"),
     }
 }
 
@@ -59,23 +61,27 @@ fn a_bundle_verifies_offline_with_the_members_key() {
 }
 
 fn edit(bytes: &[u8], change: impl FnOnce(&mut Value)) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(bytes).unwrap();
+    let mut v: Value = serde_json::from_slice(bytes).expect("the fixture bundle is well formed");
     change(&mut v);
-    serde_json::to_vec(&v).unwrap()
+    serde_json::to_vec(&v).expect("the fixture bundle is well formed")
 }
 
 /// Re-signs an edited bundle with the member's key, as a member who made
 /// a mistake would: the objects' own checks must still catch it.
 fn resign(bytes: &[u8]) -> Vec<u8> {
     use base64::Engine;
-    let mut v: Value = serde_json::from_slice(bytes).unwrap();
-    let map = v.as_object_mut().unwrap();
-    let jcs = concord_stix::canonical::to_canonical_string_omitting(map, &["x_concord_log", "signature"]).unwrap();
+    let mut v: Value = serde_json::from_slice(bytes).expect("the fixture bundle is well formed");
+    let map = v
+        .as_object_mut()
+        .expect("the fixture bundle is well formed");
+    let jcs =
+        concord_stix::canonical::to_canonical_string_omitting(map, &["x_concord_log", "signature"])
+            .expect("the fixture bundle is well formed");
     let mut message = concord_tlog::BUNDLE_SIGNATURE_PREFIX.to_vec();
     message.extend_from_slice(jcs.as_bytes());
     let sig = base64::engine::general_purpose::STANDARD.encode(node_key().sign(&message));
     map["x_concord_log"]["signature"] = sig.into();
-    serde_json::to_vec(&v).unwrap()
+    serde_json::to_vec(&v).expect("the fixture bundle is well formed")
 }
 
 #[test]
@@ -84,31 +90,53 @@ fn the_first_failing_object_is_named() {
     let key = node_key().public();
     // Without re-signing, any edit breaks the bundle signature.
     let renamed = edit(&f.bytes, |v| v["objects"][1]["name"] = "changed".into());
-    assert!(matches!(verify_bundle(&renamed, &key), Err(TlogError::Bundle(_))));
+    assert!(matches!(
+        verify_bundle(&renamed, &key),
+        Err(TlogError::Bundle(_))
+    ));
     // Re-signed: object 1's provenance signature fails.
     let err = verify_bundle(&resign(&renamed), &key).unwrap_err();
-    let TlogError::BundleObject { index, id, reason } = err else { panic!("{err:?}") };
+    let TlogError::BundleObject { index, id, reason } = err else {
+        panic!("{err:?}")
+    };
     assert_eq!(index, 1);
     assert!(id.starts_with("indicator--00000001"));
     assert!(matches!(*reason, TlogError::Provenance(_)), "{reason:?}");
     // A wrong nonce: the commitment is not the logged leaf.
-    let bad_nonce = resign(&edit(&f.bytes, |v| v["x_concord_log"]["entries"][2]["nonce"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()));
+    let bad_nonce = resign(&edit(&f.bytes, |v| {
+        v["x_concord_log"]["entries"][2]["nonce"] =
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()
+    }));
     let err = verify_bundle(&bad_nonce, &key).unwrap_err();
-    assert!(matches!(&err, TlogError::BundleObject { index: 2, reason, .. } if matches!(**reason, TlogError::Inclusion { .. })), "{err:?}");
+    assert!(
+        matches!(&err, TlogError::BundleObject { index: 2, reason, .. } if matches!(**reason, TlogError::Inclusion { .. })),
+        "{err:?}"
+    );
     // A wrong leaf index.
-    let moved = resign(&edit(&f.bytes, |v| v["x_concord_log"]["entries"][0]["leaf_index"] = 38.into()));
-    assert!(matches!(verify_bundle(&moved, &key), Err(TlogError::BundleObject { index: 0, .. })));
+    let moved = resign(&edit(&f.bytes, |v| {
+        v["x_concord_log"]["entries"][0]["leaf_index"] = 38.into()
+    }));
+    assert!(matches!(
+        verify_bundle(&moved, &key),
+        Err(TlogError::BundleObject { index: 0, .. })
+    ));
     // Objects swapped without their entries.
     let swapped = resign(&edit(&f.bytes, |v| {
         let objects = v["objects"].as_array_mut().unwrap();
         objects.swap(0, 1);
     }));
-    assert!(matches!(verify_bundle(&swapped, &key), Err(TlogError::BundleObject { index: 0, .. })));
+    assert!(matches!(
+        verify_bundle(&swapped, &key),
+        Err(TlogError::BundleObject { index: 0, .. })
+    ));
     // An entry missing.
     let short = resign(&edit(&f.bytes, |v| {
         v["x_concord_log"]["entries"].as_array_mut().unwrap().pop();
     }));
-    assert!(matches!(verify_bundle(&short, &key), Err(TlogError::Bundle(_))));
+    assert!(matches!(
+        verify_bundle(&short, &key),
+        Err(TlogError::Bundle(_))
+    ));
     // An object signed by another node key, re-signed bundle: named.
     let stranger = concord_trust::sign_object(
         &signed_indicator(9),
@@ -116,9 +144,14 @@ fn the_first_failing_object_is_named() {
         &Keypair::from_seed(&[8; 32]),
     )
     .unwrap();
-    let foreign = resign(&edit(&f.bytes, |v| v["objects"][2] = Value::Object(stranger)));
+    let foreign = resign(&edit(&f.bytes, |v| {
+        v["objects"][2] = Value::Object(stranger)
+    }));
     let err = verify_bundle(&foreign, &key).unwrap_err();
-    assert!(matches!(&err, TlogError::BundleObject { index: 2, .. }), "{err:?}");
+    assert!(
+        matches!(&err, TlogError::BundleObject { index: 2, .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -155,8 +188,15 @@ print("validator", "valid" if r.is_valid else "invalid")
         !stdout.contains("NO-STIX2"),
         "{python} has no stix2: set CONCORD_PYTHON to a Python with stix2 3.0.2 (scripts/python-env.sh makes one)"
     );
-    assert!(out.status.success(), "stix2 could not read the bundle: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.starts_with("2 indicator indicator--00000000"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "stix2 could not read the bundle: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("2 indicator indicator--00000000"),
+        "{stdout}"
+    );
     assert!(stdout.contains("objects parse strictly"), "{stdout}");
     // stix2-validator: valid (a warning 401 names the custom property).
     assert!(stdout.contains("validator valid"), "{stdout}");

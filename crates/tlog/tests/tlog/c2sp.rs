@@ -28,7 +28,10 @@ fn signed_note_spec_example_verifies() {
     // One changed character of the text: the known key's line fails.
     let changed = FOO_NOTE.replacen("example message", "example massage", 1);
     assert_eq!(
-        Note::parse(changed.as_bytes()).unwrap().verify(&Verifiers::one(v)).unwrap_err(),
+        Note::parse(changed.as_bytes())
+            .unwrap()
+            .verify(&Verifiers::one(v))
+            .unwrap_err(),
         TlogError::BadSignature {
             key: "example.com/foo+530d903a".into()
         }
@@ -52,7 +55,8 @@ fn signed_note_poem_parses_and_has_no_known_key() {
     );
 }
 
-const PETER_SKEY: &str = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+const PETER_SKEY: &str =
+    "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
 const PETER_VKEY: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
 const ENOCH_VKEY: &str = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop";
 const PETER_TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
@@ -61,10 +65,18 @@ const ENOCH_SIG: &str = "\u{2014} EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+M
 
 fn peter_signer() -> NoteSigner {
     // Go's private key format: PRIVATE+KEY+<name>+<id>+base64(0x01 ‖ seed).
-    let raw = B64.decode(PETER_SKEY.splitn(5, '+').nth(4).unwrap()).unwrap();
+    let raw = B64
+        .decode(
+            PETER_SKEY
+                .splitn(5, '+')
+                .nth(4)
+                .expect("Go's test key is well formed"),
+        )
+        .expect("Go's test key is well formed");
     assert_eq!(raw[0], 0x01);
-    let seed: [u8; 32] = raw[1..].try_into().unwrap();
-    NoteSigner::new("PeterNeumann", Keypair::from_seed(&seed)).unwrap()
+    let seed: [u8; 32] = raw[1..].try_into().expect("Go's test key is well formed");
+    NoteSigner::new("PeterNeumann", Keypair::from_seed(&seed))
+        .expect("Go's test key is well formed")
 }
 
 #[test]
@@ -85,7 +97,10 @@ fn go_note_open_cases() {
     let enoch = NoteVerifier::parse(ENOCH_VKEY).unwrap();
     let both = format!("{PETER_TEXT}\n{PETER_SIG}{ENOCH_SIG}");
     let note = Note::parse(both.as_bytes()).unwrap();
-    assert_eq!(note.verify(&Verifiers::one(peter.clone())).unwrap().len(), 1);
+    assert_eq!(
+        note.verify(&Verifiers::one(peter.clone())).unwrap().len(),
+        1
+    );
     let two = Verifiers::new([peter.clone(), enoch.clone()]).unwrap();
     assert_eq!(note.verify(&two).unwrap().len(), 2);
     assert!(matches!(
@@ -99,7 +114,9 @@ fn go_note_open_cases() {
     // A signature with four characters inserted.
     let broken = format!("{PETER_TEXT}\n{}ABCD{}", &PETER_SIG[..60], &PETER_SIG[60..]);
     assert!(matches!(
-        Note::parse(broken.as_bytes()).unwrap().verify(&Verifiers::one(peter.clone())),
+        Note::parse(broken.as_bytes())
+            .unwrap()
+            .verify(&Verifiers::one(peter.clone())),
         Err(TlogError::BadSignature { .. })
     ));
     // Go's malformed messages.
@@ -108,7 +125,9 @@ fn go_note_open_cases() {
         format!("{PETER_TEXT}\n"),
         format!("{PETER_TEXT}\n{}", &PETER_SIG[..PETER_SIG.len() - 1]),
         format!("\x01{PETER_TEXT}\n{PETER_SIG}"),
-        format!("{PETER_TEXT}\n\u{2014} Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"),
+        format!(
+            "{PETER_TEXT}\n\u{2014} Bad Name x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+        ),
         format!("{PETER_TEXT}\n{PETER_SIG}Unexpected line.\n"),
     ] {
         assert!(Note::parse(bad.as_bytes()).is_err(), "{bad:?}");
@@ -140,11 +159,20 @@ fn go_verifier_key_manglings_are_all_refused() {
         assert!(NoteVerifier::parse(&s).is_err(), "{s}");
     }
     // Wrong key length and unknown algorithm, each with a matching key id.
-    assert!(NoteVerifier::parse("PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==").is_err());
-    assert!(NoteVerifier::parse("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW").is_err());
+    assert!(
+        NoteVerifier::parse(
+            "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY=="
+        )
+        .is_err()
+    );
+    assert!(
+        NoteVerifier::parse("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW")
+            .is_err()
+    );
 }
 
-const SOFA: &str = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+const SOFA: &str =
+    "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 const SOFA_SIG: &str = "\u{2014} example.com/behind-the-sofa Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n";
 const W1_COSIG: &str = "\u{2014} witness.example.com/w1 jWbPPwAAAABkGFDLEZMHwSRaJNiIDoe9DYn/zXcrtPHeolMI5OWXEhZCB9dlrDJsX3b2oyin1nPZqhf5nNo0xUe+mbIUBkBIfZ+qnA==\n";
 
@@ -155,7 +183,10 @@ fn checkpoint_spec_example_parses_byte_for_byte() {
     let c = sc.checkpoint();
     assert_eq!(c.origin, "example.com/behind-the-sofa");
     assert_eq!(c.size, 20_852_163);
-    assert_eq!(c.root.to_base64(), "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=");
+    assert_eq!(
+        c.root.to_base64(),
+        "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I="
+    );
     assert!(c.extensions.is_empty());
     assert_eq!(c.to_text(), SOFA);
     assert_eq!(sc.to_bytes(), bytes.as_bytes());
@@ -206,12 +237,23 @@ fn witness_spec_example_response_lines_parse() {
     for l in &lines {
         assert_eq!(l.signature.len(), 72);
     }
-    assert_eq!(lines.iter().map(|l| l.to_line()).collect::<String>(), response);
+    assert_eq!(
+        lines.iter().map(|l| l.to_line()).collect::<String>(),
+        response
+    );
     // The spec: "the client MAY concatenate it to the checkpoint".
     let joined = format!("{SOFA}\n{SOFA_SIG}{response}");
-    assert_eq!(SignedCheckpoint::parse(joined.as_bytes()).unwrap().note().signatures().len(), 4);
+    assert_eq!(
+        SignedCheckpoint::parse(joined.as_bytes())
+            .unwrap()
+            .note()
+            .signatures()
+            .len(),
+        4
+    );
     // And the example request body round-trips.
-    let body = format!("old 20852014\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\n{SOFA}\n{SOFA_SIG}");
+    let body =
+        format!("old 20852014\nPlRNCrwHpqhGrupue0L7gxbjbMiKA9temvuZZDDpkaw=\n\n{SOFA}\n{SOFA_SIG}");
     let req = AddCheckpoint::parse(body.as_bytes()).unwrap();
     assert_eq!(req.to_bytes(), body.as_bytes());
 }

@@ -2,7 +2,7 @@
 //! signed STIX objects.
 
 use concord_tlog::{
-    Entry, Hash, LogSigner, MemoryTiles, SignedCheckpoint, append, fresh_nonce, commitment,
+    Entry, Hash, LogSigner, MemoryTiles, SignedCheckpoint, append, commitment, fresh_nonce,
 };
 use concord_trust::Keypair;
 use serde_json::{Map, Value, json};

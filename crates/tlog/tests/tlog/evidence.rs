@@ -3,8 +3,8 @@
 //! that is not a contradiction by one key is refused.
 
 use concord_tlog::{
-    ConsistencyCheck, Evidence, EvidenceKind, LogSigner, MemoryTiles, SignedCheckpoint, TileNodes,
-    TlogError, check_consistency, consistency_path_full, Cosigner,
+    ConsistencyCheck, Cosigner, Evidence, EvidenceKind, LogSigner, MemoryTiles, SignedCheckpoint,
+    TileNodes, TlogError, check_consistency, consistency_path_full,
 };
 use concord_trust::Keypair;
 
@@ -14,7 +14,9 @@ use super::common::{Log, ORIGIN, log_signer, node_key};
 fn fork(n: usize, at: usize, fork_size: usize) -> (Log, Log) {
     let honest = Log::with_entries(n);
     let mut forked = Log::with_entries(at);
-    let rest: Vec<Vec<u8>> = (at..fork_size).map(|i| format!("forged {i}").into_bytes()).collect();
+    let rest: Vec<Vec<u8>> = (at..fork_size)
+        .map(|i| format!("forged {i}").into_bytes())
+        .collect();
     forked.append(&rest);
     (honest, forked)
 }
@@ -27,7 +29,9 @@ fn two_roots_for_one_size_are_evidence_that_verifies_offline() {
     let b = forked.checkpoint(&signer);
     // Each peer sees one view; gossip hands both to everyone.
     let key = node_key().public();
-    let ConsistencyCheck::SplitView(e) = check_consistency(&a, &b, &key, &MemoryTiles::new()).unwrap() else {
+    let ConsistencyCheck::SplitView(e) =
+        check_consistency(&a, &b, &key, &MemoryTiles::new()).unwrap()
+    else {
         panic!("a split view");
     };
     assert_eq!(e.kind(), EvidenceKind::SameSize);
@@ -48,7 +52,14 @@ fn an_inconsistent_larger_tree_is_evidence_with_its_path() {
     let key = node_key().public();
     // Sizes where the old size is and is not a power of two, with the
     // fork before, at and after tile boundaries.
-    for (m, at, n) in [(100usize, 50usize, 150usize), (64, 10, 300), (256, 255, 257), (1, 0, 2), (300, 299, 700), (512, 0, 513)] {
+    for (m, at, n) in [
+        (100usize, 50usize, 150usize),
+        (64, 10, 300),
+        (256, 255, 257),
+        (1, 0, 2),
+        (300, 299, 700),
+        (512, 0, 513),
+    ] {
         let (honest, forked) = fork(m, at, n);
         let small = honest.checkpoint(&signer);
         let large = forked.checkpoint(&signer);
@@ -57,7 +68,10 @@ fn an_inconsistent_larger_tree_is_evidence_with_its_path() {
             panic!("({m}, {at}, {n}): {check:?}");
         };
         assert_eq!(e.kind(), EvidenceKind::Inconsistent);
-        let report = Evidence::from_json(&e.to_json()).unwrap().verify(&key).unwrap();
+        let report = Evidence::from_json(&e.to_json())
+            .unwrap()
+            .verify(&key)
+            .unwrap();
         assert_eq!(report.sizes, (m as u64, n as u64));
         assert_ne!(report.prefix_root, Some(small.checkpoint().root));
         // Order of the arguments does not matter.
@@ -73,9 +87,17 @@ fn honest_growth_is_consistent_and_wrong_tiles_are_only_an_alarm() {
     let mut log = Log::with_entries(100);
     let small = log.checkpoint(&signer);
     log.append(&(0..400).map(|i| vec![i as u8]).collect::<Vec<_>>());
-    let large = signer.sign_next(Some(small.checkpoint()), log.size, &log.tiles).unwrap();
-    assert_eq!(check_consistency(&small, &large, &key, &log.tiles).unwrap(), ConsistencyCheck::Consistent);
-    assert_eq!(check_consistency(&large, &large, &key, &log.tiles).unwrap(), ConsistencyCheck::Consistent);
+    let large = signer
+        .sign_next(Some(small.checkpoint()), log.size, &log.tiles)
+        .unwrap();
+    assert_eq!(
+        check_consistency(&small, &large, &key, &log.tiles).unwrap(),
+        ConsistencyCheck::Consistent
+    );
+    assert_eq!(
+        check_consistency(&large, &large, &key, &log.tiles).unwrap(),
+        ConsistencyCheck::Consistent
+    );
     // Tiles of another tree cannot show anything about this checkpoint.
     let other = Log::with_entries(500);
     assert!(matches!(
@@ -126,15 +148,25 @@ fn what_is_not_evidence_is_refused() {
     // of evidence is outside the check.
     let mut cosigned = b.clone();
     let w = Cosigner::new("w.example", Keypair::from_seed(&[5; 32])).unwrap();
-    cosigned.add_signature(w.cosign(cosigned.note().text(), 9).unwrap()).unwrap();
+    cosigned
+        .add_signature(w.cosign(cosigned.note().text(), 9).unwrap())
+        .unwrap();
     let mut wire: serde_json::Value = serde_json::from_slice(&real.to_json()).unwrap();
     wire["checkpoints"][1] = String::from_utf8(cosigned.to_bytes()).unwrap().into();
     let padded = Evidence::from_json(&serde_json::to_vec(&wire).unwrap()).unwrap();
     assert!(padded.verify(&key).is_err());
     // Building evidence from a cosigned note strips the extra line.
-    Evidence::same_size(&a, &cosigned, &key).unwrap().verify(&key).unwrap();
+    Evidence::same_size(&a, &cosigned, &key)
+        .unwrap()
+        .verify(&key)
+        .unwrap();
     // Garbage and wrong types.
-    for bad in [&b"{}"[..], b"[]", b"null", b"{\"type\":\"concord-split-view\"}"] {
+    for bad in [
+        &b"{}"[..],
+        b"[]",
+        b"null",
+        b"{\"type\":\"concord-split-view\"}",
+    ] {
         assert!(Evidence::from_json(bad).is_err());
     }
     let mut wire: serde_json::Value = serde_json::from_slice(&real.to_json()).unwrap();
@@ -161,7 +193,9 @@ fn a_full_mesh_round_catches_a_split_view() {
             if peer == me {
                 continue;
             }
-            if let ConsistencyCheck::SplitView(e) = check_consistency(mine, theirs, &key, &MemoryTiles::new()).unwrap() {
+            if let ConsistencyCheck::SplitView(e) =
+                check_consistency(mine, theirs, &key, &MemoryTiles::new()).unwrap()
+            {
                 evidence.push(e.to_json());
             }
         }
@@ -179,13 +213,20 @@ fn the_log_refuses_to_sign_a_fork_of_itself() {
     let last = log.checkpoint(&signer);
     // Restored from an older backup, then appended other entries.
     let (_, forked) = fork(300, 250, 400);
-    let err = signer.sign_next(Some(last.checkpoint()), forked.size, &forked.tiles).unwrap_err();
+    let err = signer
+        .sign_next(Some(last.checkpoint()), forked.size, &forked.tiles)
+        .unwrap_err();
     assert!(matches!(err, TlogError::Refused(_)), "{err:?}");
     // Smaller than what it signed: refused too.
     let small = Log::with_entries(200);
-    assert!(matches!(signer.sign_next(Some(last.checkpoint()), 200, &small.tiles), Err(TlogError::Refused(_))));
+    assert!(matches!(
+        signer.sign_next(Some(last.checkpoint()), 200, &small.tiles),
+        Err(TlogError::Refused(_))
+    ));
     // The honest continuation is signed.
     let mut grown = Log::with_entries(300);
     grown.append(&[b"next".to_vec()]);
-    signer.sign_next(Some(last.checkpoint()), grown.size, &grown.tiles).unwrap();
+    signer
+        .sign_next(Some(last.checkpoint()), grown.size, &grown.tiles)
+        .unwrap();
 }

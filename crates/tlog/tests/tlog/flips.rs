@@ -5,9 +5,9 @@
 use std::sync::OnceLock;
 
 use concord_tlog::{
-    Cosigner, Evidence, Hash, MemoryTiles, Note, SignedCheckpoint, TileNodes, Verifiers,
-    check_consistency, consistency_proof, inclusion_proof, leaf_hash, verify_bundle,
-    verify_consistency, verify_inclusion, ConsistencyCheck,
+    ConsistencyCheck, Cosigner, Evidence, Hash, MemoryTiles, Note, SignedCheckpoint, TileNodes,
+    Verifiers, check_consistency, consistency_proof, inclusion_proof, leaf_hash, verify_bundle,
+    verify_consistency, verify_inclusion,
 };
 use concord_trust::Keypair;
 use proptest::prelude::*;
@@ -29,24 +29,37 @@ fn fixture() -> &'static Fixture {
     F.get_or_init(|| {
         let log = Log::with_entries(777);
         let checkpoint = log.checkpoint(&log_signer());
-        let witness = Cosigner::new("witness.example/w1", Keypair::from_seed(&[7; 32])).unwrap();
-        let line = witness.cosign(checkpoint.note().text(), 1_700_000_000).unwrap();
+        let witness = Cosigner::new("witness.example/w1", Keypair::from_seed(&[7; 32]))
+            .expect("the fixture log is well formed");
+        let line = witness
+            .cosign(checkpoint.note().text(), 1_700_000_000)
+            .expect("the fixture log is well formed");
         let cosig_start = checkpoint.to_bytes().len();
         let mut cosigned = checkpoint.to_bytes();
         cosigned.extend_from_slice(line.to_line().as_bytes());
         // Evidence of both kinds.
         let key = node_key().public();
         let mut forked = Log::with_entries(700);
-        forked.append(&(700..777).map(|i| format!("forged {i}").into_bytes()).collect::<Vec<_>>());
+        forked.append(
+            &(700..777)
+                .map(|i| format!("forged {i}").into_bytes())
+                .collect::<Vec<_>>(),
+        );
         let fork_cp = forked.checkpoint(&log_signer());
-        let same = match check_consistency(&checkpoint, &fork_cp, &key, &MemoryTiles::new()).unwrap() {
+        let same = match check_consistency(&checkpoint, &fork_cp, &key, &MemoryTiles::new())
+            .expect("the fixture log is well formed")
+        {
             ConsistencyCheck::SplitView(e) => e.to_json(),
             other => panic!("{other:?}"),
         };
-        let small = log_signer().sign_next(None, 750, &log.tiles).unwrap();
+        let small = log_signer()
+            .sign_next(None, 750, &log.tiles)
+            .expect("the fixture log is well formed");
         forked.append(&[b"one more".to_vec()]);
         let big = forked.checkpoint(&log_signer());
-        let inconsistent = match check_consistency(&small, &big, &key, &forked.tiles).unwrap() {
+        let inconsistent = match check_consistency(&small, &big, &key, &forked.tiles)
+            .expect("the fixture log is well formed")
+        {
             ConsistencyCheck::SplitView(e) => e.to_json(),
             other => panic!("{other:?}"),
         };
@@ -70,7 +83,10 @@ fn flip(bytes: &[u8], at: prop::sample::Index, bit: u8) -> Vec<u8> {
 }
 
 fn hashes_of(bytes: &[u8]) -> Vec<Hash> {
-    bytes.chunks(32).map(|c| Hash::from_slice(c).unwrap()).collect()
+    bytes
+        .chunks(32)
+        .map(|c| Hash::from_slice(c).expect("the fixture log is well formed"))
+        .collect()
 }
 
 proptest! {

@@ -79,7 +79,11 @@ impl Rfc6962 {
     fn subproof(&mut self, m: usize, lo: usize, hi: usize, b: bool) -> Vec<[u8; 32]> {
         let n = hi - lo;
         if m == n {
-            return if b { Vec::new() } else { vec![self.mth(lo, hi)] };
+            return if b {
+                Vec::new()
+            } else {
+                vec![self.mth(lo, hi)]
+            };
         }
         let k = Self::k(n);
         if m <= k {
@@ -123,15 +127,20 @@ fn every_size_index_and_pair_up_to_1024_matches_the_rfc() {
     for n in 1..=N {
         let root = rfc.mth(0, n);
         assert_eq!(tree.root(n as u64).unwrap().0, root, "MTH of size {n}");
-        assert_eq!(tiles_root(n as u64, &tiles).unwrap().0, root, "tiles at size {n}");
+        assert_eq!(
+            tiles_root(n as u64, &tiles).unwrap().0,
+            root,
+            "tiles at size {n}"
+        );
         let mut from_tiles = TileNodes::new(&tiles, n as u64);
-        for m in 0..n {
+        for (m, entry) in d.iter().enumerate().take(n) {
             let want = rfc.path(m, 0, n);
-            let got = inclusion_proof(m as u64, n as u64, &mut tree).unwrap();
+            let got = inclusion_proof(m as u64, n as u64, &mut tree)
+                .expect("the reference tree is well formed");
             assert_eq!(raw(&got), want, "PATH({m}, D[{n}])");
             let got_tiles = inclusion_proof(m as u64, n as u64, &mut from_tiles).unwrap();
             assert_eq!(raw(&got_tiles), want, "PATH({m}, D[{n}]) from tiles");
-            let leaf = concord_tlog::leaf_hash(&d[m]);
+            let leaf = concord_tlog::leaf_hash(entry);
             verify_inclusion(m as u64, n as u64, &leaf, &got, &Hash(root)).unwrap();
             inclusion += 1;
         }
@@ -167,9 +176,10 @@ fn proofs_fail_against_every_other_root_and_index() {
     }
     for n in [1usize, 2, 3, 7, 8, 9, 255, 256, 257, 300] {
         let root = Hash(rfc.mth(0, n));
-        for m in 0..n {
-            let leaf = concord_tlog::leaf_hash(&d[m]);
-            let p = inclusion_proof(m as u64, n as u64, &mut tree).unwrap();
+        for (m, entry) in d.iter().enumerate().take(n) {
+            let leaf = concord_tlog::leaf_hash(entry);
+            let p = inclusion_proof(m as u64, n as u64, &mut tree)
+                .expect("the reference tree is well formed");
             for other in [m.wrapping_sub(1), m + 1] {
                 if other < n && other != m {
                     assert!(verify_inclusion(other as u64, n as u64, &leaf, &p, &root).is_err());
@@ -185,7 +195,9 @@ fn proofs_fail_against_every_other_root_and_index() {
             let old = Hash(rfc.mth(0, m));
             let wrong_old = Hash(rfc.mth(0, m + 1));
             assert!(verify_consistency(m as u64, n as u64, &wrong_old, &root, &p).is_err());
-            assert!(verify_consistency(m as u64 + 1, n as u64, &old, &root, &p).is_err() || m + 1 == n);
+            assert!(
+                verify_consistency(m as u64 + 1, n as u64, &old, &root, &p).is_err() || m + 1 == n
+            );
         }
     }
 }

@@ -21,7 +21,9 @@ fn publish(tiles: &MemoryTiles) -> HashMap<String, Vec<u8>> {
     for ((level, index), data) in tiles.iter() {
         let width = match level {
             TileLevel::Hashes(_) => data.len() / 32,
-            TileLevel::Entries => concord_tlog::parse_entry_bundle(data).unwrap().len(),
+            TileLevel::Entries => concord_tlog::parse_entry_bundle(data)
+                .expect("the stored tiles are well formed")
+                .len(),
         };
         let tile = Tile {
             level: *level,
@@ -31,8 +33,14 @@ fn publish(tiles: &MemoryTiles) -> HashMap<String, Vec<u8>> {
         // Every smaller width is served too, as a prefix (`serve`): the
         // partial tiles of every size a checkpoint was signed for.
         for w in 1..=width {
-            let t = Tile { width: w as u16, ..tile };
-            let bytes = tiles.read_tile(&t).unwrap().into_owned();
+            let t = Tile {
+                width: w as u16,
+                ..tile
+            };
+            let bytes = tiles
+                .read_tile(&t)
+                .expect("the stored tiles are well formed")
+                .into_owned();
             files.insert(t.path(), bytes);
         }
     }
@@ -43,12 +51,22 @@ fn publish(tiles: &MemoryTiles) -> HashMap<String, Vec<u8>> {
 fn spec_index(n: u64) -> String {
     let s = format!("{n}");
     let padded = format!("{}{s}", "0".repeat((3 - s.len() % 3) % 3));
-    let groups: Vec<&str> = padded.as_bytes().chunks(3).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let groups: Vec<&str> = padded
+        .as_bytes()
+        .chunks(3)
+        .map(|c| std::str::from_utf8(c).expect("the stored tiles are well formed"))
+        .collect();
     let last = groups.len() - 1;
     groups
         .iter()
         .enumerate()
-        .map(|(i, g)| if i < last { format!("x{g}") } else { g.to_string() })
+        .map(|(i, g)| {
+            if i < last {
+                format!("x{g}")
+            } else {
+                g.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -83,7 +101,9 @@ fn spec_verify(files: &HashMap<String, Vec<u8>>, size: u64, root: [u8; 32]) -> R
         if width < 256 {
             path.push_str(&format!(".p/{width}"));
         }
-        files.get(&path).ok_or_else(|| format!("{path} is not served"))
+        files
+            .get(&path)
+            .ok_or_else(|| format!("{path} is not served"))
     };
     // Level 0 gives every leaf hash; the entry bundles give every entry.
     let mut leaves: Vec<[u8; 32]> = Vec::new();
@@ -93,7 +113,10 @@ fn spec_verify(files: &HashMap<String, Vec<u8>>, size: u64, root: [u8; 32]) -> R
         if tile.len() as u64 != width * 32 {
             return Err(format!("level 0 tile {n} has {} bytes", tile.len()));
         }
-        leaves.extend(tile.chunks(32).map(|c| <[u8; 32]>::try_from(c).unwrap()));
+        leaves.extend(
+            tile.chunks(32)
+                .map(|c| <[u8; 32]>::try_from(c).expect("the stored tiles are well formed")),
+        );
         let bundle = fetch("entries", n, width)?;
         let mut at = 0usize;
         for i in 0..width {
@@ -151,7 +174,14 @@ fn the_spec_verifier_accepts_the_tiles_at_every_checkpointed_size() {
     // 70,000: 273 full level-0 tiles, one of width 112, one full level-1
     // tile, one of width 17, one level-2 tile of width 1.
     let files = publish(&log.tiles);
-    for path in ["tile/0/272", "tile/0/273.p/112", "tile/1/000", "tile/1/001.p/17", "tile/2/000.p/1", "tile/entries/273.p/112"] {
+    for path in [
+        "tile/0/272",
+        "tile/0/273.p/112",
+        "tile/1/000",
+        "tile/1/001.p/17",
+        "tile/2/000.p/1",
+        "tile/entries/273.p/112",
+    ] {
         assert!(files.contains_key(path), "{path}");
     }
     assert!(!files.contains_key("tile/0/273"));
@@ -169,7 +199,10 @@ fn spec_index_matches_the_example() {
     assert_eq!(spec_index(5), "005");
     assert_eq!(spec_index(1000), "x001/000");
     for n in [0u64, 999, 1000, 1_234_067, u64::MAX] {
-        assert_eq!(Tile::hashes(0, n, 256).path(), format!("tile/0/{}", spec_index(n)));
+        assert_eq!(
+            Tile::hashes(0, n, 256).path(),
+            format!("tile/0/{}", spec_index(n))
+        );
     }
 }
 

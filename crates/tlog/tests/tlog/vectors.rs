@@ -7,8 +7,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use concord_tlog::{
-    EMPTY_ROOT, Hash, MemoryTree, consistency_proof, inclusion_proof, leaf_hash, verify_consistency,
-    verify_inclusion,
+    EMPTY_ROOT, Hash, MemoryTree, consistency_proof, inclusion_proof, leaf_hash,
+    verify_consistency, verify_inclusion,
 };
 use serde_json::Value;
 
@@ -98,16 +98,26 @@ fn transparency_dev_consistency_probes() {
 }
 
 fn hd(s: &str) -> Hash {
-    Hash::from_slice(&hex::decode(s).unwrap()).unwrap()
+    Hash::from_slice(&hex::decode(s).expect("the test vector is hex"))
+        .expect("the test vector is 32 bytes")
 }
 
 /// transparency-dev/merkle testonly/constants.go: the leaves of the RFC
 /// 6962 example tree and the root of every prefix.
 fn rfc_example() -> (Vec<Vec<u8>>, Vec<Hash>) {
-    let leaves = ["", "00", "10", "2021", "3031", "40414243", "5051525354555657", "606162636465666768696a6b6c6d6e6f"]
-        .iter()
-        .map(|h| hex::decode(h).unwrap())
-        .collect();
+    let leaves = [
+        "",
+        "00",
+        "10",
+        "2021",
+        "3031",
+        "40414243",
+        "5051525354555657",
+        "606162636465666768696a6b6c6d6e6f",
+    ]
+    .iter()
+    .map(|h| hex::decode(h).expect("the test vector is well formed"))
+    .collect();
     let roots = [
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
         "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
@@ -134,8 +144,14 @@ fn rfc6962_example_tree_roots_and_proofs() {
         tree.push(leaf_hash(l));
     }
     // Leaf hashes of level 0 (NodeHashes()[0]) and the level-1 nodes.
-    assert_eq!(leaf_hash(&leaves[0]), hd("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"));
-    assert_eq!(leaf_hash(&leaves[7]), hd("46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1"));
+    assert_eq!(
+        leaf_hash(&leaves[0]),
+        hd("6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
+    );
+    assert_eq!(
+        leaf_hash(&leaves[7]),
+        hd("46f6ffadd3d06a09ff3c5860d2755c8b9819db7df44251788c7d8e3180de8eb1")
+    );
     for (n, root) in roots.iter().enumerate() {
         assert_eq!(tree.root(n as u64).unwrap(), *root, "root of size {n}");
     }
@@ -161,7 +177,14 @@ fn rfc6962_example_tree_roots_and_proofs() {
         }
         for i in 0..m {
             let proof = inclusion_proof(i, m, &mut tree).unwrap();
-            verify_inclusion(i, m, &leaf_hash(&leaves[i as usize]), &proof, &roots[m as usize]).unwrap();
+            verify_inclusion(
+                i,
+                m,
+                &leaf_hash(&leaves[i as usize]),
+                &proof,
+                &roots[m as usize],
+            )
+            .unwrap();
         }
     }
 }
@@ -179,11 +202,19 @@ fn generated_proofs_equal_the_probe_happy_paths() {
         if p["desc"] != "happy path" {
             continue;
         }
-        let (i, n) = (p["leafIdx"].as_u64().unwrap(), p["treeSize"].as_u64().unwrap());
+        let (i, n) = (
+            p["leafIdx"].as_u64().unwrap(),
+            p["treeSize"].as_u64().unwrap(),
+        );
         if n > 8 {
             continue;
         }
-        assert_eq!(inclusion_proof(i, n, &mut tree).unwrap(), hashes(&p["proof"]).unwrap(), "{}", p["file"]);
+        assert_eq!(
+            inclusion_proof(i, n, &mut tree).unwrap(),
+            hashes(&p["proof"]).unwrap(),
+            "{}",
+            p["file"]
+        );
         compared += 1;
     }
     for p in load("consistency") {
@@ -194,7 +225,12 @@ fn generated_proofs_equal_the_probe_happy_paths() {
         if n > 8 || m == 0 {
             continue;
         }
-        assert_eq!(consistency_proof(m, n, &mut tree).unwrap(), hashes(&p["proof"]).unwrap(), "{}", p["file"]);
+        assert_eq!(
+            consistency_proof(m, n, &mut tree).unwrap(),
+            hashes(&p["proof"]).unwrap(),
+            "{}",
+            p["file"]
+        );
         compared += 1;
     }
     assert!(compared >= 6, "compared {compared}");

@@ -9,9 +9,9 @@ use std::thread;
 use std::time::Duration;
 
 use concord_tlog::{
-    AddCheckpoint, Cosigner, Hash, LogSigner, Rejection, SignedCheckpoint, Swap, TileNodes,
-    TlogError, Verifiers, Witness, WitnessRecord, WitnessStore, consistency_proof, EMPTY_ROOT,
-    Checkpoint, NoteSigner,
+    AddCheckpoint, Checkpoint, Cosigner, EMPTY_ROOT, Hash, LogSigner, NoteSigner, Rejection,
+    SignedCheckpoint, Swap, TileNodes, TlogError, Verifiers, Witness, WitnessRecord, WitnessStore,
+    consistency_proof,
 };
 use concord_trust::Keypair;
 
@@ -27,7 +27,12 @@ struct AtomicStore {
 
 impl WitnessStore for AtomicStore {
     fn latest(&self, origin: &str) -> Result<Option<WitnessRecord>, TlogError> {
-        Ok(self.state.lock().unwrap().get(origin).cloned())
+        Ok(self
+            .state
+            .lock()
+            .expect("no thread panicked holding the lock")
+            .get(origin)
+            .cloned())
     }
 
     fn compare_and_swap(
@@ -36,13 +41,19 @@ impl WitnessStore for AtomicStore {
         expected: Option<(u64, Hash)>,
         new: &WitnessRecord,
     ) -> Result<Swap, TlogError> {
-        let mut state = self.state.lock().unwrap();
+        let mut state = self
+            .state
+            .lock()
+            .expect("no thread panicked holding the lock");
         let current = state.get(origin).cloned();
         if current.as_ref().map(|r| (r.size, r.root)) != expected {
             return Ok(Swap::Changed(current));
         }
         state.insert(origin.to_string(), new.clone());
-        self.history.lock().unwrap().push(new.size);
+        self.history
+            .lock()
+            .expect("no thread panicked holding the lock")
+            .push(new.size);
         Ok(Swap::Done)
     }
 }
@@ -63,20 +74,33 @@ impl WitnessStore for RacyStore {
         _expected: Option<(u64, Hash)>,
         new: &WitnessRecord,
     ) -> Result<Swap, TlogError> {
-        let current = self.0.state.lock().unwrap().get(origin).map(|r| (r.size, r.root));
+        let current = self
+            .0
+            .state
+            .lock()
+            .expect("no thread panicked holding the lock")
+            .get(origin)
+            .map(|r| (r.size, r.root));
         self.0.compare_and_swap(origin, current, new)
     }
 }
 
 fn witness() -> Witness {
-    let mut w = Witness::new(Cosigner::new("witness.example/w1", Keypair::from_seed(&[7; 32])).unwrap());
-    w.follow(ORIGIN, &node_key().public()).unwrap();
+    let mut w = Witness::new(
+        Cosigner::new("witness.example/w1", Keypair::from_seed(&[7; 32]))
+            .expect("the test store and log work"),
+    );
+    w.follow(ORIGIN, &node_key().public())
+        .expect("the test store and log work");
     w
 }
 
 fn request(log: &Log, signer: &LogSigner, old: u64, size: u64) -> AddCheckpoint {
-    let checkpoint = signer.sign_next(None, size, &log.tiles).unwrap();
-    let proof = consistency_proof(old, size, &mut TileNodes::new(&log.tiles, size)).unwrap();
+    let checkpoint = signer
+        .sign_next(None, size, &log.tiles)
+        .expect("the test store and log work");
+    let proof = consistency_proof(old, size, &mut TileNodes::new(&log.tiles, size))
+        .expect("the test store and log work");
     AddCheckpoint {
         old_size: old,
         proof,
@@ -92,49 +116,82 @@ fn every_status_of_add_checkpoint() {
     let store = AtomicStore::default();
     // First contact: old 0, empty proof.
     let first = request(&log, &signer, 0, 100);
-    let ok = w.add_checkpoint(&first.to_bytes(), &store, 1_700_000_000).unwrap();
+    let ok = w
+        .add_checkpoint(&first.to_bytes(), &store, 1_700_000_000)
+        .unwrap();
     assert!(ok.body().starts_with("\u{2014} witness.example/w1 "));
     assert_eq!(ok.record.size, 100);
     // The response concatenated to the checkpoint verifies as a cosignature.
     let mut joined = first.checkpoint.to_bytes();
     joined.extend_from_slice(ok.body().as_bytes());
     let sc = SignedCheckpoint::parse(&joined).unwrap();
-    let cosigs = sc.cosignatures(&Verifiers::one(w.cosigner().verifier())).unwrap();
+    let cosigs = sc
+        .cosignatures(&Verifiers::one(w.cosigner().verifier()))
+        .unwrap();
     assert_eq!(cosigs[0].time, Some(1_700_000_000));
 
     // 409: the client thinks the witness holds 0.
     let stale = request(&log, &signer, 0, 200);
     let r = w.add_checkpoint(&stale.to_bytes(), &store, 1).unwrap_err();
     assert_eq!(r, Rejection::Conflict { stored_size: 100 });
-    assert_eq!((r.status(), r.body().as_str(), r.content_type()), (409, "100\n", "text/x.tlog.size"));
+    assert_eq!(
+        (r.status(), r.body().as_str(), r.content_type()),
+        (409, "100\n", "text/x.tlog.size")
+    );
 
     // 400: old above the checkpoint's size; and a body that does not parse.
     let mut above = request(&log, &signer, 100, 200);
     above.old_size = 250;
-    assert_eq!(w.add_checkpoint(&above.to_bytes(), &store, 1).unwrap_err().status(), 400);
-    assert_eq!(w.add_checkpoint(b"old 1\n", &store, 1).unwrap_err().status(), 400);
+    assert_eq!(
+        w.add_checkpoint(&above.to_bytes(), &store, 1)
+            .unwrap_err()
+            .status(),
+        400
+    );
+    assert_eq!(
+        w.add_checkpoint(b"old 1\n", &store, 1)
+            .unwrap_err()
+            .status(),
+        400
+    );
 
     // 404: an origin the witness does not follow.
     let other = LogSigner::new("other.example/log", node_key()).unwrap();
     let unknown = request(&log, &other, 100, 200);
-    assert_eq!(w.add_checkpoint(&unknown.to_bytes(), &store, 1).unwrap_err().status(), 404);
+    assert_eq!(
+        w.add_checkpoint(&unknown.to_bytes(), &store, 1)
+            .unwrap_err()
+            .status(),
+        404
+    );
 
     // 403: signed by another key under the right origin; and a bad line by
     // the right key.
     let impostor = LogSigner::new(ORIGIN, Keypair::from_seed(&[66; 32])).unwrap();
     let forged = request(&log, &impostor, 100, 200);
-    assert_eq!(w.add_checkpoint(&forged.to_bytes(), &store, 1).unwrap_err().status(), 403);
+    assert_eq!(
+        w.add_checkpoint(&forged.to_bytes(), &store, 1)
+            .unwrap_err()
+            .status(),
+        403
+    );
     let good = request(&log, &signer, 100, 200);
     let mut bad_sig = good.to_bytes();
     let n = bad_sig.len();
     bad_sig[n - 10] = if bad_sig[n - 10] == b'A' { b'B' } else { b'A' };
-    assert_eq!(w.add_checkpoint(&bad_sig, &store, 1).unwrap_err().status(), 403);
+    assert_eq!(
+        w.add_checkpoint(&bad_sig, &store, 1).unwrap_err().status(),
+        403
+    );
 
     // 422: a proof that does not verify.
     let mut wrong = request(&log, &signer, 100, 200);
     wrong.proof[0] = Hash([9; 32]);
     let r = w.add_checkpoint(&wrong.to_bytes(), &store, 1).unwrap_err();
-    assert!(matches!(r, Rejection::Unprocessable { evidence: None, .. }), "{r:?}");
+    assert!(
+        matches!(r, Rejection::Unprocessable { evidence: None, .. }),
+        "{r:?}"
+    );
     assert_eq!(r.status(), 422);
 
     // 200: the real proof from 100 to 200.
@@ -149,7 +206,10 @@ fn every_status_of_add_checkpoint() {
     fork.append(&[b"a different entry 199".to_vec()]);
     let forked = request(&fork, &signer, 200, 200);
     let r = w.add_checkpoint(&forked.to_bytes(), &store, 4).unwrap_err();
-    let Rejection::Unprocessable { evidence: Some(e), .. } = &r else {
+    let Rejection::Unprocessable {
+        evidence: Some(e), ..
+    } = &r
+    else {
         panic!("expected evidence, got {r:?}");
     };
     let report = e.verify(&node_key().public()).unwrap();
@@ -163,15 +223,33 @@ fn size_zero_needs_the_empty_root_and_no_proof() {
     let store = AtomicStore::default();
     let key = NoteSigner::new(ORIGIN, node_key()).unwrap();
     let empty = SignedCheckpoint::sign(Checkpoint::new(ORIGIN, 0, EMPTY_ROOT), &key).unwrap();
-    let req = AddCheckpoint { old_size: 0, proof: vec![], checkpoint: empty };
+    let req = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: empty,
+    };
     w.add_checkpoint(&req.to_bytes(), &store, 1).unwrap();
     let bogus = SignedCheckpoint::sign(Checkpoint::new(ORIGIN, 0, Hash([1; 32])), &key).unwrap();
-    let req = AddCheckpoint { old_size: 0, proof: vec![], checkpoint: bogus };
-    assert_eq!(w.add_checkpoint(&req.to_bytes(), &store, 1).unwrap_err().status(), 422);
+    let req = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: bogus,
+    };
+    assert_eq!(
+        w.add_checkpoint(&req.to_bytes(), &store, 1)
+            .unwrap_err()
+            .status(),
+        422
+    );
     let log = Log::with_entries(10);
     let mut with_proof = request(&log, &log_signer(), 0, 10);
     with_proof.proof = vec![Hash([0; 32])];
-    assert_eq!(w.add_checkpoint(&with_proof.to_bytes(), &store, 1).unwrap_err().status(), 422);
+    assert_eq!(
+        w.add_checkpoint(&with_proof.to_bytes(), &store, 1)
+            .unwrap_err()
+            .status(),
+        422
+    );
 }
 
 #[test]
@@ -183,7 +261,9 @@ fn sync_time_witnessing_uses_the_logs_tiles() {
     let c1 = signer.sign_next(None, log.size, &log.tiles).unwrap();
     w.observe(&c1, &log.tiles, &store, 10).unwrap();
     log.append(&(0..777).map(|i| vec![i as u8; 3]).collect::<Vec<_>>());
-    let c2 = signer.sign_next(Some(c1.checkpoint()), log.size, &log.tiles).unwrap();
+    let c2 = signer
+        .sign_next(Some(c1.checkpoint()), log.size, &log.tiles)
+        .unwrap();
     let ok = w.observe(&c2, &log.tiles, &store, 11).unwrap();
     assert_eq!(ok.record.size, 1777);
     // A fork of the log: its tiles cannot give a proof from 1777.
@@ -202,13 +282,25 @@ fn race(store: &(impl WitnessStore + Sync)) -> (Result<u64, u16>, Result<u64, u1
     let log = Log::with_entries(400);
     let signer = log_signer();
     let w = witness();
-    w.add_checkpoint(&request(&log, &signer, 0, 100).to_bytes(), store, 1).unwrap();
+    w.add_checkpoint(&request(&log, &signer, 0, 100).to_bytes(), store, 1)
+        .expect("the test store and log work");
     let small = request(&log, &signer, 100, 150);
     let large = request(&log, &signer, 100, 390);
     thread::scope(|s| {
-        let a = s.spawn(|| w.submit(&small, store, 2).map(|c| c.record.size).map_err(|r| r.status()));
-        let b = s.spawn(|| w.submit(&large, store, 2).map(|c| c.record.size).map_err(|r| r.status()));
-        (a.join().unwrap(), b.join().unwrap())
+        let a = s.spawn(|| {
+            w.submit(&small, store, 2)
+                .map(|c| c.record.size)
+                .map_err(|r| r.status())
+        });
+        let b = s.spawn(|| {
+            w.submit(&large, store, 2)
+                .map(|c| c.record.size)
+                .map_err(|r| r.status())
+        });
+        (
+            a.join().expect("a racer panicked"),
+            b.join().expect("a racer panicked"),
+        )
     })
 }
 
@@ -251,7 +343,12 @@ fn many_concurrent_requests_keep_the_size_monotonic() {
     let sizes: Vec<u64> = (0..=600).step_by(40).collect();
     let requests: Vec<AddCheckpoint> = sizes
         .iter()
-        .flat_map(|&old| sizes.iter().filter(move |&&n| n > old && n > 0).map(move |&n| (old, n)))
+        .flat_map(|&old| {
+            sizes
+                .iter()
+                .filter(move |&&n| n > old && n > 0)
+                .map(move |&n| (old, n))
+        })
         .map(|(old, n)| request(&log, &signer, old, n))
         .collect();
     let accepted = Mutex::new(Vec::new());
@@ -260,10 +357,14 @@ fn many_concurrent_requests_keep_the_size_monotonic() {
             let (w, store, requests, accepted) = (&w, &store, &requests, &accepted);
             s.spawn(move || {
                 for (i, r) in requests.iter().enumerate() {
-                    if (i + t) % 3 == 0 {
-                        if let Ok(c) = w.submit(r, store, 5) {
-                            accepted.lock().unwrap().push(c.record.size);
-                        }
+                    if (i + t) % 3 != 0 {
+                        continue;
+                    }
+                    if let Ok(c) = w.submit(r, store, 5) {
+                        accepted
+                            .lock()
+                            .expect("no thread panicked holding the lock")
+                            .push(c.record.size);
                     }
                 }
             });
@@ -289,7 +390,10 @@ struct ArmedStore<S> {
 impl<S: WitnessStore> WitnessStore for ArmedStore<S> {
     fn latest(&self, origin: &str) -> Result<Option<WitnessRecord>, TlogError> {
         let r = self.inner.latest(origin)?;
-        let armed = *self.armed.lock().unwrap();
+        let armed = *self
+            .armed
+            .lock()
+            .expect("no thread panicked holding the lock");
         if armed {
             self.barrier.wait();
         }
@@ -306,7 +410,10 @@ impl<S: WitnessStore> WitnessStore for ArmedStore<S> {
             thread::sleep(Duration::from_millis(100));
         }
         let r = self.inner.compare_and_swap(origin, expected, new);
-        *self.armed.lock().unwrap() = true;
+        *self
+            .armed
+            .lock()
+            .expect("no thread panicked holding the lock") = true;
         r
     }
 }
