@@ -4,13 +4,13 @@
 //! (0 < r < 8) is not stored but recomputed from the 2^r hashes under it,
 //! all in one tile (tlog-tiles: "the Merkle Tree levels between those
 //! expressed by the tile hashes are reconstructed by hashing the leaves").
-//! [`TileNodes`] keeps the tiles and the recomputed nodes of one
-//! computation, so many proofs against one tree size share the work.
+//! [`TileNodes`] keeps the tiles and the nodes it recomputed, so many
+//! proofs against one tree size share the work.
 
 use std::collections::HashMap;
 
 use crate::TlogError;
-use crate::hash::{Hash, leaf_hash, node_hash, root_of};
+use crate::hash::{Hash, leaf_hash, root_of};
 use crate::merkle::{NodeReader, tree_hash};
 use crate::tile::{TILE_HEIGHT, Tile, TileReader, parse_entry_bundle, tile_hashes};
 
@@ -92,9 +92,20 @@ impl<R: TileReader + ?Sized> NodeReader for TileNodes<'_, R> {
         if let Some(h) = self.computed.get(&(level, index)) {
             return Ok(*h);
         }
-        let left = self.node(level - 1, 2 * index)?;
-        let right = self.node(level - 1, 2 * index + 1)?;
-        let h = node_hash(&left, &right);
+        // The 2^r hashes under the node, all in one tile of level 8·L.
+        let first = index << r;
+        self.stored(tile_level, first)?;
+        let tile = self.tile_for(tile_level, first);
+        let at = (first & 0xff) as usize;
+        let h = self
+            .tiles
+            .get(&(tile_level, tile.index))
+            .and_then(|hashes| hashes.get(at..at + (1usize << r)))
+            .map(root_of)
+            .ok_or_else(|| TlogError::Tile {
+                path: tile.path(),
+                reason: format!("has no hashes {at} to {}", at + (1usize << r)),
+            })?;
         self.computed.insert((level, index), h);
         Ok(h)
     }

@@ -48,7 +48,7 @@ impl Log {
         self.tiles.apply(&a.tiles);
         self.size = a.size;
         self.entries.extend_from_slice(entries);
-        a.root
+        concord_tlog::tiles_root(self.size, &self.tiles).expect("the tiles give the root")
     }
 
     pub(crate) fn checkpoint(&self, signer: &LogSigner) -> SignedCheckpoint {
