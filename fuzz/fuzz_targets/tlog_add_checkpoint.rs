@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use concord_tlog::{
-    AddCheckpoint, Cosigner, Hash, LogSigner, MemoryTiles, Swap, TlogError, Witness,
-    WitnessRecord, WitnessStore, append,
+    AddCheckpoint, Cosigner, Hash, LogSigner, MemoryTiles, Swap, TlogError, Witness, WitnessRecord,
+    WitnessStore, append,
 };
 use concord_trust::Keypair;
 use libfuzzer_sys::fuzz_target;
@@ -19,7 +19,12 @@ struct Store(Mutex<HashMap<String, WitnessRecord>>);
 
 impl WitnessStore for Store {
     fn latest(&self, origin: &str) -> Result<Option<WitnessRecord>, TlogError> {
-        Ok(self.0.lock().map_err(TlogError::storage)?.get(origin).cloned())
+        Ok(self
+            .0
+            .lock()
+            .map_err(TlogError::storage)?
+            .get(origin)
+            .cloned())
     }
 
     fn compare_and_swap(
@@ -42,15 +47,21 @@ fn witness() -> &'static (Witness, WitnessRecord) {
     static W: OnceLock<(Witness, WitnessRecord)> = OnceLock::new();
     W.get_or_init(|| {
         let key = Keypair::from_seed(&[1; 32]);
-        let mut w = Witness::new(Cosigner::new("w.example", Keypair::from_seed(&[2; 32])).expect("valid"));
-        w.follow("log.example", &key.public()).expect("valid origin");
+        let mut w =
+            Witness::new(Cosigner::new("w.example", Keypair::from_seed(&[2; 32])).expect("valid"));
+        w.follow("log.example", &key.public())
+            .expect("valid origin");
         let mut tiles = MemoryTiles::new();
         let entries: Vec<Vec<u8>> = (0..10u8).map(|i| vec![i]).collect();
         let a = append(0, &entries, &tiles).expect("append");
         tiles.apply(&a.tiles);
         let signer = LogSigner::new("log.example", key).expect("valid origin");
         let cp = signer.sign_next(None, 10, &tiles).expect("signs");
-        let record = WitnessRecord { size: 10, root: cp.checkpoint().root, checkpoint: cp.to_bytes() };
+        let record = WitnessRecord {
+            size: 10,
+            root: cp.checkpoint().root,
+            checkpoint: cp.to_bytes(),
+        };
         (w, record)
     })
 }
@@ -61,7 +72,11 @@ fuzz_target!(|data: &[u8]| {
     }
     let (w, held) = witness();
     let store = Store::default();
-    store.0.lock().expect("fresh lock").insert("log.example".into(), held.clone());
+    store
+        .0
+        .lock()
+        .expect("fresh lock")
+        .insert("log.example".into(), held.clone());
     match w.add_checkpoint(data, &store, 1_700_000_000) {
         Ok(c) => {
             assert!(c.record.size >= held.size, "never lowers the stored size");

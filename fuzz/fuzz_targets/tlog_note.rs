@@ -5,7 +5,9 @@
 
 use std::sync::OnceLock;
 
-use concord_tlog::{Checkpoint, Cosigner, Note, NoteSigner, NoteVerifier, SignedCheckpoint, Verifiers};
+use concord_tlog::{
+    Checkpoint, Cosigner, Note, NoteSigner, NoteVerifier, SignedCheckpoint, Verifiers,
+};
 use concord_trust::Keypair;
 use libfuzzer_sys::fuzz_target;
 
@@ -20,7 +22,11 @@ fn verifiers() -> &'static Verifiers {
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(note) = Note::parse(data) {
-        assert_eq!(note.to_bytes(), data, "a parsed note is written back as it was");
+        assert_eq!(
+            note.to_bytes(),
+            data,
+            "a parsed note is written back as it was"
+        );
         let _ = note.verify(verifiers());
     }
     if let Ok(sc) = SignedCheckpoint::parse(data) {

@@ -15,6 +15,31 @@
 //! store), print or exit, use anything but strict Ed25519 verification,
 //! sign a checkpoint that contradicts one it signed before, or panic on any
 //! input.
+//!
+//! # How the node persists a log
+//!
+//! - **Appending** (one transaction, one writer at a time, because
+//!   [`append`] reads the partial tiles it extends): the authored object
+//!   or governance message, its entry's leaf index (and, for intel, the
+//!   nonce), every [`TileData`] of the [`Appended`] result upserted under
+//!   [`Tile::key`] (one row per (level, index); a wider tile replaces the
+//!   narrower one), and the new tree size.
+//! - **Signing a checkpoint** (every interval when the size changed):
+//!   [`LogSigner::sign_next`] with the last signed checkpoint and the
+//!   current size, reading the tiles; store the note and make it the one
+//!   served at `/log/checkpoint`. Keep every signed checkpoint: each is
+//!   half of any evidence against this node, and its partial tiles must
+//!   stay servable ([`serve`] answers any `.p/W` as a prefix).
+//! - **Serving tiles**: [`Tile::parse_path`], the stored row of
+//!   [`Tile::key`], then [`serve`]; 404 when it answers `None`.
+//! - **Witnessing** (HTTP `add-checkpoint` and sync): one record per
+//!   followed origin, updated only through
+//!   [`WitnessStore::compare_and_swap`] in one transaction (`UPDATE ...
+//!   WHERE origin = ? AND size = ? AND root = ?`, or an `INSERT` that
+//!   fails if a row exists), so the stored size never goes down.
+//! - **Evidence**: [`Evidence::to_json`] as received or found, logged as a
+//!   governance entry and forwarded; it verifies with the member's key
+//!   alone.
 
 mod append;
 mod bundle;

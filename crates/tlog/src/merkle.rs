@@ -57,8 +57,8 @@ pub fn tree_hash(size: u64, nodes: &mut impl NodeReader) -> Result<Hash, TlogErr
     range_hash(nodes, 0, size)
 }
 
-/// The audit path of leaf `index` in the tree of `size` leaves: PATH(m,
-/// D[n]) of RFC 6962 section 2.1.1, leaf-side sibling first.
+/// The audit path of leaf `index` in the tree of `size` leaves: `PATH(m,
+/// D[n])` of RFC 6962 section 2.1.1, leaf-side sibling first.
 pub fn inclusion_proof(
     index: u64,
     size: u64,
@@ -88,7 +88,7 @@ pub fn inclusion_proof(
 }
 
 /// The consistency proof from the tree of `old` leaves to the tree of
-/// `new` leaves: PROOF(m, D[n]) = SUBPROOF(m, D[n], true) of RFC 6962
+/// `new` leaves: `PROOF(m, D[n]) = SUBPROOF(m, D[n], true)` of RFC 6962
 /// section 2.1.2. Empty when `old` is 0 or equal to `new`.
 pub fn consistency_proof(
     old: u64,
@@ -141,8 +141,8 @@ fn subproof(
 }
 
 /// The consistency path from `old` to `new` with its first node always
-/// present: SUBPROOF(m, D[n], false). When `old` is a power of two, the
-/// RFC's proof leaves out MTH(D[0:m]) because the verifier already knows it
+/// present: `SUBPROOF(m, D[n], false)`. When `old` is a power of two, the
+/// RFC's proof leaves out `MTH(D[0:m])` because the verifier already knows it
 /// as the old root; evidence of a split view must instead *show* the newer
 /// tree's value there, so it keeps it.
 pub fn consistency_path_full(

@@ -63,7 +63,7 @@ pub fn is_valid_key_name(name: &str) -> bool {
     !name.is_empty() && !name.contains('+') && !name.chars().any(char::is_whitespace)
 }
 
-/// SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4], as a big-endian u32.
+/// `SHA-256(name ‖ 0x0A ‖ type ‖ public key)[:4]`, as a big-endian u32.
 pub fn key_id(name: &str, kind: SignatureType, key: &PublicKey) -> u32 {
     let mut h = Sha256::new();
     h.update(name.as_bytes());

@@ -261,9 +261,20 @@ impl Witness {
         Ok(())
     }
 
-    /// Follows a log by its verifier key (an outside log).
-    pub fn follow_verifier(&mut self, origin: &str, verifier: NoteVerifier) {
+    /// Follows a log by its verifier key (an outside log, whose key name
+    /// need not be its origin). The key must be a type 0x01 key.
+    pub fn follow_verifier(
+        &mut self,
+        origin: &str,
+        verifier: NoteVerifier,
+    ) -> Result<(), TlogError> {
+        if verifier.kind() != crate::note::SignatureType::Ed25519 {
+            return Err(TlogError::VerifierKey {
+                reason: "a log signs its checkpoints with a type 0x01 key".into(),
+            });
+        }
         self.logs.insert(origin.to_string(), verifier);
+        Ok(())
     }
 
     /// The cosigning key.
