@@ -11,9 +11,8 @@ use concord_trust::{Keypair, PublicKey};
 use crate::TlogError;
 use crate::hash::{Hash, hash_from_base64};
 use crate::merkle::{consistency_proof, tree_hash, verify_consistency};
-use crate::note::{
-    Note, NoteSigner, NoteVerifier, SignatureLine, SignatureType, Verified, Verifiers,
-};
+use crate::note::{Note, SignatureLine, Verified};
+use crate::note_key::{NoteSigner, NoteVerifier, SignatureType, Verifiers};
 use crate::tile::TileReader;
 use crate::tile_nodes::TileNodes;
 

@@ -50,6 +50,7 @@ mod evidence;
 mod hash;
 mod merkle;
 mod note;
+mod note_key;
 mod tile;
 mod tile_nodes;
 mod witness;
@@ -76,9 +77,11 @@ pub use merkle::{
     verify_inclusion,
 };
 pub use note::{
-    Cosigner, MAX_COSIGNATURE_TIME, MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, NoteSigner,
-    NoteVerifier, SignatureLine, SignatureType, Verified, Verifiers, cosignature_message,
-    is_valid_key_name, key_id,
+    MAX_COSIGNATURE_TIME, MAX_NOTE_BYTES, MAX_NOTE_SIGNATURES, Note, SignatureLine, Verified,
+    cosignature_message,
+};
+pub use note_key::{
+    Cosigner, NoteSigner, NoteVerifier, SignatureType, Verifiers, is_valid_key_name, key_id,
 };
 pub use tile::{
     FULL_TILE_BYTES, MAX_ENTRY_BYTES, MAX_TILE_LEVEL, MemoryTiles, TILE_HEIGHT, TILE_WIDTH, Tile,

@@ -19,7 +19,8 @@ use crate::checkpoint::{SignedCheckpoint, log_verifier};
 use crate::evidence::Evidence;
 use crate::hash::{EMPTY_ROOT, Hash, hash_from_base64};
 use crate::merkle::{consistency_proof, verify_consistency};
-use crate::note::{Cosigner, MAX_NOTE_BYTES, NoteVerifier, SignatureLine, Verifiers};
+use crate::note::{MAX_NOTE_BYTES, SignatureLine};
+use crate::note_key::{Cosigner, NoteVerifier, SignatureType, Verifiers};
 use crate::tile::TileReader;
 use crate::tile_nodes::TileNodes;
 
@@ -268,7 +269,7 @@ impl Witness {
         origin: &str,
         verifier: NoteVerifier,
     ) -> Result<(), TlogError> {
-        if verifier.kind() != crate::note::SignatureType::Ed25519 {
+        if verifier.kind() != SignatureType::Ed25519 {
             return Err(TlogError::VerifierKey {
                 reason: "a log signs its checkpoints with a type 0x01 key".into(),
             });
