@@ -698,6 +698,12 @@ fn an_expired_charter_freezes_until_renewed() {
         s["alarms"][0].as_str().unwrap().starts_with("freeze"),
         "{s}"
     );
+    // Frozen: no admission, no change but a renewal.
+    refused(
+        &a[0].dir,
+        &["community", "propose", "set-quorum", "--threshold", "3"],
+        "only a renewal can be adopted",
+    );
     let id = a[0].propose(&["renew", "--expires", "2031-01-01T00:00:00Z"]);
     gossip(root, &all);
     for m in &a {
@@ -709,6 +715,25 @@ fn an_expired_charter_freezes_until_renewed() {
         assert_eq!(s["version"], 2);
         assert_eq!(s["frozen"], false);
     }
+    // A member rotates its governance key in one command: the next key is
+    // made and proposed; the old one signs until the rotation is adopted,
+    // then the node signs with the new one.
+    let before = a[1].key().public().to_hex();
+    let id = a[1].propose(&["rotate-key"]);
+    let next = std::fs::read_to_string(a[1].dir.join("governance.key.next")).expect("next key");
+    let next = Keypair::from_pkcs8_pem(&next).expect("a key").public().to_hex();
+    assert_ne!(next, before);
+    gossip(root, &all);
+    for m in &a {
+        m.vote(&id);
+    }
+    gossip(root, &all);
+    for m in &a {
+        assert_eq!(m.version(), 3);
+    }
+    let shown = json_of(&a[1].dir, &["key", "show"]);
+    assert_eq!(shown["governance_key"], next, "{shown}");
+    assert!(!a[1].dir.join("governance.key.next").exists());
 }
 
 // --- the one-proposal-per-base promise ----------------------------------------------

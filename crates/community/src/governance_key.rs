@@ -44,6 +44,18 @@ pub fn next(data_dir: &Path) -> Result<Keypair> {
     }
 }
 
+/// The next key of a rotation waiting for adoption, if any.
+pub fn pending(data_dir: &Path) -> Result<Option<Keypair>> {
+    let p = data_dir.join(NEXT_KEY_FILE);
+    match std::fs::read_to_string(&p) {
+        Ok(pem) => Keypair::from_pkcs8_pem(&pem).map(Some).map_err(|e| {
+            CommunityError::Invalid(format!("{} is not a governance key: {e}", p.display()))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(CommunityError::io("reading", &p, e)),
+    }
+}
+
 /// Makes the next key the key once the adopted charter lists it.
 fn promote_if_adopted(data_dir: &Path) -> Result<()> {
     let p = data_dir.join(NEXT_KEY_FILE);

@@ -406,7 +406,23 @@ impl Session {
                 CommunityError::Invalid("this node holds no charter yet".to_string()).into(),
             );
         };
-        ballot::cast(ledger, chain, p, member, key, Timestamp::now())
+        let mut cast = ballot::cast(ledger, chain, p, member, key, Timestamp::now())?;
+        // Rotating this member's own key: the next charter must be signed by
+        // the new key too (a quorum of N+1 proves its keys are alive), so
+        // the next key signs the same proposal.
+        let data_dir = ledger.dir().parent().unwrap_or(ledger.dir()).to_path_buf();
+        if let Some(next) = governance_key::pending(&data_dir)?
+            && cast.adopted.is_empty()
+            && p.charter()
+                .members
+                .get(member)
+                .is_some_and(|m| m.keys.contains_key(&next.key_id().to_hex()))
+        {
+            let second = ballot::cast(ledger, chain, p, member, &next, Timestamp::now())?;
+            cast.adopted.extend(second.adopted);
+            cast.rejected.extend(second.rejected);
+        }
+        Ok(cast)
     }
 
     /// Adopts a charter document (genesis or N+1).

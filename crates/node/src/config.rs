@@ -255,3 +255,49 @@ fn secret(
     }
     Ok(inline)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_hook(secret: &str, extra: &str) -> Config {
+        let text = format!(
+            "[node]\norg = \"X\"\nidentity = \"identity--00000000-0000-4000-8000-000000000001\"\ncollection = \"c\"\n\n[[alerts.webhooks]]\nurl = \"https://hooks.example/x\"\n{secret}{extra}"
+        );
+        toml::from_str(&text).expect("config")
+    }
+
+    #[test]
+    fn secrets_come_from_one_place_and_are_never_written_back() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("hook.secret"), "s3cr3t-from-file\n").expect("secret");
+        let c = with_hook("secret_file = \"hook.secret\"\n", "");
+        let resolved = c.alerts_with_secrets(dir.path()).expect("resolved");
+        assert_eq!(resolved.webhooks[0].secret, "s3cr3t-from-file");
+        // The config as saved keeps the file's name, never its content, and
+        // is readable by its owner only.
+        c.save(dir.path()).expect("save");
+        let saved = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).expect("saved");
+        assert!(saved.contains("hook.secret") && !saved.contains("s3cr3t-from-file"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(CONFIG_FILE))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(!format!("{resolved:?}").contains("s3cr3t"), "no secret in Debug");
+        // From the environment; several sources or none are refused.
+        let c = with_hook("secret_env = \"CONCORD_TEST_HOOK_SECRET_UNSET\"\n", "");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"), "{e}");
+        let c = with_hook("secret = \"a\"\n", "secret_file = \"hook.secret\"\n");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not several"), "{e}");
+        let c = with_hook("", "");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("secret_file or secret_env"), "{e}");
+    }
+}
