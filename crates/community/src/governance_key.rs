@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use crate::{CommunityError, Result};
 use concord_trust::Keypair;
 
+/// The governance key's file name in the data directory.
 pub const GOVERNANCE_KEY_FILE: &str = "governance.key";
 
+/// Where the governance key of the node at `data_dir` is kept.
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(GOVERNANCE_KEY_FILE)
 }
