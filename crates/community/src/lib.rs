@@ -7,7 +7,7 @@
 //! `<data-dir>/community/`, one lock so the CLI and a running server never
 //! interleave, the governance key, and the documents nodes exchange. The
 //! CLI, the HTTP API and the console are thin layers over [`Session`].
-//! For the rest of the node: [`view`] (who the members are, their keys,
+//! For the rest of the node: [`view()`] (who the members are, their keys,
 //! endpoints and groups, who was removed, whether the charter is frozen),
 //! [`export_documents`] and [`ingest_documents`] (sync), [`pull`] (a peer's
 //! documents over the wire).
