@@ -28,6 +28,8 @@ fn net(s: &str) -> Option<IpNet> {
 }
 
 impl Constituency {
+    /// Compiles the section; an `ip_ranges` entry that is neither an
+    /// address nor a CIDR range is an [`AlertError::Config`].
     pub fn new(section: &ConstituencySection) -> Result<Constituency> {
         let ranges = section
             .ip_ranges
@@ -56,6 +58,7 @@ impl Constituency {
         })
     }
 
+    /// Whether it names nothing (nothing can touch it).
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
             && self.asns.is_empty()

@@ -36,18 +36,27 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 /// A dead letter: a job given up, with why.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DeadLetter {
+    /// The alert's id.
     pub alert: String,
+    /// The channel that did not take it.
     pub channel: String,
+    /// Attempts made.
     pub attempts: u32,
+    /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// When it was given up (a TAXII timestamp).
     pub at: String,
 }
 
 /// What one delivery pass did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct DeliveryReport {
+    /// Jobs the channel took.
     pub delivered: usize,
+    /// Jobs left for a later pass: failed now, or waiting for their retry
+    /// time.
     pub retrying: usize,
+    /// Jobs given up after their last attempt.
     pub dead: usize,
 }
 
@@ -72,9 +81,11 @@ async fn webhook(client: &reqwest::Client, hook: &WebhookSection, alert: &Alert)
         .await
         .map_err(|e| AlertError::Delivery(format!("posting to {}: {e}", hook.url)))?;
     if !resp.status().is_success() {
-        return Err(
-            AlertError::Delivery(format!("{} answered {}", hook.url, resp.status())).into(),
-        );
+        return Err(AlertError::Delivery(format!(
+            "{} answered {}",
+            hook.url,
+            resp.status()
+        )));
     }
     Ok(())
 }
@@ -85,16 +96,28 @@ fn loopback(host: &str) -> bool {
 
 fn transport(e: &EmailSection) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
     let builder = match e.security.as_str() {
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.host)
-            .map_err(|err| AlertError::Config(format!("[alerts.email] host {:?}: {err}", e.host)))?,
-        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&e.host)
-            .map_err(|err| AlertError::Config(format!("[alerts.email] host {:?}: {err}", e.host)))?,
+        "starttls" => {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&e.host).map_err(|err| {
+                AlertError::Config(format!("[alerts.email] host {:?}: {err}", e.host))
+            })?
+        }
+        "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&e.host).map_err(|err| {
+            AlertError::Config(format!("[alerts.email] host {:?}: {err}", e.host))
+        })?,
         "none" if loopback(&e.host) => {
             AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&e.host)
         }
-        "none" => return Err(AlertError::Config(format!("[alerts.email] security = \"none\" is only allowed to a loopback host, not {:?}: use starttls or tls",
-            e.host)).into()),
-        other => return Err(AlertError::Config(format!("[alerts.email] security {other:?}: expected starttls, tls or none")).into()),
+        "none" => {
+            return Err(AlertError::Config(format!(
+                "[alerts.email] security = \"none\" is only allowed to a loopback host, not {:?}: use starttls or tls",
+                e.host
+            )));
+        }
+        other => {
+            return Err(AlertError::Config(format!(
+                "[alerts.email] security {other:?}: expected starttls, tls or none"
+            )));
+        }
     };
     let mut builder = builder.port(e.port).timeout(Some(Duration::from_secs(20)));
     if let (Some(u), Some(p)) = (&e.username, &e.password) {
@@ -114,8 +137,7 @@ async fn email(e: &EmailSection, alert: &Alert) -> Result<()> {
     if e.to.is_empty() {
         return Err(AlertError::Delivery(
             "[alerts.email] to is empty: list the addresses that get alerts".to_string(),
-        )
-        .into());
+        ));
     }
     for to in &e.to {
         let mb: Mailbox = to
@@ -167,7 +189,10 @@ async fn attempt(
         })?;
         return email(e, alert).await;
     }
-    return Err(AlertError::Delivery(format!("unknown delivery channel {:?}", job.channel)).into());
+    Err(AlertError::Delivery(format!(
+        "unknown delivery channel {:?}",
+        job.channel
+    )))
 }
 
 /// One pass over the outbox: every due job is attempted once. Only one

@@ -65,8 +65,10 @@ pub struct AlertsSection {
     pub retry_secs: u64,
     /// Alert kinds delivered by webhook and e-mail (empty: all).
     pub kinds: Vec<String>,
+    /// Webhooks, each a channel of its own.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<WebhookSection>,
+    /// E-mail, one channel (`None`: no e-mail).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailSection>,
 }
@@ -130,16 +132,22 @@ impl std::fmt::Debug for WebhookSection {
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EmailSection {
+    /// The SMTP server's host name.
     pub host: String,
+    /// The SMTP server's port (default 587).
     #[serde(default = "default_smtp_port")]
     pub port: u16,
     /// "starttls" (default), "tls", or "none" (loopback hosts only).
     #[serde(default = "default_smtp_security")]
     pub security: String,
+    /// The sender's address (`Name <address>` or a bare address).
     pub from: String,
+    /// The recipients' addresses.
     pub to: Vec<String>,
+    /// The SMTP login, if the server asks for one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+    /// The SMTP password, with `username`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// A file holding the password (relative to the data directory).
@@ -175,10 +183,15 @@ fn default_smtp_security() -> String {
     "starttls".into()
 }
 
+/// The record kind of alerts (key: the alert id, in time order).
 pub const KIND: &str = "alert";
+/// The record kind of causes seen (key: the cause's digest).
 pub const CAUSE: &str = "alert-cause";
+/// The record kind of pending delivery jobs (key: alert id and channel).
 pub const OUTBOX: &str = "alert-outbox";
+/// The record kind of jobs given up (same key as in the outbox).
 pub const DEAD: &str = "alert-dead";
+/// The record kind of the scanner's cursor.
 pub const CURSOR: &str = "alert-cursor";
 
 /// The kinds of alert.
@@ -204,12 +217,19 @@ pub mod kind {
 /// One alert as stored, listed, streamed and delivered.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Alert {
+    /// `alert-<µs since the epoch, 16 digits>-<12 hex digits of the cause's
+    /// digest>`: ids sort in time order.
     pub id: String,
+    /// One of the [`kind`] constants.
     pub kind: String,
+    /// When it was raised (a TAXII timestamp).
     pub created: String,
+    /// Whether the member acknowledged it.
     pub acknowledged: bool,
+    /// When it was acknowledged (a TAXII timestamp).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_at: Option<String>,
+    /// What happened, in one line for people.
     pub title: String,
     /// The STIX object (or proposal, quarantine entry) it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,6 +237,7 @@ pub struct Alert {
     /// The member (identity id) or peer it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Kind-specific details (JSON; `null` when there are none).
     #[serde(default)]
     pub detail: Value,
 }
@@ -225,11 +246,17 @@ pub struct Alert {
 /// uniquely: the same cause never raises a second alert.
 #[derive(Debug, Clone)]
 pub struct NewAlert {
+    /// What caused it, as text unique to the cause (only its digest is kept).
     pub cause: String,
+    /// One of the [`kind`] constants.
     pub kind: &'static str,
+    /// [`Alert::title`].
     pub title: String,
+    /// [`Alert::object`].
     pub object: Option<String>,
+    /// [`Alert::source`].
     pub source: Option<String>,
+    /// [`Alert::detail`].
     pub detail: Value,
 }
 
@@ -240,10 +267,15 @@ fn digest(s: &str) -> String {
 /// A delivery job: an alert for one channel.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Job {
+    /// The alert's id.
     pub alert: String,
+    /// `webhook <url>` or `email` (see [`channels`]).
     pub channel: String,
+    /// Failed attempts so far.
     pub attempts: u32,
+    /// Not to be tried before this time (µs since the epoch; 0: now).
     pub next_at_us: i64,
+    /// Why the last attempt failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
 }

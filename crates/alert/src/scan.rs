@@ -34,7 +34,9 @@ const CURSOR_EVERY: usize = 20_000;
 /// What one scan did.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct ScanReport {
+    /// Stored entries looked at.
     pub examined: usize,
+    /// Alerts raised.
     pub raised: usize,
 }
 

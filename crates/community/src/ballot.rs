@@ -24,8 +24,11 @@ use super::ledger::{Ledger, StoredVote};
 /// A proposal on the held charter with the votes this node holds for it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Tally {
+    /// The proposal id (hex charter hash of the draft).
     pub id: String,
+    /// The version N the draft succeeds.
     pub base_version: u64,
+    /// The draft's version, N+1.
     pub version: u64,
     /// What the draft changes, in words.
     pub changes: Vec<String>,
@@ -33,13 +36,18 @@ pub struct Tally {
     pub votes: Vec<VoteSummary>,
     /// Distinct members of the base that voted, and the base's quorum.
     pub count: u64,
+    /// The quorum of the base.
     pub quorum: u64,
 }
 
+/// One vote held for a proposal.
 #[derive(Debug, Clone, Serialize)]
 pub struct VoteSummary {
+    /// The voting member's id.
     pub member: String,
+    /// The hex key id of the key that signed.
     pub keyid: String,
+    /// When this node first recorded the vote (a STIX timestamp).
     pub recorded: String,
 }
 
@@ -60,7 +68,7 @@ pub fn open(ledger: &Ledger, head: &VerifiedCharter) -> Result<Vec<Proposal>> {
 pub fn find(ledger: &Ledger, head: &VerifiedCharter, id: &str) -> Result<Proposal> {
     let id = id.trim().to_ascii_lowercase();
     if id.is_empty() {
-        return Err(CommunityError::Invalid("empty proposal id".to_string()).into());
+        return Err(CommunityError::Invalid("empty proposal id".to_string()));
     }
     let mut found: Vec<Proposal> = open(ledger, head)?
         .into_iter()
@@ -68,23 +76,17 @@ pub fn find(ledger: &Ledger, head: &VerifiedCharter, id: &str) -> Result<Proposa
         .collect();
     match found.len() {
         1 => Ok(found.remove(0)),
-        0 if ledger.has_proposal(&id) => return Err(CommunityError::Invalid(format!(
+        0 if ledger.has_proposal(&id) => Err(CommunityError::Invalid(format!(
             "proposal {id} is not on the held version {}: it is stale (its base was superseded)",
             head.version()
-        ))
-        .into()),
-        0 => {
-            return Err(CommunityError::Invalid(format!(
-                "no open proposal {id} on base version {}",
-                head.version()
-            ))
-            .into());
-        }
-        _ => {
-            return Err(
-                CommunityError::Invalid(format!("proposal id prefix {id} is ambiguous")).into(),
-            );
-        }
+        ))),
+        0 => Err(CommunityError::Invalid(format!(
+            "no open proposal {id} on base version {}",
+            head.version()
+        ))),
+        _ => Err(CommunityError::Invalid(format!(
+            "proposal id prefix {id} is ambiguous"
+        ))),
     }
 }
 
@@ -97,6 +99,8 @@ pub fn votes_for(ledger: &Ledger, head: &VerifiedCharter, p: &Proposal) -> Resul
         .collect())
 }
 
+/// The votes this node holds for `p` and how many members of the base
+/// they count for.
 pub fn tally(ledger: &Ledger, head: &VerifiedCharter, p: &Proposal) -> Result<Tally> {
     let votes = votes_for(ledger, head, p)?;
     let mut members: Vec<&str> = votes
@@ -185,13 +189,19 @@ pub fn competing(ledger: &Ledger, head: &VerifiedCharter, p: &Proposal) -> Resul
 /// What casting a vote did.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cast {
+    /// The proposal id voted for.
     pub id: String,
+    /// The member id the vote was cast as.
     pub member: String,
+    /// The version N the proposal succeeds.
     pub base_version: u64,
     /// False when this node had already signed this very proposal.
     pub new: bool,
+    /// The vote, as it travels to the peers.
     pub vote: Vote,
+    /// Versions adopted because this vote completed a quorum.
     pub adopted: Vec<u64>,
+    /// Why candidates that reached a quorum were still not adopted.
     pub rejected: Vec<String>,
 }
 
@@ -213,9 +223,11 @@ pub fn cast(
             .is_some_and(|m| m.keys.contains_key(&keyid))
     });
     if !listed {
-        return Err(CommunityError::Invalid(format!("this node's governance key {keyid} is not a key of member {member} in version {} or in proposal {}",
+        return Err(CommunityError::Invalid(format!(
+            "this node's governance key {keyid} is not a key of member {member} in version {} or in proposal {}",
             head.version(),
-            p.id())).into());
+            p.id()
+        )));
     }
     // 1. claim, 2. persist the claim durably, 3. only then sign.
     let mut guard = ledger.guard()?;

@@ -27,14 +27,19 @@ pub struct Chain {
 }
 
 impl Chain {
+    /// The adopted version: the last of the chain.
     pub fn head(&self) -> &VerifiedCharter {
         // `load` and `bootstrap` never build an empty chain.
         &self.versions[self.versions.len() - 1]
     }
+
+    /// Version `version`, if held.
     pub fn get(&self, version: u64) -> Option<&VerifiedCharter> {
         let i = usize::try_from(version.checked_sub(1)?).ok()?;
         self.versions.get(i)
     }
+
+    /// Every version held, 1 first.
     pub fn versions(&self) -> &[VerifiedCharter] {
         &self.versions
     }
@@ -59,8 +64,7 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
             return Err(CommunityError::Invalid(format!(
                 "{} holds charters but no genesis.hash: restore it or start over",
                 ledger.dir().display()
-            ))
-            .into());
+            )));
         }
         return Ok(None);
     };
@@ -74,8 +78,7 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
             return Err(CommunityError::Invalid(format!(
                 "{}: the chain on disk has a gap before version {v}",
                 path.display()
-            ))
-            .into());
+            )));
         }
         let bytes = ledger.read_charter(v)?;
         let verified = match chain.last() {
@@ -89,9 +92,11 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
     let guard = ledger.guard()?;
     let head = chain.head().version();
     if guard.adopted_version() > head {
-        return Err(CommunityError::Invalid(format!("rollback on disk: this node adopted version {} but its chain ends at version {head} ({} is missing)",
+        return Err(CommunityError::Invalid(format!(
+            "rollback on disk: this node adopted version {} but its chain ends at version {head} ({} is missing)",
             guard.adopted_version(),
-            ledger.charter_path(head + 1).display())).into());
+            ledger.charter_path(head + 1).display()
+        )));
     }
     Ok(Some(chain))
 }
@@ -99,7 +104,9 @@ pub fn load(ledger: &Ledger) -> Result<Option<Chain>> {
 /// How an adoption request ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Adoption {
+    /// The version was verified and adopted: it is the new head.
     Adopted(u64),
+    /// This very charter was held already; nothing changed.
     AlreadyHeld(u64),
 }
 
@@ -114,14 +121,15 @@ pub fn bootstrap(
 ) -> Result<Chain> {
     let (version, hash) = identify(bytes)?;
     if version != 1 {
-        return Err(CommunityError::Invalid(format!("no charter is held yet: adopt the genesis (version 1) first, or ingest the whole chain with --genesis-hash (got version {version})")).into());
+        return Err(CommunityError::Invalid(format!(
+            "no charter is held yet: adopt the genesis (version 1) first, or ingest the whole chain with --genesis-hash (got version {version})"
+        )));
     }
     let pin = match (pin, ledger.pinned_genesis()?) {
         (Some(given), Some(held)) if given != held => {
             return Err(CommunityError::Invalid(format!(
                 "genesis hash mismatch: this node pinned {held}, given {given}"
-            ))
-            .into());
+            )));
         }
         (Some(p), _) | (None, Some(p)) => p,
         (None, None) => hash,
@@ -185,25 +193,31 @@ impl Chain {
             if version == held {
                 return Ok(version);
             }
-            return Err(CommunityError::Invalid(format!("rollback refused: holding version {held}, got version {version} (an older version, adopted here before); versions only move forward")).into());
+            return Err(CommunityError::Invalid(format!(
+                "rollback refused: holding version {held}, got version {version} (an older version, adopted here before); versions only move forward"
+            )));
         }
         if let Some(base) = version.checked_sub(1).and_then(|b| self.get(b))
             && let Ok(theirs) = verify_step(base, bytes)
             && let Some(ours) = ours
         {
             let path = self.record_fork(ledger, ours, &theirs)?;
-            return Err(CommunityError::Invalid(format!("fork: version {version} {} carries a valid quorum on base {} but this node adopted {} for that version; both kept as evidence in {}",
+            return Err(CommunityError::Invalid(format!(
+                "fork: version {version} {} carries a valid quorum on base {} but this node adopted {} for that version; both kept as evidence in {}",
                 theirs.hash(),
                 base.version(),
                 ours.hash(),
-                path)).into());
+                path
+            )));
         }
-        return Err(CommunityError::Invalid(format!("rollback refused: holding version {held}, got version {version} ({}); versions only move forward",
+        Err(CommunityError::Invalid(format!(
+            "rollback refused: holding version {held}, got version {version} ({}); versions only move forward",
             if version == held {
                 "a different document for the held version"
             } else {
                 "an older version"
-            })).into());
+            }
+        )))
     }
 
     /// Stores two valid charters for one version as evidence.

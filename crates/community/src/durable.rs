@@ -20,7 +20,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    std::fs::create_dir_all(dir).map_err(|e| CommunityError::io("creating", &dir, e))?;
+    std::fs::create_dir_all(dir).map_err(|e| CommunityError::io("creating", dir, e))?;
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
@@ -52,31 +52,32 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 pub fn sync_dir(dir: &Path) -> Result<()> {
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| CommunityError::io("fsync of the directory", &dir, e))
+        .map_err(|e| CommunityError::io("fsync of the directory", dir, e))
 }
 
 /// Reads a file of at most `limit` bytes; a larger one is refused before
 /// it is read whole (so a huge file cannot exhaust memory).
 pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let f = File::open(path).map_err(|e| CommunityError::io("reading", &path, e))?;
+    let f = File::open(path).map_err(|e| CommunityError::io("reading", path, e))?;
     let len = f
         .metadata()
-        .map_err(|e| CommunityError::io("reading", &path, e))?
+        .map_err(|e| CommunityError::io("reading", path, e))?
         .len();
     if len > limit as u64 {
-        return Err(CommunityError::Invalid(format!("{}: oversized: {len} bytes exceeds the limit of {limit} bytes (refused before parsing)",
-            path.display())).into());
+        return Err(CommunityError::Invalid(format!(
+            "{}: oversized: {len} bytes exceeds the limit of {limit} bytes (refused before parsing)",
+            path.display()
+        )));
     }
     let mut out = Vec::with_capacity(len as usize);
     f.take(limit as u64 + 1)
         .read_to_end(&mut out)
-        .map_err(|e| CommunityError::io("reading", &path, e))?;
+        .map_err(|e| CommunityError::io("reading", path, e))?;
     if out.len() > limit {
         return Err(CommunityError::Invalid(format!(
             "{}: oversized: more than the limit of {limit} bytes (refused before parsing)",
             path.display()
-        ))
-        .into());
+        )));
     }
     Ok(out)
 }
@@ -87,8 +88,10 @@ pub struct Lock {
 }
 
 impl Lock {
+    /// Takes the lock of `dir` (its `.lock` file), creating the directory if
+    /// needed; waits while another process holds it.
     pub fn acquire(dir: &Path) -> Result<Lock> {
-        std::fs::create_dir_all(dir).map_err(|e| CommunityError::io("creating", &dir, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| CommunityError::io("creating", dir, e))?;
         let path = dir.join(".lock");
         let file = OpenOptions::new()
             .read(true)

@@ -25,6 +25,7 @@ use super::ballot;
 use super::chain::{self, Chain};
 use super::ledger::Ledger;
 
+/// The `_type` of a node's governance documents.
 pub const DOCUMENTS_TYPE: &str = "concord/community-documents";
 /// A whole offer is refused above this size (1024 charters at most).
 pub const MAX_DOCUMENTS_BYTES: usize = 64 * 1024 * 1024;
@@ -34,16 +35,23 @@ pub const MAX_DOCUMENTS_BYTES: usize = 64 * 1024 * 1024;
 pub struct IngestReport {
     /// The version held before and after.
     pub version_before: u64,
+    /// The version held after.
     pub version: u64,
     /// Versions adopted, in order (walked from charters or by votes).
     pub adopted: Vec<u64>,
+    /// Proposals recorded that this node did not hold.
     pub new_proposals: usize,
+    /// Votes recorded that this node did not hold.
     pub new_votes: usize,
+    /// Pieces of evidence (equivocations, forks) recorded that this node did
+    /// not hold.
     pub new_evidence: usize,
     /// Every document that was refused, with the reason.
     pub rejected: Vec<String>,
 }
 
+/// This node's documents for its peers (see the module documentation for
+/// the shape); before a genesis is held, `version` 0 and empty lists.
 pub fn export(ledger: &Ledger) -> Result<Value> {
     let Some(chain) = chain::load(ledger)? else {
         return Ok(json!({
@@ -78,7 +86,7 @@ fn list<'a>(doc: &'a Value, key: &str) -> Result<&'a [Value]> {
     match doc.get(key) {
         None | Some(Value::Null) => Ok(&[]),
         Some(Value::Array(a)) => Ok(a),
-        Some(_) => return Err(CommunityError::Invalid(format!("{key}: expected an array")).into()),
+        Some(_) => Err(CommunityError::Invalid(format!("{key}: expected an array"))),
     }
 }
 
@@ -92,7 +100,9 @@ pub fn ingest(
     now: Timestamp,
 ) -> Result<IngestReport> {
     if doc.get("_type").and_then(Value::as_str) != Some(DOCUMENTS_TYPE) {
-        return Err(CommunityError::Invalid(format!("_type: expected {DOCUMENTS_TYPE:?}")).into());
+        return Err(CommunityError::Invalid(format!(
+            "_type: expected {DOCUMENTS_TYPE:?}"
+        )));
     }
     let mut report = IngestReport::default();
     let mut charters: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -285,25 +295,21 @@ fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
                 .map(Vec::as_slice)
                 .and_then(|s| <&[Value; 2]>::try_from(s).ok().map(|[a, b]| [a, b]))
             else {
-                return Err(
-                    CommunityError::Invalid("charters: expected two charters".to_string()).into(),
-                );
+                return Err(CommunityError::Invalid(
+                    "charters: expected two charters".to_string(),
+                ));
             };
             let a = verify_step(base, &serde_json::to_vec(a)?)?;
             let b = verify_step(base, &serde_json::to_vec(b)?)?;
             if a.hash() == b.hash() {
                 return Err(CommunityError::Invalid(
                     "charters: the same charter twice is no fork".to_string(),
-                )
-                .into());
+                ));
             }
             Ok(())
         }
-        _ => {
-            return Err(CommunityError::Invalid(
-                "kind: expected \"equivocation\" or \"fork\"".to_string(),
-            )
-            .into());
-        }
+        _ => Err(CommunityError::Invalid(
+            "kind: expected \"equivocation\" or \"fork\"".to_string(),
+        )),
     }
 }

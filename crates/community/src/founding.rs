@@ -54,6 +54,8 @@ pub fn founder(
     })
 }
 
+/// Reads a founders file (at most 4 MiB): every entry must give a valid
+/// member; errors name the entry (`[i].field`).
 pub fn read_founders(file: &Path) -> Result<Vec<Founder>> {
     let bytes = read_limited(file, FOUNDERS_LIMIT)?;
     let value: Value = serde_json::from_slice(&bytes)
@@ -62,15 +64,13 @@ pub fn read_founders(file: &Path) -> Result<Vec<Founder>> {
         return Err(CommunityError::Invalid(format!(
             "{}: expected a JSON list of founders",
             file.display()
-        ))
-        .into());
+        )));
     };
     if list.is_empty() {
         return Err(CommunityError::Invalid(format!(
             "{}: the list of founders is empty",
             file.display()
-        ))
-        .into());
+        )));
     }
     let mut out = Vec::with_capacity(list.len());
     for (i, o) in list.iter().enumerate() {
@@ -78,8 +78,7 @@ pub fn read_founders(file: &Path) -> Result<Vec<Founder>> {
             return Err(CommunityError::Invalid(format!(
                 "{}: [{i}]: expected an object",
                 file.display()
-            ))
-            .into());
+            )));
         }
         let f = founder(
             text(file, i, o, "member")?,

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use crate::{CommunityError, Result};
 use concord_trust::Keypair;
 
+/// The governance key's file name in the data directory.
 pub const GOVERNANCE_KEY_FILE: &str = "governance.key";
 
 /// The file of the next key while a rotation waits for adoption.

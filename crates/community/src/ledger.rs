@@ -25,6 +25,7 @@ use serde_json::Value;
 
 use super::durable::{self, read_limited, write_atomic};
 
+/// The community directory's name in the data directory.
 pub const COMMUNITY_DIR: &str = "community";
 const VOTE_LIMIT: usize = 64 * 1024;
 const EVIDENCE_LIMIT: usize = 2 * MAX_CHARTER_BYTES + 64 * 1024;
@@ -33,19 +34,24 @@ const EVIDENCE_LIMIT: usize = 2 * MAX_CHARTER_BYTES + 64 * 1024;
 /// first recorded it (for `community log`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StoredVote {
+    /// The vote, as it travels.
     pub vote: Vote,
+    /// When this node first recorded it (a STIX timestamp).
     pub recorded: String,
 }
 
 /// How this node came to hold a version.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Adoption {
+    /// When this node adopted the version (a STIX timestamp).
     pub adopted_at: String,
     /// `adopt` (a charter file), `votes` (a quorum of votes held here) or
     /// `sync` (walked from another node's documents).
     pub via: String,
 }
 
+/// The community directory of one node (see the module documentation for
+/// its files). Making a `Ledger` touches nothing on disk.
 pub struct Ledger {
     dir: PathBuf,
 }
@@ -55,26 +61,31 @@ fn is_hex(s: &str, len: usize) -> bool {
 }
 
 impl Ledger {
+    /// The community directory of the node at `data_dir`.
     pub fn new(data_dir: &Path) -> Ledger {
         Ledger {
             dir: data_dir.join(COMMUNITY_DIR),
         }
     }
 
+    /// The community directory.
     pub fn dir(&self) -> &Path {
         &self.dir
     }
 
+    /// Takes the directory's lock (see [`durable::Lock::acquire`]).
     pub fn lock(&self) -> Result<durable::Lock> {
         durable::Lock::acquire(&self.dir)
     }
 
     // --- the pinned genesis -------------------------------------------------
 
+    /// The file of the pinned genesis hash.
     pub fn genesis_path(&self) -> PathBuf {
         self.dir.join("genesis.hash")
     }
 
+    /// The pinned genesis hash, `None` before one is pinned.
     pub fn pinned_genesis(&self) -> Result<Option<DocHash>> {
         let path = self.genesis_path();
         let text = match std::fs::read_to_string(&path) {
@@ -87,12 +98,14 @@ impl Ledger {
             .map_err(|e| CommunityError::Invalid(format!("{}: {e}", path.display())))
     }
 
+    /// Pins the genesis hash (replacing any pinned before).
     pub fn pin_genesis(&self, hash: &DocHash) -> Result<()> {
         write_atomic(&self.genesis_path(), format!("{hash}\n").as_bytes())
     }
 
     // --- the adopted chain ----------------------------------------------------
 
+    /// The file of adopted version `version`.
     pub fn charter_path(&self, version: u64) -> PathBuf {
         self.dir.join(format!("charter-{version}.json"))
     }
@@ -113,18 +126,24 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The bytes of adopted version `version` (at most `MAX_CHARTER_BYTES`),
+    /// not verified.
     pub fn read_charter(&self, version: u64) -> Result<Vec<u8>> {
         read_limited(&self.charter_path(version), MAX_CHARTER_BYTES)
     }
 
+    /// Stores version `version` (the caller verified it).
     pub fn write_charter(&self, version: u64, bytes: &[u8]) -> Result<()> {
         write_atomic(&self.charter_path(version), bytes)
     }
 
+    /// When and how each version was adopted, by version.
     pub fn adoptions(&self) -> Result<BTreeMap<u64, Adoption>> {
         self.read_json_or_default(&self.dir.join("adoptions.json"))
     }
 
+    /// Records that `version` was adopted now, `via` `adopt`, `votes` or
+    /// `sync`.
     pub fn record_adoption(&self, version: u64, via: &str) -> Result<()> {
         let mut all = self.adoptions()?;
         all.insert(
@@ -142,6 +161,7 @@ impl Ledger {
 
     // --- the signing guard ----------------------------------------------------
 
+    /// The persisted signing guard (a fresh one before any was written).
     pub fn guard(&self) -> Result<SigningGuard> {
         self.read_json_or_default(&self.dir.join("guard.json"))
     }
@@ -162,6 +182,7 @@ impl Ledger {
         self.dir.join("proposals")
     }
 
+    /// The ids of the stored proposals, sorted (stale ones included).
     pub fn proposal_ids(&self) -> Result<Vec<String>> {
         let mut out: Vec<String> = self
             .names(&self.proposals_dir())?
@@ -173,12 +194,12 @@ impl Ledger {
         Ok(out)
     }
 
+    /// The bytes of stored proposal `id` (64 hex digits), not verified.
     pub fn read_proposal(&self, id: &str) -> Result<Vec<u8>> {
         if !is_hex(id, 64) {
             return Err(CommunityError::Invalid(format!(
                 "proposal id {id:?}: expected 64 hex digits"
-            ))
-            .into());
+            )));
         }
         read_limited(
             &self.proposals_dir().join(format!("{id}.json")),
@@ -186,10 +207,12 @@ impl Ledger {
         )
     }
 
+    /// Whether proposal `id` (64 hex digits) is stored.
     pub fn has_proposal(&self, id: &str) -> bool {
         is_hex(id, 64) && self.proposals_dir().join(format!("{id}.json")).exists()
     }
 
+    /// Stores proposal `id` (the caller verified it).
     pub fn write_proposal(&self, id: &DocHash, bytes: &[u8]) -> Result<()> {
         write_atomic(&self.proposals_dir().join(format!("{id}.json")), bytes)
     }
@@ -198,6 +221,8 @@ impl Ledger {
         self.dir.join("votes").join(proposal)
     }
 
+    /// The stored votes for `proposal`, by member id, not verified; none
+    /// for an id that is not 64 hex digits.
     pub fn votes(&self, proposal: &str) -> Result<Vec<StoredVote>> {
         if !is_hex(proposal, 64) {
             return Ok(Vec::new());
@@ -225,8 +250,7 @@ impl Ledger {
         if !is_hex(&vote.proposal, 64) || !is_hex(&vote.keyid, 64) {
             return Err(CommunityError::Invalid(
                 "vote: proposal and keyid must be 64 hex digits".to_string(),
-            )
-            .into());
+            ));
         }
         let path = self
             .votes_dir(&vote.proposal)
@@ -261,6 +285,7 @@ impl Ledger {
         Ok(true)
     }
 
+    /// Every piece of evidence stored, as JSON.
     pub fn evidence(&self) -> Result<Vec<Value>> {
         let dir = self.evidence_dir();
         let mut out = Vec::new();
@@ -285,11 +310,11 @@ impl Ledger {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(CommunityError::io("listing", &dir, e)),
+            Err(e) => return Err(CommunityError::io("listing", dir, e)),
         };
         let mut out = Vec::new();
         for e in entries {
-            let e = e.map_err(|e| CommunityError::io("listing", &dir, e))?;
+            let e = e.map_err(|e| CommunityError::io("listing", dir, e))?;
             if let Some(name) = e.file_name().to_str()
                 && !name.starts_with('.')
             {
@@ -308,7 +333,7 @@ impl Ledger {
                 CommunityError::Invalid(format!("{} is damaged: {e}", path.display()))
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-            Err(e) => Err(CommunityError::io("reading", &path, e)),
+            Err(e) => Err(CommunityError::io("reading", path, e)),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! `<data-dir>/community/`, one lock so the CLI and a running server never
 //! interleave, the governance key, and the documents nodes exchange. The
 //! CLI, the HTTP API and the console are thin layers over [`Session`].
-//! For the rest of the node: [`view`] (who the members are, their keys,
+//! For the rest of the node: [`view()`] (who the members are, their keys,
 //! endpoints and groups, who was removed, whether the charter is frozen),
 //! [`export_documents`] and [`ingest_documents`] (sync), [`pull`] (a peer's
 //! documents over the wire).
@@ -70,47 +70,67 @@ pub fn ingest_documents(data_dir: &Path, doc: &Value) -> Result<IngestReport> {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum KindSpec {
+    /// Admit a member.
     AddMember {
+        /// Its STIX identity id, which is also its member id.
         member: String,
+        /// Its organisation's name.
         name: String,
+        /// Its ISO 3166-1 alpha-2 country code.
         country: String,
+        /// Its governance key, 64 hex digits.
         governance_key: String,
+        /// Its node key, 64 hex digits, if it has one yet.
         #[serde(default)]
         node_key: Option<String>,
+        /// Its node's TAXII API root, if known.
         #[serde(default)]
         url: Option<String>,
     },
+    /// Remove a member.
     RemoveMember {
+        /// The member id.
         member: String,
     },
+    /// Replace a member's governance keys with one new key.
     RotateKey {
+        /// The member id.
         member: String,
         /// The new key (64 hex digits). Absent: this node makes the next
         /// key of its own member (`governance.key.next`) and proposes it.
         #[serde(default)]
         governance_key: Option<String>,
     },
+    /// Set the quorum (never below floor(2n/3)+1).
     SetQuorum {
+        /// The new quorum.
         threshold: u64,
     },
+    /// Move the charter's expiry.
     Renew {
+        /// The new expiry, a STIX timestamp.
         expires: String,
     },
     /// Set one named group's members (an empty list removes the group);
     /// the other groups stay as they are.
     SetGroup {
+        /// The group's name.
         group: String,
+        /// Its member ids (each a member of the held charter).
         #[serde(default)]
         members: Vec<String>,
     },
     /// The community's sharing default: what a node shares when its own
     /// policy says nothing (deny, clear or green).
     SetSharingDefault {
+        /// `deny`, `clear` or `green`.
         default_egress: String,
     },
 }
 
 impl KindSpec {
+    /// The proposal kind this asks for on `base`; a malformed key, date,
+    /// group or egress value is [`CommunityError::Invalid`].
     pub fn to_kind(&self, base: &concord_trust::Charter) -> Result<ProposalKind> {
         let community = base.community.as_str();
         Ok(match self {
@@ -159,23 +179,21 @@ impl KindSpec {
             }
             KindSpec::SetGroup { group, members } => {
                 if group.is_empty() {
-                    return Err(
-                        CommunityError::Invalid("the group name is empty".to_string()).into(),
-                    );
+                    return Err(CommunityError::Invalid(
+                        "the group name is empty".to_string(),
+                    ));
                 }
                 if let Some(m) = members.iter().find(|m| !base.members.contains_key(*m)) {
                     return Err(CommunityError::Invalid(format!(
                         "group {group}: {m} is not a member of the current charter"
-                    ))
-                    .into());
+                    )));
                 }
                 let mut groups = base.groups.clone();
                 if members.is_empty() {
                     if groups.remove(group).is_none() {
                         return Err(CommunityError::Invalid(format!(
                             "there is no group {group} to remove"
-                        ))
-                        .into());
+                        )));
                     }
                 } else {
                     let mut list = members.clone();
@@ -206,12 +224,17 @@ pub const NODE_CONFIG_FILE: &str = "config.toml";
 
 /// The community directory, locked, with its chain loaded and verified.
 pub struct Session {
+    /// The community directory.
     pub ledger: Ledger,
+    /// The adopted chain, verified on open; `None` before a genesis.
     pub chain: Option<Chain>,
     _lock: durable::Lock,
 }
 
 impl Session {
+    /// Opens the community of the node at `data_dir`: refuses a directory
+    /// that is no initialised node, takes the lock (waiting for another
+    /// process to release it) and loads and re-verifies the chain.
     pub fn open(data_dir: &Path) -> Result<Session> {
         // Never create a community directory in a path that is no node.
         if !data_dir.join(NODE_CONFIG_FILE).exists() {
@@ -219,8 +242,7 @@ impl Session {
                 "{} is not an initialised node: run `concord init --data-dir {}` first",
                 data_dir.display(),
                 data_dir.display()
-            ))
-            .into());
+            )));
         }
         let ledger = Ledger::new(data_dir);
         let lock = ledger.lock()?;
@@ -236,16 +258,14 @@ impl Session {
     pub fn chain(&mut self) -> Result<&mut Chain> {
         match self.chain.as_mut() {
             Some(c) => Ok(c),
-            None => {
-                return Err(CommunityError::Invalid(
-                    "this node holds no charter yet: `concord community adopt GENESIS` first"
-                        .to_string(),
-                )
-                .into());
-            }
+            None => Err(CommunityError::Invalid(
+                "this node holds no charter yet: `concord community adopt GENESIS` first"
+                    .to_string(),
+            )),
         }
     }
 
+    /// The adopted community as of `now`, `None` before a genesis.
     pub fn view(&self, now: Timestamp) -> Result<Option<CommunityView>> {
         let Some(chain) = &self.chain else {
             return Ok(None);
@@ -338,6 +358,8 @@ impl Session {
             .collect()
     }
 
+    /// Drafts and stores a proposal on the held version, with its tally
+    /// (no vote yet: voting is [`Session::vote`]).
     pub fn propose(&mut self, spec: &KindSpec) -> Result<ballot::Tally> {
         let ledger = &self.ledger;
         let chain = match self.chain.as_ref() {
@@ -346,8 +368,7 @@ impl Session {
                 return Err(CommunityError::Invalid(
                     "this node holds no charter yet: `concord community adopt GENESIS` first"
                         .to_string(),
-                )
-                .into());
+                ));
             }
         };
         let head = chain.head();
@@ -402,9 +423,9 @@ impl Session {
     pub fn vote(&mut self, p: &Proposal, member: &str, key: &Keypair) -> Result<ballot::Cast> {
         let Session { ledger, chain, .. } = self;
         let Some(chain) = chain.as_mut() else {
-            return Err(
-                CommunityError::Invalid("this node holds no charter yet".to_string()).into(),
-            );
+            return Err(CommunityError::Invalid(
+                "this node holds no charter yet".to_string(),
+            ));
         };
         let mut cast = ballot::cast(ledger, chain, p, member, key, Timestamp::now())?;
         // Rotating this member's own key: the next charter must be signed by
@@ -440,14 +461,14 @@ impl Session {
                 {
                     return Err(CommunityError::Invalid(format!(
                         "genesis hash mismatch: this node pinned {held}, given {given}"
-                    ))
-                    .into());
+                    )));
                 }
                 c.adopt(&self.ledger, bytes, now, "adopt")
             }
         }
     }
 
+    /// Takes in a peer's documents (see [`exchange`]) and reloads the chain.
     pub fn ingest(&mut self, doc: &Value, pin: Option<DocHash>) -> Result<IngestReport> {
         let report = exchange::ingest(&self.ledger, doc, pin, Timestamp::now())?;
         self.chain = chain::load(&self.ledger)?;

@@ -14,49 +14,60 @@ use super::chain::Chain;
 /// The adopted charter, flattened for its users.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommunityView {
+    /// The community id (32 hex digits).
     pub community: String,
+    /// The adopted version.
     pub version: u64,
     /// Hex charter hash of the adopted version.
     pub hash: String,
+    /// Hex hash of the pinned genesis ("" if none is pinned).
     pub genesis: String,
+    /// The adopted version's quorum.
     pub quorum: u64,
+    /// The adopted version's expiry (a STIX timestamp).
     pub expires: String,
     /// The adopted charter has expired: keep syncing with this member set,
     /// raise the alarm, adopt no new members until a renewal arrives.
     pub frozen: bool,
+    /// The members, by member id.
     pub members: Vec<MemberView>,
     /// STIX identity ids of members removed at some point of the chain and
     /// not re-admitted: their new objects are quarantined.
     pub removed: Vec<String>,
 }
 
+/// One member of the adopted charter.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MemberView {
     /// The member id (the charter's key for it).
     pub member: String,
     /// Its STIX identity id (the `created_by_ref` of its objects).
     pub identity: String,
+    /// Its organisation's name.
     pub name: String,
+    /// Its ISO 3166-1 alpha-2 country code.
     pub country: String,
     /// 64-hex Ed25519 node keys certified by the charter.
     pub node_keys: Vec<String>,
     /// 64-hex Ed25519 governance keys.
     pub governance_keys: Vec<String>,
+    /// TAXII API roots of its node(s).
     pub endpoints: Vec<String>,
+    /// The groups it belongs to.
     pub groups: Vec<String>,
 }
 
-#[allow(
-    dead_code,
-    reason = "lookups for the federation (peers, audiences, quarantine)"
-)]
 impl CommunityView {
+    /// The member with this member id.
     pub fn member(&self, member: &str) -> Option<&MemberView> {
         self.members.iter().find(|m| m.member == member)
     }
+
+    /// The member with this STIX identity id.
     pub fn by_identity(&self, identity: &str) -> Option<&MemberView> {
         self.members.iter().find(|m| m.identity == identity)
     }
+
     /// The member whose node key is `key_hex`, if any.
     pub fn by_node_key(&self, key_hex: &str) -> Option<&MemberView> {
         self.members
@@ -65,6 +76,7 @@ impl CommunityView {
     }
 }
 
+/// The view of `chain`'s head as of `now`; `genesis` is the pinned hash.
 pub fn of_chain(chain: &Chain, genesis: String, now: Timestamp) -> CommunityView {
     let head = chain.head();
     let c = head.charter();

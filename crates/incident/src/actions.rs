@@ -19,13 +19,19 @@ use concord_federation::authoring::Authoring;
 
 /// A new incident as asked for.
 pub struct Open {
+    /// The incident's title (not empty).
     pub title: String,
+    /// Its description, if any.
     pub description: Option<String>,
+    /// Its TLP level, as people write it (`amber+strict`, `TLP:RED`, ...).
     pub tlp: String,
+    /// Its severity word (low, medium, high, critical).
     pub severity: String,
     /// Member identity ids or peer names asked for assistance.
     pub request: Vec<String>,
+    /// Sectors affected.
     pub sectors: Vec<String>,
+    /// Countries affected.
     pub countries: Vec<String>,
 }
 
@@ -39,7 +45,9 @@ pub async fn resolve_members(node: &LocalNode, names: &[String]) -> Result<Vec<S
         } else if let Some(p) = peers.iter().find(|p| p.name == n) {
             p.member.clone()
         } else {
-            return Err(IncidentError::Invalid(format!("request {n:?} is neither a member identity id (identity--...) nor a peer name (see `concord peer list`)")).into());
+            return Err(IncidentError::Invalid(format!(
+                "request {n:?} is neither a member identity id (identity--...) nor a peer name (see `concord peer list`)"
+            )));
         };
         if !out.contains(&member) {
             out.push(member);
@@ -94,8 +102,7 @@ pub async fn open(node: &LocalNode, key: &Keypair, a: Open) -> Result<Value> {
     if a.title.trim().is_empty() {
         return Err(IncidentError::Invalid(
             "the title is empty: give the incident a title".to_string(),
-        )
-        .into());
+        ));
     }
     let requested = resolve_members(node, &a.request).await?;
     let spec = NewIncident {
@@ -138,8 +145,7 @@ pub async fn respond(
         if i.owner == me {
             return Err(IncidentError::Forbidden(format!(
                 "{id} is this member's own incident: acknowledging is for the members it asks"
-            ))
-            .into());
+            )));
         }
     }
     let to = crate::answer_addressing(&o)?;
@@ -165,8 +171,7 @@ pub async fn set_status(
         return Err(IncidentError::Forbidden(format!(
             "{id} is owned by {}: only its owner changes it (add a note instead)",
             i.owner
-        ))
-        .into());
+        )));
     }
     let status = Status::parse(status).ok_or_else(|| {
         IncidentError::Invalid(format!(

@@ -36,14 +36,21 @@ pub const RESPONSE: &str = "x_concord_response";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// Opened, nobody has looked at it yet.
     New,
+    /// Looked at and judged.
     Triaged,
+    /// Being investigated.
     Investigating,
+    /// Its spread is stopped.
     Contained,
+    /// Its cause is removed.
     Resolved,
+    /// Done with.
     Closed,
 }
 
+/// Every status, in workflow order.
 pub const STATUSES: [Status; 6] = [
     Status::New,
     Status::Triaged,
@@ -54,6 +61,7 @@ pub const STATUSES: [Status; 6] = [
 ];
 
 impl Status {
+    /// The lower-case word used in objects, the CLI and the API.
     pub fn word(self) -> &'static str {
         match self {
             Status::New => "new",
@@ -65,6 +73,7 @@ impl Status {
         }
     }
 
+    /// Reads a [`Status::word`]; anything else is `None`.
     pub fn parse(s: &str) -> Option<Status> {
         STATUSES.into_iter().find(|x| x.word() == s)
     }
@@ -85,16 +94,22 @@ impl Status {
     }
 }
 
+/// How bad an incident is, lowest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Low.
     Low,
+    /// Medium (the default of incidents that do not say).
     Medium,
+    /// High.
     High,
+    /// Critical.
     Critical,
 }
 
 impl Severity {
+    /// The lower-case word used in objects, the CLI and the API.
     pub fn word(self) -> &'static str {
         match self {
             Severity::Low => "low",
@@ -104,6 +119,7 @@ impl Severity {
         }
     }
 
+    /// Reads a [`Severity::word`]; anything else is `None`.
     pub fn parse(s: &str) -> Option<Severity> {
         [
             Severity::Low,
@@ -129,10 +145,15 @@ impl Severity {
 /// What a new incident says.
 #[derive(Debug, Clone)]
 pub struct NewIncident {
+    /// The incident's `name`.
     pub title: String,
+    /// Its `description`, if any.
     pub description: Option<String>,
+    /// How bad it is.
     pub severity: Severity,
+    /// Sectors affected, as given.
     pub sectors: Vec<String>,
+    /// Countries affected, as given.
     pub countries: Vec<String>,
     /// Members asked for assistance.
     pub requested: Vec<String>,
@@ -141,17 +162,29 @@ pub struct NewIncident {
 /// An incident as read from its latest version.
 #[derive(Debug, Clone, Serialize)]
 pub struct Incident {
+    /// The STIX id (`incident--...`).
     pub id: String,
+    /// Its `name`, or its id when it has none.
     pub title: String,
+    /// Where it is in the workflow.
     pub status: Status,
+    /// How bad it is.
     pub severity: Severity,
+    /// The STIX identity id of the member that owns it ("" if unknown).
     pub owner: String,
+    /// Its TLP level as a word (`Tlp::word`), `None` when unmarked.
     pub tlp: Option<String>,
+    /// Identity ids of the members asked for assistance.
     pub requested: Vec<String>,
+    /// Sectors affected.
     pub sectors: Vec<String>,
+    /// Countries affected.
     pub countries: Vec<String>,
+    /// Its `created` timestamp as written ("" if missing).
     pub created: String,
+    /// Its `modified` timestamp as written ("" if missing).
     pub modified: String,
+    /// Its `description`, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
@@ -176,8 +209,7 @@ impl Incident {
         let Some(id) = text("id").filter(|i| i.starts_with("incident--")) else {
             return Err(IncidentError::Invalid(
                 "not an incident object (its id does not start with incident--)".to_string(),
-            )
-            .into());
+            ));
         };
         let ours = o.get(PROPERTY).and_then(Value::as_object);
         let core = o
@@ -276,7 +308,9 @@ pub fn new_object(spec: &NewIncident, owner: &str, now: Timestamp) -> Map<String
 /// A change the owner makes.
 #[derive(Debug, Clone, Default)]
 pub struct Change {
+    /// The new status (`None`: unchanged).
     pub status: Option<Status>,
+    /// The new severity (`None`: unchanged).
     pub severity: Option<Severity>,
 }
 
@@ -314,10 +348,12 @@ pub fn next_version(
         });
     if let Some(s) = change.status {
         if !current.status.may_become(s) {
-            return Err(IncidentError::Invalid(format!("{} is {}: it cannot become {} (the workflow goes new, triaged, investigating, contained, resolved, closed; a resolved or closed incident may go back to investigating)",
+            return Err(IncidentError::Invalid(format!(
+                "{} is {}: it cannot become {} (the workflow goes new, triaged, investigating, contained, resolved, closed; a resolved or closed incident may go back to investigating)",
                 current.id,
                 current.status.word(),
-                s.word())).into());
+                s.word()
+            )));
         }
         ours.insert("status".into(), s.word().into());
         core.insert(
@@ -357,8 +393,7 @@ pub fn answer_addressing(incident: &Map<String, Value>) -> Result<Addressing> {
             return Err(IncidentError::Invalid(format!(
                 "{}: its audience extension is malformed: {e}",
                 i.id
-            ))
-            .into());
+            )));
         }
     };
     Ok(Addressing {

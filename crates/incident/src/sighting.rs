@@ -53,6 +53,7 @@ impl SightingsSection {
 /// Whom an object answering another member's object goes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addressing {
+    /// The TLP level it is marked with.
     pub tlp: Tlp,
     /// Members or groups that receive it (`None`: everyone the TLP allows).
     pub audience: Option<Vec<String>>,
@@ -108,11 +109,12 @@ pub fn address(
 ) -> Result<Addressing> {
     let floor = match Tlp::parse(&section.min_tlp) {
         Some(t) => t,
-        None => return Err(IncidentError::Invalid(format!(
-            "[sightings] min_tlp {:?} is not a TLP level (clear, green, amber, amber+strict, red)",
-            section.min_tlp
-        ))
-        .into()),
+        None => {
+            return Err(IncidentError::Invalid(format!(
+                "[sightings] min_tlp {:?} is not a TLP level (clear, green, amber, amber+strict, red)",
+                section.min_tlp
+            )));
+        }
     };
     // Unmarked intel stays at home, and so does what answers it.
     let tlp = answered_tlp.unwrap_or(Tlp::AmberStrict).max(floor);
@@ -128,8 +130,7 @@ pub fn address(
         other => {
             return Err(IncidentError::Invalid(format!(
                 "[sightings] share {other:?}: expected \"author\" or \"off\""
-            ))
-            .into());
+            )));
         }
     }
     if audience.is_empty() {
@@ -151,27 +152,40 @@ pub fn address(
 /// What one member reported of one indicator.
 #[derive(Debug, Clone, Serialize)]
 pub struct MemberSightings {
+    /// The member's STIX identity id.
     pub member: String,
+    /// Its sighting objects of the indicator.
     pub sightings: u64,
+    /// The sum of their `count` (a sighting without one counts 1).
     pub count: u64,
+    /// The earliest `first_seen` among them.
     pub first_seen: Option<String>,
+    /// The latest `last_seen` among them.
     pub last_seen: Option<String>,
+    /// The member called the indicator (or its sighting) a false positive.
     pub false_positive: bool,
 }
 
 /// Everything held about one indicator this member authored.
 #[derive(Debug, Clone, Serialize)]
 pub struct IndicatorSightings {
+    /// The indicator's STIX id.
     pub indicator: String,
+    /// Its `name`, if any.
     pub name: Option<String>,
     /// Distinct members (this one included) that sighted it.
     pub members: usize,
+    /// Sighting objects, all members together.
     pub sightings: u64,
+    /// The sum of their `count`.
     pub count: u64,
+    /// The earliest `first_seen`.
     pub first_seen: Option<String>,
+    /// The latest `last_seen`.
     pub last_seen: Option<String>,
     /// Members that marked it (or their sighting of it) a false positive.
     pub false_positives: usize,
+    /// Per member, by identity id.
     pub by_member: Vec<MemberSightings>,
 }
 

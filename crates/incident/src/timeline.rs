@@ -16,11 +16,15 @@ use crate::{Incident, RESPONSE, author_of};
 /// One entry of the timeline, oldest first.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
+    /// When (the object's `modified` or `created`, as written).
     pub at: String,
+    /// The STIX identity id of the member that wrote it.
     pub author: String,
     /// opened, changed, acknowledge, decline, note, linked
     pub kind: String,
+    /// The id of the object the entry is about.
     pub id: String,
+    /// What happened, in words (a status change, a note's content).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
@@ -28,16 +32,22 @@ pub struct Entry {
 /// What an addressee answered last.
 #[derive(Debug, Clone, Serialize)]
 pub struct Response {
+    /// The addressee's STIX identity id.
     pub member: String,
     /// acknowledged, declined, or noted (contributed without an answer)
     pub answer: String,
+    /// When (the note's `created`, as written).
     pub at: String,
 }
 
+/// An incident with everything this node holds about it.
 #[derive(Debug, Clone, Serialize)]
 pub struct View {
+    /// Its latest version.
     pub incident: Incident,
+    /// What happened, oldest first.
     pub timeline: Vec<Entry>,
+    /// What each addressee answered last.
     pub responses: Vec<Response>,
     /// Addressees that have not answered yet.
     pub pending: Vec<String>,

@@ -71,6 +71,8 @@ struct Evaluated {
 /// One hit: an indicator and the observable of the event that hit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
+    /// The indicator's slot in the index: [`Index::info`] tells which
+    /// indicator it is.
     pub slot: u32,
     /// Index into the event's observables.
     pub observable: usize,
@@ -105,6 +107,7 @@ pub struct Index {
 }
 
 impl Index {
+    /// An empty index.
     pub fn new() -> Index {
         Index {
             v4: (0..=32).map(|_| HashMap::new()).collect(),
@@ -134,6 +137,7 @@ impl Index {
         self.live
     }
 
+    /// Whether the index holds no live indicator.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }

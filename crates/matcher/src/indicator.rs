@@ -55,10 +55,16 @@ pub(crate) enum IdKey {
 /// A hit's view of an indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorInfo<'i> {
+    /// The indicator's STIX id.
     pub id: String,
+    /// Its `name`, `None` when it has none (or an empty one).
     pub name: Option<&'i str>,
+    /// Its `confidence` (0 to 100), `None` when it has none.
     pub confidence: Option<u8>,
+    /// Its TLP level as a lower-case word (`amber+strict`, see
+    /// `Tlp::word`), `None` when it carries no TLP marking.
     pub tlp: Option<&'static str>,
+    /// Its `created_by_ref`: the identity that produced it.
     pub created_by_ref: Option<&'i str>,
 }
 

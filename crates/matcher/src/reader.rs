@@ -31,8 +31,12 @@ pub enum Format {
 /// One `KEY=OBJECT_PATH` mapping.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldMapping {
+    /// The event's field: a key, or dotted keys into nested objects
+    /// (`a.b`; lists on the way are walked).
     pub key: String,
+    /// The SCO type its values are (the `TYPE` of `TYPE:path`).
     pub object_type: String,
+    /// The property path in that type, as keys (list indexes are refused).
     pub path: Vec<String>,
 }
 
@@ -211,7 +215,9 @@ pub fn observables_of(
     }
 }
 
-/// Reads one line. `Ok(None)`: a line with nothing to read (blank).
+/// Reads one line into its observables; a blank line (or, as text, a line
+/// with no recognisable value) gives none. `file` and `line` only name the
+/// line in errors.
 pub fn read_line(
     format: Format,
     mappings: &[FieldMapping],

@@ -1,5 +1,9 @@
 //! The store conformance suite: one set of checks, run against every
 //! backend (today the embedded one; PostgreSQL joins by adding an opener).
+#![expect(
+    clippy::unwrap_used,
+    reason = "the conformance checks are tests run by #[test] functions: a failed unwrap is a failed check"
+)]
 
 use concord_stix::{StixObject, json::parse_object};
 use concord_store::*;

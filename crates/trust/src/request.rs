@@ -21,6 +21,7 @@ use concord_stix::Timestamp;
 use crate::error::TrustError;
 use crate::keys::{Keypair, PublicKey};
 
+/// The domain-separation prefix of a request's signed message.
 pub const REQUEST_CONTEXT: &str = "concord-request-v1\n";
 
 /// The scheme name in the `Authorization` header.
@@ -32,6 +33,7 @@ pub const MAX_SKEW_MICROS: i64 = 300 * 1_000_000;
 /// The parts of a request that are signed.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLine<'a> {
+    /// The HTTP method (signed in upper case).
     pub method: &'a str,
     /// Path and query exactly as sent (`/taxii2/root/...?added_after=...`).
     pub path_and_query: &'a str,

@@ -26,7 +26,11 @@ fn in_list(column: &str, values: &[String], args: &mut Vec<Sql>) -> String {
     format!(" AND {column} IN ({marks})")
 }
 
-pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
+pub(super) fn versions(
+    conn: &Connection,
+    id: &str,
+    which: &VersionSel,
+) -> Result<Vec<StoredObject>> {
     // `id_key` first: it is the indexed column (an id alone walks the table).
     let mut args = vec![Sql::Integer(crate::id_key(id)), Sql::Text(id.to_string())];
     let mut sql = String::from(
@@ -127,7 +131,7 @@ pub(super) fn version_condition(sel: &VersionSel, args: &mut Vec<Sql>) -> Option
     }
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
+pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     if q.limit == 0 {
         return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
     }
@@ -184,7 +188,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     Ok(Page { objects, more })
 }
 
-pub fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
+pub(super) fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut args = vec![Sql::Integer(q.after_row)];
     let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE row > ?");
     if let [one] = q.types.as_slice() {
@@ -233,7 +237,7 @@ fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
-pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
     let query = fts_query(text).ok_or_else(|| {
         StoreError::InvalidQuery("search text needs a word of at least 3 characters".into())
     })?;
@@ -258,7 +262,7 @@ fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(String, u64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn stats(conn: &Connection) -> Result<Stats> {
+pub(super) fn stats(conn: &Connection) -> Result<Stats> {
     let count =
         |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
     let by_tlp_raw: Vec<(Option<i64>, i64)> = {
@@ -304,12 +308,12 @@ pub(super) fn collection_row(conn: &Connection, collection: &str) -> Result<(i64
     .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))
 }
 
-pub fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
+pub(super) fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
     let (_, last) = collection_row(conn, collection)?;
     Ok((last != 0).then_some(last))
 }
 
-pub fn collections(conn: &Connection) -> Result<Vec<Collection>> {
+pub(super) fn collections(conn: &Connection) -> Result<Vec<Collection>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, title, description, public FROM collections ORDER BY row")?;
     let rows = stmt.query_map([], |r| {

@@ -1,0 +1,5 @@
+//! The integration tests of concord-matcher, as one test binary (one link
+//! step instead of one per file).
+
+mod index;
+mod truth;
