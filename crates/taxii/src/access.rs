@@ -48,6 +48,8 @@ pub fn new_token() -> (String, String) {
     (token, hash)
 }
 
+/// The hash stored for an API token: SHA-256 of its text, lowercase hex.
+/// A presented token is looked up by this hash, never by the token itself.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
@@ -61,7 +63,9 @@ pub struct PeerIdentity {
     pub name: String,
     /// The member's STIX identity id.
     pub member: String,
+    /// The groups its member belongs to (names an audience may use).
     pub groups: std::collections::BTreeSet<String>,
+    /// Whether its member is in the adopted charter.
     pub charter_member: bool,
     /// Collections it may read (besides public ones).
     pub collections: Vec<String>,
@@ -70,13 +74,16 @@ pub struct PeerIdentity {
 /// The caller of a request.
 #[derive(Debug, Clone)]
 pub enum Principal {
+    /// No credentials: sees public collections only.
     Anonymous,
+    /// A local user, authenticated by password or API token.
     User(User),
     /// A peer node, authenticated by a request signed with its node key.
     Peer(PeerIdentity),
 }
 
 impl Principal {
+    /// The user's name; `None` for anonymous callers and peer nodes.
     pub fn name(&self) -> Option<&str> {
         match self {
             Principal::Anonymous | Principal::Peer(_) => None,
@@ -84,6 +91,8 @@ impl Principal {
         }
     }
 
+    /// Whether the caller may read the collection: it is public, or the
+    /// caller is an admin, holds a read grant on it, or is a peer allowed it.
     pub fn can_read(&self, c: &Collection) -> bool {
         c.public
             || match self {
@@ -95,6 +104,8 @@ impl Principal {
             }
     }
 
+    /// Whether the caller may add to the collection: an admin or a user
+    /// with a write grant on it; never anonymous callers or peer nodes.
     pub fn can_write(&self, c: &Collection) -> bool {
         match self {
             Principal::Anonymous | Principal::Peer(_) => false,
@@ -113,11 +124,16 @@ impl Principal {
 /// Credentials as they arrived in an `Authorization` header.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Credentials {
+    /// No `Authorization` header.
     None,
+    /// `Basic`: a user name and password, decoded.
     Basic {
+        /// The user name before the first `:`.
         user: String,
+        /// Everything after the first `:`.
         password: String,
     },
+    /// `Bearer` or `Token`: an API token as presented (not yet hashed).
     Token(String),
     /// A node-signed request: the whole header, checked against the
     /// request line by the server's guard.

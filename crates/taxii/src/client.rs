@@ -25,11 +25,16 @@ pub const MAX_DOCUMENT_BYTES: usize = 16 * 1024 * 1024;
 /// How the client proves who it is.
 #[derive(Clone)]
 pub enum Auth {
+    /// No `Authorization` header.
     None,
+    /// HTTP Basic authentication.
     Basic {
+        /// The user name.
         user: String,
+        /// The password, sent with every request.
         password: String,
     },
+    /// `Authorization: Bearer <token>` with an API token.
     Bearer(String),
     /// A concord node signing each request with its node key
     /// (`concord_trust::request`).
@@ -48,13 +53,17 @@ impl std::fmt::Debug for Auth {
     }
 }
 
+/// How a [`Client`] connects, authenticates and retries.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
+    /// The credentials sent with each request.
     pub auth: Auth,
     /// Attempts per request, the first included.
     pub attempts: u32,
     /// First backoff; doubles per retry.
     pub backoff: Duration,
+    /// The limit on one attempt, from connecting to the last byte of the
+    /// answer.
     pub timeout: Duration,
     /// Accept compressed answers: zstd (a concord peer's choice: about a
     /// fifth of the JSON, at a fraction of gzip's CPU on both ends) or gzip
@@ -80,9 +89,12 @@ impl Default for ClientOptions {
 /// The discovery resource.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Discovery {
+    /// The server's human-readable title.
     pub title: String,
+    /// The default API root's URL, if the server names one.
     #[serde(default)]
     pub default: Option<String>,
+    /// The API roots' URLs, absolute or relative to the discovery URL.
     #[serde(default)]
     pub api_roots: Vec<String>,
 }
@@ -90,11 +102,16 @@ pub struct Discovery {
 /// A collection resource.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CollectionInfo {
+    /// The collection's id, as used in its URL.
     pub id: String,
+    /// Its human-readable title.
     pub title: String,
+    /// Its description, if any.
     #[serde(default)]
     pub description: Option<String>,
+    /// Whether this client may read its objects.
     pub can_read: bool,
+    /// Whether this client may add objects to it.
     pub can_write: bool,
 }
 
@@ -107,22 +124,34 @@ struct Collections {
 /// A status resource (the fields a client acts on; others are ignored).
 #[derive(Debug, Clone, Deserialize)]
 pub struct Status {
+    /// The status id, to poll it at `status/{id}/`.
     pub id: String,
+    /// `complete` or `pending`.
     pub status: String,
+    /// Objects in the request.
     pub total_count: u64,
+    /// Objects the server added.
     pub success_count: u64,
+    /// Objects the server refused.
     pub failure_count: u64,
+    /// Objects not yet processed.
     pub pending_count: u64,
+    /// Why each refused object was refused.
     #[serde(default)]
     pub failures: Vec<StatusDetail>,
 }
 
+/// One object in a status resource's `failures` (fields the server left
+/// out are empty).
 #[derive(Debug, Clone, Deserialize)]
 pub struct StatusDetail {
+    /// The object's STIX id.
     #[serde(default)]
     pub id: String,
+    /// The version (its `modified`, or `created`) as the server gave it.
     #[serde(default)]
     pub version: String,
+    /// The server's reason, if given.
     #[serde(default)]
     pub message: Option<String>,
 }
@@ -130,11 +159,15 @@ pub struct StatusDetail {
 /// One page of objects.
 #[derive(Debug)]
 pub struct ObjectsPage {
+    /// Whether the server has more objects after this page.
     pub more: bool,
+    /// The server's cursor for the next page (`None` when absent or empty).
     pub next: Option<String>,
+    /// The objects as raw JSON text, unchecked.
     pub objects: Vec<Box<RawValue>>,
     /// The server's `X-TAXII-Date-Added-First` / `-Last` headers, verbatim.
     pub date_added_first: Option<String>,
+    /// See `date_added_first`.
     pub date_added_last: Option<String>,
 }
 
@@ -151,13 +184,19 @@ struct EnvelopeIn {
 /// The filters of a GET objects request.
 #[derive(Debug, Clone, Default)]
 pub struct ObjectsQuery {
+    /// `added_after`: a TAXII timestamp, sent as given.
     pub added_after: Option<String>,
+    /// `next`: the cursor of the previous page.
     pub next: Option<String>,
+    /// `limit`: the most objects wanted in the page.
     pub limit: Option<usize>,
+    /// `match[id]`: STIX ids (any of them).
     pub ids: Vec<String>,
+    /// `match[type]`: STIX types (any of them).
     pub types: Vec<String>,
     /// `match[version]` as given (`all`, `first,last`, ...).
     pub version: Option<String>,
+    /// `match[spec_version]`: STIX spec versions (any of them).
     pub spec_versions: Vec<String>,
 }
 
@@ -209,6 +248,8 @@ fn join(base: &str, rel: &str) -> Result<String, TaxiiError> {
 }
 
 impl Client {
+    /// A client with these options. Fails only when the CA bundle cannot
+    /// be read or the TLS stack cannot be set up.
     pub fn new(opts: ClientOptions) -> Result<Client, TaxiiError> {
         let mut b = reqwest::Client::builder()
             .timeout(opts.timeout)
@@ -402,6 +443,7 @@ impl Client {
         })
     }
 
+    /// The discovery resource at `url`.
     pub async fn discover(&self, url: &str) -> Result<Discovery, TaxiiError> {
         self.get_json(url, "discovery resource").await
     }
@@ -436,6 +478,7 @@ impl Client {
         })
     }
 
+    /// The collections of the API root at `api_root` that this client sees.
     pub async fn collections(&self, api_root: &str) -> Result<Vec<CollectionInfo>, TaxiiError> {
         let url = join(api_root, "collections/")?;
         Ok(self
@@ -444,6 +487,7 @@ impl Client {
             .collections)
     }
 
+    /// One page of a collection's objects, filtered by `q`.
     pub async fn get_objects(
         &self,
         api_root: &str,
@@ -488,6 +532,7 @@ impl Client {
         })
     }
 
+    /// The status resource `id` of the API root at `api_root`.
     pub async fn status(&self, api_root: &str, id: &str) -> Result<Status, TaxiiError> {
         let url = join(api_root, &format!("status/{id}/"))?;
         self.get_json(&url, "status resource").await

@@ -28,7 +28,9 @@ struct Incoming<'a> {
 /// A parsed envelope.
 #[derive(Debug)]
 pub struct Envelope<'a> {
+    /// `more`; `false` when absent.
     pub more: bool,
+    /// `next`, the server's paging cursor, as given.
     pub next: Option<String>,
     /// Each member's exact JSON text (not yet known to be a STIX object).
     pub objects: Vec<&'a RawValue>,

@@ -11,40 +11,75 @@ use crate::media::TAXII_21;
 /// Errors of the TAXII library.
 #[derive(Debug, thiserror::Error)]
 pub enum TaxiiError {
+    /// The request could not be made or its answer not read (connection,
+    /// TLS, timeout, body), after the retries.
     #[error("HTTP request to {url} failed: {source}")]
     Http {
+        /// The URL requested (empty when building the client failed).
         url: String,
+        /// What reqwest reported.
         #[source]
         source: reqwest::Error,
     },
+    /// The server answered with an error status (after the retries).
     #[error("{url} answered {status}: {message}")]
     Status {
+        /// The URL requested.
         url: String,
+        /// The HTTP status code.
         status: u16,
+        /// The server's error title and description, or its body.
         message: String,
     },
+    /// The answer's `Content-Type` is not the TAXII 2.1 media type.
     #[error("{url} answered with media type {found:?}, not TAXII 2.1")]
-    MediaType { url: String, found: String },
+    MediaType {
+        /// The URL requested.
+        url: String,
+        /// The `Content-Type` received.
+        found: String,
+    },
+    /// The answer does not parse as the resource asked for.
     #[error("{url} answered something that is not a TAXII {resource}: {message}")]
     Malformed {
+        /// The URL requested.
         url: String,
+        /// The resource expected (`envelope`, `status resource`, ...).
         resource: &'static str,
+        /// The parser's message.
         message: String,
     },
+    /// A URL that does not parse, or a path that cannot be joined to it.
     #[error("invalid URL {0:?}")]
     Url(String),
+    /// A page said there was more but gave neither `next` nor the date
+    /// header to continue from.
     #[error(
         "{url}: a page of objects came without X-TAXII-Date-Added-Last, so there is no safe cursor"
     )]
-    NoCursor { url: String },
+    NoCursor {
+        /// The API root paged.
+        url: String,
+    },
+    /// The server made no progress: the same page asked for twice, or a
+    /// status still pending after all polls.
     #[error("{url}: paging did not advance ({what}); stopped to avoid a loop")]
-    Stuck { url: String, what: String },
+    Stuck {
+        /// The API root.
+        url: String,
+        /// What did not advance.
+        what: String,
+    },
+    /// Certificates, keys or trust anchors that cannot be read or used.
     #[error("TLS setup: {0}")]
     Tls(String),
+    /// argon2 failed to hash or read a password hash.
     #[error("password hashing: {0}")]
     Password(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] concord_store::StoreError),
+    /// Reading or writing a local file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -52,11 +87,15 @@ pub enum TaxiiError {
 /// The TAXII 2.1 error message resource (section 3.6.1), as served.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiError {
+    /// The HTTP status of the answer.
     #[serde(skip)]
     pub status: StatusCode,
+    /// A short human-readable summary.
     pub title: String,
+    /// What went wrong, for the caller; never internal details.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// `status` as decimal text, as the spec's resource carries it.
     pub http_status: String,
     #[serde(skip)]
     retry_after: Option<u64>,
@@ -65,6 +104,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// An error with this status and title, and no description.
     pub fn new(status: StatusCode, title: impl Into<String>) -> ApiError {
         ApiError {
             status,
@@ -76,11 +116,13 @@ impl ApiError {
         }
     }
 
+    /// The same error with this description.
     pub fn with(mut self, description: impl Into<String>) -> ApiError {
         self.description = Some(description.into());
         self
     }
 
+    /// 400: the request is not one the spec allows.
     pub fn bad_request(description: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "Bad request").with(description)
     }
@@ -91,10 +133,13 @@ impl ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "Not found").with(format!("no such {what}"))
     }
 
+    /// 403: the caller is known but may not do this.
     pub fn forbidden(description: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::FORBIDDEN, "Forbidden").with(description)
     }
 
+    /// 401 with a `WWW-Authenticate` challenge: credentials missing or
+    /// wrong.
     pub fn unauthorized() -> ApiError {
         let mut e = ApiError::new(StatusCode::UNAUTHORIZED, "Unauthorized")
             .with("missing or invalid credentials");
@@ -102,6 +147,7 @@ impl ApiError {
         e
     }
 
+    /// 429 with `Retry-After: retry_after_s` (seconds).
     pub fn too_many_requests(retry_after_s: u64) -> ApiError {
         let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
             .with("the per-client request rate is exceeded; retry later");

@@ -15,7 +15,9 @@ pub const MAX_FILTER_VALUES: usize = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{param}: {message}")]
 pub struct FilterError {
+    /// The parameter's name as in the URL (`limit`, `match[id]`, ...).
     pub param: String,
+    /// What is wrong with its value.
     pub message: String,
 }
 
@@ -29,14 +31,19 @@ fn err(param: &str, message: impl Into<String>) -> FilterError {
 /// Every parameter a TAXII request may carry, parsed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filters {
+    /// `added_after`, in microseconds since the Unix epoch.
     pub added_after_us: Option<i64>,
+    /// `limit`: the most entries wanted in the page (at least 1).
     pub limit: Option<usize>,
     /// The decoded `next` token: the `date_added` of the last entry served.
     pub next: Option<i64>,
+    /// `match[id]`: STIX ids (any of them).
     pub ids: Vec<String>,
+    /// `match[type]`: STIX types (any of them).
     pub types: Vec<String>,
     /// `None`: the endpoint's default (`last` for objects and manifests).
     pub versions: Option<VersionSel>,
+    /// `match[spec_version]`: STIX spec versions (any of them).
     pub spec_versions: Vec<String>,
 }
 
@@ -57,6 +64,8 @@ pub fn encode_next(date_added_us: i64) -> String {
     format!("{date_added_us:x}")
 }
 
+/// The `date_added` (microseconds) an `encode_next` token stands for;
+/// `None` for anything this server did not hand out.
 pub fn decode_next(token: &str) -> Option<i64> {
     if token.is_empty() || token.len() > 16 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;

@@ -58,8 +58,10 @@ pub trait Admission: Send + Sync {
 /// The record kind of quarantined objects.
 pub const QUARANTINE: &str = "quarantine";
 
+/// How [`pull`] pages, checks and stores.
 #[derive(Clone)]
 pub struct PullOptions {
+    /// Objects asked for per page (the `limit` sent; at least 1).
     pub page: usize,
     /// How far before the stored cursor a new round starts.
     pub overlap: Duration,
@@ -109,17 +111,26 @@ impl Default for PullOptions {
 /// An object a peer sent that was not stored, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct Rejected {
+    /// Its STIX id (empty if it had none).
     pub id: String,
+    /// Its `modified`, else `created` (empty if it had neither).
     pub version: String,
+    /// Why it was not stored.
     pub reason: String,
 }
 
+/// What one [`pull`] round did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PullReport {
+    /// Pages fetched.
     pub pages: usize,
+    /// Objects received.
     pub received: usize,
+    /// Versions newly stored.
     pub stored: usize,
+    /// Versions already held, not stored again.
     pub duplicates: usize,
+    /// Objects not stored, and why.
     pub rejected: Vec<Rejected>,
     /// Objects put in quarantine this round (with an admission check).
     pub quarantined: usize,
@@ -597,12 +608,18 @@ pub async fn pull<S: Store>(
     Ok(report)
 }
 
+/// What one [`push`] did.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PushReport {
+    /// Envelopes POSTed.
     pub envelopes: usize,
+    /// Objects sent.
     pub sent: u64,
+    /// Objects the server reported added.
     pub succeeded: u64,
+    /// Objects the server reported refused.
     pub failed: u64,
+    /// Why each refused object was refused, as the server said.
     pub failures: Vec<Rejected>,
 }
 

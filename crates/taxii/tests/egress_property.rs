@@ -8,6 +8,10 @@
 //! section 6, not `concord_share::decide`: what a caller receives, counts
 //! and can read per object must be exactly its entitled set, and no byte of
 //! any response (body or header) may name an id outside it.
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns: a failed setup is a failed test"
+)]
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;

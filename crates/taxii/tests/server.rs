@@ -1,6 +1,10 @@
 //! The server and client in one process over real sockets on 127.0.0.1:
 //! TLS, pull and push between two nodes (resumed after an interruption),
 //! the rate limit and the slow-client timeout.
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns: a failed setup is a failed test"
+)]
 
 use std::io::{Read, Write};
 use std::sync::Arc;

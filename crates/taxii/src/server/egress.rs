@@ -30,11 +30,14 @@ pub struct Federation {
     /// This member's STIX identity id: versions it signed are authored
     /// here, all others are relayed.
     pub member: String,
+    /// The configured peer nodes, by the node key they sign requests with.
     pub peers: ArcSwap<HashMap<KeyId, PeerIdentity>>,
+    /// The sharing policy applied to what peers and the public receive.
     pub policy: ArcSwap<EgressPolicy>,
 }
 
 impl Federation {
+    /// The federation of `member` under `policy`, with no peers yet.
     pub fn new(member: String, policy: EgressPolicy) -> Federation {
         Federation {
             member,
@@ -43,6 +46,7 @@ impl Federation {
         }
     }
 
+    /// The peer node whose key this is, if it is configured.
     pub fn peer(&self, key: &KeyId) -> Option<PeerIdentity> {
         self.peers.load().get(key).cloned()
     }

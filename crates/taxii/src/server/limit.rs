@@ -9,14 +9,14 @@ use std::time::Instant;
 /// Buckets kept before idle ones are dropped.
 const MAX_CLIENTS: usize = 100_000;
 
-pub struct Limiter {
+pub(super) struct Limiter {
     rate: f64,
     burst: f64,
     buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
 }
 
 impl Limiter {
-    pub fn new(rate: f64, burst: f64) -> Limiter {
+    pub(super) fn new(rate: f64, burst: f64) -> Limiter {
         Limiter {
             rate,
             burst: burst.max(1.0),
@@ -25,7 +25,7 @@ impl Limiter {
     }
 
     /// `Ok` to serve, or `Err(seconds)` until a request would be allowed.
-    pub fn check(&self, client: IpAddr) -> Result<(), u64> {
+    pub(super) fn check(&self, client: IpAddr) -> Result<(), u64> {
         if self.rate <= 0.0 {
             return Ok(());
         }

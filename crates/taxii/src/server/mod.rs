@@ -29,7 +29,9 @@ pub const API_ROOT_PATH: &str = "/taxii2/root/";
 /// config).
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
+    /// The discovery and API root title.
     pub title: String,
+    /// The discovery and API root description.
     pub description: String,
     /// Page size when a request gives no `limit`.
     pub default_page: usize,
@@ -43,6 +45,7 @@ pub struct ServerOptions {
     /// Requests per second per client address (0: no limit) and the burst
     /// allowed above that rate.
     pub rate_per_second: f64,
+    /// Requests allowed at once above `rate_per_second`.
     pub rate_burst: f64,
     /// The same for requests without credentials, counted apart.
     pub anonymous_rate_per_second: f64,
@@ -73,7 +76,9 @@ impl Default for ServerOptions {
 
 /// What every handler shares.
 pub struct AppState {
+    /// Where collections and objects are kept.
     pub store: AnyStore,
+    /// The options the server was started with.
     pub opts: ServerOptions,
     limiter: limit::Limiter,
     anonymous: limit::Limiter,
@@ -83,6 +88,7 @@ pub struct AppState {
     pub federation: Option<egress::SharedFederation>,
 }
 
+/// The state as handlers receive it.
 pub type Shared = Arc<AppState>;
 
 /// Who is on the other end of a connection; set by the accept loop as a
@@ -90,8 +96,11 @@ pub type Shared = Arc<AppState>;
 /// presented one (for member authentication by mTLS later).
 #[derive(Debug, Clone)]
 pub struct Peer {
+    /// The remote address of the connection.
     pub addr: std::net::SocketAddr,
+    /// Whether the connection is TLS.
     pub tls: bool,
+    /// The client's certificate chain, leaf first (DER).
     pub certificates: Option<Vec<rustls_pki_types::CertificateDer<'static>>>,
 }
 

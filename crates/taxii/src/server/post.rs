@@ -26,7 +26,7 @@ use crate::{ApiError, envelope};
 
 /// One object's line in a status (the spec's status-details).
 #[derive(Debug, Clone, Serialize)]
-pub struct Detail {
+pub(super) struct Detail {
     pub id: String,
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -202,7 +202,7 @@ fn too_large(max: usize) -> ApiError {
     ))
 }
 
-pub async fn add_objects(
+pub(super) async fn add_objects(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path(cid): Path<String>,

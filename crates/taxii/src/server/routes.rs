@@ -35,11 +35,11 @@ fn taxii_json(value: &impl Serialize) -> Response {
     }
 }
 
-pub async fn no_route() -> ApiError {
+pub(super) async fn no_route() -> ApiError {
     ApiError::not_found("resource")
 }
 
-pub async fn no_method() -> ApiError {
+pub(super) async fn no_method() -> ApiError {
     ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed")
         .with("this resource does not take that method")
 }
@@ -70,7 +70,7 @@ fn base_url(headers: &HeaderMap, uri: &Uri, peer: Option<&Peer>) -> String {
     }
 }
 
-pub async fn discovery(
+pub(super) async fn discovery(
     State(st): State<Shared>,
     headers: HeaderMap,
     uri: Uri,
@@ -88,7 +88,7 @@ pub async fn discovery(
     }))
 }
 
-pub async fn api_root(State(st): State<Shared>) -> Response {
+pub(super) async fn api_root(State(st): State<Shared>) -> Response {
     taxii_json(&json!({
         "title": st.opts.title,
         "description": st.opts.description,
@@ -97,7 +97,7 @@ pub async fn api_root(State(st): State<Shared>) -> Response {
     }))
 }
 
-pub async fn status(
+pub(super) async fn status(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -122,7 +122,7 @@ fn collection_resource(c: &Collection, p: &Principal) -> serde_json::Value {
     })
 }
 
-pub async fn collections(
+pub(super) async fn collections(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
 ) -> Result<Response, ApiError> {
@@ -159,7 +159,7 @@ async fn readable(st: &Shared, p: &Principal, id: &str) -> Result<Collection, Ap
     Ok(c)
 }
 
-pub async fn collection(
+pub(super) async fn collection(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path(id): Path<String>,
@@ -298,7 +298,7 @@ async fn filtered_pages(
     }
 }
 
-pub async fn objects(
+pub(super) async fn objects(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path(cid): Path<String>,
@@ -354,7 +354,7 @@ async fn object_page(
     Ok(page)
 }
 
-pub async fn object(
+pub(super) async fn object(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path((cid, oid)): Path<(String, String)>,
@@ -382,7 +382,7 @@ fn listing(page: &Page, key: &str, items: Vec<serde_json::Value>) -> Response {
     r
 }
 
-pub async fn versions(
+pub(super) async fn versions(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path((cid, oid)): Path<(String, String)>,
@@ -399,7 +399,7 @@ pub async fn versions(
     Ok(listing(&page, "versions", versions))
 }
 
-pub async fn manifest(
+pub(super) async fn manifest(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path(cid): Path<String>,
@@ -425,7 +425,7 @@ pub async fn manifest(
 
 /// TAXII DELETE takes versions out of this collection only: it is not a
 /// withdrawal, and it never reaches peers (FEDERATION.md section 7).
-pub async fn delete_object(
+pub(super) async fn delete_object(
     State(st): State<Shared>,
     Extension(p): Extension<Principal>,
     Path((cid, oid)): Path<(String, String)>,
