@@ -9,7 +9,9 @@ use serde_json::{Map, Value};
 
 /// How this node marks and signs what it authors.
 pub struct Authoring {
+    /// This member's STIX identity id, named in the signature.
     pub member: String,
+    /// The node key that signs.
     pub key: Keypair,
     /// The marking to set; `None` keeps the object's own markings.
     pub tlp: Option<Tlp>,

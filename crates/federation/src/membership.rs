@@ -21,12 +21,14 @@ pub struct Member {
     pub record: PeerRecord,
     /// Every node key it may sign requests and objects with.
     pub keys: Vec<String>,
+    /// The groups it belongs to (names an audience may use for it).
     pub groups: BTreeSet<String>,
     /// In the adopted charter (always true without a charter: configured
     /// peers are the community until one is founded).
     pub charter_member: bool,
 }
 
+/// Everyone this node deals with now, and whose signatures it accepts.
 pub struct Membership {
     /// Every peer and member this node deals with, by name.
     pub members: Vec<Member>,

@@ -8,11 +8,13 @@ use concord_store::{AnyStore, Record, Store};
 use concord_trust::{PublicKey, TrustedKeySet};
 use serde::{Deserialize, Serialize};
 
+/// The record kind of configured peers (one record per peer, by name).
 pub const KIND: &str = "peer";
 
 /// One configured peer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeerRecord {
+    /// Its local name (`concord peer add NAME`), unique on this node.
     pub name: String,
     /// Its TAXII discovery URL or API root.
     pub url: String,
@@ -31,6 +33,7 @@ pub struct PeerRecord {
 }
 
 impl PeerRecord {
+    /// Its node key, decoded; `Invalid` if `key` is not a public key.
     pub fn public_key(&self) -> Result<PublicKey> {
         PublicKey::from_hex(&self.key).map_err(|e| {
             FederationError::Invalid(format!("peer {}: key {:?}: {e}", self.name, self.key))
@@ -192,14 +195,13 @@ pub fn check_peer_url(url: &str) -> Result<url::Url> {
             if loopback {
                 Ok(u)
             } else {
-                return Err(FederationError::Invalid(format!("{url} is plain HTTP on a non-loopback address: peers are reached over https:// (plain http only on 127.0.0.1)")).into());
+                Err(FederationError::Invalid(format!(
+                    "{url} is plain HTTP on a non-loopback address: peers are reached over https:// (plain http only on 127.0.0.1)"
+                )))
             }
         }
-        other => {
-            return Err(FederationError::Invalid(format!(
-                "{url}: scheme {other:?} is neither https nor http"
-            ))
-            .into());
-        }
+        other => Err(FederationError::Invalid(format!(
+            "{url}: scheme {other:?} is neither https nor http"
+        ))),
     }
 }

@@ -26,10 +26,12 @@ pub struct SharingSection {
     pub clear_to_public: bool,
     /// Object types and labels not shared (policy; can be changed).
     pub deny_types: Vec<String>,
+    /// Labels whose objects are not shared (policy; can be changed).
     pub deny_labels: Vec<String>,
     /// Object types and labels that never leave the node, whatever an
     /// object says.
     pub never_export_types: Vec<String>,
+    /// Labels whose objects never leave the node.
     pub never_export_labels: Vec<String>,
 }
 
@@ -55,11 +57,11 @@ pub fn policy(s: &SharingSection) -> Result<EgressPolicy> {
     p.allow_tlp.clear();
     for word in &s.allow_tlp {
         match Tlp::parse(word) {
-            Some(Tlp::Red) => return Err(FederationError::Invalid("[sharing] allow_tlp cannot list RED: RED goes only to the members listed in red_to".to_string()).into()),
+            Some(Tlp::Red) => return Err(FederationError::Invalid("[sharing] allow_tlp cannot list RED: RED goes only to the members listed in red_to".to_string())),
             Some(t) => {
                 p.allow_tlp.insert(t);
             }
-            None => return Err(FederationError::Invalid(format!("[sharing] allow_tlp: {word:?} is not a TLP level (clear, green, amber, amber+strict)")).into()),
+            None => return Err(FederationError::Invalid(format!("[sharing] allow_tlp: {word:?} is not a TLP level (clear, green, amber, amber+strict)"))),
         }
     }
     p.red_to = s.red_to.iter().cloned().collect();

@@ -12,7 +12,7 @@ use concord_stix::tlp::Tlp;
 use concord_store::{AnyStore, Record, Store};
 use concord_taxii::client::{Auth, Client, ClientOptions};
 use concord_taxii::sync::{Admission, PullOptions, pull};
-use concord_trust::{Keypair, TrustError, TrustedKeySet, verify_object};
+use concord_trust::{Keypair, TrustError, TrustedKeySet};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -241,18 +241,30 @@ impl Admission for Verifier {
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct PeerRound {
+    /// The peer's local name.
     pub peer: String,
+    /// The API root pulled from, once resolved.
     pub api_root: Option<String>,
+    /// Collections of the peer's that this node could read and pulled.
     pub collections: usize,
+    /// Pages fetched, over all collections.
     pub pages: usize,
+    /// Objects received.
     pub received: usize,
+    /// Versions newly stored.
     pub stored: usize,
+    /// Versions already held.
     pub duplicates: usize,
+    /// Objects put in quarantine (refused by the admission check).
     pub quarantined: usize,
+    /// Revoked versions received (withdrawals), each buried here.
     pub withdrawn: usize,
     /// Object JSON received, uncompressed.
     pub bytes: u64,
+    /// How long the round took, in seconds.
     pub seconds: f64,
+    /// Why the round failed, with a hint for the operator when one
+    /// applies; `None` if it completed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// What taking in the peer's governance documents did (an
@@ -326,7 +338,7 @@ async fn run(
     let collections = client.collections(&api_root).await?;
     let tombstones = tombstones(store).await?;
     if !collections.iter().any(|c| c.can_read) {
-        return Err(FederationError::Invalid("the peer shares no collection with this node: it has probably not added it yet (on the peer: `concord peer add` with this node's `concord key show`)".to_string()).into());
+        return Err(FederationError::Invalid("the peer shares no collection with this node: it has probably not added it yet (on the peer: `concord peer add` with this node's `concord key show`)".to_string()));
     }
     let admission: Arc<dyn Admission> = Arc::new(Verifier {
         trusted: membership.trusted.clone(),
