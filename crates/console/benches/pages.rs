@@ -101,6 +101,10 @@ async fn fill(store: &AnyStore, objects: u64) -> String {
     c.id
 }
 
+#[expect(
+    clippy::print_stderr,
+    reason = "a measuring tool reports its setup beside the figures"
+)]
 fn setup() -> Bench {
     let objects: u64 = std::env::var("CONCORD_BENCH_OBJECTS")
         .ok()
@@ -237,6 +241,10 @@ impl Bench {
     }
 }
 
+#[expect(
+    clippy::print_stderr,
+    reason = "a measuring tool reports its setup beside the figures"
+)]
 fn pages(c: &mut Criterion) {
     let b = setup();
     // A deep page: half-way through the collection, by keyset cursor.

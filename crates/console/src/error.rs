@@ -4,14 +4,19 @@
 /// What can go wrong while serving a console page.
 #[derive(Debug, thiserror::Error)]
 pub enum ConsoleError {
+    /// The store failed.
     #[error("store: {0}")]
     Store(#[from] concord_store::StoreError),
+    /// A page template failed to render.
     #[error("template: {0}")]
     Template(#[from] askama::Error),
+    /// The TAXII library failed (hashing a new password).
     #[error("authentication: {0}")]
     Taxii(#[from] concord_taxii::TaxiiError),
+    /// Work moved off the request task failed or panicked.
     #[error("background task failed: {0}")]
     Task(String),
+    /// The indicator matcher could not run over the pasted input.
     #[error("matcher: {0}")]
     Matcher(String),
     /// A page a module added (community, incidents...) failed; the text

@@ -27,12 +27,19 @@ fluent_templates::static_loader! {
 /// A language of the console.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
+    /// English (the fallback).
     En,
+    /// Chinese.
     Zh,
+    /// Russian.
     Ru,
+    /// Portuguese.
     Pt,
+    /// Arabic (right to left).
     Ar,
+    /// French.
     Fr,
+    /// Spanish.
     Es,
 }
 

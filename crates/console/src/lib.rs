@@ -94,6 +94,8 @@ pub struct Console {
 }
 
 impl Console {
+    /// The console over `store`, with its own pages only: no sections,
+    /// settings pages, panels or gate yet.
     pub fn new(store: AnyStore, opts: ConsoleOptions) -> Console {
         Console {
             store,

@@ -25,7 +25,6 @@ use crate::i18n::{Arg, Lang};
 use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
 
 const MAX_AGE: Duration = Duration::from_secs(600);
-const PAGE: usize = 10_000;
 /// Lines read from one paste at most.
 pub(crate) const MAX_LINES: usize = 100_000;
 /// Hits listed at most.

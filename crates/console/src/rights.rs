@@ -28,7 +28,9 @@ use crate::ConsoleError;
 /// The signed-in user's rights, worked out once per request.
 #[derive(Clone)]
 pub struct Rights {
+    /// The signed-in user.
     pub user: User,
+    /// Whether the user is an admin (reads and writes everything).
     pub admin: bool,
     /// Collections the user may read, in the store's order.
     pub readable: Vec<Collection>,
@@ -47,6 +49,7 @@ pub struct Rights {
 const IDS_PER_QUERY: usize = 200;
 
 impl Rights {
+    /// The rights of `user` on the node's current collections.
     pub async fn of(
         store: &AnyStore,
         user: User,
@@ -118,14 +121,17 @@ impl Rights {
         self.admin || (self.readable.len() == self.all.len() && self.public_only.is_empty())
     }
 
+    /// The collection `id`, if the user may read it.
     pub fn readable_collection(&self, id: &str) -> Option<&Collection> {
         self.readable.iter().find(|c| c.id == id)
     }
 
+    /// The collection `id`, if the user may write to it.
     pub fn writable_collection(&self, id: &str) -> Option<&Collection> {
         self.writable.iter().find(|c| c.id == id)
     }
 
+    /// Every collection of the node, whatever the user's rights.
     pub fn all_collections(&self) -> &[Collection] {
         &self.all
     }

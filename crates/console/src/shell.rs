@@ -39,6 +39,7 @@ pub struct Section {
 }
 
 impl Section {
+    /// A section whose link `visible` shows or hides for each user.
     pub fn new(
         id: &'static str,
         path: &'static str,
@@ -89,9 +90,11 @@ pub struct ConsoleState {
     pub(crate) panels: Vec<Arc<dyn crate::panel::Panel>>,
 }
 
+/// The state as handlers receive it.
 pub type Shared = Arc<ConsoleState>;
 
 impl ConsoleState {
+    /// The node's store.
     pub fn store(&self) -> &AnyStore {
         &self.store
     }
@@ -105,6 +108,8 @@ impl ConsoleState {
 /// The request's language, cookie security and location.
 #[derive(Debug, Clone)]
 pub struct Ctx {
+    /// The language pages are shown in: `?lang=`, else the language
+    /// cookie, else `Accept-Language`, else English.
     pub lang: Lang,
     /// Whether cookies set now get `Secure`.
     pub secure: bool,
@@ -157,6 +162,7 @@ impl Ctx {
         }
     }
 
+    /// The value of the request's cookie `name`, if it sent one.
     pub fn cookie(&self, name: &str) -> Option<&str> {
         session::cookie(&self.cookies, name)
     }
@@ -214,12 +220,16 @@ impl FromRequestParts<Shared> for Ctx {
 /// The signed-in user of a request, with their rights. Extracting it
 /// redirects to the log-in page when there is no live session.
 pub struct Viewer {
+    /// The request's language and context.
     pub ctx: Ctx,
+    /// The live session it came with.
     pub session: Session,
+    /// What the user may read and write.
     pub rights: Rights,
 }
 
 impl Viewer {
+    /// The language of the request.
     pub fn lang(&self) -> Lang {
         self.ctx.lang
     }
@@ -452,6 +462,8 @@ pub fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     )
 }
 
+/// The 404 page: what was asked for does not exist or is not visible to
+/// this user.
 pub fn not_found(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     let l = v.lang();
     render(
@@ -464,6 +476,7 @@ pub fn not_found(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     )
 }
 
+/// The 403 page for a form whose CSRF token or origin is wrong.
 pub fn bad_form(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
     let l = v.lang();
     render(

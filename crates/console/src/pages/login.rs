@@ -1,13 +1,10 @@
 //! Log-in and log-out, with the TAXII server's users and password check.
 
-use std::sync::OnceLock;
-
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use concord_store::Store;
 use concord_taxii::gate::Refusal;
 use serde::Deserialize;
 

@@ -16,6 +16,8 @@ use serde::Deserialize;
 use super::{Pages, excerpt, fail, sees_alerts};
 use concord_alert::{self as alert, Alert, kind};
 
+/// The alerts page (`/alerts`) and acknowledging one
+/// (`POST /alerts/{id}/ack`).
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/alerts", get(page))
@@ -27,15 +29,25 @@ const SHOWN: usize = 500;
 
 /// One alert as a row.
 pub struct AlertRow {
+    /// The alert's id.
     pub id: String,
+    /// Its kind, in the user's language.
     pub kind: String,
+    /// When it was raised, formatted for the user.
     pub created: String,
+    /// Its title, cut to 300 characters.
     pub title: String,
+    /// The console page of its object and the object id to show (cut to
+    /// 80 characters), if it has one the console can show.
     pub object: Option<(String, String)>,
+    /// When it was acknowledged, formatted for the user (empty if that
+    /// time is unknown); `None` while open.
     pub acknowledged: Option<String>,
+    /// The URL its acknowledge form posts to.
     pub ack_action: String,
 }
 
+/// An alert kind in the user's language; an unknown kind as it is.
 pub fn kind_label(l: Lang, k: &str) -> String {
     match k {
         kind::CONSTITUENCY => l.t("alert-kind-constituency"),
@@ -67,6 +79,7 @@ fn object_link(a: &Alert) -> Option<(String, String)> {
     Some((href, excerpt(o, 80)))
 }
 
+/// An alert as the page lists it, in the user's language.
 pub fn row(l: Lang, a: &Alert) -> AlertRow {
     AlertRow {
         id: a.id.clone(),
@@ -93,6 +106,7 @@ struct AlertsPage<'a> {
     more: bool,
 }
 
+/// The alerts page's URL parameters: `open` lists only open alerts.
 #[derive(Deserialize, Default)]
 pub struct AlertsQuery {
     #[serde(default)]
@@ -135,6 +149,7 @@ async fn page(
     }
 }
 
+/// The acknowledge form: its CSRF token and the page to go back to.
 #[derive(Deserialize)]
 pub struct AckForm {
     #[serde(default)]

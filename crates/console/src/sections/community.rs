@@ -24,6 +24,8 @@ use serde_json::Value;
 use super::{NodePages, Pages, blocking, fail, sees_community};
 use concord_community::{Session, ballot, governance_key};
 
+/// The community page (`/community`) and signing a proposal
+/// (`POST /community/proposals/{id}/vote`).
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/community", get(page))
@@ -32,50 +34,81 @@ pub fn routes() -> Router<Shared> {
 
 /// One member of the adopted charter.
 pub struct MemberRow {
+    /// The member id (the charter's key for it).
     pub member: String,
+    /// Its organisation's name.
     pub name: String,
+    /// Its ISO 3166-1 alpha-2 country code.
     pub country: String,
+    /// TAXII API roots of its node(s).
     pub endpoints: Vec<String>,
+    /// The groups it belongs to.
     pub groups: Vec<String>,
+    /// Whether it is this node's own member.
     pub me: bool,
 }
 
+/// A member that signed a charter version or voted for a proposal.
 pub struct Signer {
+    /// The member id.
     pub member: String,
+    /// Its organisation's name (empty if no charter version names it).
     pub name: String,
+    /// When this node recorded its vote, formatted for the user; `None`
+    /// if this node holds no vote of it.
     pub recorded: Option<String>,
 }
 
 /// One adopted version.
 pub struct VersionRow {
+    /// The charter version number.
     pub version: u64,
+    /// Its charter hash (hex).
     pub hash: String,
+    /// When it expires, formatted for the user.
     pub expires: String,
+    /// How many distinct members must sign the next version.
     pub quorum: u64,
+    /// How many members it lists.
     pub members: usize,
+    /// What it changed from the version before, in the user's language.
     pub changes: Vec<String>,
+    /// The members whose signatures it carries.
     pub signers: Vec<Signer>,
+    /// When this node adopted it, formatted for the user.
     pub adopted: Option<String>,
+    /// How this node adopted it (by hand, by votes, from a peer), in the
+    /// user's language.
     pub via: Option<String>,
 }
 
 /// One open proposal.
 pub struct ProposalRow {
+    /// The proposal id (hex charter hash of the draft).
     pub id: String,
+    /// Its first 12 characters, to show.
     pub short: String,
+    /// The draft's version, N+1.
     pub version: u64,
+    /// The version N it succeeds.
     pub base_version: u64,
+    /// What it changes, in the user's language.
     pub changes: Vec<String>,
+    /// The members whose votes this node holds for it.
     pub signers: Vec<Signer>,
+    /// Votes held against the quorum, in the user's language.
     pub tally: String,
+    /// Whether this node's member has voted for it.
     pub signed_by_me: bool,
     /// Short ids of the other open proposals on the same base.
     pub competing: Vec<String>,
 }
 
+/// Evidence of misbehaviour this node holds, as the page shows it.
 pub struct Evidence {
     /// fork or equivocation
     pub kind: &'static str,
+    /// What happened, in the user's language.
     pub text: String,
 }
 
@@ -350,6 +383,8 @@ struct CommunityPage<'a> {
     error: Option<String>,
 }
 
+/// The community page's URL parameters: `done` (`signed`, `adopted`) says
+/// what the last action did.
 #[derive(Deserialize, Default)]
 pub struct Notice {
     #[serde(default)]
@@ -405,6 +440,7 @@ async fn page(
     show(&st, &v, &pages, StatusCode::OK, notice, None).await
 }
 
+/// A form that carries only its CSRF token.
 #[derive(Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]

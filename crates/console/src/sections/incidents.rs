@@ -20,6 +20,8 @@ use super::{NodePages, Pages, fail, on_local};
 use concord_federation::peers;
 use concord_incident::{STATUSES, Status, actions, timeline};
 
+/// The incident list and opening one (`/incidents`), an incident's page
+/// and its note, acknowledge and status forms (`/incidents/{id}/...`).
 pub fn routes() -> Router<Shared> {
     Router::new()
         .route("/incidents", get(list).post(open))

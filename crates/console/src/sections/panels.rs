@@ -60,6 +60,7 @@ fn section_error(doing: &str, e: impl std::fmt::Display) -> ConsoleError {
     ConsoleError::Section(format!("{doing}: {e}"))
 }
 
+/// The dashboard card of open alerts, for those who see alerts.
 pub struct AlertsPanel(pub Arc<NodePages>);
 
 impl Panel for AlertsPanel {
@@ -81,6 +82,8 @@ impl Panel for AlertsPanel {
     }
 }
 
+/// The dashboard card of charter proposals waiting for this member's
+/// vote, for admins.
 pub struct VotesPanel(pub Arc<NodePages>);
 
 /// Open proposals this member has not signed, unless it signed one of
@@ -132,6 +135,7 @@ impl Panel for VotesPanel {
     }
 }
 
+/// The dashboard card of the last pull round with each peer, for admins.
 pub struct SyncPanel(pub Arc<NodePages>);
 
 impl Panel for SyncPanel {

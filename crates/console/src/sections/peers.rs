@@ -22,6 +22,7 @@ use serde_json::Value;
 use super::{NodePages, Pages, excerpt, fail};
 use concord_federation::{membership, pull};
 
+/// The peers page of the settings (`/settings/peers`).
 pub fn routes() -> Router<Shared> {
     Router::new().route("/settings/peers", get(page))
 }
@@ -29,16 +30,28 @@ pub fn routes() -> Router<Shared> {
 /// Quarantine entries listed at most (the count says when there are more).
 const QUARANTINE_SHOWN: usize = 200;
 
+/// One peer or charter member as the peers page lists it.
 pub struct PeerRow {
+    /// Its local name.
     pub name: String,
+    /// Its TAXII discovery URL or API root (empty if it has none).
     pub url: String,
+    /// Its member's STIX identity id.
     pub member: String,
+    /// Whether its member is in the adopted charter.
     pub charter_member: bool,
+    /// Whether this node pulls from it.
     pub pulled: bool,
+    /// Its groups, comma-separated.
     pub groups: String,
+    /// When the last pull round with it ran, formatted for the user.
     pub last: Option<String>,
+    /// Versions stored in that round, formatted (empty without a round).
     pub stored: String,
+    /// Objects quarantined in that round, formatted (empty without a
+    /// round).
     pub quarantined: String,
+    /// Why that round failed, cut to 400 characters.
     pub error: Option<String>,
 }
 
