@@ -3,6 +3,10 @@
 //! queried as their operators and peers do, and real third-party tools
 //! (taxii2-client, medallion, stix2-validator, PostgreSQL, Chromium) on
 //! the other end. One test binary with one harness (`harness.rs`).
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns: a failed setup is a failed test"
+)]
 
 mod harness;
 

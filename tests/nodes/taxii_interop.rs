@@ -37,6 +37,10 @@ fn corpus(python: &str, out: &Path, indicators: u32) -> PathBuf {
     out.join("bundle.json")
 }
 
+#[expect(
+    clippy::print_stdout,
+    reason = "the Python side's output, captured with the test's and shown when it fails"
+)]
 fn run_python(python: &str, script: &str, setup: &Value, dir: &Path) {
     let setup_path = dir.join(format!("{script}.setup.json"));
     std::fs::write(&setup_path, setup.to_string()).expect("write setup");
