@@ -56,6 +56,53 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // Real-format lines: a Zeek conn.log entry as Zeek's JSON writer emits
+    // it, a Suricata EVE dns record and a firewall syslog line.
+    let zeek: Vec<String> = (0..1000u32)
+        .map(|i| format!(r#"{{"ts":1733220001.{i:06},"uid":"CHhAvVGS1DHFjwGM{i}","id.orig_h":"10.0.{}.{}","id.orig_p":{},"id.resp_h":"203.0.113.{}","id.resp_p":443,"proto":"tcp","service":"ssl","duration":0.2543,"orig_bytes":517,"resp_bytes":4312,"conn_state":"SF","local_orig":true,"local_resp":false,"missed_bytes":0,"history":"ShADadFf","orig_pkts":9,"orig_ip_bytes":993,"resp_pkts":8,"resp_ip_bytes":4736}}"#, i >> 8, i & 255, 40000 + i, i & 255))
+        .collect();
+    group.bench_function("Zeek conn JSON line read and matched", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        b.iter(|| {
+            for (n, l) in zeek.iter().enumerate() {
+                hits.clear();
+                if let Ok(o) = read_line(Format::Json, &[], l, "bench", n as u64) {
+                    index.match_event(&o, &mut scratch, &mut hits);
+                }
+            }
+        })
+    });
+    let eve: Vec<String> = (0..1000u32)
+        .map(|i| format!(r#"{{"timestamp":"2026-12-03T10:00:01.{i:06}+0000","flow_id":{},"in_iface":"eth0","event_type":"dns","src_ip":"10.0.{}.{}","src_port":{},"dest_ip":"10.0.0.53","dest_port":53,"proto":"UDP","dns":{{"type":"query","id":{i},"rrname":"host{i}.example.org","rrtype":"A","tx_id":0}}}}"#, 1000000 + i, i >> 8, i & 255, 40000 + i))
+        .collect();
+    group.bench_function("Suricata EVE dns line read and matched", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        b.iter(|| {
+            for (n, l) in eve.iter().enumerate() {
+                hits.clear();
+                if let Ok(o) = read_line(Format::Json, &[], l, "bench", n as u64) {
+                    index.match_event(&o, &mut scratch, &mut hits);
+                }
+            }
+        })
+    });
+    let firewall: Vec<String> = (0..1000u32)
+        .map(|i| format!("Dec  3 10:00:01 fw kernel: DROP IN=eth0 OUT= MAC=00:16:3e:5a:1b:2c:00:1b:21:3a:4f:5e:08:00 SRC=10.0.{}.{} DST=203.0.113.{} LEN=60 TOS=0x00 PREC=0x00 TTL=64 ID={i} DF PROTO=TCP SPT={} DPT=443 WINDOW=64240 RES=0x00 SYN URGP=0", i >> 8, i & 255, i & 255, 40000 + i))
+        .collect();
+    group.bench_function("firewall text line read and matched", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        b.iter(|| {
+            for (n, l) in firewall.iter().enumerate() {
+                hits.clear();
+                if let Ok(o) = read_line(Format::Text, &[], l, "bench", n as u64) {
+                    index.match_event(&o, &mut scratch, &mut hits);
+                }
+            }
+        })
+    });
     group.finish();
 }
 
