@@ -18,4 +18,8 @@ pub enum MatcherError {
     /// A `KEY=OBJECT_PATH` field mapping is malformed.
     #[error("field mapping {mapping:?}: {reason}")]
     Mapping { mapping: String, reason: String },
+    /// A value is no indicator value of a known type (an address, network,
+    /// domain, URL, e-mail address or hash).
+    #[error("{value:?}: {reason}")]
+    Value { value: String, reason: String },
 }

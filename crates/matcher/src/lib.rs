@@ -18,6 +18,7 @@
 //! binary feeds it indicators and lines and prints what it returns.
 
 mod error;
+pub mod extract;
 mod index;
 mod indicator;
 mod observable;
