@@ -1,7 +1,7 @@
 //! Matching speed of the index: atomic observables against 100,000
 //! indicators, and a whole JSON line read and matched.
 
-use concord_matcher::{Format, Index, Observable, Scratch, read_line};
+use concord_matcher::{Format, Index, LogReader, Observable, Scratch, read_line};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::json;
 use std::hint::black_box;
@@ -69,6 +69,37 @@ fn bench(c: &mut Criterion) {
                 hits.clear();
                 if let Ok(o) = read_line(Format::Json, &[], l, "bench", n as u64) {
                     index.match_event(&o, &mut scratch, &mut hits);
+                }
+            }
+        })
+    });
+    // The same conn records in Zeek's default TSV format, header first.
+    let mut tsv = vec![
+        "#separator \\x09".to_string(),
+        "#set_separator\t,".into(),
+        "#empty_field\t(empty)".into(),
+        "#unset_field\t-".into(),
+        "#path\tconn".into(),
+        "#open\t2026-12-03-10-00-00".into(),
+        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents".into(),
+        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]".into(),
+    ];
+    let header_lines = tsv.len();
+    tsv.extend((0..1000u32).map(|i| format!("1733220001.{i:06}\tCHhAvVGS1DHFjwGM{i}\t10.0.{}.{}\t{}\t203.0.113.{}\t443\ttcp\tssl\t0.254338\t517\t4312\tSF\tT\tF\t0\tShADadFf\t9\t993\t8\t4736\t-", i >> 8, i & 255, 40000 + i, i & 255)));
+    group.bench_function("Zeek conn TSV line read and matched", |b| {
+        let mut scratch = Scratch::default();
+        let mut hits = Vec::new();
+        let mut observables = Vec::new();
+        let mut reader = LogReader::new(None, Vec::new());
+        for (n, l) in tsv[..header_lines].iter().enumerate() {
+            let _ = reader.read(l, "bench", n as u64 + 1, &mut observables);
+        }
+        b.iter(|| {
+            for (n, l) in tsv[header_lines..].iter().enumerate() {
+                hits.clear();
+                observables.clear();
+                if reader.read(l, "bench", n as u64, &mut observables).is_ok() {
+                    index.match_event(&observables, &mut scratch, &mut hits);
                 }
             }
         })

@@ -5,6 +5,10 @@
 //! Prints one JSON object per figure.
 //!
 //! Usage: bench_match --corpus DIR [--peer-corpus DIR -M PATTERNS -N OBSERVATIONS]
+#![expect(
+    clippy::print_stdout,
+    reason = "a benchmark program: its figures go to stdout"
+)]
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

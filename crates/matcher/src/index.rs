@@ -71,6 +71,7 @@ struct Evaluated {
 /// One hit: an indicator and the observable of the event that hit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
+    /// The indicator's record; [`Index::info`] tells what it is.
     pub slot: u32,
     /// Index into the event's observables.
     pub observable: usize,
@@ -105,6 +106,7 @@ pub struct Index {
 }
 
 impl Index {
+    /// An empty index.
     pub fn new() -> Index {
         Index {
             v4: (0..=32).map(|_| HashMap::new()).collect(),
@@ -134,6 +136,7 @@ impl Index {
         self.live
     }
 
+    /// Whether no indicator is live.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }

@@ -61,10 +61,15 @@ pub(crate) enum IdKey {
 /// A hit's view of an indicator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndicatorInfo<'i> {
+    /// The indicator's STIX id.
     pub id: String,
+    /// Its `name`, if it has one.
     pub name: Option<&'i str>,
+    /// Its `confidence` (0 to 100), if given.
     pub confidence: Option<u8>,
+    /// Its strictest TLP marking, as a lower-case word.
     pub tlp: Option<&'static str>,
+    /// Its producer's identity.
     pub created_by_ref: Option<&'i str>,
 }
 

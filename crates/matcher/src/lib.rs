@@ -29,4 +29,4 @@ pub use error::MatcherError;
 pub use index::{Hit, Index, Scratch};
 pub use indicator::{IndicatorInfo, Tlp, is_active, tlp_of};
 pub use observable::{HashAlgorithm, Observable, normal_domain, normal_url};
-pub use reader::{FieldMapping, Format, observables_of, read_line};
+pub use reader::{FieldMapping, Format, LineKind, LogReader, observables_of, read_line};

@@ -13,9 +13,13 @@ use serde_json::{Map, Value, json};
 /// File hash algorithms the index knows (STIX 2.1 hash-algorithm-ov).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
+    /// MD5 (32 hex digits).
     Md5,
+    /// SHA-1 (40 hex digits).
     Sha1,
+    /// SHA-256 (64 hex digits).
     Sha256,
+    /// SHA-512 (128 hex digits).
     Sha512,
 }
 
@@ -31,6 +35,7 @@ impl HashAlgorithm {
         }
     }
 
+    /// The key STIX 2.1 writes in `hashes` (`SHA-256`).
     pub fn stix_key(self) -> &'static str {
         match self {
             HashAlgorithm::Md5 => "MD5",
@@ -53,17 +58,26 @@ impl HashAlgorithm {
 /// One atomic value of an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Observable {
+    /// An IPv4 address.
     Ipv4(Ipv4Addr),
+    /// An IPv6 address.
     Ipv6(Ipv6Addr),
+    /// A domain name, lower case, without a trailing dot.
     Domain(String),
+    /// A URL, as [`normal_url`] writes it.
     Url(String),
+    /// A file hash, in hex.
     Hash(HashAlgorithm, String),
+    /// An e-mail address, lower case.
     Email(String),
     /// Any other value at an object path, for the pattern evaluator:
     /// object type, property path (keys), value.
     Other {
+        /// The STIX object type.
         object_type: String,
+        /// The property path (keys) inside it.
         path: Vec<String>,
+        /// The value.
         value: Value,
     },
 }

@@ -39,19 +39,37 @@ pub fn extract(text: &str, out: &mut Vec<Observable>) {
     let start = out.len();
     let text = refang(text);
     urls(&text, out);
-    for token in text
-        .split(|c: char| !is_token_char(c))
-        .filter(|t| t.len() >= 3)
-    {
-        token_observables(token, out, 0);
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !TOKEN[usize::from(b[i])] {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < b.len() && TOKEN[usize::from(b[i])] {
+            i += 1;
+        }
+        // Tokens are ASCII, so `s..i` are character boundaries.
+        if i - s >= 3 {
+            token_observables(&text[s..i], out, 0);
+        }
     }
     dedup(out, start);
 }
 
-/// Characters an address, domain, e-mail address or hash is written with.
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | ':' | '%' | '+')
-}
+/// The bytes an address, domain, e-mail address or hash is written with.
+static TOKEN: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric()
+            || matches!(b, b'.' | b'-' | b'_' | b'@' | b':' | b'%' | b'+');
+        c += 1;
+    }
+    t
+};
 
 /// Characters that end a URL: whitespace and what RFC 3986 never allows
 /// unescaped (quotes and angle brackets delimit URLs in logs and mail).
@@ -166,7 +184,26 @@ fn token_observables(token: &str, out: &mut Vec<Observable>, depth: u8) {
     if t.len() < 3 {
         return;
     }
-    if t.contains(':') {
+    // One pass to rule out most tokens of a log line (`DROP`, `eth0`, `60`).
+    let (mut colon, mut at, mut dot, mut hex) = (false, false, false, true);
+    for c in t.bytes() {
+        match c {
+            b':' => colon = true,
+            b'@' => at = true,
+            b'.' => dot = true,
+            _ => {}
+        }
+        hex &= c.is_ascii_hexdigit();
+    }
+    if !(colon || at || dot) {
+        if hex {
+            out.extend(hash(t));
+        } else if t.len() >= 32 {
+            hash_parts(t, out);
+        }
+        return;
+    }
+    if colon {
         if let Some((host, port)) = t.rsplit_once(':')
             && is_port(port)
             && !host.contains(':')
@@ -179,7 +216,7 @@ fn token_observables(token: &str, out: &mut Vec<Observable>, depth: u8) {
         }
         return;
     }
-    if t.contains('@') {
+    if at {
         if let Some((local, domain)) = t.rsplit_once('@')
             && is_local_part(local)
             && is_domain(domain)
@@ -200,11 +237,15 @@ fn token_observables(token: &str, out: &mut Vec<Observable>, depth: u8) {
     } else if is_domain(t) {
         out.push(Observable::Domain(t.to_ascii_lowercase()));
     } else if t.len() >= 32 {
-        // `<sha256>.exe`, `sample_<md5>`: a hash as one part of a name.
-        for part in t.split(['.', '_', '-', '+', '%']) {
-            if let Some(h) = hash(part) {
-                out.push(h);
-            }
+        hash_parts(t, out);
+    }
+}
+
+/// `<sha256>.exe`, `sample_<md5>`: a hash as one part of a name.
+fn hash_parts(t: &str, out: &mut Vec<Observable>) {
+    for part in t.split(['.', '_', '-', '+', '%']) {
+        if let Some(h) = hash(part) {
+            out.push(h);
         }
     }
 }

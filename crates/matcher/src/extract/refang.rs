@@ -25,25 +25,32 @@ pub fn refang(text: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut i = 0;
     while i < b.len() {
-        let replaced = match b[i] {
-            open @ (b'[' | b'(' | b'{') => bracketed(b, i, open),
-            b'h' | b'H' | b'f' | b'F' => scheme(b, i),
-            b'\\' if b.get(i + 1) == Some(&b'.') => Some((2, ".", false)),
-            _ => None,
+        // A defanged scheme is found from its `x` or `*` (rarer in text
+        // than `h` or `f`): `hxxp`, `hxtp`, `fxp` from one byte back,
+        // `htxp`, `h**p` from two.
+        let (at, replaced) = match b[i] {
+            open @ (b'[' | b'(' | b'{') => (i, bracketed(b, i, open)),
+            b'x' | b'X' | b'*' => [1, 2]
+                .into_iter()
+                .filter_map(|back| i.checked_sub(back).filter(|s| *s >= copied))
+                .find_map(|s| scheme(b, s).map(|r| (s, Some(r))))
+                .unwrap_or((i, None)),
+            b'\\' if b.get(i + 1) == Some(&b'.') => (i, Some((2, ".", false))),
+            _ => (i, None),
         };
         let Some((len, with, spaced)) = replaced else {
             i += 1;
             continue;
         };
         let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        o.push_str(&text[copied..i]);
+        o.push_str(&text[copied..at]);
         if spaced {
             while o.ends_with(' ') {
                 o.pop();
             }
         }
         o.push_str(with);
-        i += len;
+        i = at + len;
         if spaced {
             while b.get(i) == Some(&b' ') {
                 i += 1;
@@ -95,12 +102,13 @@ fn scheme(b: &[u8], at: usize) -> Option<(usize, &'static str, bool)> {
             }
             (4, "http")
         }
-        _ => {
+        b'f' => {
             if lower(1)? != b'x' || lower(2)? != b'p' {
                 return None;
             }
             (3, "ftp")
         }
+        _ => return None,
     };
     let mut next = at + len;
     if matches!(b.get(next), Some(b's' | b'S')) {
@@ -128,6 +136,11 @@ mod tests {
             ("alice [at] evil [dot] example", "alice@evil.example"),
             ("bob(@)evil\\.example", "bob@evil.example"),
             ("h**ps://x[.]example", "https://x.example"),
+            (
+                "HtXp://x.example and htxps://y.example",
+                "http://x.example and https://y.example",
+            ),
+            ("(hxxp://a.example) txp://b", "(http://a.example) txp://b"),
         ] {
             assert_eq!(refang(defanged), plain, "{defanged}");
         }
