@@ -28,7 +28,8 @@ pub enum Ioc {
 
 impl Ioc {
     /// The STIX object path this value is compared on
-    /// (`ipv4-addr:value`, `file:hashes.'SHA-256'`, ...).
+    /// (`ipv4-addr:value`, `file:hashes.'SHA-256'`, ...), written as the
+    /// pattern crate prints paths.
     pub fn object_path(&self) -> String {
         match self {
             Ioc::Address(IpAddr::V4(_)) | Ioc::Network(IpAddr::V4(_), _) => {
@@ -40,6 +41,9 @@ impl Ioc {
             Ioc::Domain(_) => "domain-name:value".into(),
             Ioc::Url(_) => "url:value".into(),
             Ioc::Email(_) => "email-addr:value".into(),
+            // As the pattern printer writes paths: keys that are no plain
+            // identifier in quotes.
+            Ioc::Hash(HashAlgorithm::Md5, _) => "file:hashes.MD5".into(),
             Ioc::Hash(a, _) => format!("file:hashes.'{}'", a.stix_key()),
         }
     }

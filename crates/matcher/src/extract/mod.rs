@@ -14,8 +14,8 @@
 //! What keeps false positives out: a domain needs a real top-level domain
 //! ([`is_tld`]: `report.pdf` is no domain, `evil.zip` is); a hash is hex of
 //! exactly 32, 40, 64 or 128 characters; an IPv4 address has exactly four
-//! decimal parts of at most 255; an IPv6 address must look like one
-//! (`2001:db8::1`, `::1`, eight groups), not like `a::b` or a MAC address;
+//! decimal parts of at most 255; an IPv6 address has eight groups or `::`
+//! (a MAC address or a time of day is none);
 //! trailing punctuation (`.`, `,`, `;`, `:`, `)`...) is never part of a
 //! value. Domain names are read in ASCII (IDNs as A-labels, `xn--...`), as
 //! DNS and logs carry them.
@@ -72,14 +72,17 @@ static TOKEN: [bool; 256] = {
 };
 
 /// Characters that end a URL: whitespace and what RFC 3986 never allows
-/// unescaped (quotes and angle brackets delimit URLs in logs and mail).
-fn ends_url(b: u8) -> bool {
+/// unescaped (double quotes and angle brackets delimit URLs in logs and
+/// mail). A single quote is allowed (`/it's`) unless the URL opened with
+/// one (`url='http://...'`).
+fn ends_url(b: u8, quoted: bool) -> bool {
     b.is_ascii_whitespace()
         || b.is_ascii_control()
         || matches!(
             b,
-            b'<' | b'>' | b'"' | b'\'' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+            b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
         )
+        || (quoted && b == b'\'')
 }
 
 fn urls(text: &str, out: &mut Vec<Observable>) {
@@ -100,8 +103,9 @@ fn urls(text: &str, out: &mut Vec<Observable>) {
         if s == sep {
             continue;
         }
+        let quoted = s > 0 && b[s - 1] == b'\'';
         let mut e = sep + 3;
-        while e < b.len() && !ends_url(b[e]) {
+        while e < b.len() && !ends_url(b[e], quoted) {
             e += 1;
         }
         let url = trim_url(&text[s..e]);
@@ -122,7 +126,7 @@ fn trim_url(mut url: &str) -> &str {
         let unbalanced =
             |open: char, close: char| url.matches(close).count() > url.matches(open).count();
         let drop = match last {
-            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'*' => true,
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'*' | b'\'' => true,
             b')' => unbalanced('(', ')'),
             b']' => unbalanced('[', ']'),
             _ => false,
@@ -169,8 +173,8 @@ fn is_port(p: &str) -> bool {
 fn token_observables(token: &str, out: &mut Vec<Observable>, depth: u8) {
     // `2001:db8::` ends with colons that belong to it.
     let t = token
-        .trim_start_matches(['.', '-', '_', '@', '%', '+'])
-        .trim_end_matches(['.', '-', '_', '@', '%', '+']);
+        .trim_start_matches(['.', '-', '@', '%', '+'])
+        .trim_end_matches(['.', '-', '@', '%', '+']);
     if depth > 2 {
         return;
     }
@@ -180,7 +184,7 @@ fn token_observables(token: &str, out: &mut Vec<Observable>, depth: u8) {
         out.push(ip_observable(a));
         return;
     }
-    let t = t.trim_matches([':', '.', '-', '_', '@', '%', '+']);
+    let t = t.trim_matches([':', '.', '-', '@', '%', '+']);
     if t.len() < 3 {
         return;
     }
@@ -272,20 +276,14 @@ pub(crate) fn ipv4(t: &str) -> Option<Ipv4Addr> {
     parts.next().is_none().then(|| Ipv4Addr::from(octets))
 }
 
-/// An IPv6 address that looks like one (see the module doc); an IPv4-mapped
-/// address gives the IPv4 address it carries only as written.
+/// An IPv6 address other than the unspecified one (`::`, which C++ and
+/// Rust paths write); a zone (`%eth0`) is dropped.
 fn ipv6(t: &str) -> Option<IpAddr> {
     let addr = t.split('%').next().unwrap_or(t);
-    let a: Ipv6Addr = addr.parse().ok()?;
-    let groups: Vec<&str> = addr.split(':').collect();
-    let looks_like_one = if addr.contains("::") {
-        addr.starts_with("::")
-            || groups.iter().any(|g| g.len() >= 3)
-            || groups.iter().filter(|g| !g.is_empty()).count() >= 3
-    } else {
-        true
-    };
-    looks_like_one.then_some(IpAddr::V6(a))
+    addr.parse::<Ipv6Addr>()
+        .ok()
+        .filter(|a| !a.is_unspecified())
+        .map(IpAddr::V6)
 }
 
 /// Hex of the length of a hash algorithm the index knows.
@@ -328,8 +326,8 @@ pub(crate) fn domain_problem(t: &str) -> Option<String> {
         {
             return Some(format!("{c:?} is not allowed in a domain name"));
         }
-        if l.starts_with('-') || l.ends_with('-') {
-            return Some(format!("label {l:?} starts or ends with '-'"));
+        if l.starts_with(['-', '_']) || l.ends_with(['-', '_']) {
+            return Some(format!("label {l:?} starts or ends with '-' or '_'"));
         }
     }
     let tld = labels[labels.len() - 1];

@@ -87,7 +87,7 @@ fn false_positives_stay_out() {
         "opened report.pdf and setup.exe from C:\\temp\\invoice.docx",
         "firmware version 1.2.3.4.5 and 10.2.3.400",
         "build 0123456789abcdef0123456789abcdef0 (33 hex) and deadbeef",
-        "std::io::Result and a::b and fe:ed",
+        "std::io::Result and Foo::Bar and fe:ed and ::",
         "MAC=00:16:3e:5a:1b:2c at 10:00:01.123 on 2026-12-03T10:00:01Z",
         "uuid 550e8400-e29b-41d4-a716-446655440000",
         "x.y@z and @handle and foo@bar",
@@ -112,6 +112,21 @@ fn trailing_punctuation_and_ports() {
     assert_eq!(
         texts("mailto:Alice@Evil.Example>"),
         ["alice@evil.example", "evil.example"]
+    );
+    assert_eq!(
+        texts(
+            "url='http://evil.example/a' next='http://evil.example/it's' then http://evil.example/b'"
+        ),
+        [
+            "http://evil.example/a",
+            "http://evil.example/it",
+            "http://evil.example/b",
+            "evil.example"
+        ]
+    );
+    assert_eq!(
+        texts("GET http://evil.example/it's/x HTTP/1.1"),
+        ["http://evil.example/it's/x", "evil.example"]
     );
 }
 
