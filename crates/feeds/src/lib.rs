@@ -40,19 +40,3 @@ pub use indicator::Change;
 pub use parse::{FeedObject, ForeignReader, Parsed, Problem, parse};
 pub use spec::{Column, ColumnMapping, CsvOptions, FeedFormat, FeedSpec, Target};
 pub use state::{FeedState, FetchFailure, KnownVersion, Validators};
-
-/// The fuzz targets' way in to the list readers (not part of the API).
-#[doc(hidden)]
-pub mod fuzzing {
-    /// Reads a text list; returns (values read, problems).
-    pub fn text_list(body: &[u8]) -> (usize, usize) {
-        let (e, p) = crate::text::entries(body);
-        (e.len(), p.len())
-    }
-
-    /// Reads CSV records with a delimiter; returns (records, problems).
-    pub fn csv_records(body: &[u8], delimiter: u8) -> (usize, usize) {
-        let (r, p) = crate::csv::records(body, delimiter);
-        (r.len(), p.len())
-    }
-}
