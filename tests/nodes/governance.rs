@@ -721,7 +721,10 @@ fn an_expired_charter_freezes_until_renewed() {
     let before = a[1].key().public().to_hex();
     let id = a[1].propose(&["rotate-key"]);
     let next = std::fs::read_to_string(a[1].dir.join("governance.key.next")).expect("next key");
-    let next = Keypair::from_pkcs8_pem(&next).expect("a key").public().to_hex();
+    let next = Keypair::from_pkcs8_pem(&next)
+        .expect("a key")
+        .public()
+        .to_hex();
     assert_ne!(next, before);
     gossip(root, &all);
     for m in &a {

@@ -288,11 +288,17 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(!format!("{resolved:?}").contains("s3cr3t"), "no secret in Debug");
+        assert!(
+            !format!("{resolved:?}").contains("s3cr3t"),
+            "no secret in Debug"
+        );
         // From the environment; several sources or none are refused.
         let c = with_hook("secret_env = \"CONCORD_TEST_HOOK_SECRET_UNSET\"\n", "");
         let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"), "{e}");
+        assert!(
+            e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"),
+            "{e}"
+        );
         let c = with_hook("secret = \"a\"\n", "secret_file = \"hook.secret\"\n");
         let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
         assert!(e.contains("not several"), "{e}");

@@ -3,6 +3,16 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is the one place that prints"
+)]
+#![expect(
+    unreachable_pub,
+    reason = "a binary exports nothing: `pub` marks what its modules offer each other"
+)]
+
 mod cmd;
 mod config;
 
@@ -23,7 +33,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "A sovereign node of a threat-intelligence community (STIX 2.1 / TAXII 2.1)"
 )]
-pub struct Cli {
+struct Cli {
     /// The node's data directory (config, key, database).
     #[arg(long, global = true, env = "CONCORD_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -98,6 +108,7 @@ enum Command {
 
 /// What a command tells `main` about how it ended.
 pub enum Outcome {
+    /// It did all it was asked.
     Ok,
     /// The command ran but found problems (for example rejected objects).
     Failed,
