@@ -7,11 +7,11 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-pub const CSS: &str = include_str!("../assets/console.css");
-pub const HTMX: &str = include_str!("../assets/htmx.min.js");
+pub(crate) const CSS: &str = include_str!("../assets/console.css");
+pub(crate) const HTMX: &str = include_str!("../assets/htmx.min.js");
 
 /// Changes with every release, so caches never serve an old file.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// Total bytes of JavaScript and CSS shipped.
 pub fn shipped_bytes() -> usize {

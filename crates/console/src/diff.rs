@@ -5,14 +5,14 @@ use serde_json::{Map, Value};
 
 /// How one property differs between version A and version B.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Change {
+pub(crate) enum Change {
     Added(Value),
     Removed(Value),
     Changed(Value, Value),
 }
 
 /// The properties that differ, in key order.
-pub fn diff(a: &Map<String, Value>, b: &Map<String, Value>) -> Vec<(String, Change)> {
+pub(crate) fn diff(a: &Map<String, Value>, b: &Map<String, Value>) -> Vec<(String, Change)> {
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
     keys.sort();
     keys.dedup();

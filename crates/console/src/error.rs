@@ -19,3 +19,22 @@ pub enum ConsoleError {
     #[error("{0}")]
     Section(String),
 }
+
+/// The node's sections call the domain crates; their errors are shown as
+/// the console's short message and logged whole.
+macro_rules! section_errors {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ConsoleError {
+            fn from(e: $t) -> Self {
+                ConsoleError::Section(e.to_string())
+            }
+        }
+    )*};
+}
+
+section_errors!(
+    concord_community::CommunityError,
+    concord_federation::FederationError,
+    concord_incident::IncidentError,
+    concord_alert::AlertError
+);

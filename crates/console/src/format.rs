@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 const ARABIC_DIGITS: [char; 10] = ['٠', '١', '٢', '٣', '٤', '٥', '٦', '٧', '٨', '٩'];
 
 /// Writes `n` with the language's digit grouping.
-pub fn number(lang: Lang, n: u64) -> String {
+pub(crate) fn number(lang: Lang, n: u64) -> String {
     let digits = n.to_string();
     // (group separator, smallest number that is grouped)
     let (sep, min_grouped) = match lang {
@@ -105,7 +105,7 @@ fn month(lang: Lang, m: u8) -> &'static str {
 
 /// A calendar date and time of day in UTC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Civil {
+pub(crate) struct Civil {
     pub year: i64,
     pub month: u8,
     pub day: u8,
@@ -116,7 +116,7 @@ pub struct Civil {
 impl Civil {
     /// From microseconds since the Unix epoch (Howard Hinnant's
     /// days-to-civil algorithm).
-    pub fn from_micros(us: i64) -> Civil {
+    pub(crate) fn from_micros(us: i64) -> Civil {
         let secs = us.div_euclid(1_000_000);
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
@@ -140,7 +140,7 @@ impl Civil {
 }
 
 /// A moment (µs since the epoch) as the language writes dates, in UTC.
-pub fn datetime(lang: Lang, us: i64) -> String {
+pub(crate) fn datetime(lang: Lang, us: i64) -> String {
     let c = Civil::from_micros(us);
     let (y, d, h, mi) = (c.year, c.day, c.hour, c.minute);
     let mon = month(lang, c.month);
@@ -157,7 +157,7 @@ pub fn datetime(lang: Lang, us: i64) -> String {
 
 /// A STIX timestamp as the language writes dates; the raw string if it
 /// does not parse (it is shown as received elsewhere on the page anyway).
-pub fn stix_time(lang: Lang, ts: &str) -> String {
+pub(crate) fn stix_time(lang: Lang, ts: &str) -> String {
     match concord_stix::Timestamp::parse(ts) {
         Ok(t) => datetime(lang, t.0),
         Err(_) => ts.to_string(),
@@ -165,7 +165,7 @@ pub fn stix_time(lang: Lang, ts: &str) -> String {
 }
 
 /// `YYYY-MM-DD` (the value of a date input) as µs since the epoch at 00:00 UTC.
-pub fn parse_date(s: &str) -> Option<i64> {
+pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let mut it = s.trim().splitn(3, '-');
     let y: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;

@@ -10,7 +10,7 @@ use crate::summary::truncate;
 
 /// A node around the centre.
 #[derive(Debug, Clone)]
-pub struct Neighbour {
+pub(crate) struct Neighbour {
     pub id: String,
     pub title: String,
     pub object_type: String,
@@ -38,7 +38,7 @@ fn class_of(t: &str) -> &'static str {
 }
 
 /// Draws the graph; `title` is the SVG's accessible name.
-pub fn svg(
+pub(crate) fn svg(
     title: &str,
     center_id: &str,
     center: &str,

@@ -151,7 +151,7 @@ pub enum Arg<'a> {
 }
 
 /// Picks the best language from an `Accept-Language` header.
-pub fn from_accept_language(header: &str) -> Option<Lang> {
+pub(crate) fn from_accept_language(header: &str) -> Option<Lang> {
     let mut best: Option<(f32, usize, Lang)> = None;
     for (pos, part) in header.split(',').enumerate() {
         let mut bits = part.split(';');

@@ -29,10 +29,10 @@ mod pages;
 mod panel;
 mod refs;
 mod rights;
+pub mod sections;
 mod session;
 mod shell;
 mod summary;
-mod throttle;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +41,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use concord_store::AnyStore;
+use concord_taxii::gate::Gate;
 
 pub use assets::shipped_bytes;
 pub use error::ConsoleError;
@@ -89,6 +90,7 @@ pub struct Console {
     extra: Vec<(Section, Router<Shared>)>,
     settings_pages: Vec<(Section, Router<Shared>)>,
     panels: Vec<Arc<dyn Panel>>,
+    gate: Option<Arc<Gate>>,
 }
 
 impl Console {
@@ -99,7 +101,16 @@ impl Console {
             extra: Vec::new(),
             settings_pages: Vec::new(),
             panels: Vec::new(),
+            gate: None,
         }
+    }
+
+    /// Decides log-ins through the node's gate, so that failed attempts
+    /// count with TAXII's and the API's (without it, the console has a
+    /// gate of its own).
+    pub fn gate(mut self, gate: Arc<Gate>) -> Console {
+        self.gate = Some(gate);
+        self
     }
 
     /// Adds a section (community, incidents...): its navigation entry goes
@@ -140,13 +151,25 @@ impl Console {
             extra_routes.push(r);
         }
         let max_upload = self.opts.max_upload_bytes;
+        let gate = self
+            .gate
+            .unwrap_or_else(|| Gate::new(self.store.clone(), None, Default::default()));
+        // Without a federation, the public's share is decided under the
+        // default policy (fail closed), as the TAXII server does.
+        let federation = gate.federation().cloned().unwrap_or_else(|| {
+            Arc::new(concord_taxii::server::egress::Federation::new(
+                String::new(),
+                Default::default(),
+            ))
+        });
         let state: Shared = Arc::new(ConsoleState {
             store: self.store,
             sessions: session::Sessions::new(self.opts.session_idle, self.opts.session_max),
             opts: self.opts,
             refs: refs::RefIndex::default(),
             matcher: matching::MatchIndex::default(),
-            throttle: throttle::LoginThrottle::default(),
+            federation,
+            gate,
             sections,
             settings_pages,
             panels: self.panels,

@@ -17,8 +17,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use concord_matcher::{Format, Index, Scratch, read_line};
-use concord_store::{AnyStore, ScanQuery, Store};
-use serde_json::Value;
+use concord_store::AnyStore;
 use tokio::sync::Mutex;
 
 use crate::ConsoleError;
@@ -28,7 +27,7 @@ use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
 const MAX_AGE: Duration = Duration::from_secs(600);
 const PAGE: usize = 10_000;
 /// Lines read from one paste at most.
-pub const MAX_LINES: usize = 100_000;
+pub(crate) const MAX_LINES: usize = 100_000;
 /// Hits listed at most.
 const MAX_HITS: usize = 2_000;
 
@@ -41,67 +40,32 @@ struct Built {
 
 /// The indicator index of the console.
 #[derive(Default)]
-pub struct MatchIndex {
+pub(crate) struct MatchIndex {
     built: Mutex<Option<Built>>,
-}
-
-async fn newest_indicator_row(store: &AnyStore, after: i64) -> Result<Option<i64>, ConsoleError> {
-    // The latest row of any indicator version after `after`, if any.
-    let page = store
-        .scan_latest(ScanQuery {
-            after_row: after,
-            limit: 1,
-            types: vec!["indicator".into()],
-            since_us: None,
-            max_tlp: None,
-            include_revoked: true,
-        })
-        .await?;
-    Ok(page.first().map(|o| o.row))
 }
 
 impl MatchIndex {
     /// The current index, rebuilt first if indicators changed.
-    pub async fn current(&self, store: &AnyStore) -> Result<Arc<Index>, ConsoleError> {
+    pub(crate) async fn current(&self, store: &AnyStore) -> Result<Arc<Index>, ConsoleError> {
         let mut built = self.built.lock().await;
         if let Some(b) = built.as_ref()
             && b.at.elapsed() < MAX_AGE
-            && newest_indicator_row(store, b.last_row).await?.is_none()
+            && concord_indicators::newer_than(store, b.last_row)
+                .await?
+                .is_none()
         {
             return Ok(b.index.clone());
         }
         let now = concord_stix::Timestamp::now().0;
-        let at = Some(concord_pattern::Timestamp { micros: now });
-        let mut index = Index::new();
-        let mut after_row = 0;
-        let mut last_row = 0;
-        loop {
-            let page = store
-                .scan_latest(ScanQuery {
-                    after_row,
-                    limit: PAGE,
-                    types: vec!["indicator".to_string()],
-                    since_us: None,
-                    max_tlp: None,
-                    include_revoked: false,
-                })
-                .await?;
-            let Some(last) = page.last() else { break };
-            after_row = last.row;
-            last_row = last_row.max(last.row);
-            for o in &page {
-                if let Ok(v) = serde_json::from_str::<Value>(&o.json) {
-                    // An indicator the matcher cannot take is skipped, as
-                    // `concord match` does (it counts them).
-                    let _ = index.add(&v, at);
-                }
-            }
-        }
+        // An indicator the matcher cannot take is skipped, as `concord
+        // match` does (it names them).
+        let loaded = concord_indicators::load_active(store, now).await?;
         // Revoked versions are newer rows too: remember the newest of all.
-        let mut probe = last_row;
-        while let Some(r) = newest_indicator_row(store, probe).await? {
+        let mut probe = loaded.last_row;
+        while let Some(r) = concord_indicators::newer_than(store, probe).await? {
             probe = r;
         }
+        let index = loaded.index;
         let index = Arc::new(index);
         *built = Some(Built {
             index: index.clone(),

@@ -19,7 +19,7 @@ use crate::ConsoleError;
 /// One edge: a relationship (`kind` = its relationship_type) or a
 /// sighting (`kind` = "sighting-of").
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edge {
+pub(crate) struct Edge {
     /// The relationship's or sighting's own id.
     pub via: String,
     pub source: String,
@@ -65,7 +65,7 @@ impl Inner {
 
 /// The reference index.
 #[derive(Default)]
-pub struct RefIndex {
+pub(crate) struct RefIndex {
     inner: Mutex<Inner>,
 }
 
@@ -73,7 +73,7 @@ const BATCH: usize = 5_000;
 
 /// Reads an edge out of a relationship or sighting; `None` if it is
 /// revoked or lacks its references.
-pub fn edge_of(json: &str) -> Option<Result<Edge, String>> {
+pub(crate) fn edge_of(json: &str) -> Option<Result<Edge, String>> {
     let v: serde_json::Map<String, Value> = serde_json::from_str(json).ok()?;
     let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     let id = s("id")?;
@@ -101,7 +101,11 @@ pub fn edge_of(json: &str) -> Option<Result<Edge, String>> {
 impl RefIndex {
     /// Reads up to `budget` new relationship and sighting rows; returns
     /// whether the index is now current.
-    pub async fn catch_up(&self, store: &AnyStore, budget: usize) -> Result<bool, ConsoleError> {
+    pub(crate) async fn catch_up(
+        &self,
+        store: &AnyStore,
+        budget: usize,
+    ) -> Result<bool, ConsoleError> {
         let mut inner = self.inner.lock().await;
         let mut read = 0usize;
         for kind in ["relationship", "sighting"] {
@@ -140,7 +144,7 @@ impl RefIndex {
     }
 
     /// The edges that touch `id` (at most `max`), and how many there are.
-    pub async fn edges_of(&self, id: &str, max: usize) -> (Vec<Edge>, usize) {
+    pub(crate) async fn edges_of(&self, id: &str, max: usize) -> (Vec<Edge>, usize) {
         let inner = self.inner.lock().await;
         let Some(vias) = inner.by_object.get(id) else {
             return (Vec::new(), 0);

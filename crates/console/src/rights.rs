@@ -7,8 +7,18 @@
 //! user only through a collection it may read, and only the versions filed
 //! there; an admin also sees versions that are in no collection. A user who
 //! may read nothing gets no page that shows intel and no number about it.
+//!
+//! One policy for every way out: a user who reads a collection only
+//! because it is public (no grant on it) sees exactly what TAXII serves
+//! that user there, the public's share under the member's sharing policy
+//! (`concord_taxii::server::egress::filter`, the same function), never the
+//! collection whole.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use concord_share::Recipient;
+use concord_taxii::server::egress::{self, Federation};
 
 use concord_store::{AnyStore, Collection, ListQuery, Store, StoredObject, User, VersionSel};
 use concord_taxii::access::Principal;
@@ -16,7 +26,7 @@ use concord_taxii::access::Principal;
 use crate::ConsoleError;
 
 /// The signed-in user's rights, worked out once per request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Rights {
     pub user: User,
     pub admin: bool,
@@ -26,15 +36,29 @@ pub struct Rights {
     pub writable: Vec<Collection>,
     /// Every collection of the node (admins see all).
     all: Vec<Collection>,
+    /// Readable collections the user has no grant on (public ones): what
+    /// it sees there is the public's share.
+    public_only: HashSet<String>,
+    /// The member and its sharing policy, for the public's share.
+    federation: Arc<Federation>,
 }
 
 /// How many ids one membership query carries.
 const IDS_PER_QUERY: usize = 200;
 
 impl Rights {
-    pub async fn of(store: &AnyStore, user: User) -> Result<Rights, ConsoleError> {
+    pub async fn of(
+        store: &AnyStore,
+        user: User,
+        federation: Arc<Federation>,
+    ) -> Result<Rights, ConsoleError> {
         let all = store.collections().await?;
         let principal = Principal::User(user.clone());
+        let public_only = all
+            .iter()
+            .filter(|c| principal.can_read(c) && egress::recipient_of(&principal, c).is_some())
+            .map(|c| c.id.clone())
+            .collect();
         let readable = all
             .iter()
             .filter(|c| principal.can_read(c))
@@ -51,7 +75,36 @@ impl Rights {
             readable,
             writable,
             all,
+            public_only,
+            federation,
         })
+    }
+
+    /// Whether the user sees `collection` only as the public does.
+    pub fn is_public_only(&self, collection: &str) -> bool {
+        self.public_only.contains(collection)
+    }
+
+    /// Of objects listed from `collection`, those this user may see there:
+    /// all of them with a grant (or as admin), else the public's share,
+    /// decided as TAXII decides it.
+    pub async fn shown(
+        &self,
+        store: &AnyStore,
+        collection: &str,
+        objects: Vec<StoredObject>,
+    ) -> Result<Vec<StoredObject>, ConsoleError> {
+        if !self.public_only.contains(collection) {
+            return Ok(objects);
+        }
+        Ok(egress::filter(
+            store,
+            &self.federation,
+            &Recipient::Public,
+            collection,
+            objects,
+        )
+        .await?)
     }
 
     /// Whether any intel is visible at all.
@@ -62,7 +115,7 @@ impl Rights {
     /// Whether the user may read every collection of the node (the rule of
     /// the match API: the indicator index spans every collection).
     pub fn reads_everything(&self) -> bool {
-        self.admin || self.readable.len() == self.all.len()
+        self.admin || (self.readable.len() == self.all.len() && self.public_only.is_empty())
     }
 
     pub fn readable_collection(&self, id: &str) -> Option<&Collection> {
@@ -100,7 +153,7 @@ impl Rights {
                     versions: VersionSel::All,
                 })
                 .await?;
-            for o in page.objects {
+            for o in self.shown(store, &c.id, page.objects).await? {
                 if !seen.iter().any(|s| s.version == o.version) {
                     seen.push(o);
                 }
@@ -148,7 +201,7 @@ impl Rights {
                         versions: VersionSel::Last,
                     })
                     .await?;
-                for o in page.objects {
+                for o in self.shown(store, &c.id, page.objects).await? {
                     let newer = out
                         .get(&o.id)
                         .is_none_or(|have| version_us(&o) > version_us(have));

@@ -23,22 +23,22 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-pub const SESSION_COOKIE: &str = "concord_session";
-pub const LOGIN_CSRF_COOKIE: &str = "concord_login_csrf";
-pub const LANG_COOKIE: &str = "concord_lang";
+pub(crate) const SESSION_COOKIE: &str = "concord_session";
+pub(crate) const LOGIN_CSRF_COOKIE: &str = "concord_login_csrf";
+pub(crate) const LANG_COOKIE: &str = "concord_lang";
 
 /// Most sessions kept at once; beyond it the oldest are dropped.
 const MAX_SESSIONS: usize = 10_000;
 
 /// A random token, base64url, 256 bits.
-pub fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     let mut raw = [0u8; 32];
     rand::fill(&mut raw);
     URL_SAFE_NO_PAD.encode(raw)
 }
 
 /// Compares two secrets without an early exit on the first difference.
-pub fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     // Hash first: equal lengths, and no timing signal from the length.
     let (ha, hb) = (Sha256::digest(a.as_bytes()), Sha256::digest(b.as_bytes()));
     ha.iter()
@@ -59,7 +59,7 @@ pub struct Session {
 
 /// Every live session, by the SHA-256 of its id (a leaked memory dump does
 /// not hand out live cookies).
-pub struct Sessions {
+pub(crate) struct Sessions {
     idle: Duration,
     max_age: Duration,
     live: Mutex<HashMap<[u8; 32], Session>>,
@@ -70,7 +70,7 @@ fn key(id: &str) -> [u8; 32] {
 }
 
 impl Sessions {
-    pub fn new(idle: Duration, max_age: Duration) -> Sessions {
+    pub(crate) fn new(idle: Duration, max_age: Duration) -> Sessions {
         Sessions {
             idle,
             max_age,
@@ -79,7 +79,7 @@ impl Sessions {
     }
 
     /// Opens a session for `user`; returns its id (for the cookie).
-    pub fn open(&self, user: &str) -> String {
+    pub(crate) fn open(&self, user: &str) -> String {
         let id = random_token();
         let now = Instant::now();
         let s = Session {
@@ -107,7 +107,7 @@ impl Sessions {
     }
 
     /// The live session with this id, touched; `None` if unknown or expired.
-    pub fn get(&self, id: &str) -> Option<Session> {
+    pub(crate) fn get(&self, id: &str) -> Option<Session> {
         let mut live = self.live.lock().ok()?;
         let k = key(id);
         let s = live.get_mut(&k)?;
@@ -120,7 +120,7 @@ impl Sessions {
     }
 
     /// Ends a session.
-    pub fn close(&self, id: &str) {
+    pub(crate) fn close(&self, id: &str) {
         if let Ok(mut live) = self.live.lock() {
             live.remove(&key(id));
         }
@@ -128,7 +128,7 @@ impl Sessions {
 }
 
 /// The value of cookie `name` in a `Cookie` header.
-pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header.split(';').find_map(|part| {
         let (k, v) = part.trim().split_once('=')?;
         (k == name).then_some(v.trim())
@@ -136,7 +136,7 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// A `Set-Cookie` value with the console's attributes.
-pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -> String {
+pub(crate) fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -> String {
     let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
     if let Some(age) = max_age {
         c.push_str(&format!("; Max-Age={age}"));
@@ -148,7 +148,7 @@ pub fn set_cookie(name: &str, value: &str, secure: bool, max_age: Option<u64>) -
 }
 
 /// A `Set-Cookie` value that deletes the cookie.
-pub fn clear_cookie(name: &str, secure: bool) -> String {
+pub(crate) fn clear_cookie(name: &str, secure: bool) -> String {
     set_cookie(name, "", secure, Some(0))
 }
 

@@ -77,7 +77,11 @@ pub struct ConsoleState {
     pub(crate) sessions: Sessions,
     pub(crate) refs: crate::refs::RefIndex,
     pub(crate) matcher: crate::matching::MatchIndex,
-    pub(crate) throttle: crate::throttle::LoginThrottle,
+    /// Who is calling: log-ins go through it.
+    pub(crate) gate: std::sync::Arc<concord_taxii::gate::Gate>,
+    /// The member and its sharing policy (the public's share of public
+    /// collections), as the TAXII server has them.
+    pub(crate) federation: Arc<concord_taxii::server::egress::Federation>,
     pub(crate) sections: Vec<Section>,
     /// Pages of the settings that modules add (linked from `/settings`).
     pub(crate) settings_pages: Vec<Section>,
@@ -90,6 +94,11 @@ pub type Shared = Arc<ConsoleState>;
 impl ConsoleState {
     pub fn store(&self) -> &AnyStore {
         &self.store
+    }
+
+    /// The federation decisions are made under.
+    pub(crate) fn federation(&self) -> Arc<concord_taxii::server::egress::Federation> {
+        self.federation.clone()
     }
 }
 
@@ -222,7 +231,7 @@ impl Viewer {
 }
 
 /// `Some` when signed in; for pages that show something else otherwise.
-pub struct MaybeViewer(pub Ctx, pub Option<Viewer>);
+pub(crate) struct MaybeViewer(pub Ctx, pub Option<Viewer>);
 
 async fn signed_in(parts: &Parts, st: &Shared) -> Result<(Ctx, Option<Viewer>), Response> {
     let ctx = Ctx::from_parts(parts, &st.opts);
@@ -240,7 +249,7 @@ async fn signed_in(parts: &Parts, st: &Shared) -> Result<(Ctx, Option<Viewer>), 
         }
         Err(e) => return Err(failure(&ctx, &ConsoleError::Store(e))),
     };
-    let rights = match Rights::of(&st.store, user).await {
+    let rights = match Rights::of(&st.store, user, st.federation()).await {
         Ok(r) => r,
         Err(e) => return Err(failure(&ctx, &e)),
     };

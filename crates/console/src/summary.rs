@@ -1,13 +1,13 @@
 //! What a list row or a graph node shows of an object: read from its JSON
 //! without trusting any property to be there or to have the right shape.
 
-use concord_stix::tlp::{Tlp, strictest_of};
+use concord_stix::tlp::Tlp;
 use concord_store::StoredObject;
 use serde_json::{Map, Value};
 
 /// The displayed essentials of one object version.
 #[derive(Debug, Clone)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub id: String,
     pub object_type: String,
     /// `name`, else `value`, else `pattern`, else the id.
@@ -20,20 +20,13 @@ pub struct Summary {
     pub author: Option<String>,
 }
 
-/// The object's strictest TLP from its `object_marking_refs`.
-pub fn tlp_of(map: &Map<String, Value>) -> Option<Tlp> {
-    map.get("object_marking_refs")
-        .and_then(Value::as_array)
-        .and_then(|refs| strictest_of(refs))
-}
-
 impl Summary {
-    pub fn of(o: &StoredObject) -> Summary {
+    pub(crate) fn of(o: &StoredObject) -> Summary {
         let map: Map<String, Value> = serde_json::from_str(&o.json).unwrap_or_default();
         Summary::from_map(o, &map)
     }
 
-    pub fn from_map(o: &StoredObject, map: &Map<String, Value>) -> Summary {
+    pub(crate) fn from_map(o: &StoredObject, map: &Map<String, Value>) -> Summary {
         let text = |k: &str| map.get(k).and_then(Value::as_str).map(str::to_string);
         let title = text("name")
             .or_else(|| text("value"))
@@ -44,7 +37,7 @@ impl Summary {
             id: o.id.clone(),
             object_type: o.object_type.clone(),
             title: truncate(&title, 120),
-            tlp: tlp_of(map),
+            tlp: concord_stix::tlp::of_object(map),
             labels: map
                 .get("labels")
                 .and_then(Value::as_array)
@@ -61,16 +54,16 @@ impl Summary {
     }
 
     /// The CSS class and text of the TLP badge.
-    pub fn tlp_class(&self) -> &'static str {
+    pub(crate) fn tlp_class(&self) -> &'static str {
         tlp_class(self.tlp)
     }
 
-    pub fn tlp_name(&self) -> &'static str {
+    pub(crate) fn tlp_name(&self) -> &'static str {
         self.tlp.map_or("—", Tlp::name)
     }
 }
 
-pub fn tlp_class(t: Option<Tlp>) -> &'static str {
+pub(crate) fn tlp_class(t: Option<Tlp>) -> &'static str {
     match t {
         Some(Tlp::Clear) => "tlp tlp-clear",
         Some(Tlp::Green) => "tlp tlp-green",
@@ -82,7 +75,7 @@ pub fn tlp_class(t: Option<Tlp>) -> &'static str {
 }
 
 /// At most `max` characters, with an ellipsis when cut.
-pub fn truncate(s: &str, max: usize) -> String {
+pub(crate) fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }

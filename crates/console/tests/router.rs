@@ -486,7 +486,7 @@ async fn password_guessing_is_throttled() {
             )))
             .expect("req")
     };
-    for _ in 0..5 {
+    for _ in 0..concord_taxii::throttle::MAX_FAILURES {
         assert_eq!(
             call(app, attempt("wrong")).await.status,
             StatusCode::UNAUTHORIZED
@@ -498,4 +498,272 @@ async fn password_guessing_is_throttled() {
     assert!(cookie_value(&locked, "concord_session").is_none());
     // Another user is not affected.
     login(app, "admin", "pw-admin-1").await;
+}
+
+// --- one policy for every way out ---------------------------------------------
+//
+// For random objects (types, references, TLP markings, audiences, signed
+// by this member or not), collections (public or not) and users (admin,
+// grants on some collections, none), the console shows a user exactly the
+// (id, version) pairs TAXII serves that same user.
+
+mod one_policy {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use concord_console::Rights;
+    use concord_stix::StixObject;
+    use concord_stix::tlp::Tlp;
+    use concord_store::{AnyStore, Grant, NewCollection, PreparedObject, SqliteStore, Store, User};
+    use concord_taxii::access::token_hash;
+    use concord_taxii::gate::Gate;
+    use concord_taxii::server::egress::Federation;
+    use concord_taxii::server::{ServerOptions, router_with};
+    use concord_trust::{Audience, Keypair, Relay, set_audience, sign_object};
+    use http_body_util::BodyExt;
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+    use tower::ServiceExt;
+
+    const ME: &str = "identity--00000000-0000-4000-8000-0000000000aa";
+    const OTHER: &str = "identity--00000000-0000-4000-8000-0000000000bb";
+
+    #[derive(Debug, Clone)]
+    struct Obj {
+        kind: u8,
+        tlp: Option<Tlp>,
+        audience: bool,
+        signed: bool,
+        versions: u8,
+        refers_to: usize,
+        collections: Vec<usize>,
+    }
+
+    fn obj() -> impl Strategy<Value = Obj> {
+        (
+            0u8..3,
+            prop_oneof![
+                Just(None),
+                Just(Some(Tlp::Clear)),
+                Just(Some(Tlp::Green)),
+                Just(Some(Tlp::Amber)),
+                Just(Some(Tlp::Red)),
+            ],
+            any::<bool>(),
+            any::<bool>(),
+            1u8..3,
+            0usize..8,
+            proptest::collection::vec(0usize..3, 1..3),
+        )
+            .prop_map(
+                |(kind, tlp, audience, signed, versions, refers_to, collections)| Obj {
+                    kind,
+                    tlp,
+                    audience,
+                    signed,
+                    versions,
+                    refers_to,
+                    collections,
+                },
+            )
+    }
+
+    fn id(n: usize, kind: u8) -> String {
+        let t = ["indicator", "malware", "relationship"][kind as usize];
+        format!("{t}--00000000-0000-4000-8000-{n:012}")
+    }
+
+    fn build(n: usize, o: &Obj, v: u8, all: &[Obj], key: &Keypair) -> Map<String, Value> {
+        let modified = format!("2026-11-2{}T10:00:00.000Z", v);
+        let kind = ["indicator", "malware", "relationship"][o.kind as usize];
+        let mut m = json!({
+            "type": kind,
+            "spec_version": "2.1",
+            "id": id(n, o.kind),
+            "created": "2026-11-20T10:00:00.000Z",
+            "modified": modified,
+        });
+        match o.kind {
+            0 => {
+                m["name"] = json!(format!("i{n}"));
+                m["pattern"] = json!(format!("[ipv4-addr:value = '10.0.0.{n}']"));
+                m["pattern_type"] = json!("stix");
+                m["valid_from"] = json!("2026-11-20T10:00:00Z");
+            }
+            1 => {
+                m["name"] = json!(format!("m{n}"));
+                m["is_family"] = json!(false);
+            }
+            _ => {
+                let target = o.refers_to % all.len();
+                m["relationship_type"] = json!("related-to");
+                m["source_ref"] = json!(id(n, 2));
+                m["target_ref"] = json!(id(target, all[target].kind));
+            }
+        }
+        let mut map = match m {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        if let Some(t) = o.tlp {
+            map.insert("object_marking_refs".into(), json!([t.marking_id()]));
+        }
+        if o.audience {
+            let _ = set_audience(
+                &mut map,
+                &Audience {
+                    audience: vec![OTHER.into()],
+                    relay: Relay::None,
+                    retain_days: None,
+                    never_export: false,
+                },
+            );
+        }
+        if o.signed {
+            sign_object(&map, ME, key).expect("sign")
+        } else {
+            map
+        }
+    }
+
+    async fn taxii_set(app: &axum::Router, token: &str) -> BTreeSet<(String, String)> {
+        let get = |path: String| {
+            Request::get(path)
+                .header(header::ACCEPT, "application/taxii+json;version=2.1")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("request")
+        };
+        let body = |r: axum::response::Response| async {
+            let b = r.into_body().collect().await.expect("body").to_bytes();
+            serde_json::from_slice::<Value>(&b).unwrap_or(Value::Null)
+        };
+        let cols = body(
+            app.clone()
+                .oneshot(get("/taxii2/root/collections/".into()))
+                .await
+                .expect("collections"),
+        )
+        .await;
+        let mut out = BTreeSet::new();
+        for c in cols["collections"].as_array().into_iter().flatten() {
+            if c["can_read"] != true {
+                continue;
+            }
+            let cid = c["id"].as_str().expect("id");
+            let mut next: Option<String> = None;
+            loop {
+                let mut path =
+                    format!("/taxii2/root/collections/{cid}/objects/?match[version]=all&limit=3");
+                if let Some(n) = &next {
+                    path.push_str(&format!("&next={n}"));
+                }
+                let page = body(app.clone().oneshot(get(path)).await.expect("objects")).await;
+                for o in page["objects"].as_array().into_iter().flatten() {
+                    out.insert((
+                        o["id"].as_str().unwrap_or("").to_string(),
+                        o["modified"].as_str().unwrap_or("").to_string(),
+                    ));
+                }
+                match (page["more"].as_bool(), page["next"].as_str()) {
+                    (Some(true), Some(n)) => next = Some(n.to_string()),
+                    _ => break,
+                }
+            }
+        }
+        out
+    }
+
+    async fn check(objs: Vec<Obj>, public: [bool; 3], grants: Vec<usize>) {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let store = AnyStore::Sqlite(SqliteStore::open_dir(tmp.path()).expect("store"));
+        let key = Keypair::generate();
+        let mut cids = Vec::new();
+        for (i, p) in public.iter().enumerate() {
+            let c = store
+                .create_collection(NewCollection {
+                    id: None,
+                    title: format!("c{i}"),
+                    description: String::new(),
+                    public: *p,
+                })
+                .await
+                .expect("collection");
+            cids.push(c.id);
+        }
+        for (n, o) in objs.iter().enumerate() {
+            for v in 0..o.versions {
+                let map = build(n, o, v, &objs, &key);
+                let text = Value::Object(map.clone()).to_string();
+                let object = StixObject::from_map(map);
+                for c in &o.collections {
+                    store
+                        .put_batch(&cids[*c], vec![PreparedObject::new(&object, text.clone())])
+                        .await
+                        .expect("put");
+                }
+            }
+        }
+        let users = [
+            ("admin", true, Vec::new()),
+            ("granted", false, grants),
+            ("nobody", false, Vec::new()),
+        ];
+        let fed = Arc::new(Federation::new(ME.to_string(), Default::default()));
+        let gate = Gate::new(store.clone(), Some(fed.clone()), Default::default());
+        let app = router_with(store.clone(), ServerOptions::default(), gate);
+        let every: BTreeSet<String> = objs
+            .iter()
+            .enumerate()
+            .map(|(n, o)| id(n, o.kind))
+            .collect();
+        for (name, admin, granted) in users {
+            let user = User {
+                name: name.into(),
+                password_hash: String::new(),
+                admin,
+                grants: granted
+                    .iter()
+                    .map(|c| Grant {
+                        collection: cids[*c].clone(),
+                        read: true,
+                        write: false,
+                    })
+                    .collect(),
+            };
+            store.put_user(user.clone()).await.expect("user");
+            let token = format!("token-{name}");
+            store
+                .add_token(name, &token_hash(&token))
+                .await
+                .expect("token");
+            let taxii = taxii_set(&app, &token).await;
+            let rights = Rights::of(&store, user, fed.clone()).await.expect("rights");
+            let mut console = BTreeSet::new();
+            for id in &every {
+                for v in rights.versions(&store, id).await.expect("versions") {
+                    console.insert((v.id, v.version));
+                }
+            }
+            assert_eq!(
+                console, taxii,
+                "user {name} (public {public:?}): the console and TAXII disagree"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+        #[test]
+        fn the_console_shows_what_taxii_serves(
+            objs in proptest::collection::vec(obj(), 1..8),
+            public in proptest::array::uniform3(any::<bool>()),
+            grants in proptest::collection::vec(0usize..3, 0..3),
+        ) {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt");
+            rt.block_on(check(objs, public, grants));
+        }
+    }
 }

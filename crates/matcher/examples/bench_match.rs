@@ -7,7 +7,7 @@
 //! Usage: bench_match --corpus DIR [--peer-corpus DIR -M PATTERNS -N OBSERVATIONS]
 #![expect(
     clippy::print_stdout,
-    reason = "a benchmark program: its figures go to stdout"
+    reason = "a benchmark program: the figures it prints are its output"
 )]
 
 use std::collections::BTreeSet;

@@ -2,26 +2,26 @@
 
 use thiserror::Error;
 
-/// What the matcher refuses, and where.
+/// Why an indicator, an event line or a field mapping was refused.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum MatcherError {
     /// An indicator object cannot be indexed (not an indicator, no id, a
     /// pattern that does not parse, ...).
     #[error("indicator {id}: {reason}")]
     Indicator {
-        /// The indicator's id (empty when it has none).
+        /// The object's `id` as given ("" when it has none).
         id: String,
-        /// The rule it breaks.
+        /// What is wrong with it.
         reason: String,
     },
     /// An event line cannot be read.
     #[error("{file}:{line}: {reason}")]
     Event {
-        /// The file (or `-`, `request`...) the line came from.
+        /// The file name the caller gave for the line.
         file: String,
-        /// The 1-based line number.
+        /// The line number the caller gave (1-based by convention).
         line: u64,
-        /// What is wrong with it.
+        /// Why the line cannot be read (for JSON, with the column).
         reason: String,
     },
     /// A `KEY=OBJECT_PATH` field mapping is malformed.

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::error::MatcherError;
 use crate::indicator::{
-    IdKey, IndicatorInfo, Record, format_uuid, is_active, parse_uuid, tlp_code, tlp_name, tlp_of,
+    IdKey, IndicatorInfo, Record, format_uuid, is_active, parse_uuid, tlp_code, tlp_name,
 };
 use crate::observable::Observable;
 use crate::plan::{Atom, Plan, plan};
@@ -71,7 +71,8 @@ struct Evaluated {
 /// One hit: an indicator and the observable of the event that hit it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
-    /// The indicator's record; [`Index::info`] tells what it is.
+    /// The indicator's slot in the index: [`Index::info`] tells which
+    /// indicator it is.
     pub slot: u32,
     /// Index into the event's observables.
     pub observable: usize,
@@ -136,7 +137,7 @@ impl Index {
         self.live
     }
 
-    /// Whether no indicator is live.
+    /// Whether the index holds no live indicator.
     pub fn is_empty(&self) -> bool {
         self.live == 0
     }
@@ -230,7 +231,7 @@ impl Index {
                 .get("confidence")
                 .and_then(Value::as_u64)
                 .map_or(u8::MAX, |c| c.min(100) as u8),
-            tlp: tlp_code(tlp_of(indicator)),
+            tlp: tlp_code(indicator.as_object().and_then(concord_stix::tlp::of_object)),
             alive: true,
         });
         self.by_id.insert(key, slot);

@@ -6,12 +6,6 @@ use serde_json::Value;
 
 pub use concord_stix::tlp::Tlp;
 
-/// The most restrictive TLP among an object's markings (TLP 2.0 ids and the
-/// TLP 1.0 ids of STIX 2.1 section 7.2.1.4).
-pub fn tlp_of(object: &Value) -> Option<Tlp> {
-    concord_stix::tlp::strictest_of(object.get("object_marking_refs")?.as_array()?)
-}
-
 /// Whether an indicator applies at `at`: not revoked, and `at` inside
 /// [valid_from, valid_until) (STIX 2.1 section 4.7). With no time, only
 /// revocation counts.
@@ -63,13 +57,14 @@ pub(crate) enum IdKey {
 pub struct IndicatorInfo<'i> {
     /// The indicator's STIX id.
     pub id: String,
-    /// Its `name`, if it has one.
+    /// Its `name`, `None` when it has none (or an empty one).
     pub name: Option<&'i str>,
-    /// Its `confidence` (0 to 100), if given.
+    /// Its `confidence` (0 to 100), `None` when it has none.
     pub confidence: Option<u8>,
-    /// Its strictest TLP marking, as a lower-case word.
+    /// Its TLP level as a lower-case word (`amber+strict`, see
+    /// `Tlp::word`), `None` when it carries no TLP marking.
     pub tlp: Option<&'static str>,
-    /// Its producer's identity.
+    /// Its `created_by_ref`: the identity that produced it.
     pub created_by_ref: Option<&'i str>,
 }
 

@@ -27,6 +27,6 @@ mod reader;
 
 pub use error::MatcherError;
 pub use index::{Hit, Index, Scratch};
-pub use indicator::{IndicatorInfo, Tlp, is_active, tlp_of};
+pub use indicator::{IndicatorInfo, Tlp, is_active};
 pub use observable::{HashAlgorithm, Observable, normal_domain, normal_url};
 pub use reader::{FieldMapping, Format, LineKind, LogReader, observables_of, read_line};

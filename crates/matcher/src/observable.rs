@@ -13,13 +13,13 @@ use serde_json::{Map, Value, json};
 /// File hash algorithms the index knows (STIX 2.1 hash-algorithm-ov).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HashAlgorithm {
-    /// MD5 (32 hex digits).
+    /// `MD5`.
     Md5,
-    /// SHA-1 (40 hex digits).
+    /// `SHA-1`.
     Sha1,
-    /// SHA-256 (64 hex digits).
+    /// `SHA-256`.
     Sha256,
-    /// SHA-512 (128 hex digits).
+    /// `SHA-512`.
     Sha512,
 }
 
@@ -35,7 +35,7 @@ impl HashAlgorithm {
         }
     }
 
-    /// The key STIX 2.1 writes in `hashes` (`SHA-256`).
+    /// The STIX 2.1 key of the algorithm in a `hashes` dictionary.
     pub fn stix_key(self) -> &'static str {
         match self {
             HashAlgorithm::Md5 => "MD5",
@@ -62,22 +62,23 @@ pub enum Observable {
     Ipv4(Ipv4Addr),
     /// An IPv6 address.
     Ipv6(Ipv6Addr),
-    /// A domain name, lower case, without a trailing dot.
+    /// A domain name, in lower case without a trailing dot ([`normal_domain`]).
     Domain(String),
-    /// A URL, as [`normal_url`] writes it.
+    /// A URL, normalised by [`normal_url`].
     Url(String),
-    /// A file hash, in hex.
+    /// A file hash: the algorithm and the hex digest (as read: lookups
+    /// ignore its case).
     Hash(HashAlgorithm, String),
-    /// An e-mail address, lower case.
+    /// An e-mail address, in lower case.
     Email(String),
     /// Any other value at an object path, for the pattern evaluator:
     /// object type, property path (keys), value.
     Other {
-        /// The STIX object type.
+        /// The SCO type (such as `process`).
         object_type: String,
-        /// The property path (keys) inside it.
+        /// The keys from the object to the value (such as `["name"]`).
         path: Vec<String>,
-        /// The value.
+        /// The value as the event carries it.
         value: Value,
     },
 }

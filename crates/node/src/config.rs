@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+pub use concord_alert::{AlertsSection, ConstituencySection};
+pub use concord_federation::{SharingSection, SyncSection};
+pub use concord_incident::SightingsSection;
+
 pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";
 
@@ -44,193 +48,6 @@ pub struct Config {
     pub alerts: AlertsSection,
 }
 
-/// `[sightings]`: by default a sighting goes back to the indicator's
-/// author only (its audience), under the indicator's TLP or `min_tlp`,
-/// whichever is stricter. `share = "off"` keeps sightings at home;
-/// `also_to` widens the audience (members or groups).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SightingsSection {
-    /// "author" (default) or "off".
-    pub share: String,
-    /// Members (identity ids) or groups that receive every sighting too.
-    pub also_to: Vec<String>,
-    /// The least strict TLP a sighting gets (default amber: a sighting
-    /// says where the member was hit).
-    pub min_tlp: String,
-}
-
-impl Default for SightingsSection {
-    fn default() -> Self {
-        SightingsSection {
-            share: "author".into(),
-            also_to: Vec::new(),
-            min_tlp: "amber".into(),
-        }
-    }
-}
-
-impl SightingsSection {
-    fn is_default(&self) -> bool {
-        *self == SightingsSection::default()
-    }
-}
-
-/// `[constituency]`: the networks and names this member is responsible
-/// for. Intel arriving from a peer that touches them raises an alert.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConstituencySection {
-    /// CIDR ranges, IPv4 or IPv6 (a bare address is a /32 or /128).
-    pub ip_ranges: Vec<String>,
-    /// Autonomous system numbers.
-    pub asns: Vec<u32>,
-    /// Domains (their subdomains are included).
-    pub domains: Vec<String>,
-    /// Organisation names, matched case-insensitively in names and
-    /// descriptions.
-    pub organisations: Vec<String>,
-}
-
-impl ConstituencySection {
-    fn is_empty(&self) -> bool {
-        *self == ConstituencySection::default()
-    }
-}
-
-/// `[alerts]`: how often `serve` scans for alerts and how they are
-/// delivered besides the event stream (`/api/v1/events`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct AlertsSection {
-    /// Seconds between scans in `serve` (a sync round also scans).
-    pub scan_interval_secs: u64,
-    /// Delivery attempts per alert and channel before it goes to the
-    /// dead-letter list.
-    pub max_attempts: u32,
-    /// Seconds before the first retry; doubles each time (at most an hour).
-    pub retry_secs: u64,
-    /// Alert kinds delivered by webhook and e-mail (empty: all).
-    pub kinds: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub webhooks: Vec<WebhookSection>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<EmailSection>,
-}
-
-impl Default for AlertsSection {
-    fn default() -> Self {
-        AlertsSection {
-            scan_interval_secs: 30,
-            max_attempts: 8,
-            retry_secs: 5,
-            kinds: Vec::new(),
-            webhooks: Vec::new(),
-            email: None,
-        }
-    }
-}
-
-impl AlertsSection {
-    fn is_default(&self) -> bool {
-        *self == AlertsSection::default()
-    }
-}
-
-/// `[[alerts.webhooks]]`: a JSON POST per alert, signed with HMAC-SHA256
-/// over the body (`X-Concord-Signature: sha256=HEX`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookSection {
-    pub url: String,
-    /// The shared HMAC key.
-    pub secret: String,
-}
-
-/// `[alerts.email]`: one message per alert over SMTP.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EmailSection {
-    pub host: String,
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
-    /// "starttls" (default), "tls", or "none" (loopback hosts only).
-    #[serde(default = "default_smtp_security")]
-    pub security: String,
-    pub from: String,
-    pub to: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
-}
-
-fn default_smtp_port() -> u16 {
-    587
-}
-
-fn default_smtp_security() -> String {
-    "starttls".into()
-}
-
-/// `[sharing]`: the member's egress policy (FEDERATION.md sections 6, 7).
-/// Whatever it says, unmarked objects never leave the node, GREEN and above
-/// never reach a public collection, AMBER and AMBER+STRICT go only to the
-/// members an object's audience names, and a relay forwards only CLEAR and
-/// GREEN.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SharingSection {
-    /// TLP levels shared at all (below RED).
-    pub allow_tlp: Vec<String>,
-    /// Members (identity ids) that may receive RED objects naming them.
-    pub red_to: Vec<String>,
-    /// Whether TLP:CLEAR objects may be served in public collections.
-    pub clear_to_public: bool,
-    /// Object types and labels not shared (policy; can be changed).
-    pub deny_types: Vec<String>,
-    pub deny_labels: Vec<String>,
-    /// Object types and labels that never leave the node, whatever an
-    /// object says.
-    pub never_export_types: Vec<String>,
-    pub never_export_labels: Vec<String>,
-}
-
-impl Default for SharingSection {
-    fn default() -> Self {
-        SharingSection {
-            allow_tlp: ["clear", "green", "amber", "amber+strict"]
-                .map(String::from)
-                .to_vec(),
-            red_to: Vec::new(),
-            clear_to_public: true,
-            deny_types: Vec::new(),
-            deny_labels: Vec::new(),
-            never_export_types: Vec::new(),
-            never_export_labels: Vec::new(),
-        }
-    }
-}
-
-/// `[sync]`: how `serve` pulls from its peers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct SyncSection {
-    /// Seconds between rounds (0: only on demand with `concord sync`).
-    pub interval_secs: u64,
-    /// Objects per page asked of a peer.
-    pub page: usize,
-}
-
-impl Default for SyncSection {
-    fn default() -> Self {
-        SyncSection {
-            interval_secs: 60,
-            page: 2000,
-        }
-    }
-}
-
 /// `[server]`: where and how `concord serve` listens.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -244,6 +61,12 @@ pub struct ServerSection {
     pub tls_cert: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_key: Option<PathBuf>,
+    /// This node's public URLs as peers reach it (e.g. behind a reverse
+    /// proxy: `https://cti.example.org/`). Node-signed requests must be
+    /// signed for one of them; `--public-url` adds to them. Default: the
+    /// listen address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub public_urls: Vec<String>,
     /// Title of the discovery and API root resources.
     pub title: String,
     pub default_page: usize,
@@ -253,6 +76,10 @@ pub struct ServerSection {
     /// Requests per second per client address (0: unlimited), and burst.
     pub rate_per_second: f64,
     pub rate_burst: f64,
+    /// The same for anonymous requests (no credentials), counted apart so
+    /// that they cannot starve members' syncs.
+    pub anonymous_rate_per_second: f64,
+    pub anonymous_rate_burst: f64,
     /// Envelopes with more objects are stored in the background (pending
     /// status at once).
     pub background_post_over: usize,
@@ -265,6 +92,7 @@ impl Default for ServerSection {
             listen: "127.0.0.1:8733".into(),
             tls_cert: None,
             tls_key: None,
+            public_urls: Vec::new(),
             title: o.title,
             default_page: o.default_page,
             max_page: o.max_page,
@@ -272,6 +100,8 @@ impl Default for ServerSection {
             request_timeout_secs: o.request_timeout.as_secs(),
             rate_per_second: o.rate_per_second,
             rate_burst: o.rate_burst,
+            anonymous_rate_per_second: o.anonymous_rate_per_second,
+            anonymous_rate_burst: o.anonymous_rate_burst,
             background_post_over: o.background_post_over,
         }
     }
@@ -325,9 +155,155 @@ impl Config {
         toml::from_str(&text).with_context(|| format!("{} is not a valid config", path.display()))
     }
 
+    /// Writes config.toml, readable by its owner only (it may hold
+    /// secrets).
     pub fn save(&self, data_dir: &Path) -> Result<()> {
+        use std::io::Write;
         let path = data_dir.join(CONFIG_FILE);
         let text = toml::to_string_pretty(self)?;
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts
+            .open(&path)
+            .with_context(|| format!("writing {}", path.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("making {} private", path.display()))?;
+        }
+        f.write_all(text.as_bytes())
+            .with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// `[alerts]` with its secrets read from where the config says they
+    /// are (`secret_file`/`secret_env`, `password_file`/`password_env`).
+    /// Only this copy holds them: config.toml is never rewritten with them.
+    pub fn alerts_with_secrets(&self, data_dir: &Path) -> Result<AlertsSection> {
+        let mut a = self.alerts.clone();
+        for (i, w) in a.webhooks.iter_mut().enumerate() {
+            let place = format!("[[alerts.webhooks]] #{} ({})", i + 1, w.url);
+            let given = !w.secret.is_empty();
+            w.secret = secret(
+                data_dir,
+                &place,
+                "secret",
+                given.then(|| w.secret.clone()),
+                &w.secret_file,
+                &w.secret_env,
+            )?
+            .with_context(|| {
+                format!("{place}: give the HMAC key in secret, secret_file or secret_env")
+            })?;
+        }
+        if let Some(e) = a.email.as_mut() {
+            e.password = secret(
+                data_dir,
+                "[alerts.email]",
+                "password",
+                e.password.clone(),
+                &e.password_file,
+                &e.password_env,
+            )?;
+        }
+        Ok(a)
+    }
+}
+
+/// A secret from exactly one of: the value itself, a file (relative to the
+/// data directory; one trailing newline dropped) or an environment
+/// variable. `None` when none is given; an error when several are.
+fn secret(
+    data_dir: &Path,
+    place: &str,
+    name: &str,
+    inline: Option<String>,
+    file: &Option<PathBuf>,
+    env: &Option<String>,
+) -> Result<Option<String>> {
+    let given = [inline.is_some(), file.is_some(), env.is_some()]
+        .iter()
+        .filter(|g| **g)
+        .count();
+    if given > 1 {
+        bail!("{place}: give {name} in one of {name}, {name}_file or {name}_env, not several");
+    }
+    if let Some(f) = file {
+        let path = data_dir.join(f);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("{place}: reading {name}_file {}", path.display()))?;
+        let text = text.strip_suffix('\n').unwrap_or(&text);
+        let text = text.strip_suffix('\r').unwrap_or(text);
+        if text.is_empty() {
+            bail!("{place}: {name}_file {} is empty", path.display());
+        }
+        return Ok(Some(text.to_string()));
+    }
+    if let Some(var) = env {
+        let v = std::env::var(var).map_err(|_| {
+            anyhow::anyhow!("{place}: {name}_env names {var}, which is not set in the environment")
+        })?;
+        if v.is_empty() {
+            bail!("{place}: the environment variable {var} ({name}_env) is empty");
+        }
+        return Ok(Some(v));
+    }
+    Ok(inline)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_hook(secret: &str, extra: &str) -> Config {
+        let text = format!(
+            "[node]\norg = \"X\"\nidentity = \"identity--00000000-0000-4000-8000-000000000001\"\ncollection = \"c\"\n\n[[alerts.webhooks]]\nurl = \"https://hooks.example/x\"\n{secret}{extra}"
+        );
+        toml::from_str(&text).expect("config")
+    }
+
+    #[test]
+    fn secrets_come_from_one_place_and_are_never_written_back() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("hook.secret"), "s3cr3t-from-file\n").expect("secret");
+        let c = with_hook("secret_file = \"hook.secret\"\n", "");
+        let resolved = c.alerts_with_secrets(dir.path()).expect("resolved");
+        assert_eq!(resolved.webhooks[0].secret, "s3cr3t-from-file");
+        // The config as saved keeps the file's name, never its content, and
+        // is readable by its owner only.
+        c.save(dir.path()).expect("save");
+        let saved = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).expect("saved");
+        assert!(saved.contains("hook.secret") && !saved.contains("s3cr3t-from-file"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(CONFIG_FILE))
+                .expect("meta")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(
+            !format!("{resolved:?}").contains("s3cr3t"),
+            "no secret in Debug"
+        );
+        // From the environment; several sources or none are refused.
+        let c = with_hook("secret_env = \"CONCORD_TEST_HOOK_SECRET_UNSET\"\n", "");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"),
+            "{e}"
+        );
+        let c = with_hook("secret = \"a\"\n", "secret_file = \"hook.secret\"\n");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("not several"), "{e}");
+        let c = with_hook("", "");
+        let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
+        assert!(e.contains("secret_file or secret_env"), "{e}");
     }
 }

@@ -3,16 +3,18 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
-mod alert;
-mod api;
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is the one place that prints"
+)]
+#![expect(
+    unreachable_pub,
+    reason = "a binary exports nothing: `pub` marks what its modules offer each other"
+)]
+
 mod cmd;
-mod community;
 mod config;
-mod console;
-mod federation;
-mod incident;
-mod indicators;
-mod sighting;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +33,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "A sovereign node of a threat-intelligence community (STIX 2.1 / TAXII 2.1)"
 )]
-pub struct Cli {
+struct Cli {
     /// The node's data directory (config, key, database).
     #[arg(long, global = true, env = "CONCORD_DATA_DIR")]
     data_dir: Option<PathBuf>,
@@ -106,6 +108,7 @@ enum Command {
 
 /// What a command tells `main` about how it ended.
 pub enum Outcome {
+    /// It did all it was asked.
     Ok,
     /// The command ran but found problems (for example rejected objects).
     Failed,
@@ -116,6 +119,16 @@ fn main() -> ExitCode {
     // configuration is built; an error means one is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let cli = Cli::parse();
+    // Logs go to stderr, at `warn` unless CONCORD_LOG (or RUST_LOG) says
+    // otherwise (e.g. CONCORD_LOG=info shows every request and every
+    // refused authentication).
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(filter)
+        .try_init();
     let global = config::Global {
         data_dir: config::resolve_data_dir(cli.data_dir.clone()),
         json: cli.json,

@@ -16,8 +16,13 @@ pub enum ObservationExpr {
     Comparison(ComparisonExpr),
     /// A left-associative chain `a AND b AND c` (at least two operands).
     And(Vec<ObservationExpr>),
+    /// A left-associative chain `a OR b OR c` (at least two operands).
     Or(Vec<ObservationExpr>),
+    /// A chain `a FOLLOWEDBY b FOLLOWEDBY c` (at least two operands):
+    /// observations matching each operand, in this order in time.
     FollowedBy(Vec<ObservationExpr>),
+    /// An expression with one qualifier after it; several qualifiers nest,
+    /// the first one innermost.
     Qualified(Box<ObservationExpr>, Qualifier),
 }
 
@@ -26,11 +31,23 @@ pub enum ObservationExpr {
 pub enum Qualifier {
     /// `WITHIN n SECONDS`; the duration in microseconds, as the reference
     /// rounds fractional seconds.
-    Within { micros: i64, text: String },
+    Within {
+        /// The duration in microseconds (positive).
+        micros: i64,
+        /// The number of seconds as written (without a leading `+`), so that
+        /// printing gives the pattern's own text back.
+        text: String,
+    },
     /// `REPEATS n TIMES`.
     Repeats(u32),
     /// `START t'..' STOP t'..'`.
-    StartStop { start: Timestamp, stop: Timestamp },
+    StartStop {
+        /// `START`: where the time window begins.
+        start: Timestamp,
+        /// `STOP`: where the time window ends (a window that does not end
+        /// after it begins admits nothing).
+        stop: Timestamp,
+    },
 }
 
 /// A comparison expression inside `[ ]`.
@@ -39,63 +56,92 @@ pub enum ComparisonExpr {
     /// A left-associative chain (at least two operands); a chain is one node
     /// so that long chains of ORed hashes cost no recursion.
     And(Vec<ComparisonExpr>),
+    /// A left-associative chain `a OR b` (at least two operands).
     Or(Vec<ComparisonExpr>),
+    /// One test of an object path.
     Test(PropTest),
 }
 
 /// One test of the values an object path selects.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PropTest {
+    /// The values tested: those the path selects in one object.
     pub path: ObjectPath,
     /// `NOT` before the operator: the test is true for a value the operator
     /// is false for.
     pub negated: bool,
+    /// The operator and its operand.
     pub op: Operator,
 }
 
 /// A comparison operator with its operand.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Operator {
+    /// `=`.
     Eq(Literal),
+    /// `!=`.
     Ne(Literal),
+    /// `<`.
     Lt(Literal),
+    /// `<=`.
     Le(Literal),
+    /// `>`.
     Gt(Literal),
+    /// `>=`.
     Ge(Literal),
+    /// `IN (a, b, ...)`: equal to one of the set's elements (all of one kind).
     In(Vec<Literal>),
+    /// `LIKE`: the SQL-style pattern (`%` any run, `_` one character), unescaped.
     Like(String),
+    /// `MATCHES`: the regular expression, unescaped; the parser checked that
+    /// it compiles.
     Matches(String),
+    /// `ISSUBSET`: the CIDR subnet text; the parser checked that it reads.
     IsSubset(String),
+    /// `ISSUPERSET`: the address or CIDR subnet text; the parser checked that
+    /// it reads.
     IsSuperset(String),
+    /// `EXISTS`: the path selects at least one value.
     Exists,
 }
 
 /// `type:first.step[0].'quoted key'[*]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ObjectPath {
+    /// The SCO type before `:` (such as `file`).
     pub object_type: String,
     /// The first step is always a key.
     pub steps: Vec<PathStep>,
 }
 
+/// One step of an object path after the type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PathStep {
+    /// `.name` or `.'quoted name'`: a property or dictionary key.
     Key(String),
+    /// `[n]`: one list element; an index past either end (or beyond `i64`)
+    /// selects nothing.
     Index(i64),
+    /// `[*]`: every list element.
     AnyIndex,
 }
 
 /// A literal operand.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Literal {
+    /// An integer.
     Int(i128),
+    /// A number with a fraction or exponent.
     Float(f64),
+    /// `'..'`, unescaped.
     Str(String),
+    /// `true` or `false`.
     Bool(bool),
     /// `b'..'` (base64), decoded.
     Binary(Vec<u8>),
     /// `h'..'`, decoded.
     Hex(Vec<u8>),
+    /// `t'..'`, read.
     Timestamp(Timestamp),
 }
 

@@ -18,23 +18,23 @@ use crate::timestamp::Timestamp;
 
 /// One instance of one observation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Instance {
+pub(crate) struct Instance {
     pub observation: u32,
     pub instance: u32,
 }
 
-pub type Binding = Vec<Instance>;
+pub(crate) type Binding = Vec<Instance>;
 
 /// What every stream needs: the observations' times and counts, and the
 /// remaining budget.
-pub struct Context<'c, 'a> {
+pub(crate) struct Context<'c, 'a> {
     pub observations: &'c [Observation<'a>],
     remaining: Cell<u64>,
     budget: u64,
 }
 
 impl<'c, 'a> Context<'c, 'a> {
-    pub fn new(observations: &'c [Observation<'a>], budget: u64) -> Self {
+    pub(crate) fn new(observations: &'c [Observation<'a>], budget: u64) -> Self {
         Context {
             observations,
             remaining: Cell::new(budget),
@@ -42,7 +42,7 @@ impl<'c, 'a> Context<'c, 'a> {
         }
     }
 
-    pub fn spend(&self, steps: u64) -> Result<(), EvalError> {
+    pub(crate) fn spend(&self, steps: u64) -> Result<(), EvalError> {
         let left = self.remaining.get();
         if left < steps {
             return Err(EvalError::Budget {
@@ -74,11 +74,11 @@ impl<'c, 'a> Context<'c, 'a> {
 }
 
 /// A lazy stream of bindings. Streams are fused: after `None`, `None`.
-pub trait Stream {
+pub(crate) trait Stream {
     fn next(&mut self, cx: &Context<'_, '_>) -> Result<Option<Binding>, EvalError>;
 }
 
-pub type BoxStream = Box<dyn Stream>;
+pub(crate) type BoxStream = Box<dyn Stream>;
 
 fn disjoint(a: &[Instance], b: &[Instance]) -> bool {
     // Bindings are short; a quadratic scan beats hashing.
@@ -94,14 +94,14 @@ fn concat(a: &[Instance], b: &[Instance]) -> Binding {
 
 /// `[ comparison ]`: every instance of every matching observation, in the
 /// order the comparison produced the observations.
-pub struct Simple {
+pub(crate) struct Simple {
     observations: Vec<u32>,
     at: usize,
     instance: u64,
 }
 
 impl Simple {
-    pub fn new(observations: Vec<u32>) -> Self {
+    pub(crate) fn new(observations: Vec<u32>) -> Self {
         Simple {
             observations,
             at: 0,
@@ -133,7 +133,7 @@ impl Stream for Simple {
 
 /// Which pairs a join keeps.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub enum JoinKind {
+pub(crate) enum JoinKind {
     /// Observation-expression AND: the two sides share no instance.
     And,
     /// FOLLOWEDBY: no shared instance, and the left side can be observed no
@@ -154,7 +154,7 @@ enum JoinPhase {
 /// The reference's AND / FOLLOWEDBY join: a cross product built by pulling
 /// the right and the left side in turn, each new binding paired with the
 /// cached bindings of the other side.
-pub struct Join {
+pub(crate) struct Join {
     kind: JoinKind,
     left: BoxStream,
     right: BoxStream,
@@ -166,7 +166,7 @@ pub struct Join {
 }
 
 impl Join {
-    pub fn new(kind: JoinKind, left: BoxStream, right: BoxStream) -> Self {
+    pub(crate) fn new(kind: JoinKind, left: BoxStream, right: BoxStream) -> Self {
         Join {
             kind,
             left,
@@ -266,7 +266,7 @@ enum OrTurn {
 
 /// The reference's observation-expression OR: left and right bindings in
 /// turn, never both in one binding.
-pub struct Or {
+pub(crate) struct Or {
     left: BoxStream,
     right: BoxStream,
     started: bool,
@@ -278,7 +278,7 @@ pub struct Or {
 }
 
 impl Or {
-    pub fn new(left: BoxStream, right: BoxStream) -> Self {
+    pub(crate) fn new(left: BoxStream, right: BoxStream) -> Self {
         Or {
             left,
             right,
@@ -337,13 +337,13 @@ impl Stream for Or {
 /// `WITHIN d SECONDS`: keeps bindings whose observations all overlap one
 /// window of length d (the window that starts at the earliest
 /// last_observed).
-pub struct Within {
+pub(crate) struct Within {
     inner: BoxStream,
     micros: i64,
 }
 
 impl Within {
-    pub fn new(inner: BoxStream, micros: i64) -> Self {
+    pub(crate) fn new(inner: BoxStream, micros: i64) -> Self {
         Within { inner, micros }
     }
 }
@@ -379,14 +379,14 @@ impl Stream for Within {
 
 /// `START t1 STOP t2`: keeps bindings whose observations all overlap
 /// [t1, t2) (touching t2 alone is not enough).
-pub struct StartStop {
+pub(crate) struct StartStop {
     inner: BoxStream,
     start: Timestamp,
     stop: Timestamp,
 }
 
 impl StartStop {
-    pub fn new(inner: BoxStream, start: Timestamp, stop: Timestamp) -> Self {
+    pub(crate) fn new(inner: BoxStream, start: Timestamp, stop: Timestamp) -> Self {
         StartStop { inner, start, stop }
     }
 }
@@ -552,7 +552,7 @@ impl Combinations {
 
 /// `REPEATS n TIMES`: n pairwise-disjoint bindings of the inner expression,
 /// concatenated (the reference's `_filtered_combinations`).
-pub struct Repeats {
+pub(crate) struct Repeats {
     inner: BoxStream,
     count: usize,
     started: bool,
@@ -562,7 +562,7 @@ pub struct Repeats {
 }
 
 impl Repeats {
-    pub fn new(inner: BoxStream, count: usize) -> Self {
+    pub(crate) fn new(inner: BoxStream, count: usize) -> Self {
         Repeats {
             inner,
             count,

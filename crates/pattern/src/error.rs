@@ -7,7 +7,9 @@ use thiserror::Error;
 /// (columns count Unicode scalar values, not bytes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column, in Unicode scalar values.
     pub column: u32,
 }
 
@@ -23,24 +25,47 @@ pub enum PatternError {
     /// The text does not follow the grammar (STIX 2.1 part 5, section 9).
     #[error("{at}: expected {expected}, found {found}")]
     Syntax {
+        /// Where the unexpected token starts.
         at: Position,
+        /// What the grammar allows here, for people.
         expected: String,
+        /// The token found instead (or the end of the pattern).
         found: String,
     },
     /// A literal is well formed but its value is not allowed
     /// (a timestamp that is not a date, a non-homogeneous set, ...).
     #[error("{at}: {reason}")]
-    Literal { at: Position, reason: String },
+    Literal {
+        /// Where the literal starts.
+        at: Position,
+        /// Why its value is refused.
+        reason: String,
+    },
     /// A MATCHES operand is not a regular expression this crate runs in
     /// linear time (back-references and look-around are refused).
     #[error("{at}: invalid MATCHES regular expression: {reason}")]
-    Regex { at: Position, reason: String },
+    Regex {
+        /// Where the string literal starts.
+        at: Position,
+        /// Why the regular expression is refused.
+        reason: String,
+    },
     /// A qualifier value is out of its range (WITHIN <= 0, REPEATS < 1).
     #[error("{at}: {reason}")]
-    Qualifier { at: Position, reason: String },
+    Qualifier {
+        /// Where the qualifier's value starts.
+        at: Position,
+        /// Which range it is out of.
+        reason: String,
+    },
     /// The pattern is larger or deeper than this crate accepts.
     #[error("{at}: {reason}")]
-    Limit { at: Position, reason: String },
+    Limit {
+        /// Where the limit was crossed.
+        at: Position,
+        /// Which limit (see `Limits`) and its value.
+        reason: String,
+    },
 }
 
 impl PatternError {
@@ -59,8 +84,15 @@ impl PatternError {
 /// Why a set of observed-data objects cannot be evaluated at all.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum InputError {
+    /// The observed data does not have the shape STIX requires.
     #[error("{path}: {reason}")]
-    Invalid { path: String, reason: String },
+    Invalid {
+        /// A JSON path into the input (such as `[0].objects`), "" for the input
+        /// as a whole.
+        path: String,
+        /// What is missing or wrong there.
+        reason: String,
+    },
 }
 
 impl InputError {
@@ -82,16 +114,28 @@ pub enum EvalError {
     /// string that is no address, a timestamp comparison on a string that is
     /// no timestamp, a `_hex`/`_bin` property that does not decode, ...).
     #[error("observation {observation}: {reason}")]
-    Value { observation: usize, reason: String },
+    Value {
+        /// The 0-based index into `Observations::items` of the observation
+        /// holding the value.
+        observation: usize,
+        /// Which value met which operator.
+        reason: String,
+    },
     /// The evaluation needed more steps than its budget allows (for example
     /// REPEATS over many observations); the answer is unknown.
     #[error("evaluation budget of {budget} steps exceeded")]
-    Budget { budget: u64 },
+    Budget {
+        /// The budget that ran out, in steps.
+        budget: u64,
+    },
     /// A timestamp computation left the range 0001-9999.
     #[error("timestamp out of range in a temporal qualifier")]
     TimeRange,
     /// An observed-data object has first_observed after last_observed, so a
     /// temporal qualifier cannot be decided.
     #[error("observation {observation}: first_observed is after last_observed")]
-    Interval { observation: usize },
+    Interval {
+        /// The 0-based index into `Observations::items` of that observation.
+        observation: usize,
+    },
 }

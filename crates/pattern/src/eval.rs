@@ -50,7 +50,7 @@ const NON_SCO_TYPES_V21: &[&str] = &[
 
 /// A comparison with its compiled operator.
 #[derive(Debug)]
-pub struct CompiledTest {
+pub(crate) struct CompiledTest {
     pub path: ObjectPath,
     pub negated: bool,
     pub test: Test,
@@ -58,7 +58,7 @@ pub struct CompiledTest {
 
 /// A comparison expression ready to run.
 #[derive(Debug)]
-pub enum Comparison {
+pub(crate) enum Comparison {
     And(Vec<Comparison>),
     Or(Vec<Comparison>),
     Test(Box<CompiledTest>),
@@ -66,7 +66,7 @@ pub enum Comparison {
 
 /// An observation expression ready to run.
 #[derive(Debug)]
-pub enum Program {
+pub(crate) enum Program {
     Comparison(Comparison),
     And(Vec<Program>),
     Or(Vec<Program>),
@@ -80,7 +80,7 @@ pub enum Program {
     ),
 }
 
-pub fn compile_comparison(c: &ComparisonExpr) -> Result<Comparison, String> {
+pub(crate) fn compile_comparison(c: &ComparisonExpr) -> Result<Comparison, String> {
     Ok(match c {
         ComparisonExpr::And(v) => {
             Comparison::And(v.iter().map(compile_comparison).collect::<Result<_, _>>()?)
@@ -96,7 +96,7 @@ pub fn compile_comparison(c: &ComparisonExpr) -> Result<Comparison, String> {
     })
 }
 
-pub fn compile(e: &ObservationExpr) -> Result<Program, String> {
+pub(crate) fn compile(e: &ObservationExpr) -> Result<Program, String> {
     let all = |v: &[ObservationExpr]| v.iter().map(compile).collect::<Result<Vec<_>, _>>();
     Ok(match e {
         ObservationExpr::Comparison(c) => Program::Comparison(compile_comparison(c)?),
@@ -116,7 +116,7 @@ pub fn compile(e: &ObservationExpr) -> Result<Program, String> {
 
 /// The observations a comparison holds for, in the reference's order, each
 /// with the (sorted) indices of the root objects it holds for.
-pub type Holds = Vec<(u32, Vec<u32>)>;
+pub(crate) type Holds = Vec<(u32, Vec<u32>)>;
 
 fn test_holds(t: &CompiledTest, obs: &Observations<'_>) -> Result<Holds, EvalError> {
     let mut out = Vec::new();
@@ -181,7 +181,7 @@ fn unite(a: &mut Vec<u32>, b: &[u32]) {
 }
 
 /// Evaluates a comparison expression over all observations.
-pub fn comparison_holds(c: &Comparison, obs: &Observations<'_>) -> Result<Holds, EvalError> {
+pub(crate) fn comparison_holds(c: &Comparison, obs: &Observations<'_>) -> Result<Holds, EvalError> {
     match c {
         Comparison::Test(t) => test_holds(t, obs),
         Comparison::And(items) => {
@@ -269,7 +269,7 @@ fn fold(
 
 /// The observations of the first binding (indices, ascending), or `None`
 /// when the pattern does not match.
-pub fn evaluate(
+pub(crate) fn evaluate(
     p: &Program,
     obs: &Observations<'_>,
     budget: u64,

@@ -10,8 +10,20 @@ use std::net::Ipv6Addr;
 /// An address or subnet: the network bits and the prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Net {
-    V4 { addr: u32, prefix: u8 },
-    V6 { addr: u128, prefix: u8 },
+    /// An IPv4 network.
+    V4 {
+        /// The address, as a big-endian number.
+        addr: u32,
+        /// The prefix length in bits, 0 to 32 (32 for a single address).
+        prefix: u8,
+    },
+    /// An IPv6 network.
+    V6 {
+        /// The address, as a big-endian number.
+        addr: u128,
+        /// The prefix length in bits, 0 to 128 (128 for a single address).
+        prefix: u8,
+    },
 }
 
 /// C `strtoul(s, &end, 0)` restricted to what `inet_aton` lets reach it
@@ -41,7 +53,7 @@ fn strtoul_auto(b: &[u8]) -> (u64, usize) {
 }
 
 /// glibc's `inet_aton`.
-pub fn inet_aton(text: &str) -> Option<u32> {
+pub(crate) fn inet_aton(text: &str) -> Option<u32> {
     let b = text.as_bytes();
     let mut parts: Vec<u64> = Vec::with_capacity(4);
     let mut i = 0;

@@ -11,7 +11,7 @@ use crate::error::{PatternError, Position};
 
 /// The kinds of token of the grammar, in the grammar's rule order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     IntNeg,
     IntPos,
     FloatNeg,
@@ -65,7 +65,7 @@ pub enum TokenKind {
 
 impl TokenKind {
     /// How a token of this kind is named in an error message.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         use TokenKind::*;
         match self {
             IntNeg | IntPos => "an integer",
@@ -121,7 +121,7 @@ impl TokenKind {
 
 /// One token: its kind, its text and where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token<'s> {
+pub(crate) struct Token<'s> {
     pub kind: TokenKind,
     pub text: &'s str,
     pub at: Position,
@@ -166,7 +166,7 @@ fn is_pattern_space(c: char) -> bool {
 
 /// Splits a pattern into tokens. Never fails on content (unknown characters
 /// become `Invalid` tokens the parser reports); fails only past `max_tokens`.
-pub fn tokenize(text: &str, max_tokens: usize) -> Result<Vec<Token<'_>>, PatternError> {
+pub(crate) fn tokenize(text: &str, max_tokens: usize) -> Result<Vec<Token<'_>>, PatternError> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut pos = 0usize;

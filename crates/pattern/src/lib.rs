@@ -56,6 +56,7 @@ pub struct Pattern {
 /// (indices into `Observations::items`, ascending).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
+    /// Indices into `Observations::items`, ascending, without repeats.
     pub observations: Vec<usize>,
 }
 

@@ -3,7 +3,7 @@
 
 /// The value of a string literal token (quotes included): `\'` and `\\` are
 /// the only escapes the grammar allows.
-pub fn unescape_string(token: &str) -> String {
+pub(crate) fn unescape_string(token: &str) -> String {
     let inner = token
         .strip_prefix('\'')
         .and_then(|s| s.strip_suffix('\''))
@@ -23,7 +23,7 @@ pub fn unescape_string(token: &str) -> String {
 }
 
 /// CPython's `binascii.a2b_hex`: an even number of hex digits, ASCII only.
-pub fn decode_hex(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_hex(text: &str) -> Option<Vec<u8>> {
     let b = text.as_bytes();
     if !text.is_ascii() || !b.len().is_multiple_of(2) {
         return None;
@@ -51,7 +51,7 @@ fn base64_value(c: u8) -> Option<u8> {
 /// CPython's non-strict `binascii.a2b_base64` (what `base64.b64decode`
 /// uses): characters outside the alphabet are skipped, a complete pad ends
 /// the input, a dangling partial quad is an error.
-pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn decode_base64(text: &str) -> Option<Vec<u8>> {
     if !text.is_ascii() {
         return None;
     }
@@ -97,7 +97,7 @@ pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
 }
 
 /// Standard base64 with padding.
-pub fn base64_encode(bytes: &[u8]) -> String {
+pub(crate) fn base64_encode(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {

@@ -17,7 +17,9 @@ use crate::timestamp::Timestamp;
 /// Which STIX version the observed data and the pattern follow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StixVersion {
+    /// STIX 2.0: observed-data carries its objects in an `objects` dictionary.
     V20,
+    /// STIX 2.1: observed-data names its objects with `object_refs`.
     #[default]
     V21,
 }
@@ -40,8 +42,12 @@ pub struct Observation<'a> {
     scope: Scope<'a>,
     /// Candidate root objects: (key, object), one per id (2.1) or key (2.0).
     pub(crate) roots: Vec<&'a Value>,
+    /// The observed-data's `first_observed`.
     pub first_observed: Timestamp,
+    /// The observed-data's `last_observed`.
     pub last_observed: Timestamp,
+    /// The observed-data's `number_observed` (at least 1): how many times
+    /// this observation counts for REPEATS.
     pub number_observed: u64,
 }
 
@@ -72,7 +78,9 @@ impl<'a> Observation<'a> {
 /// The observations a pattern is matched against, in input order.
 #[derive(Debug, Clone)]
 pub struct Observations<'a> {
+    /// The STIX version the input was read as.
     pub version: StixVersion,
+    /// One entry per observed-data object, in input order.
     pub items: Vec<Observation<'a>>,
 }
 

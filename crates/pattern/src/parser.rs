@@ -45,7 +45,7 @@ impl Default for Limits {
 }
 
 /// Words that are tokens of their own and cannot be unquoted keys.
-pub fn is_reserved_word(word: &str) -> bool {
+pub(crate) fn is_reserved_word(word: &str) -> bool {
     matches!(
         word,
         "AND"
@@ -71,7 +71,7 @@ pub fn is_reserved_word(word: &str) -> bool {
 }
 
 /// Parses a pattern into its syntax tree.
-pub fn parse(text: &str, limits: &Limits) -> Result<ObservationExpr, PatternError> {
+pub(crate) fn parse(text: &str, limits: &Limits) -> Result<ObservationExpr, PatternError> {
     if text.len() > limits.max_length {
         return Err(PatternError::Limit {
             at: Position { line: 1, column: 1 },

@@ -18,7 +18,7 @@ use crate::predicate::Selected;
 /// The values the steps select from `root`, in order. An error is a value
 /// the reference cannot read (a `_hex` that is no hex, a `_ref` that is no
 /// string, ...).
-pub fn select<'a>(
+pub(crate) fn select<'a>(
     obs: &Observation<'a>,
     root: &'a Value,
     steps: &[PathStep],

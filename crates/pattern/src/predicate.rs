@@ -25,7 +25,7 @@ use crate::timestamp::Timestamp;
 
 /// A value selected by an object path.
 #[derive(Debug, Clone)]
-pub enum Selected<'a> {
+pub(crate) enum Selected<'a> {
     Json(&'a Value),
     /// The decoded value of a `_hex` or `_bin` property.
     Bytes(Rc<[u8]>),
@@ -35,11 +35,11 @@ pub enum Selected<'a> {
 
 /// The reference's outcome of one test on one value: true, false, or an
 /// error that ends the evaluation.
-pub type Outcome = Result<bool, String>;
+pub(crate) type Outcome = Result<bool, String>;
 
 /// A compiled comparison (the operator and its operand).
 #[derive(Debug)]
-pub enum Test {
+pub(crate) enum Test {
     Equal {
         literal: Literal,
         not_equal: bool,
@@ -59,7 +59,7 @@ pub enum Test {
 
 impl Test {
     /// Applies the test to one value; `negated` is the pattern's `NOT`.
-    pub fn apply(&self, value: &Selected<'_>, negated: bool) -> Outcome {
+    pub(crate) fn apply(&self, value: &Selected<'_>, negated: bool) -> Outcome {
         let result = match self {
             Test::Equal { literal, not_equal } => equal(value, literal)? != *not_equal,
             Test::Order {
@@ -245,7 +245,7 @@ fn order(value: &Selected<'_>, literal: &Literal) -> Result<OrderOutcome, String
 
 /// An IN set, hashed per type.
 #[derive(Debug, Default)]
-pub struct SetTest {
+pub(crate) struct SetTest {
     strings: HashSet<String>,
     ints: HashSet<i128>,
     floats: Vec<f64>,
@@ -256,7 +256,7 @@ pub struct SetTest {
 }
 
 impl SetTest {
-    pub fn new(items: &[Literal]) -> SetTest {
+    pub(crate) fn new(items: &[Literal]) -> SetTest {
         let mut set = SetTest {
             of_timestamps: matches!(items.first(), Some(Literal::Timestamp(_))),
             ..SetTest::default()
@@ -331,7 +331,7 @@ fn nfc(s: &str) -> std::borrow::Cow<'_, str> {
 /// the reference's `.` does not), anchored at both ends (the end may be
 /// followed by one newline, as Python's `$` allows).
 #[derive(Debug)]
-pub struct LikeTest {
+pub(crate) struct LikeTest {
     re: Regex,
     /// Every character of the operand is below 256, so bytes values are
     /// decoded as UTF-8 and tested.
@@ -339,7 +339,7 @@ pub struct LikeTest {
 }
 
 impl LikeTest {
-    pub fn new(operand: &str) -> Result<LikeTest, String> {
+    pub(crate) fn new(operand: &str) -> Result<LikeTest, String> {
         let operand = nfc(operand);
         let mut re = String::from("^(?:");
         for c in operand.chars() {
@@ -376,14 +376,14 @@ impl LikeTest {
 /// MATCHES: a Python-syntax regular expression searched in the value, run by
 /// the `regex` crate (linear time: no back-references, no look-around).
 #[derive(Debug)]
-pub struct RegexTest {
+pub(crate) struct RegexTest {
     re: Regex,
     bytes: Option<regex::bytes::Regex>,
 }
 
 impl RegexTest {
     /// Compiles a MATCHES operand; the error says why it is refused.
-    pub fn compile(pattern: &str) -> Result<RegexTest, String> {
+    pub(crate) fn compile(pattern: &str) -> Result<RegexTest, String> {
         let pattern = nfc(pattern);
         refuse_backtracking_features(&pattern)?;
         let translated = translate_python_regex(&pattern);
@@ -526,7 +526,7 @@ fn translate_python_regex(pattern: &str) -> String {
 }
 
 /// A compiled comparison operator from the syntax tree.
-pub fn compile(op: &crate::ast::Operator) -> Result<Test, String> {
+pub(crate) fn compile(op: &crate::ast::Operator) -> Result<Test, String> {
     use crate::ast::Operator as O;
     Ok(match op {
         O::Eq(l) => Test::Equal {

@@ -15,14 +15,16 @@ use regex::Regex;
 /// Microseconds since 1970-01-01T00:00:00Z.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
+    /// Microseconds since the epoch, negative before 1970 (timestamps this
+    /// crate reads lie within 0001-01-01 and 9999-12-31).
     pub micros: i64,
 }
 
 /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z.
-pub const MIN: Timestamp = Timestamp {
+pub(crate) const MIN: Timestamp = Timestamp {
     micros: -62_135_596_800_000_000,
 };
-pub const MAX: Timestamp = Timestamp {
+pub(crate) const MAX: Timestamp = Timestamp {
     micros: 253_402_300_799_999_999,
 };
 

@@ -6,7 +6,7 @@
 //! file of all cases. Where we deliberately differ, the case says why
 //! (citing the STIX 2.1 specification) and we assert our own verdict.
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::time::Instant;

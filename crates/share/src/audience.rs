@@ -36,6 +36,7 @@ pub enum Relay {
 pub struct Audience {
     /// Charter member ids and group names; empty means nobody.
     pub members: Vec<String>,
+    /// Whether recipients may forward the object.
     pub relay: Relay,
     /// Days a recipient may keep the object, when the author asks for less
     /// than the recipient's own retention.

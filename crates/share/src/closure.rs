@@ -23,6 +23,7 @@ use crate::policy::{EgressPolicy, Provenance, Recipient};
 pub struct Reference {
     /// JSON path of the property, e.g. `object_refs[2]`.
     pub path: String,
+    /// The STIX id referenced.
     pub id: String,
 }
 

@@ -20,11 +20,14 @@ use crate::policy::{EgressPolicy, NeverExport, Provenance, Recipient};
 /// What the node does with one object version for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
+    /// The recipient may see this version.
     Share,
+    /// The version does not exist for the recipient, for this reason.
     Withhold(Reason),
 }
 
 impl Decision {
+    /// Whether the version is shared.
     pub fn is_share(&self) -> bool {
         matches!(self, Decision::Share)
     }

@@ -22,8 +22,11 @@ pub struct ViewError(pub String);
 /// Which of the member's `never_export` classes matched.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NeverExportClass {
+    /// [`crate::NeverExport::Type`]: the object's type.
     Type(String),
+    /// [`crate::NeverExport::Label`]: the label the object carries.
     Label(String),
+    /// [`crate::NeverExport::DataClass`]: the class's name.
     DataClass(String),
 }
 
@@ -45,10 +48,16 @@ pub enum Reason {
     MalformedLabels,
     /// `object_marking_refs` or `granular_markings` is malformed.
     #[error("malformed markings at {path}")]
-    MalformedMarkings { path: &'static str },
+    MalformedMarkings {
+        /// The property: `object_marking_refs` or `granular_markings`.
+        path: &'static str,
+    },
     /// A marking ref that is neither TLP (2.0 or 1.0) nor accepted by policy.
     #[error("unknown marking definition in {path}")]
-    UnknownMarking { path: &'static str },
+    UnknownMarking {
+        /// The property: `object_marking_refs` or `granular_markings`.
+        path: &'static str,
+    },
     /// No TLP marking: the node default (AMBER+STRICT, not exported).
     #[error("no TLP marking: node default, not exported")]
     Unmarked,
@@ -93,8 +102,14 @@ pub enum Reason {
     GranularAbove(Tlp),
     /// A `*_ref`/`*_refs` property is not a string / list of strings.
     #[error("malformed reference at {path}")]
-    MalformedReference { path: String },
+    MalformedReference {
+        /// JSON path of the property, e.g. `object_refs[2]`.
+        path: String,
+    },
     /// A reference points at an object the recipient may not see.
     #[error("reference at {path} points at an object the recipient may not see")]
-    DanglingReference { path: String },
+    DanglingReference {
+        /// JSON path of the reference, e.g. `object_refs[2]`.
+        path: String,
+    },
 }

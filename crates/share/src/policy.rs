@@ -19,8 +19,11 @@ pub enum NeverExport {
     /// `None`) that carry the top-level property `property`. For example
     /// sightings naming victims: `sighting` with `where_sighted_refs`.
     DataClass {
+        /// The class's name, reported in [`crate::Reason::NeverExport`].
         name: String,
+        /// The STIX type it applies to; `None`: every type.
         object_type: Option<String>,
+        /// The top-level property whose presence puts an object in the class.
         property: String,
     },
 }

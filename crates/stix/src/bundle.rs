@@ -40,7 +40,10 @@ impl std::fmt::Display for Location {
 /// The bytes of one object and where it was.
 #[derive(Debug, Clone)]
 pub struct RawObject {
+    /// Where the object stood in the input.
     pub location: Location,
+    /// The object's exact bytes as they arrived, from `{` to `}`; not yet
+    /// parsed (`json::parse_object` does that).
     pub bytes: Vec<u8>,
 }
 
@@ -50,20 +53,32 @@ pub enum ReadError {
     /// The input is not JSON here; reading cannot go on past it.
     #[error("invalid JSON at line {line}, column {column}: {message}")]
     Syntax {
+        /// 1-based line of the offending byte.
         line: usize,
+        /// 1-based column of the offending byte, counted in bytes.
         column: usize,
+        /// What the scanner expected or found.
         message: String,
     },
     /// One object is larger than the limit; it was skipped, reading goes on.
     #[error("{location}: object of {size} bytes or more exceeds the {limit}-byte limit; skipped")]
     Oversize {
+        /// Where the skipped object stood.
         location: Location,
+        /// The object's size in bytes (it is scanned to its end to be skipped).
         size: usize,
+        /// The limit in force, in bytes.
         limit: usize,
     },
     /// The bundle envelope itself is wrong (for example its type is not "bundle").
     #[error("bundle envelope at line {line}: {message}")]
-    Envelope { line: usize, message: String },
+    Envelope {
+        /// 1-based line where the bundle starts.
+        line: usize,
+        /// Which envelope rule was broken.
+        message: String,
+    },
+    /// The underlying reader failed (its error, as text); reading stops.
     #[error("reading input failed: {0}")]
     Io(String),
 }
@@ -124,10 +139,14 @@ enum Scanned {
 }
 
 impl<R: Read> BundleReader<R> {
+    /// A reader of `src` that skips objects larger than
+    /// [`DEFAULT_MAX_OBJECT_BYTES`].
     pub fn new(src: R) -> Self {
         Self::with_limit(src, DEFAULT_MAX_OBJECT_BYTES)
     }
 
+    /// A reader of `src` that skips (with [`ReadError::Oversize`]) objects
+    /// larger than `max_object` bytes; buffering stays bounded by that limit.
     pub fn with_limit(src: R, max_object: usize) -> Self {
         BundleReader {
             src,

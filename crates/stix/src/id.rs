@@ -19,7 +19,9 @@ pub struct IdError(pub String);
 /// A parsed identifier: the object type and its UUID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StixId<'a> {
+    /// The part before `--`, a valid type name (such as `indicator`).
     pub object_type: &'a str,
+    /// The part after `--`.
     pub uuid: Uuid,
 }
 

@@ -6,7 +6,9 @@ use crate::{Issue, Severity, StixObject, json, validate};
 /// A checked object and the warnings it raised.
 #[derive(Debug, Clone)]
 pub struct Checked {
+    /// The object, every property kept as it arrived.
     pub object: StixObject,
+    /// The findings of severity [`Severity::Warning`]; never an error.
     pub warnings: Vec<Issue>,
 }
 

@@ -14,8 +14,11 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid JSON at line {line}, column {column}: {message}")]
 pub struct JsonError {
+    /// 1-based line in the parsed text.
     pub line: usize,
+    /// 1-based column in the parsed text (0 when the text ended early).
     pub column: usize,
+    /// What is wrong (a duplicate key, a syntax error), without the position.
     pub message: String,
 }
 

@@ -17,7 +17,8 @@ pub enum Family {
     Bundle,
 }
 
-pub const SDO_TYPES: &[&str] = &[
+/// The domain object types of STIX 2.1 §4.
+pub(crate) const SDO_TYPES: &[&str] = &[
     "attack-pattern",
     "campaign",
     "course-of-action",
@@ -39,9 +40,11 @@ pub const SDO_TYPES: &[&str] = &[
     "vulnerability",
 ];
 
-pub const SRO_TYPES: &[&str] = &["relationship", "sighting"];
+/// The relationship object types of STIX 2.1 §5.
+pub(crate) const SRO_TYPES: &[&str] = &["relationship", "sighting"];
 
-pub const SCO_TYPES: &[&str] = &[
+/// The cyber-observable object types of STIX 2.1 §6.
+pub(crate) const SCO_TYPES: &[&str] = &[
     "artifact",
     "autonomous-system",
     "directory",
@@ -62,7 +65,8 @@ pub const SCO_TYPES: &[&str] = &[
     "x509-certificate",
 ];
 
-pub const META_TYPES: &[&str] = &[
+/// The meta object types of STIX 2.1 §7.
+pub(crate) const META_TYPES: &[&str] = &[
     "marking-definition",
     "language-content",
     "extension-definition",
@@ -77,6 +81,8 @@ pub struct StixObject {
 }
 
 impl StixObject {
+    /// Wraps a parsed map as it is; nothing is checked (see
+    /// `ingest::read_object` for the checked way in).
     pub fn from_map(map: Map<String, Value>) -> StixObject {
         StixObject { map }
     }
@@ -101,10 +107,12 @@ impl StixObject {
         }
     }
 
+    /// The family of this object's type (see [`StixObject::family_of`]).
     pub fn family(&self) -> Family {
         StixObject::family_of(self.object_type(), &self.map)
     }
 
+    /// The property `key`, as it arrived.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.map.get(key)
     }
@@ -123,10 +131,12 @@ impl StixObject {
         self.str_of("id").unwrap_or("")
     }
 
+    /// The `created` timestamp as received, `None` when missing or not a string.
     pub fn created(&self) -> Option<&str> {
         self.str_of("created")
     }
 
+    /// The `modified` timestamp as received, `None` when missing or not a string.
     pub fn modified(&self) -> Option<&str> {
         self.str_of("modified")
     }
@@ -138,6 +148,7 @@ impl StixObject {
         self.modified().or_else(|| self.created()).unwrap_or("")
     }
 
+    /// Whether `revoked` is `true` (a missing or non-boolean value is not).
     pub fn is_revoked(&self) -> bool {
         self.map.get("revoked").and_then(Value::as_bool) == Some(true)
     }
@@ -205,10 +216,12 @@ impl StixObject {
         Some(out)
     }
 
+    /// Every property, as it arrived.
     pub fn as_map(&self) -> &Map<String, Value> {
         &self.map
     }
 
+    /// Every property, as it arrived, taken out of the object.
     pub fn into_map(self) -> Map<String, Value> {
         self.map
     }

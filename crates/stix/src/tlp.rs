@@ -11,10 +11,15 @@ use serde_json::{Value, json};
 /// A TLP 2.0 level, ordered from least to most restrictive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Tlp {
+    /// TLP:CLEAR (TLP 1.0 WHITE): no limit on disclosure.
     Clear,
+    /// TLP:GREEN: the community, not public.
     Green,
+    /// TLP:AMBER: the recipient's organisation and its clients, need to know.
     Amber,
+    /// TLP:AMBER+STRICT: the recipient's organisation only.
     AmberStrict,
+    /// TLP:RED: the named recipients only.
     Red,
 }
 
@@ -25,6 +30,7 @@ pub const TLP2_EXTENSION: &str = "extension-definition--60a3c5c5-0d10-413e-aab3-
 const TLP2_CREATED_BY: &str = "identity--b3bca3c2-1f3d-4b54-b44f-dac42c3a8f01";
 
 impl Tlp {
+    /// Every level, from least to most restrictive.
     pub const ALL: [Tlp; 5] = [
         Tlp::Clear,
         Tlp::Green,
@@ -123,6 +129,15 @@ pub fn strictest_of(marking_refs: &[Value]) -> Option<Tlp> {
         .iter()
         .filter_map(|v| v.as_str().and_then(Tlp::from_marking_id))
         .max()
+}
+
+/// The strictest TLP level of an object (its `object_marking_refs`), or
+/// `None` when it carries no TLP marking (callers fail closed on that).
+pub fn of_object(object: &serde_json::Map<String, Value>) -> Option<Tlp> {
+    match object.get("object_marking_refs") {
+        Some(Value::Array(refs)) => strictest_of(refs),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

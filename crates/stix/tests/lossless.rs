@@ -8,10 +8,13 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 
 fn round_trip(v: &Value) -> Value {
-    for text in [v.to_string(), serde_json::to_string_pretty(v).unwrap()] {
+    for text in [
+        v.to_string(),
+        serde_json::to_string_pretty(v).expect("a Value always serialises"),
+    ] {
         let checked = read_object(text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let stored = storable_json(text.as_bytes(), &checked.object);
-        let back: Value = serde_json::from_str(&stored).unwrap();
+        let back: Value = serde_json::from_str(&stored).expect("stored text is JSON");
         assert_eq!(&back, v);
     }
     v.clone()

@@ -6,8 +6,8 @@
 //! (`max(now, last + 1 µs)`, in the same transaction as the write) so TAXII
 //! paging never loops or skips; queries by id, type, version, `added_after`
 //! pages, full-text search and counts. One `Store` trait with one
-//! implementation per backend (embedded SQLite by default; PostgreSQL comes
-//! later), dispatched through the `AnyStore` enum because `async fn` in a
+//! implementation per backend (embedded SQLite by default, PostgreSQL for
+//! large members), dispatched through the `AnyStore` enum because `async fn` in a
 //! trait is not object-safe.
 //!
 //! What it must never do: acknowledge a write before it is durable, leave half
@@ -17,11 +17,13 @@
 
 mod access;
 mod model;
+mod parsed;
 pub mod postgres;
 pub mod sqlite;
 
 pub use access::*;
 pub use model::*;
+pub use parsed::{latest_object, latest_of_type};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -30,26 +32,41 @@ use std::future::Future;
 /// Errors of the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The embedded database failed.
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The PostgreSQL server failed or refused a statement.
     #[error("PostgreSQL error: {0}")]
     Postgres(#[from] tokio_postgres::Error),
+    /// No connection to PostgreSQL could be made (the server, without the
+    /// URL's password, and why).
     #[error("the database is unreachable: {0}")]
     Unreachable(String),
+    /// The database was written by a newer concord; it is left untouched.
     #[error(
         "the data directory's schema is version {found}, newer than this binary's {supported}; upgrade concord"
     )]
-    SchemaTooNew { found: i64, supported: i64 },
+    SchemaTooNew {
+        /// The database's schema version.
+        found: i64,
+        /// The newest schema version this binary knows.
+        supported: i64,
+    },
+    /// No collection has this id.
     #[error("no collection {0:?}")]
     UnknownCollection(String),
+    /// The query asks for something the store cannot answer (which rule).
     #[error("invalid query: {0}")]
     InvalidQuery(String),
+    /// Stored data does not have the shape the store wrote (what and where).
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// A worker thread or lock of the store failed (a panic elsewhere).
     #[error("background task failed: {0}")]
     Task(String),
 }
 
+/// The result of every store operation.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// The operations every backend offers. All writes are atomic per call and
@@ -69,6 +86,13 @@ pub trait Store: Send + Sync {
         &self,
         id: &str,
         which: VersionSel,
+    ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
+
+    /// The oldest version of each of `ids` the store holds (one round trip
+    /// for the batch; ids not held are left out; in no particular order).
+    fn first_versions(
+        &self,
+        ids: Vec<String>,
     ) -> impl Future<Output = Result<Vec<StoredObject>>> + Send;
 
     /// A page of collection entries in `date_added` order.
@@ -97,13 +121,18 @@ pub trait Store: Send + Sync {
     /// How many stored versions the search index does not cover yet.
     fn search_backlog(&self) -> impl Future<Output = Result<u64>> + Send;
 
+    /// Counts of objects, versions, types, TLP levels and collection entries.
     fn stats(&self) -> impl Future<Output = Result<Stats>> + Send;
 
+    /// Creates a collection (with no id given, a fresh UUID is its id). If
+    /// the id is taken, the stored collection is left unchanged and the
+    /// returned value describes the request, not what is stored.
     fn create_collection(
         &self,
         collection: NewCollection,
     ) -> impl Future<Output = Result<Collection>> + Send;
 
+    /// Every collection, in creation order.
     fn collections(&self) -> impl Future<Output = Result<Vec<Collection>>> + Send;
 
     /// The latest `date_added` handed out in `collection` (`None` before
@@ -154,6 +183,7 @@ pub trait Store: Send + Sync {
     /// Creates or replaces a user with exactly the given grants.
     fn put_user(&self, user: User) -> impl Future<Output = Result<()>> + Send;
 
+    /// The user called `name`, with its grants.
     fn user(&self, name: &str) -> impl Future<Output = Result<Option<User>>> + Send;
 
     /// Files an API token for a user, by the token's hash; false if the
@@ -166,6 +196,7 @@ pub trait Store: Send + Sync {
     /// Creates or updates (by id) a POST status.
     fn put_status(&self, status: StatusRecord) -> impl Future<Output = Result<()>> + Send;
 
+    /// The POST status with this id.
     fn status(&self, id: &str) -> impl Future<Output = Result<Option<StatusRecord>>> + Send;
 
     /// Forgets statuses created before `before_us`; returns how many.
@@ -189,6 +220,7 @@ pub trait Store: Send + Sync {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<Record>>> + Send;
 
+    /// The record of `kind` with this key.
     fn record(&self, kind: &str, key: &str) -> impl Future<Output = Result<Option<Record>>> + Send;
 
     /// Deletes records by key; returns how many existed.
@@ -202,7 +234,9 @@ pub trait Store: Send + Sync {
 /// The configured backend.
 #[derive(Clone)]
 pub enum AnyStore {
+    /// The embedded SQLite database (the default).
     Sqlite(SqliteStore),
+    /// A PostgreSQL server.
     Postgres(PgStore),
 }
 
@@ -226,6 +260,9 @@ impl Store for AnyStore {
     }
     async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
         dispatch!(self, s => s.versions(id, which).await)
+    }
+    async fn first_versions(&self, ids: Vec<String>) -> Result<Vec<StoredObject>> {
+        dispatch!(self, s => s.first_versions(ids).await)
     }
     async fn list(&self, query: ListQuery) -> Result<Page> {
         dispatch!(self, s => s.list(query).await)

@@ -7,14 +7,24 @@ use serde::Serialize;
 /// thread): its key, the columns that are indexed, its JSON and search text.
 #[derive(Debug, Clone)]
 pub struct PreparedObject {
+    /// The STIX id.
     pub id: String,
+    /// The version string: `modified`, else `created`, else "" (see
+    /// `StixObject::version`).
     pub version: String,
+    /// The version as µs since the epoch (0 when it is not a timestamp).
     pub version_us: i64,
+    /// The STIX type.
     pub object_type: String,
+    /// `spec_version`, `None` when absent (STIX 2.0 objects and SCOs).
     pub spec_version: Option<String>,
+    /// `created_by_ref`, `None` when absent.
     pub created_by: Option<String>,
+    /// The strictest TLP marking, `None` when unmarked.
     pub tlp: Option<Tlp>,
+    /// `revoked` is true.
     pub revoked: bool,
+    /// The JSON text stored and served, as it is.
     pub json: String,
 }
 
@@ -66,9 +76,13 @@ pub struct BatchOutcome {
 pub struct StoredObject {
     /// Storage order; stable, increasing with insertion.
     pub row: i64,
+    /// The STIX id.
     pub id: String,
+    /// The version string (see [`PreparedObject::version`]).
     pub version: String,
+    /// The STIX type.
     pub object_type: String,
+    /// The JSON text, as stored.
     pub json: String,
     /// When listed through a collection: its `date_added` there.
     pub date_added_us: Option<i64>,
@@ -77,8 +91,11 @@ pub struct StoredObject {
 /// Which versions of an object a query wants (TAXII `match[version]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionSel {
+    /// Every version.
     All,
+    /// The oldest version.
     First,
+    /// The newest version.
     Last,
     /// Exactly these version strings (`modified` values).
     At(Vec<String>),
@@ -114,19 +131,27 @@ impl VersionSel {
 /// A page request over one collection (TAXII's objects/manifest queries).
 #[derive(Debug, Clone)]
 pub struct ListQuery {
+    /// The collection id.
     pub collection: String,
     /// Only entries added strictly after this (µs since the epoch).
     pub added_after_us: Option<i64>,
+    /// The most entries in the page (at least 1).
     pub limit: usize,
+    /// Only these object ids; empty: any.
     pub ids: Vec<String>,
+    /// Only these object types; empty: any.
     pub types: Vec<String>,
+    /// Only these spec versions (an object without `spec_version` counts as
+    /// "2.1"); empty: any.
     pub spec_versions: Vec<String>,
+    /// Which versions of each object.
     pub versions: VersionSel,
 }
 
 /// One page of a collection.
 #[derive(Debug, Clone)]
 pub struct Page {
+    /// The entries, in `date_added` order, with their `date_added_us`.
     pub objects: Vec<StoredObject>,
     /// More entries match after this page.
     pub more: bool,
@@ -135,33 +160,48 @@ pub struct Page {
 /// A scan over the latest version of every object.
 #[derive(Debug, Clone, Default)]
 pub struct ScanQuery {
+    /// Only rows after this one (exclusive): the last `row` of the previous
+    /// page, 0 to start.
     pub after_row: i64,
+    /// The most objects returned (0 counts as 1).
     pub limit: usize,
+    /// Only these object types; empty: any.
     pub types: Vec<String>,
     /// Only versions whose `version` is at or after this (µs).
     pub since_us: Option<i64>,
     /// Only objects whose strictest TLP is at most this level
     /// (objects without TLP are excluded when set).
     pub max_tlp: Option<Tlp>,
+    /// Whether revoked objects are returned too.
     pub include_revoked: bool,
 }
 
 /// Counts for `concord stats` and the dashboard.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Stats {
+    /// Objects (distinct ids).
     pub objects: u64,
+    /// Stored versions of all objects.
     pub versions: u64,
+    /// Objects per type, the most frequent first.
     pub by_type: Vec<(String, u64)>,
+    /// Objects per TLP level of their latest version (`Tlp::word`, or
+    /// "none" when unmarked).
     pub by_tlp: Vec<(String, u64)>,
+    /// Entries per collection, by collection title, in creation order.
     pub collections: Vec<(String, u64)>,
 }
 
 /// A TAXII collection.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Collection {
+    /// The collection id (a UUID).
     pub id: String,
+    /// Its title, for people.
     pub title: String,
+    /// Its description, for people ("" for none).
     pub description: String,
+    /// Anyone may read it, without logging in.
     pub public: bool,
 }
 
@@ -170,7 +210,10 @@ pub struct Collection {
 pub struct NewCollection {
     /// A fixed id (uuid) or `None` for a fresh one.
     pub id: Option<String>,
+    /// Its title, for people.
     pub title: String,
+    /// Its description, for people ("" for none).
     pub description: String,
+    /// Anyone may read it, without logging in.
     pub public: bool,
 }

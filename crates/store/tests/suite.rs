@@ -1,5 +1,9 @@
 //! The store conformance suite: one set of checks, run against every
 //! backend (today the embedded one; PostgreSQL joins by adding an opener).
+#![expect(
+    clippy::unwrap_used,
+    reason = "the conformance checks are tests run by #[test] functions: a failed unwrap is a failed check"
+)]
 
 use concord_stix::{StixObject, json::parse_object};
 use concord_store::*;
@@ -70,6 +74,21 @@ async fn versions_are_kept_and_deduplicated<S: Store>(s: &S) {
         .unwrap();
     let last = s.versions(id, VersionSel::Last).await.unwrap();
     assert_eq!(last[0].version, "2020-01-03T00:00:00.000Z");
+    // The oldest held version of each id, in one batch; ids not held are
+    // left out.
+    let firsts = s
+        .first_versions(vec![
+            id.to_string(),
+            "indicator--00000000-0000-4000-8000-00000000ffff".to_string(),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(firsts.len(), 1);
+    assert_eq!(
+        (firsts[0].id.as_str(), firsts[0].version.as_str()),
+        (id, "2019-12-31T00:00:00.000Z")
+    );
+    assert!(s.first_versions(Vec::new()).await.unwrap().is_empty());
     let stats = s.stats().await.unwrap();
     assert_eq!((stats.objects, stats.versions), (1, 4));
     assert_eq!(stats.by_tlp, vec![("green".to_string(), 1)]);

@@ -211,6 +211,12 @@ impl CredentialCache {
     }
 }
 
+/// A hash to check against when the user does not exist.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+}
+
 /// Authenticates a request. `Ok(None)` means bad credentials (401).
 pub async fn authenticate<S: Store>(
     store: &S,
@@ -227,6 +233,11 @@ pub async fn authenticate<S: Store>(
             .map(Principal::User)),
         Credentials::Basic { user, password } => {
             let Some(u) = store.user(&user).await? else {
+                // An unknown name costs as long as a wrong password, so
+                // timing does not tell which names exist.
+                let stored = dummy_hash().to_string();
+                let _ =
+                    tokio::task::spawn_blocking(move || verify_password(&password, &stored)).await;
                 return Ok(None);
             };
             // The stored hash is part of the key: a changed password

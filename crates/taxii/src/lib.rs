@@ -21,9 +21,12 @@ pub mod access;
 pub mod client;
 pub mod envelope;
 mod error;
+pub mod gate;
 pub mod media;
 pub mod query;
+pub mod replay;
 pub mod server;
 pub mod sync;
+pub mod throttle;
 
 pub use error::{ApiError, TaxiiError};

@@ -45,6 +45,14 @@ pub trait Admission: Send + Sync {
     fn admit_all(&self, objects: &[&StixObject]) -> Vec<Result<(), String>> {
         objects.iter().map(|o| self.admit(o)).collect()
     }
+
+    /// The objects of one page that passed [`Admission::admit_all`], in the
+    /// page's order and on one thread: for decisions that depend on what
+    /// came before (which member an id belongs to: the first version wins,
+    /// also within a page). `Err(reason)` quarantines an object.
+    fn bind_all(&self, objects: &[&StixObject]) -> Vec<Result<(), String>> {
+        vec![Ok(()); objects.len()]
+    }
 }
 
 /// The record kind of quarantined objects.
@@ -131,7 +139,9 @@ pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
 /// What became of one received object.
 enum Checked {
     Skip,
-    Store(PreparedObject, bool),
+    /// Admitted so far: the object to store, whether it is revoked, the
+    /// object as read (for [`Admission::bind_all`]) and the bytes received.
+    Store(PreparedObject, bool, StixObject, Box<RawValue>),
     Reject(Rejected, Box<RawValue>),
 }
 
@@ -190,9 +200,8 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
                 Ok(()) => {
                     let revoked =
                         c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
-                    // The received text itself, without a copy.
-                    let text = into_storable_json(String::from(Box::<str>::from(raw)), &c.object);
-                    Checked::Store(PreparedObject::new(&c.object, text), revoked)
+                    let text = into_storable_json(raw.get().to_string(), &c.object);
+                    Checked::Store(PreparedObject::new(&c.object, text), revoked, c.object, raw)
                 }
             },
             Err(issues) => {
@@ -237,6 +246,32 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
     } else {
         check_chunk(objects, admission)
     };
+    // What depends on order (which member an id belongs to) is decided on
+    // one thread, in the page's order.
+    let bound: Vec<Result<(), String>> = match admission {
+        Some(a) => {
+            let admitted: Vec<&StixObject> = checked
+                .iter()
+                .filter_map(|c| match c {
+                    Checked::Store(_, _, o, _) => Some(o),
+                    _ => None,
+                })
+                .collect();
+            a.bind_all(&admitted)
+        }
+        None => Vec::new(),
+    };
+    let mut bound = bound.into_iter();
+    let checked: Vec<Checked> = checked
+        .into_iter()
+        .map(|c| match c {
+            Checked::Store(p, revoked, o, raw) => match bound.next() {
+                Some(Err(reason)) => refused(reason, raw),
+                _ => Checked::Store(p, revoked, o, raw),
+            },
+            other => other,
+        })
+        .collect();
     let mut page = CheckedPage {
         bytes,
         skipped: 0,
@@ -246,7 +281,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
     };
     for c in checked {
         match c {
-            Checked::Store(p, revoked) => {
+            Checked::Store(p, revoked, _, _) => {
                 if revoked {
                     page.revoked.push(p.id.clone());
                 }

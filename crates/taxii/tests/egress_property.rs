@@ -735,7 +735,14 @@ async fn check(spec: WorldSpec) {
         })
         .collect();
     fed.peers.store(Arc::new(table));
-    let app = router_with(store, ServerOptions::default(), Some(Arc::new(fed)));
+    let gate = concord_taxii::gate::Gate::new(
+        store.clone(),
+        Some(Arc::new(fed)),
+        concord_taxii::gate::GateOptions {
+            public_hosts: vec![HOST.to_string()],
+        },
+    );
+    let app = router_with(store, ServerOptions::default(), gate);
 
     // Every id there is: generated objects, ids nobody holds, unknown
     // marking definitions.

@@ -213,6 +213,9 @@ async fn the_rate_limit_answers_429_with_retry_after() {
         ServerOptions {
             rate_per_second: 0.5,
             rate_burst: 3.0,
+            // Requests without credentials are counted on their own budget.
+            anonymous_rate_per_second: 0.5,
+            anonymous_rate_burst: 3.0,
             ..ServerOptions::default()
         },
         None,

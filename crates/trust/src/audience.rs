@@ -43,8 +43,13 @@ pub struct Audience {
     /// `never_export`, because STIX forbids empty lists and an absent list
     /// must not be read as "everyone".
     pub audience: Vec<String>,
+    /// Whether recipients may forward the object (`relay`).
     pub relay: Relay,
+    /// Days a recipient may keep the object (`retain_days`), `None` when
+    /// the author sets no limit.
     pub retain_days: Option<u32>,
+    /// The author forbids any export of the object, whatever its TLP
+    /// (`never_export`).
     pub never_export: bool,
 }
 

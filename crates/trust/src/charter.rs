@@ -24,7 +24,9 @@ use crate::TrustError;
 use crate::error::field;
 use crate::keys::{KeyId, Keypair, PublicKey};
 
+/// The `_type` of a charter's `signed` value.
 pub const CHARTER_TYPE: &str = "concord/charter";
+/// The domain-separation prefix of a charter's signing input.
 pub const CHARTER_CONTEXT: &[u8] = b"concord-charter-v1\n";
 /// Larger charters are refused before parsing (TUF's "endless data").
 pub const MAX_CHARTER_BYTES: usize = 256 * 1024;
@@ -44,12 +46,18 @@ pub fn min_quorum(members: u64) -> u64 {
 pub struct DocHash(pub [u8; 32]);
 
 impl DocHash {
+    /// SHA-256 of `message` (a signing input).
     pub fn of(message: &[u8]) -> DocHash {
         DocHash(Sha256::digest(message).into())
     }
+
+    /// 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
+
+    /// Reads 64 hex digits (either case); anything else is a
+    /// [`TrustError::Field`] on `hash`.
     pub fn from_hex(s: &str) -> Result<DocHash, TrustError> {
         let mut out = [0u8; 32];
         hex::decode_to_slice(s, &mut out)
@@ -68,11 +76,14 @@ impl std::fmt::Display for DocHash {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Charter {
+    /// `_type`: always [`CHARTER_TYPE`].
     #[serde(rename = "_type")]
     pub doc_type: String,
+    /// The charter format's version: always "1".
     pub spec_version: String,
     /// 32 lowercase hex digits, fixed at genesis.
     pub community: String,
+    /// 1 for the genesis, then +1 per adopted update (at most 2^53-1).
     pub version: u64,
     /// Hex SHA-256 of the previous version's signing input; absent in the
     /// genesis only.
@@ -80,13 +91,19 @@ pub struct Charter {
     pub previous: Option<String>,
     /// A STIX timestamp (`YYYY-MM-DDTHH:MM:SS[.s+]Z`).
     pub expires: String,
+    /// How many members must sign the next version.
     pub quorum: Quorum,
+    /// The members by member id (1 to 100 of `A-Za-z0-9-_.:`).
     pub members: BTreeMap<String, Member>,
+    /// Named sets of member ids that audiences may name instead of members;
+    /// a group name is never also a member id.
     #[serde(default)]
     pub groups: BTreeMap<String, Vec<String>>,
+    /// Community-wide defaults.
     pub policy: Policy,
 }
 
+/// The signature threshold of charter updates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quorum {
@@ -94,11 +111,13 @@ pub struct Quorum {
     pub threshold: u64,
 }
 
+/// One member of the community, as its charter describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Member {
     /// The member's STIX `identity` id: the `signer` of its objects.
     pub identity: String,
+    /// The organisation's name, for people (1 to 256 bytes).
     pub name: String,
     /// ISO 3166-1 alpha-2.
     pub country: String,
@@ -108,6 +127,8 @@ pub struct Member {
     pub key_threshold: u64,
     /// TAXII API roots of the member's node(s).
     pub endpoints: Vec<String>,
+    /// The origin line of the member's log checkpoints (1 to 256 bytes;
+    /// `concord/<community>/<member>` by default); unique in the charter.
     pub log_origin: String,
     /// The online node keys the member's node(s) sign objects and
     /// authenticate to peers with, by key id (recomputed and checked like
@@ -125,15 +146,18 @@ pub struct Member {
     pub node_keys: BTreeMap<String, KeyEntry>,
 }
 
+/// A public key as a charter lists it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEntry {
+    /// The algorithm: always "ed25519".
     pub keytype: String,
     /// 64 hex digits: the raw 32-byte Ed25519 public key.
     pub public: String,
 }
 
 impl KeyEntry {
+    /// The entry of an Ed25519 key.
     pub fn ed25519(key: &PublicKey) -> KeyEntry {
         KeyEntry {
             keytype: "ed25519".into(),
@@ -148,6 +172,7 @@ impl KeyEntry {
 pub struct Policy {
     /// Member cosignatures that make a checkpoint community-confirmed.
     pub witness_threshold: u64,
+    /// Seconds between two checkpoints of a member's log (1 to 2^53-1).
     pub checkpoint_interval_s: u64,
     /// What a node shares when its own policy says nothing.
     pub default_egress: DefaultEgress,
@@ -167,8 +192,11 @@ impl Default for Policy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DefaultEgress {
+    /// Share nothing.
     Deny,
+    /// Share TLP:CLEAR.
     Clear,
+    /// Share TLP:CLEAR and TLP:GREEN.
     Green,
 }
 
@@ -176,8 +204,12 @@ pub enum DefaultEgress {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CharterSignature {
+    /// The member id of the signer.
     pub member: String,
+    /// The hex key id of the key used (a pointer only: the key is looked up
+    /// in the charter and its id recomputed).
     pub keyid: String,
+    /// The Ed25519 signature over the signing input, in standard base64.
     pub sig: String,
 }
 
@@ -186,7 +218,10 @@ pub struct CharterSignature {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Envelope {
+    /// The signed document, exactly as received (signatures are checked
+    /// over its canonical form).
     pub signed: Value,
+    /// The signatures, in any order.
     pub signatures: Vec<CharterSignature>,
 }
 
@@ -204,6 +239,7 @@ impl Envelope {
         serde_json::from_value(value).map_err(|e| TrustError::Schema(e.to_string()))
     }
 
+    /// Compact JSON of the envelope.
     pub fn to_bytes(&self) -> Result<Vec<u8>, TrustError> {
         serde_json::to_vec(self).map_err(|e| TrustError::Schema(e.to_string()))
     }
@@ -494,13 +530,19 @@ fn check_member(id: &str, m: &Member) -> Result<(), TrustError> {
 /// One founding member, as `concord community init` reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Founder {
+    /// The member id it will have in the charter.
     pub member: String,
+    /// Its STIX identity id ([`Member::identity`]).
     pub identity: String,
+    /// Its organisation's name ([`Member::name`]).
     pub name: String,
+    /// Its ISO 3166-1 alpha-2 country ([`Member::country`]).
     pub country: String,
+    /// Its one governance key at founding.
     pub governance_key: PublicKey,
     /// The member's node key(s) (see [`Member::node_keys`]); may be empty.
     pub node_keys: Vec<PublicKey>,
+    /// TAXII API roots of its node(s) ([`Member::endpoints`]).
     pub endpoints: Vec<String>,
 }
 

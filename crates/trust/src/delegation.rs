@@ -24,11 +24,14 @@ use crate::error::field;
 use crate::keys::{KeyId, Keypair, PublicKey};
 use crate::{TrustError, VerifiedCharter};
 
+/// The `_type` of a delegation's `signed` value.
 pub const DELEGATION_TYPE: &str = "concord/delegation";
+/// The domain-separation prefix of a delegation's signing input.
 pub const DELEGATION_CONTEXT: &[u8] = b"concord-delegation-v1\n";
+/// Larger delegations are refused before parsing.
 pub const MAX_DELEGATION_BYTES: usize = 16 * 1024;
 /// The longest a node key may be certified for.
-pub const MAX_DELEGATION_MICROS: i64 = 90 * 86_400 * 1_000_000;
+pub(crate) const MAX_DELEGATION_MICROS: i64 = 90 * 86_400 * 1_000_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,8 +55,11 @@ pub struct Delegation {
 /// `not_after`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifiedDelegation {
+    /// The member id (a key of the charter's `members`).
     pub member: String,
+    /// The certified node key.
     pub node_key: PublicKey,
+    /// The end of the certification.
     pub not_after: Timestamp,
 }
 
@@ -92,12 +98,16 @@ impl Delegation {
         Ok(d)
     }
 
+    /// Reads a delegation: refused before parsing when larger than
+    /// [`MAX_DELEGATION_BYTES`], then strict JSON. Nothing is verified yet
+    /// (see `verify`).
     pub fn from_bytes(bytes: &[u8]) -> Result<Delegation, TrustError> {
         Ok(Delegation {
             envelope: Envelope::from_bytes(bytes, MAX_DELEGATION_BYTES)?,
         })
     }
 
+    /// The delegation as it travels (compact JSON).
     pub fn to_bytes(&self) -> Result<Vec<u8>, TrustError> {
         self.envelope.to_bytes()
     }

@@ -24,6 +24,8 @@ pub enum Claim {
     Repeat,
 }
 
+/// The guard's state: the adopted version and the proposal signed on each
+/// base since. Serialise it to persist it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SigningGuard {
@@ -36,6 +38,7 @@ pub struct SigningGuard {
 }
 
 impl SigningGuard {
+    /// A guard for a node that adopted `adopted` and has signed nothing.
     pub fn new(adopted: u64) -> SigningGuard {
         SigningGuard {
             adopted,
@@ -83,6 +86,7 @@ impl SigningGuard {
         }
     }
 
+    /// The highest charter version the node adopted.
     pub fn adopted_version(&self) -> u64 {
         self.adopted
     }

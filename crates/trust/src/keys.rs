@@ -18,10 +18,12 @@ use crate::TrustError;
 pub struct KeyId([u8; 32]);
 
 impl KeyId {
+    /// The id of `public`, computed from the key.
     pub fn of(public: &PublicKey) -> KeyId {
         KeyId(Sha256::digest(public.0.as_bytes()).into())
     }
 
+    /// 64 lowercase hex digits.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
@@ -37,6 +39,7 @@ impl KeyId {
         Ok(KeyId(raw))
     }
 
+    /// The 32 bytes of the SHA-256.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -64,6 +67,8 @@ impl PublicKey {
         PublicKey::from_bytes(&raw)
     }
 
+    /// Reads a raw 32-byte key; a point that does not decode or a weak
+    /// (small-order) key is refused.
     pub fn from_bytes(raw: &[u8; 32]) -> Result<PublicKey, TrustError> {
         let key = VerifyingKey::from_bytes(raw).map_err(|e| TrustError::KeyEncoding {
             what: "public key",
@@ -78,14 +83,17 @@ impl PublicKey {
         Ok(PublicKey(key))
     }
 
+    /// The 64-lowercase-hex-digit form used in charters and objects.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.as_bytes())
     }
 
+    /// The raw 32-byte key.
     pub fn as_bytes(&self) -> &[u8; 32] {
         self.0.as_bytes()
     }
 
+    /// The key's id, computed from it.
     pub fn key_id(&self) -> KeyId {
         KeyId::of(self)
     }
@@ -100,6 +108,8 @@ impl PublicKey {
             })
     }
 
+    /// Reads a SubjectPublicKeyInfo PEM; weak keys are refused as in
+    /// [`PublicKey::from_bytes`].
     pub fn from_pem(pem: &str) -> Result<PublicKey, TrustError> {
         let key = VerifyingKey::from_public_key_pem(pem).map_err(|e| TrustError::KeyEncoding {
             what: "public key PEM",
@@ -157,6 +167,7 @@ impl Keypair {
             })
     }
 
+    /// Reads a PKCS#8 PEM private key (such as `to_pkcs8_pem` writes).
     pub fn from_pkcs8_pem(pem: &str) -> Result<Keypair, TrustError> {
         SigningKey::from_pkcs8_pem(pem)
             .map(Keypair)
@@ -166,6 +177,7 @@ impl Keypair {
             })
     }
 
+    /// Reads a PKCS#8 DER private key.
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Keypair, TrustError> {
         SigningKey::from_pkcs8_der(der)
             .map(Keypair)
@@ -175,10 +187,12 @@ impl Keypair {
             })
     }
 
+    /// The public half.
     pub fn public(&self) -> PublicKey {
         PublicKey(self.0.verifying_key())
     }
 
+    /// The id of the public half.
     pub fn key_id(&self) -> KeyId {
         self.public().key_id()
     }

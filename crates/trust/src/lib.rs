@@ -26,6 +26,7 @@ mod keys;
 mod proposal;
 mod provenance;
 pub mod request;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 mod verify;
 

@@ -20,6 +20,7 @@ use crate::charter::{
 use crate::keys::{KeyId, Keypair, PublicKey};
 use crate::verify::{Candidate, VerifiedCharter, candidate_from_envelope, check_succession};
 
+/// The `_type` of a vote.
 pub const VOTE_TYPE: &str = "concord/vote";
 
 /// What a proposal changes, the kinds `concord community propose` offers.
@@ -27,31 +28,43 @@ pub const VOTE_TYPE: &str = "concord/vote";
 pub enum ProposalKind {
     /// Admit a member (the quorum rises to the new minimum if needed).
     AddMember {
+        /// The new member id.
         id: String,
+        /// Its charter entry.
         member: Member,
     },
     /// Remove a member, also from every group.
     RemoveMember {
+        /// The member id.
         id: String,
     },
     /// Replace a member's governance keys.
     RotateKey {
+        /// The member id.
         member: String,
+        /// Its new governance keys (they replace all the old ones).
         keys: Vec<PublicKey>,
+        /// How many of them must sign for the member.
         key_threshold: u64,
     },
     /// Set the quorum; never below floor(2n/3)+1.
     SetQuorum {
+        /// The new quorum.
         threshold: u64,
     },
+    /// Replace every group.
     SetGroups {
+        /// The groups: name to member ids.
         groups: BTreeMap<String, Vec<String>>,
     },
+    /// Replace the community-wide policy.
     SetPolicy {
+        /// The new policy.
         policy: Policy,
     },
-    /// Move the expiry (a STIX timestamp).
+    /// Move the expiry.
     Renew {
+        /// The new `expires` (a STIX timestamp).
         expires: String,
     },
 }
@@ -156,15 +169,22 @@ impl Proposal {
     pub fn id(&self) -> DocHash {
         self.hash
     }
+
+    /// The version N the draft succeeds.
     pub fn base_version(&self) -> u64 {
         self.base_version
     }
+
+    /// The hash of version N (the draft's `previous`).
     pub fn base_hash(&self) -> DocHash {
         self.base_hash
     }
+
+    /// The draft charter N+1.
     pub fn charter(&self) -> &Charter {
         &self.charter
     }
+
     /// The draft as it travels (no signatures).
     pub fn to_bytes(&self) -> Result<Vec<u8>, TrustError> {
         self.envelope.to_bytes()
@@ -187,13 +207,19 @@ impl Proposal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vote {
+    /// `_type`: always [`VOTE_TYPE`].
     #[serde(rename = "_type")]
     pub doc_type: String,
+    /// The community id.
     pub community: String,
+    /// The version N the proposal succeeds.
     pub base_version: u64,
     /// The proposal id (charter hash of the draft).
     pub proposal: String,
+    /// The voting member's id.
     pub member: String,
+    /// The hex key id of the governance key that signed (of the member in N
+    /// or in N+1).
     pub keyid: String,
     /// base64 Ed25519 over the draft's charter signing input.
     pub sig: String,
@@ -319,18 +345,26 @@ impl Vote {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Equivocation {
+    /// The accused member's id.
     pub member: String,
+    /// The hex key id of the key that signed both drafts.
     pub keyid: String,
+    /// One draft, carrying the member's signature.
     pub first: Envelope,
+    /// The other draft, carrying the member's signature.
     pub second: Envelope,
 }
 
 /// What a verified equivocation establishes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EquivocationProof {
+    /// The member id that equivocated.
     pub member: String,
+    /// The governance key (of version N) that signed both drafts.
     pub key_id: KeyId,
+    /// The base version N both drafts succeed.
     pub base_version: u64,
+    /// The two proposal ids, the smaller first.
     pub proposals: (DocHash, DocHash),
 }
 

@@ -79,6 +79,7 @@ pub struct TrustedKeySet {
 }
 
 impl TrustedKeySet {
+    /// An empty set: no key is trusted.
     pub fn new() -> TrustedKeySet {
         TrustedKeySet::default()
     }
@@ -106,10 +107,12 @@ impl TrustedKeySet {
         self.owners.retain(|_, m| m != member);
     }
 
+    /// The number of trusted keys.
     pub fn len(&self) -> usize {
         self.owners.len()
     }
 
+    /// Whether no key is trusted.
     pub fn is_empty(&self) -> bool {
         self.owners.is_empty()
     }
@@ -151,8 +154,11 @@ impl TrustedKeys for TrustedKeySet {
 /// Who signed an object version, once its signature is verified.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Provenance {
+    /// The signer: the STIX identity id of the member the key belongs to.
     pub signer: String,
+    /// The node key that signed.
     pub key: PublicKey,
+    /// Its id.
     pub key_id: KeyId,
 }
 
@@ -227,8 +233,11 @@ fn signing_input(object: &Value) -> Result<String, TrustError> {
 /// check of the signature.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvenanceClaim {
+    /// The `signer` the extension names (a STIX identity id, unchecked).
     pub signer: String,
+    /// The `key` the extension carries (decoded; weak keys refused).
     pub key: PublicKey,
+    /// The `sig`, decoded from base64 (unchecked).
     pub sig: [u8; 64],
 }
 

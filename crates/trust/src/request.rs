@@ -21,6 +21,7 @@ use concord_stix::Timestamp;
 use crate::error::TrustError;
 use crate::keys::{Keypair, PublicKey};
 
+/// The domain-separation prefix of a request's signed message.
 pub const REQUEST_CONTEXT: &str = "concord-request-v1\n";
 
 /// The scheme name in the `Authorization` header.
@@ -32,6 +33,7 @@ pub const MAX_SKEW_MICROS: i64 = 300 * 1_000_000;
 /// The parts of a request that are signed.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestLine<'a> {
+    /// The HTTP method (signed in upper case).
     pub method: &'a str,
     /// Path and query exactly as sent (`/taxii2/root/...?added_after=...`).
     pub path_and_query: &'a str,
@@ -76,14 +78,17 @@ pub fn is_node_signature(header: &str) -> bool {
         .is_some_and(|(s, _)| s.eq_ignore_ascii_case(SCHEME))
 }
 
-/// Verifies a node-signed request and returns the caller's key. `now_us`
-/// is the server's clock. The caller still has to decide whether that key
-/// belongs to a peer it serves.
-pub fn verify_request(
-    header: &str,
-    line: &RequestLine<'_>,
-    now_us: i64,
-) -> Result<PublicKey, TrustError> {
+/// The parameters of a node-signed `Authorization` header, read but not
+/// yet checked.
+struct Params<'h> {
+    key: PublicKey,
+    date: &'h str,
+    date_us: i64,
+    nonce: &'h str,
+    sig: [u8; 64],
+}
+
+fn parse_header(header: &str, now_us: i64) -> Result<Params<'_>, TrustError> {
     let (scheme, params) = header
         .trim()
         .split_once(' ')
@@ -132,12 +137,82 @@ pub fn verify_request(
         .decode(need(sig, "sig")?)
         .map_err(|e| bad(format!("sig is not base64: {e}")))?;
     let sig: [u8; 64] = raw.try_into().map_err(|_| bad("sig is not 64 bytes"))?;
-    if !key.verify_strict(message(line, date, nonce).as_bytes(), &sig) {
+    Ok(Params {
+        key,
+        date,
+        date_us: when.0,
+        nonce,
+        sig,
+    })
+}
+
+/// Verifies a node-signed request and returns the caller's key. `now_us`
+/// is the server's clock. The caller still has to decide whether that key
+/// belongs to a peer it serves.
+pub fn verify_request(
+    header: &str,
+    line: &RequestLine<'_>,
+    now_us: i64,
+) -> Result<PublicKey, TrustError> {
+    let p = parse_header(header, now_us)?;
+    if !p
+        .key
+        .verify_strict(message(line, p.date, p.nonce).as_bytes(), &p.sig)
+    {
         return Err(TrustError::BadSignature {
-            key_id: key.key_id().to_hex(),
+            key_id: p.key.key_id().to_hex(),
         });
     }
-    Ok(key)
+    Ok(p.key)
+}
+
+/// A node-signed request that verified, with what a server needs to
+/// refuse its replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedRequest {
+    /// The calling node's key.
+    pub key: PublicKey,
+    /// The request's nonce (accept each (key, nonce) once).
+    pub nonce: String,
+    /// The request's date, microseconds since the epoch: a nonce need be
+    /// remembered only until `date_us + MAX_SKEW_MICROS`.
+    pub date_us: i64,
+    /// Which of the server's own hosts it was signed for.
+    pub host: String,
+}
+
+/// Verifies a node-signed request against the server's OWN public hosts
+/// (never the `Host` header the caller chose: a peer that received our
+/// request could otherwise replay it to a third node with that node's
+/// name). `hosts` are `host[:port]` as peers address this node.
+pub fn verify_request_for(
+    header: &str,
+    method: &str,
+    path_and_query: &str,
+    hosts: &[String],
+    now_us: i64,
+) -> Result<VerifiedRequest, TrustError> {
+    let p = parse_header(header, now_us)?;
+    for host in hosts {
+        let line = RequestLine {
+            method,
+            path_and_query,
+            host,
+        };
+        if p.key
+            .verify_strict(message(&line, p.date, p.nonce).as_bytes(), &p.sig)
+        {
+            return Ok(VerifiedRequest {
+                key: p.key,
+                nonce: p.nonce.to_string(),
+                date_us: p.date_us,
+                host: host.to_ascii_lowercase(),
+            });
+        }
+    }
+    Err(TrustError::BadSignature {
+        key_id: p.key.key_id().to_hex(),
+    })
 }
 
 #[cfg(test)]
@@ -174,6 +249,16 @@ mod tests {
         };
         assert!(verify_request(&h, &post, now).is_err());
         assert!(verify_request(&h, &l, now + MAX_SKEW_MICROS + 10_000_000).is_err());
+        // Against the server's own hosts: only the host it was signed for.
+        let own = vec!["node.example".to_string(), "127.0.0.1:9000".to_string()];
+        let v = verify_request_for(&h, "GET", "/taxii2/root/collections/?x=1", &own, now).unwrap();
+        assert_eq!((v.key, v.host.as_str()), (k.public(), "127.0.0.1:9000"));
+        assert_eq!(v.nonce.len(), 32);
+        let elsewhere = vec!["127.0.0.1:9001".to_string()];
+        assert!(
+            verify_request_for(&h, "GET", "/taxii2/root/collections/?x=1", &elsewhere, now)
+                .is_err()
+        );
         // A flipped signature byte, a swapped key, garbage: refused.
         let tampered = h.replacen("sig=\"", "sig=\"A", 1);
         assert!(verify_request(&tampered, &l, now).is_err());

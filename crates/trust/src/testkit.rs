@@ -13,12 +13,16 @@ use crate::verify::{VerifiedCharter, verify_genesis};
 /// `n` founding members `m0`..`m{n-1}`, each with one governance key.
 #[derive(Debug, Clone)]
 pub struct Community {
+    /// The community id (a fixed 32-hex-digit value).
     pub community: String,
+    /// The founders' governance keys, member `i` at index `i`.
     pub keys: Vec<Keypair>,
+    /// The charters' `expires` (2030-01-01T00:00:00Z).
     pub expires: String,
 }
 
 impl Community {
+    /// A community of `n` founders.
     pub fn new(n: usize) -> Community {
         Community {
             community: "0123456789abcdef0123456789abcdef".into(),
@@ -34,14 +38,18 @@ impl Community {
         Keypair::from_seed(&seed)
     }
 
+    /// The member id of member `i`: `m<i>`.
     pub fn member_id(i: usize) -> String {
         format!("m{i}")
     }
 
+    /// The STIX identity id of member `i`.
     pub fn identity(&self, i: usize) -> String {
         format!("identity--00000000-0000-4000-8000-{i:012x}")
     }
 
+    /// Member `i` as a founder: its key, identity and one endpoint, no
+    /// node key.
     pub fn founder(&self, i: usize) -> Founder {
         Founder {
             member: Community::member_id(i),

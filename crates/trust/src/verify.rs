@@ -40,18 +40,28 @@ pub struct VerifiedCharter {
 }
 
 impl VerifiedCharter {
+    /// The charter's content.
     pub fn charter(&self) -> &Charter {
         &self.charter
     }
+
+    /// The charter's version.
     pub fn version(&self) -> u64 {
         self.charter.version
     }
+
+    /// The charter's hash (the `previous` of the next version).
     pub fn hash(&self) -> DocHash {
         self.hash
     }
+
+    /// The charter as received, with its signatures.
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
     }
+
+    /// The member and public key behind each governance key id of the
+    /// charter.
     pub fn keys(&self) -> &KeyIndex {
         &self.keys
     }
@@ -59,6 +69,7 @@ impl VerifiedCharter {
     pub fn removed_members(&self) -> &BTreeMap<String, u64> {
         &self.removed
     }
+    /// The number of distinct members that must sign the next version.
     pub fn quorum(&self) -> u64 {
         self.charter.quorum.threshold
     }
@@ -349,6 +360,7 @@ pub struct ChainError {
     /// Index into the given versions of the one that failed (for an expiry,
     /// the last one).
     pub index: usize,
+    /// Why that version was refused.
     pub error: TrustError,
 }
 

@@ -23,9 +23,9 @@ use crate::shell::{MaybeViewer, Shared, Viewer, failure, no_access, render};
 use crate::summary::{Summary, tlp_class};
 
 /// Days the dashboard looks back.
-pub const WINDOW_DAYS: i64 = 7;
+pub(crate) const WINDOW_DAYS: i64 = 7;
 /// Entries read per collection at most.
-pub const CAP_PER_COLLECTION: usize = 5_000;
+pub(crate) const CAP_PER_COLLECTION: usize = 5_000;
 
 struct Row {
     key: String,
@@ -96,9 +96,10 @@ async fn dashboard(st: &Shared, v: &Viewer) -> Result<Response, ConsoleError> {
             })
             .await?;
         capped |= page.more;
-        let n = page.objects.len() as u64;
+        let objects = v.rights.shown(&st.store, &c.id, page.objects).await?;
+        let n = objects.len() as u64;
         total += n;
-        for o in &page.objects {
+        for o in &objects {
             let s = Summary::of(o);
             *by_type.entry(s.object_type).or_default() += 1;
             *by_tlp.entry(s.tlp).or_default() += 1;

@@ -20,7 +20,7 @@ use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
 /// Objects per write transaction.
 const WRITE_BATCH: usize = 5_000;
 /// Rejections listed on the page at most.
-pub const MAX_LISTED: usize = 1_000;
+pub(crate) const MAX_LISTED: usize = 1_000;
 
 struct Choice {
     value: String,

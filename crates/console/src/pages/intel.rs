@@ -27,16 +27,16 @@ use crate::shell::{Shared, Viewer, failure, no_access, render};
 use crate::summary::Summary;
 
 /// Rows on a page.
-pub const PAGE_SIZE: usize = 50;
+pub(crate) const PAGE_SIZE: usize = 50;
 /// Entries read at most to fill one page.
-pub const SCAN_BUDGET: usize = 2_000;
+pub(crate) const SCAN_BUDGET: usize = 2_000;
 /// Entries read per store call.
 const BATCH: usize = 250;
 /// Search hits considered.
-pub const SEARCH_LIMIT: usize = 500;
+pub(crate) const SEARCH_LIMIT: usize = 500;
 
 /// Types offered in the type filter (any other can be typed in the URL).
-pub const TYPES: [&str; 19] = [
+pub(crate) const TYPES: [&str; 19] = [
     "indicator",
     "malware",
     "threat-actor",
@@ -247,7 +247,7 @@ async fn list(st: &Shared, v: &Viewer, mut f: Filters) -> Result<Response, Conso
             Err(e) => return Err(e.into()),
         }
     } else {
-        let (found, cursor) = browse(st, &f, &source).await?;
+        let (found, cursor) = browse(st, &v.rights, &f, &source).await?;
         rows = found.into_iter().map(|s| row(l, s)).collect();
         next = cursor.map(|c| f.href(Some(c)));
     }
@@ -347,6 +347,7 @@ fn version_us(o: &StoredObject) -> i64 {
 /// store may hold more).
 async fn browse(
     st: &Shared,
+    rights: &crate::Rights,
     f: &Filters,
     source: &Source,
 ) -> Result<(Vec<Summary>, Option<i64>), ConsoleError> {
@@ -360,7 +361,7 @@ async fn browse(
     let mut cursor = f.after;
     let mut read = 0usize;
     loop {
-        let (batch, more) = match source {
+        let (batch, more, last_read, listed) = match source {
             Source::Everything => {
                 let max_tlp = match f.tlp() {
                     TlpFilter::Is(t) => Some(t),
@@ -378,8 +379,10 @@ async fn browse(
                     })
                     .await?;
                 let more = b.len() == BATCH;
+                let last = b.last().map(|o| o.row);
+                let listed = b.len();
                 let keyed: Vec<(i64, StoredObject)> = b.into_iter().map(|o| (o.row, o)).collect();
-                (keyed, more)
+                (keyed, more, last, listed)
             }
             Source::Collection(c) => {
                 let after = match (cursor, since) {
@@ -398,16 +401,20 @@ async fn browse(
                         versions: VersionSel::Last,
                     })
                     .await?;
-                let keyed = page
-                    .objects
+                // The last entry read moves the cursor even when the public's
+                // share leaves it out.
+                let last = page.objects.last().and_then(|o| o.date_added_us);
+                let listed = page.objects.len();
+                let shown = rights.shown(&st.store, c, page.objects).await?;
+                let keyed: Vec<(i64, StoredObject)> = shown
                     .into_iter()
                     .map(|o| (o.date_added_us.unwrap_or(0), o))
                     .collect();
-                (keyed, page.more)
+                (keyed, page.more, last, listed)
             }
         };
+        read += listed;
         for (key, o) in batch {
-            read += 1;
             cursor = Some(key);
             let s = Summary::of(&o);
             if f.keeps(&s) {
@@ -416,6 +423,9 @@ async fn browse(
                     return Ok((out, Some(key)));
                 }
             }
+        }
+        if last_read.is_some() {
+            cursor = last_read;
         }
         if !more {
             return Ok((out, None));

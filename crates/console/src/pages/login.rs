@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use concord_store::Store;
-use concord_taxii::access::{hash_password, verify_password};
+use concord_taxii::gate::Refusal;
 use serde::Deserialize;
 
 use crate::i18n::Lang;
@@ -99,13 +99,6 @@ pub(crate) struct LoginForm {
     password: String,
 }
 
-/// A hash to check against when the user does not exist, so that an
-/// unknown name costs as long as a wrong password.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
-}
-
 pub(crate) async fn post_login(
     State(st): State<Shared>,
     ctx: Ctx,
@@ -115,27 +108,22 @@ pub(crate) async fn post_login(
     if !ctx.same_origin() || !same_secret(&f.csrf, cookie_token) {
         return login_page(&st, &ctx, &f.next, true);
     }
-    if !st.throttle.allowed(&f.username, ctx.peer) {
-        return login_page_with(&st, &ctx, &f.next, false, true);
-    }
-    let user = match st.store.user(&f.username).await {
-        Ok(u) => u,
-        Err(e) => return crate::shell::failure(&ctx, &e.into()),
+    // The node's one gate: the same counters of failed log-ins as TAXII
+    // and the API (an account or address locked there is locked here).
+    let user = match st.gate.password(&f.username, &f.password, ctx.peer).await {
+        Ok(concord_taxii::access::Principal::User(u)) => u,
+        Ok(_) | Err(Refusal::Unauthorized(_)) => {
+            tracing::info!(user = %f.username, "console log-in refused");
+            return login_page(&st, &ctx, &f.next, true);
+        }
+        Err(Refusal::Throttled(_)) => return login_page_with(&st, &ctx, &f.next, false, true),
+        Err(Refusal::Internal) => {
+            return crate::shell::failure(
+                &ctx,
+                &crate::ConsoleError::Section("checking the password failed".into()),
+            );
+        }
     };
-    let stored = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| dummy_hash().to_string());
-    let password = f.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &stored))
-        .await
-        .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        tracing::info!(user = %f.username, "console log-in refused");
-        st.throttle.failed(&f.username, ctx.peer);
-        return login_page(&st, &ctx, &f.next, true);
-    };
-    st.throttle.succeeded(&f.username, ctx.peer);
     let id = st.sessions.open(&user.name);
     let mut resp = Redirect::to(safe_next(&f.next)).into_response();
     for c in [

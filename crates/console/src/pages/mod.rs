@@ -1,9 +1,9 @@
 //! One module per page group; each translates HTTP into calls on the
 //! store, the rights and the library crates, and renders a template.
 
-pub mod dashboard;
-pub mod import;
-pub mod intel;
-pub mod login;
-pub mod object;
-pub mod settings;
+pub(crate) mod dashboard;
+pub(crate) mod import;
+pub(crate) mod intel;
+pub(crate) mod login;
+pub(crate) mod object;
+pub(crate) mod settings;

@@ -21,7 +21,7 @@ use crate::shell::{Shared, Viewer, failure, no_access, not_found, render};
 use crate::summary::{Summary, tlp_class};
 
 /// Neighbours drawn at most.
-pub const GRAPH_MAX: usize = 40;
+pub(crate) const GRAPH_MAX: usize = 40;
 /// Rows of the reference index read per page view at most.
 const REFS_BUDGET: usize = 200_000;
 

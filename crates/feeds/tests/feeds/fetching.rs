@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use concord_feeds::{Change, FeedError, FeedFormat, FeedState, FetchLimits, Fetched, fetch, parse};
 
-use crate::{Readers, at, spec};
+use super::support::{Readers, at, spec};
 
 /// `python3 -m http.server` on a free loopback port, stopped on drop.
 struct PythonServer {
@@ -347,7 +347,8 @@ async fn csv_list_with_etags() {
         "{err}"
     );
     assert!(fresh.last_error.is_some() && fresh.objects.is_empty());
-    let slow_spec = crate::spec("slow", &format!("http://{addr}/slow.txt"), FeedFormat::Text);
+    let slow_spec =
+        super::support::spec("slow", &format!("http://{addr}/slow.txt"), FeedFormat::Text);
     let quick = FetchLimits {
         max_bytes: 1 << 20,
         timeout: Duration::from_millis(300),
@@ -362,7 +363,7 @@ async fn csv_list_with_etags() {
     .await
     .expect_err("timeout");
     assert!(err.to_string().contains("timed out"), "{err}");
-    let gone = crate::spec("gone", &format!("http://{addr}/gone.csv"), FeedFormat::Csv);
+    let gone = super::support::spec("gone", &format!("http://{addr}/gone.csv"), FeedFormat::Csv);
     let before = state.clone();
     let err = fetch(
         &client,

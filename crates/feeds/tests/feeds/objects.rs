@@ -9,7 +9,7 @@ use concord_pattern::{ComparisonExpr, Literal, Operator, Pattern};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use crate::{Readers, at, spec};
+use super::support::{Readers, at, spec};
 
 /// Every object valid STIX 2.1 through the import path, every pattern
 /// parsed; returns each indicator's (path, value) read back from its

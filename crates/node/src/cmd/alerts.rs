@@ -2,10 +2,10 @@
 //! them, scan or deliver now, and see the dead-letter list.
 
 use anyhow::Result;
+use concord_alert as alert;
 
 use super::Node;
 use crate::Outcome;
-use crate::alert;
 use crate::config::Global;
 
 #[derive(clap::Args)]
@@ -74,7 +74,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 }
             }
             Some(Command::Scan) => {
-                let r = alert::scan::run(&node).await?;
+                let r = alert::scan::run(
+                    &node.local(),
+                    &node.config.alerts,
+                    &node.config.constituency,
+                )
+                .await?;
                 if global.json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {
@@ -85,8 +90,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 }
             }
             Some(Command::Deliver) => {
-                let r =
-                    alert::deliver::run(&node.store, &node.data_dir, &node.config.alerts).await?;
+                let r = alert::deliver::run(
+                    &node.store,
+                    &node.data_dir,
+                    &node.config.alerts_with_secrets(&node.data_dir)?,
+                )
+                .await?;
                 if global.json {
                     println!("{}", serde_json::to_string(&r)?);
                 } else {

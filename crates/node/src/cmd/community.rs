@@ -11,8 +11,8 @@ use concord_trust::{CHARTER_CONTEXT, Charter, DocHash, Envelope, MAX_CHARTER_BYT
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 use crate::config::{Config, Global};
+use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -90,12 +90,16 @@ pub enum ProposeCommand {
         #[arg(long)]
         member: String,
     },
-    /// Replace a member's governance key.
+    /// Replace a member's governance key. Without --governance-key, this
+    /// node makes its own member's next key (kept in governance.key.next
+    /// until the rotation is adopted) and proposes it.
     RotateKey {
+        /// The member (default: this node's member).
         #[arg(long)]
-        member: String,
+        member: Option<String>,
+        /// Another member's new key (64 hex digits).
         #[arg(long)]
-        governance_key: String,
+        governance_key: Option<String>,
     },
     /// Set the quorum (never below floor(2n/3)+1).
     SetQuorum {
@@ -123,7 +127,7 @@ pub enum ProposeCommand {
 }
 
 impl ProposeCommand {
-    fn spec(self) -> KindSpec {
+    fn spec(self, me: &str) -> KindSpec {
         match self {
             ProposeCommand::AddMember {
                 member,
@@ -145,7 +149,7 @@ impl ProposeCommand {
                 member,
                 governance_key,
             } => KindSpec::RotateKey {
-                member,
+                member: member.unwrap_or_else(|| me.to_string()),
                 governance_key,
             },
             ProposeCommand::SetQuorum { threshold } => KindSpec::SetQuorum { threshold },
@@ -173,7 +177,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             genesis_hash,
         } => adopt(global, &charter, genesis_hash.as_deref()),
         Command::Propose(p) => {
-            let tally = Session::open(dir)?.propose(&p.spec())?;
+            let me = Config::load(dir)?.node.identity;
+            let tally = Session::open(dir)?.propose(&p.spec(&me))?;
             if global.json {
                 println!("{}", json!({"id": tally.id, "proposal": tally}));
             } else {
@@ -215,7 +220,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Command::Export { out } => {
-            let doc = crate::community::export_documents(dir)?;
+            let doc = concord_community::export_documents(dir)?;
             let bytes = serde_json::to_vec_pretty(&doc)?;
             match out {
                 Some(path) => durable::write_atomic(&path, &bytes)?,
@@ -226,7 +231,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
         Command::Ingest { file, genesis_hash } => {
             let pin = parse_pin(genesis_hash.as_deref())?;
             let bytes =
-                durable::read_limited(&file, crate::community::exchange::MAX_DOCUMENTS_BYTES)?;
+                durable::read_limited(&file, concord_community::exchange::MAX_DOCUMENTS_BYTES)?;
             let doc: Value = serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not JSON", file.display()))?;
             let report = Session::open(dir)?

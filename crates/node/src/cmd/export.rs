@@ -128,13 +128,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
 async fn recipient(global: &Global, node: &Node, name: &str) -> Result<(Federation, Recipient)> {
     let fed = Federation::new(
         node.config.node.identity.clone(),
-        crate::federation::policy(&node.config.sharing)?,
+        concord_federation::policy(&node.config.sharing)?,
     );
     if name == "public" {
         return Ok((fed, Recipient::Public));
     }
     let own = node.keypair(global)?.public();
-    let m = crate::federation::membership::current(node, &own).await?;
+    let m = concord_federation::membership::current(&node.local(), &own).await?;
     let member = m
         .members
         .iter()

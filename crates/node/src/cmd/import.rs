@@ -27,7 +27,7 @@ use serde::Serialize;
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::authoring::Authoring;
+use concord_federation::authoring::Authoring;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -468,6 +468,17 @@ fn import(
             })
         }
     };
+    // Authoring: the ids of other members' objects are theirs alone.
+    let owners = match &authoring {
+        Some(a) => {
+            let m = rt.block_on(concord_federation::membership::current(
+                &node.local(),
+                &a.key.public(),
+            ))?;
+            Some(m.names(&node.config.node.identity))
+        }
+        None => None,
+    };
     let started = Instant::now();
     let mut report = Report {
         files: sources.iter().map(Source::name).collect(),
@@ -486,7 +497,12 @@ fn import(
         for source in sources {
             let bar = progress_bar();
             bar.set_message("checking");
+            let name = source.name();
             pipeline(source, &bar, authoring.as_ref(), |chunk| {
+                let chunk = match &owners {
+                    Some(members) => refuse_others(&rt, node, members, &name, chunk)?,
+                    None => chunk,
+                };
                 for c in chunk {
                     match c {
                         Checked::Ok(_, w, _) => {
@@ -524,6 +540,10 @@ fn import(
         };
         let name = source.name();
         pipeline(source, &bar, authoring.as_ref(), |chunk| {
+            let chunk = match &owners {
+                Some(members) => refuse_others(&rt, node, members, &name, chunk)?,
+                None => chunk,
+            };
             for c in chunk {
                 report.read += 1;
                 match c {
@@ -574,6 +594,56 @@ fn import(
         report.index_seconds = indexing.elapsed().as_secs_f64();
     }
     finish(global, report, started)
+}
+
+/// Rejects, from a chunk about to be authored here, the objects whose ids
+/// belong to another member.
+fn refuse_others(
+    rt: &tokio::runtime::Runtime,
+    node: &Node,
+    members: &std::collections::HashMap<String, String>,
+    file: &str,
+    chunk: Vec<Checked>,
+) -> Result<Vec<Checked>> {
+    let ids: Vec<String> = chunk
+        .iter()
+        .filter_map(|c| match c {
+            Checked::Ok(p, _, _) => Some(p.id.clone()),
+            Checked::Rejected(_) => None,
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(chunk);
+    }
+    let theirs: std::collections::HashMap<String, String> = rt
+        .block_on(concord_federation::authoring::bound_to_others(
+            &node.store,
+            &node.config.node.identity,
+            members,
+            ids,
+        ))?
+        .into_iter()
+        .collect();
+    Ok(chunk
+        .into_iter()
+        .map(|c| match c {
+            Checked::Ok(p, _, line) if theirs.contains_key(&p.id) => {
+                let owner = &theirs[&p.id];
+                Checked::Rejected(Rejection {
+                    file: file.to_string(),
+                    line,
+                    path: "$".into(),
+                    id: Some(p.id.clone()),
+                    issues: vec![Issue::error(
+                        "$.id",
+                        "author-binding",
+                        concord_federation::authoring::refusal(&p.id, owner),
+                    )],
+                })
+            }
+            other => other,
+        })
+        .collect())
 }
 
 fn finish(global: &Global, mut report: Report, started: Instant) -> Result<Outcome> {

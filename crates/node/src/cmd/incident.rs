@@ -5,17 +5,13 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, anyhow, bail};
-use concord_stix::Timestamp;
-use concord_stix::ingest::read_object;
-use concord_store::Store;
+use anyhow::{Context, Result, bail};
+use concord_incident::{actions, timeline};
 use serde_json::{Value, json};
 
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::incident::actions::{self, held, store_all};
-use crate::incident::{self, timeline};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -89,7 +85,7 @@ fn print(global: &Global, value: &Value, text: impl FnOnce() -> String) -> Resul
 
 pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     let node = Node::open(global)?;
-    let me = node.config.node.identity.clone();
+    let local = node.local();
     let rt = super::runtime()?;
     rt.block_on(async {
         match command {
@@ -148,7 +144,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             }
             Command::Note { id, text } => {
                 let key = node.keypair(global)?;
-                let v = actions::respond(&node, &key, &id, "note", &text).await?;
+                let v = actions::respond(&local, &key, &id, "note", &text).await?;
                 print(global, &v, || format!("note recorded on {id}"))?;
                 Ok(Outcome::Ok)
             }
@@ -159,8 +155,9 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     ("acknowledge", "acknowledged")
                 };
                 let key = node.keypair(global)?;
-                let v = actions::respond(&node, &key, &id, kind, text.as_deref().unwrap_or(default))
-                    .await?;
+                let v =
+                    actions::respond(&local, &key, &id, kind, text.as_deref().unwrap_or(default))
+                        .await?;
                 print(global, &v, || format!("{kind} recorded on {id}"))?;
                 Ok(Outcome::Ok)
             }
@@ -170,32 +167,24 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 severity,
             } => {
                 let key = node.keypair(global)?;
-                let v = actions::set_status(&node, &key, &id, &status, severity.as_deref()).await?;
+                let v =
+                    actions::set_status(&local, &key, &id, &status, severity.as_deref()).await?;
                 print(global, &v, || {
                     format!("{id} is now {}", v["status"].as_str().unwrap_or_default())
                 })?;
                 Ok(Outcome::Ok)
             }
             Command::Link { id, objects } => {
-                let o = held(&node, &id).await?;
-                let to = incident::answer_addressing(&o)?;
                 let key = node.keypair(global)?;
-                let now = Timestamp::now();
-                let mut out = Vec::new();
-                for obj in &objects {
-                    if node.store.versions(obj, concord_store::VersionSel::Last).await?.is_empty() {
-                        bail!("this node holds no object {obj}: import it first, or use `incident contribute`");
-                    }
-                    out.push(to.apply(&incident::link(&id, obj, &me, now), &me, &key)?);
-                }
-                let ids: Vec<Value> = out.iter().filter_map(|o| o.get("id").cloned()).collect();
-                store_all(&node, out).await?;
-                print(global, &json!({"incident": id, "relationships": ids}), || {
-                    format!("{} objects linked to {id}", ids.len())
-                })?;
+                let ids = actions::link(&local, &key, &id, &objects).await?;
+                print(
+                    global,
+                    &json!({"incident": id, "relationships": ids}),
+                    || format!("{} objects linked to {id}", ids.len()),
+                )?;
                 Ok(Outcome::Ok)
             }
-            Command::Contribute { id, file } => contribute(global, &node, &me, &id, &file).await,
+            Command::Contribute { id, file } => contribute(global, &node, &id, &file).await,
         }
     })
 }
@@ -203,7 +192,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
 async fn new(global: &Global, node: &Node, a: NewArgs) -> Result<Outcome> {
     let key = node.keypair(global)?;
     let v = actions::open(
-        node,
+        &node.local(),
         &key,
         actions::Open {
             title: a.title,
@@ -231,12 +220,9 @@ async fn new(global: &Global, node: &Node, a: NewArgs) -> Result<Outcome> {
 async fn contribute(
     global: &Global,
     node: &Node,
-    me: &str,
     id: &str,
     file: &std::path::Path,
 ) -> Result<Outcome> {
-    let o = held(node, id).await?;
-    let to = incident::answer_addressing(&o)?;
     let key = node.keypair(global)?;
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
@@ -259,29 +245,14 @@ async fn contribute(
             file.display()
         ),
     };
-    let now = Timestamp::now();
-    let mut out = Vec::new();
-    let mut ids = Vec::new();
-    for (n, v) in objects.iter().enumerate() {
-        let raw = v.to_string();
-        let checked = read_object(raw.as_bytes()).map_err(|issues| {
-            let first = issues.first().map(|i| i.to_string()).unwrap_or_default();
-            anyhow!("{} object {n}: not valid STIX: {first}", file.display())
-        })?;
-        let map = checked.object.as_map();
-        if map.get("type").and_then(Value::as_str) == Some("marking-definition") {
-            continue;
-        }
-        let oid = map
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
-        out.push(to.apply(map, me, &key)?);
-        out.push(to.apply(&incident::link(id, &oid, me, now), me, &key)?);
-        ids.push(oid);
-    }
-    store_all(node, out).await?;
+    let ids = actions::contribute(
+        &node.local(),
+        &key,
+        id,
+        &objects,
+        &file.display().to_string(),
+    )
+    .await?;
     print(global, &json!({"incident": id, "contributed": ids}), || {
         format!("{} objects contributed to {id}", ids.len())
     })?;

@@ -68,7 +68,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         rt.block_on(pg.ensure_ready())?;
     }
     let key = write_key(&dir.join(KEY_FILE))?;
-    let governance = crate::community::governance_key::create(dir)?;
+    let governance = concord_community::governance_key::create(dir)?;
     let now = Timestamp::now().to_stix();
     let identity_id = concord_stix::id::new_id("identity");
     let identity = serde_json::json!({

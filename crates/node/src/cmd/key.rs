@@ -30,7 +30,7 @@ fn show(global: &Global) -> Result<Outcome> {
     let public_key = key.public().to_hex();
     let member = &node.config.node.identity;
     // Created here for a node initialised before governance keys existed.
-    let governance = crate::community::governance_key::load_or_create(&global.data_dir)?
+    let governance = concord_community::governance_key::load_or_create(&global.data_dir)?
         .public()
         .to_hex();
     if global.json {

@@ -9,8 +9,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
-use concord_matcher::{FieldMapping, Format, Index, Scratch, read_line};
-use concord_store::Store;
+use concord_incident::sighting::{self, Seen};
+use concord_matcher::{FieldMapping, Format, Scratch, read_line};
 use serde_json::{Value, json};
 
 use super::Node;
@@ -31,14 +31,6 @@ pub struct Args {
     /// this node's identity as where_sighted), marked like the indicator.
     #[arg(long)]
     sighting: bool,
-}
-
-/// What one run saw of one indicator.
-struct Seen {
-    count: u64,
-    first_us: i64,
-    last_us: i64,
-    tlp: Option<&'static str>,
 }
 
 /// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
@@ -62,70 +54,6 @@ fn event_time_us(line: &str) -> Option<i64> {
         .map(|t| t.as_microsecond())
 }
 
-/// Builds, checks, signs and stores one sighting per indicator seen. Each
-/// goes back to the indicator's author (its audience) under the
-/// indicator's TLP or stricter, as `[sightings]` says (see
-/// `crate::sighting::address`).
-fn record_sightings(
-    node: &Node,
-    global: &Global,
-    rt: &tokio::runtime::Runtime,
-    seen: &std::collections::BTreeMap<String, Seen>,
-) -> Result<Vec<String>> {
-    use concord_stix::{Timestamp, ingest::read_object, tlp::Tlp};
-    let now = Timestamp::now();
-    let me = &node.config.node.identity;
-    let key = node.keypair(global)?;
-    let mut batch = Vec::new();
-    let mut ids = Vec::new();
-    for (indicator, s) in seen {
-        let stored = rt.block_on(crate::sighting::latest(&node.store, indicator))?;
-        let author = stored.as_ref().and_then(crate::sighting::author_of);
-        let tlp = stored
-            .as_ref()
-            .and_then(crate::sighting::tlp_of)
-            .or_else(|| s.tlp.and_then(Tlp::parse));
-        let to = crate::sighting::address(
-            &node.config.sightings,
-            me,
-            tlp,
-            &author.into_iter().collect::<Vec<_>>(),
-        )?;
-        let id = concord_stix::id::new_id("sighting");
-        let object = json!({
-            "type": "sighting", "spec_version": "2.1", "id": id,
-            "created": now.to_stix(), "modified": now.to_stix(),
-            "created_by_ref": me,
-            "sighting_of_ref": indicator,
-            "where_sighted_refs": [me],
-            "count": s.count.min(999_999_999),
-            "first_seen": Timestamp(s.first_us).to_stix(),
-            "last_seen": Timestamp(s.last_us).to_stix(),
-        });
-        let Value::Object(map) = object else {
-            continue;
-        };
-        let signed = to.apply(&map, me, &key)?;
-        let text = Value::Object(signed).to_string();
-        let checked = read_object(text.as_bytes()).map_err(|issues| {
-            anyhow!(
-                "a sighting for {indicator} is not valid STIX: {}",
-                issues[0]
-            )
-        })?;
-        batch.push(concord_store::PreparedObject::new(&checked.object, text));
-        ids.push(id);
-    }
-    if !batch.is_empty() {
-        rt.block_on(node.store.put_batch(&node.config.node.collection, batch))?;
-    }
-    Ok(ids)
-}
-
-fn load_index(node: &Node, rt: &tokio::runtime::Runtime) -> Result<(Index, usize)> {
-    rt.block_on(crate::indicators::load_index(&node.store))
-}
-
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let mappings = args
         .fields
@@ -141,9 +69,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
-    let (index, rejected) = load_index(&node, &rt)?;
-    let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
     let run_started_us = concord_stix::Timestamp::now().0;
+    let loaded = rt.block_on(concord_indicators::load_active(&node.store, run_started_us))?;
+    let index = loaded.index;
+    let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
+    let rejected = loaded.unindexed.len();
     if rejected > 0 {
         eprintln!(
             "warning: {rejected} indicators could not be indexed (invalid or non-STIX patterns)"
@@ -210,7 +140,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                         count: 0,
                         first_us: when,
                         last_us: when,
-                        tlp: info.tlp,
+                        tlp: info.tlp.and_then(concord_stix::tlp::Tlp::parse),
                     });
                     e.count += 1;
                     e.first_us = e.first_us.min(when);
@@ -228,7 +158,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     }
     out.flush()?;
     let sightings = if args.sighting {
-        record_sightings(&node, global, &rt, &seen)?
+        let key = node.keypair(global)?;
+        rt.block_on(sighting::record(
+            &node.local(),
+            &key,
+            &node.config.sightings,
+            &seen,
+        ))?
     } else {
         Vec::new()
     };

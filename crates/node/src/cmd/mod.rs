@@ -46,6 +46,16 @@ impl Node {
             .map_err(|e| anyhow::anyhow!("{} is not a node key: {e}", path.display()))
     }
 
+    /// The node as the domain crates take it.
+    pub fn local(&self) -> concord_federation::LocalNode {
+        concord_federation::LocalNode {
+            store: self.store.clone(),
+            data_dir: self.data_dir.clone(),
+            member: self.config.node.identity.clone(),
+            collection: self.config.node.collection.clone(),
+        }
+    }
+
     pub fn open(global: &Global) -> Result<Node> {
         let config = Config::load(&global.data_dir)?;
         let storage = std::env::var("CONCORD_STORAGE")

@@ -1,15 +1,12 @@
 //! `concord peer add|list|remove`: the nodes this node syncs with and
 //! serves under its sharing policy.
 
-use anyhow::{Result, anyhow, bail};
-use concord_stix::id::StixId;
-use concord_trust::PublicKey;
+use anyhow::{Result, bail};
+use concord_federation::{peers, pull};
 
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::peers::{self, PeerRecord};
-use crate::federation::pull;
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -51,42 +48,16 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 group,
                 no_pull,
             } => {
-                if name.is_empty() || name.chars().any(|c| c.is_control() || c == ' ') {
-                    bail!("peer name {name:?}: use a short name without spaces (e.g. cert-b)");
-                }
-                crate::federation::check_peer_url(&url)?;
-                let public = PublicKey::from_hex(&key)
-                    .map_err(|e| anyhow!("--key {key:?}: {e} (give the 64 hex digits `concord key show` prints on the peer)"))?;
                 let own = node.keypair(global)?.public();
-                if public == own {
-                    bail!("--key is this node's own key: give the peer's key");
-                }
-                let member = match member {
-                    Some(m) => m,
-                    None => bail!(
-                        "--member is needed until a community charter names the peer's member: give the identity id `concord key show` prints on the peer"
-                    ),
-                };
-                match StixId::parse(&member) {
-                    Ok(id) if id.object_type == "identity" => {}
-                    _ => bail!("--member {member:?} is not a STIX identity id (identity--<uuid>)"),
-                }
-                if member == node.config.node.identity {
-                    bail!("--member is this node's own member identity");
-                }
-                let existing = peers::list(&node.store).await?;
-                if let Some(other) = existing.iter().find(|p| p.key == public.to_hex() && p.name != name) {
-                    bail!("peer {} already has this key; remove it first", other.name);
-                }
-                let record = PeerRecord {
+                let new = peers::NewPeer {
                     name: name.clone(),
                     url,
-                    key: public.to_hex(),
+                    key,
                     member,
                     groups: group,
                     no_pull,
                 };
-                peers::put(&node.store, &record).await?;
+                let record = peers::add(&node.local(), &own, new).await?;
                 if global.json {
                     println!("{}", serde_json::to_string(&record)?);
                 } else {

@@ -3,8 +3,7 @@
 //! valid STIX), each with the reason. They are never served or matched.
 
 use anyhow::{Result, bail};
-use concord_store::Store;
-use concord_taxii::sync::QUARANTINE;
+use concord_federation::quarantine;
 use serde_json::Value;
 
 use super::Node;
@@ -25,40 +24,11 @@ pub enum Command {
     },
 }
 
-struct Entry {
-    key: String,
-    value: Value,
-}
-
-async fn entries(node: &Node) -> Result<Vec<Entry>> {
-    let mut out = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = node
-            .store
-            .records(QUARANTINE, after.as_deref(), 1000)
-            .await?;
-        let Some(last) = page.last().map(|r| r.key.clone()) else {
-            break;
-        };
-        out.extend(page.into_iter().map(|r| Entry {
-            value: serde_json::from_str(&r.value).unwrap_or(Value::Null),
-            key: r.key,
-        }));
-        after = Some(last);
-    }
-    Ok(out)
-}
-
-fn matches(e: &Entry, key: &str) -> bool {
-    e.key == key || e.value.get("id").and_then(Value::as_str) == Some(key)
-}
-
 pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     let node = Node::open(global)?;
     let rt = super::runtime()?;
     rt.block_on(async {
-        let all = entries(&node).await?;
+        let all = quarantine::entries(&node.store).await?;
         match command {
             Command::List => {
                 if global.json {
@@ -85,7 +55,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 Ok(Outcome::Ok)
             }
             Command::Show { key } => {
-                let found: Vec<&Entry> = all.iter().filter(|e| matches(e, &key)).collect();
+                let found: Vec<&quarantine::Entry> = all.iter().filter(|e| e.is_named(&key)).collect();
                 if found.is_empty() {
                     bail!("nothing in quarantine has key or id {key:?} (see `concord quarantine list`)");
                 }
@@ -102,10 +72,10 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             Command::Drop { key, all: every } => {
                 let keys: Vec<String> = match (key, every) {
                     (_, true) => all.iter().map(|e| e.key.clone()).collect(),
-                    (Some(k), false) => all.iter().filter(|e| matches(e, &k)).map(|e| e.key.clone()).collect(),
+                    (Some(k), false) => all.iter().filter(|e| e.is_named(&k)).map(|e| e.key.clone()).collect(),
                     (None, false) => bail!("give a key or id from `concord quarantine list`, or --all"),
                 };
-                let n = node.store.delete_records(QUARANTINE, keys).await?;
+                let n = quarantine::drop(&node.store, keys).await?;
                 if global.json {
                     println!("{}", serde_json::json!({"dropped": n}));
                 } else {

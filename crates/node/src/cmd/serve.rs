@@ -9,10 +9,15 @@ use anyhow::{Context, Result, bail};
 use concord_taxii::server::egress::Federation;
 use concord_taxii::server::{self, ServerOptions, listen};
 
+use concord_api::ApiOptions;
+use concord_console::sections::{self, NodePages};
+use concord_federation::{LocalNode, membership};
+use concord_taxii::gate::{Gate, GateOptions, host_of_url};
+use tokio::sync::Notify;
+
 use super::Node;
 use crate::Outcome;
 use crate::config::{Global, ServerSection};
-use crate::federation::membership;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -22,6 +27,11 @@ pub struct Args {
     /// Serve plain HTTP on a non-loopback address (only behind a TLS proxy).
     #[arg(long)]
     plain_http: bool,
+    /// A URL peers reach this node at (repeatable; adds to `public_urls` in
+    /// [server]); node-signed requests must be signed for one of them.
+    /// Default: the listen address.
+    #[arg(long = "public-url")]
+    public_urls: Vec<String>,
 }
 
 fn options(s: &ServerSection) -> ServerOptions {
@@ -34,6 +44,8 @@ fn options(s: &ServerSection) -> ServerOptions {
         request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
         rate_per_second: s.rate_per_second,
         rate_burst: s.rate_burst,
+        anonymous_rate_per_second: s.anonymous_rate_per_second,
+        anonymous_rate_burst: s.anonymous_rate_burst,
         background_post_over: s.background_post_over,
     }
 }
@@ -41,12 +53,12 @@ fn options(s: &ServerSection) -> ServerOptions {
 /// Loads the peers into the server's table: what a peer may pull is the
 /// node's local collection, under the sharing policy.
 async fn refresh_peers(
-    node: &Node,
+    node: &LocalNode,
     own: &concord_trust::PublicKey,
     federation: &Federation,
 ) -> Result<()> {
     let m = membership::current(node, own).await?;
-    let table = m.table(std::slice::from_ref(&node.config.node.collection));
+    let table = m.table(std::slice::from_ref(&node.collection));
     federation.peers.store(Arc::new(table));
     Ok(())
 }
@@ -54,7 +66,7 @@ async fn refresh_peers(
 /// `concord peer add` writes to the store; a running server picks the
 /// change up within a few seconds.
 async fn keep_peers_current(
-    node: Arc<Node>,
+    node: Arc<LocalNode>,
     own: concord_trust::PublicKey,
     federation: Arc<Federation>,
 ) {
@@ -67,47 +79,37 @@ async fn keep_peers_current(
     }
 }
 
-/// Pulls from every peer on an interval; a failing peer backs off
-/// (doubling, up to ten intervals) without holding the others.
-async fn sync_every(node: Arc<Node>, key: Arc<concord_trust::Keypair>, every: Duration) {
-    let mut failures: std::collections::HashMap<String, (u32, std::time::Instant)> =
-        std::collections::HashMap::new();
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tick.tick().await;
-        let list = match membership::current(&node, &key.public()).await {
-            Ok(m) => m.to_pull(None).into_iter().cloned().collect::<Vec<_>>(),
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the peers failed");
-                continue;
-            }
-        };
-        for p in &list {
-            if let Some((n, since)) = failures.get(&p.name) {
-                let wait = every * 2u32.saturating_pow(*n).min(10);
-                if since.elapsed() < wait {
-                    continue;
-                }
-            }
-            match super::sync::round(&node, key.clone(), Some(&p.name)).await {
-                Ok(rounds) if rounds.iter().all(|r| r.error.is_none()) => {
-                    failures.remove(&p.name);
-                }
-                Ok(rounds) => {
-                    for r in rounds {
-                        tracing::warn!(peer = %r.peer, error = ?r.error, "sync failed");
-                    }
-                    let e = failures
-                        .entry(p.name.clone())
-                        .or_insert((0, std::time::Instant::now()));
-                    e.0 = e.0.saturating_add(1);
-                    e.1 = std::time::Instant::now();
-                }
-                Err(e) => tracing::warn!(peer = %p.name, error = %e, "sync failed"),
-            }
+/// The hosts node-signed requests must be signed for: every configured
+/// public URL, else the bound address (and `localhost` beside a loopback
+/// one).
+fn public_hosts(
+    configured: &[String],
+    given: &[String],
+    bound: SocketAddr,
+    scheme: &str,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for u in configured.iter().chain(given) {
+        let host = host_of_url(u).with_context(|| {
+            format!("public URL {u:?} is not a URL such as https://cti.example.org/")
+        })?;
+        if !out.contains(&host) {
+            out.push(host);
         }
     }
+    if out.is_empty() {
+        if bound.ip().is_unspecified() {
+            tracing::warn!(
+                "listening on {bound} with no public URL: peers' signed requests will be refused until `public_urls` in [server] (or --public-url) says how they reach this node"
+            );
+        }
+        let base = format!("{scheme}://{bound}/");
+        out.extend(host_of_url(&base));
+        if bound.ip().is_loopback() {
+            out.push(format!("localhost:{}", bound.port()));
+        }
+    }
+    Ok(out)
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -131,13 +133,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             "refusing plain HTTP on {addr}: set tls_cert and tls_key in [server], listen on a loopback address, or pass --plain-http"
         );
     }
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .try_init();
     let rt = super::runtime()?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
@@ -148,64 +143,72 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         // The first line says where the server is (tests and scripts read it).
         println!("listening on {scheme}://{bound}/taxii2/");
         std::io::stdout().flush()?;
-        let node = Arc::new(node);
-        let api = crate::api::matching::router(
-            node.store.clone(),
-            section.max_body_bytes,
-            Duration::from_secs(30),
-        );
-        let policy = crate::federation::policy(&node.config.sharing)?;
+        let local = Arc::new(node.local());
+        let policy = concord_federation::policy(&node.config.sharing)?;
         let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
-        refresh_peers(&node, &key.public(), &federation).await?;
-        let app = server::router_with(
+        refresh_peers(&local, &key.public(), &federation).await?;
+        let gate = Gate::new(
             node.store.clone(),
-            options(&section),
             Some(federation.clone()),
-        )
-        .merge(api)
-        .merge(crate::api::events::router(
-            node.store.clone(),
-            Duration::from_secs(1),
-        ))
-        .merge(crate::api::incidents::router(node.clone(), key.clone()))
-        .merge(crate::api::community::router(
-            node.store.clone(),
-            global.data_dir.clone(),
-            node.config.node.identity.clone(),
-            Some(federation.clone()),
-        ))
+            GateOptions {
+                public_hosts: public_hosts(&section.public_urls, &args.public_urls, bound, scheme)?,
+            },
+        );
+        let api = concord_api::router(
+            (*local).clone(),
+            key.clone(),
+            gate.clone(),
+            ApiOptions {
+                max_match_body: section.max_body_bytes,
+                match_refresh: Duration::from_secs(30),
+                events_poll: Duration::from_secs(1),
+            },
+        );
         // The analysts' console at `/` with the node's pages (community,
         // incidents, peers, alerts): its cookies are `Secure` unless this
         // is plain HTTP on loopback (a browser drops them there).
-        .merge(
-            crate::console::attach(
-                concord_console::Console::new(
-                    node.store.clone(),
-                    concord_console::ConsoleOptions {
-                        node_title: section.title.clone(),
-                        secure_cookies: tls.is_some() || !addr.ip().is_loopback(),
-                        max_upload_bytes: section.max_body_bytes,
-                        ..Default::default()
-                    },
-                ),
-                node.clone(),
-                key.clone(),
+        let console = sections::attach(
+            concord_console::Console::new(
+                node.store.clone(),
+                concord_console::ConsoleOptions {
+                    node_title: section.title.clone(),
+                    secure_cookies: tls.is_some() || !addr.ip().is_loopback(),
+                    max_upload_bytes: section.max_body_bytes,
+                    ..Default::default()
+                },
             )
-            .into_router(),
+            .gate(gate.clone()),
+            NodePages {
+                node: (*local).clone(),
+                key: key.clone(),
+                sharing: node.config.sharing.clone(),
+            },
         );
+        let app = server::router_with(node.store.clone(), options(&section), gate)
+            .merge(api)
+            .merge(console.into_router());
         tokio::spawn(server::upkeep(node.store.clone()));
         tokio::spawn(keep_peers_current(
-            node.clone(),
+            local.clone(),
             key.public(),
             federation.clone(),
         ));
-        // Alerts: a scan on an interval, delivery of due jobs every second.
-        tokio::spawn(crate::alert::keep_running(node.clone()));
+        // Alerts: a scan on an interval and after each sync round,
+        // delivery of due jobs every second.
+        let rounds = Arc::new(Notify::new());
+        tokio::spawn(concord_alert::keep_running(
+            local.clone(),
+            node.config.alerts_with_secrets(&node.data_dir)?,
+            node.config.constituency.clone(),
+            rounds.clone(),
+        ));
         if node.config.sync.interval_secs > 0 {
-            tokio::spawn(sync_every(
-                node.clone(),
+            tokio::spawn(concord_federation::round::keep_syncing(
+                local.clone(),
                 key.clone(),
                 Duration::from_secs(node.config.sync.interval_secs),
+                node.config.sync.page,
+                rounds,
             ));
         }
         let shutdown = async {

@@ -3,16 +3,13 @@
 //! tells the author of an indicator or sighting it is wrong (a STIX
 //! `opinion`, addressed like a sighting).
 
-use anyhow::{Result, anyhow, bail};
-use concord_stix::Timestamp;
-use concord_stix::ingest::read_object;
-use concord_store::{PreparedObject, Store};
-use serde_json::{Value, json};
+use anyhow::Result;
+use concord_incident::sighting;
+use serde_json::json;
 
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::sighting;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -65,65 +62,22 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 Ok(Outcome::Ok)
             }
             Some(Command::FalsePositive { id, reason }) => {
-                let Some(target) = sighting::latest(&node.store, &id).await? else {
-                    bail!("this node holds no object {id}");
-                };
-                let kind = target.get("type").and_then(Value::as_str).unwrap_or_default();
-                if kind != "indicator" && kind != "sighting" {
-                    bail!("{id} is a {kind}: only indicators and sightings can be marked false positives");
-                }
-                // The target's author, and for a sighting the author of
-                // the indicator it sighted.
-                let mut authors: Vec<String> = sighting::author_of(&target).into_iter().collect();
-                if let Some(ind) = target.get("sighting_of_ref").and_then(Value::as_str)
-                    && let Some(i) = sighting::latest(&node.store, ind).await?
-                {
-                    authors.extend(sighting::author_of(&i));
-                }
-                let to = sighting::address(
+                let key = node.keypair(global)?;
+                let fp = sighting::false_positive(
+                    &node.local(),
+                    &key,
                     &node.config.sightings,
-                    &me,
-                    sighting::tlp_of(&target),
-                    &authors,
-                )?;
-                let now = Timestamp::now();
-                let mut opinion = json!({
-                    "type": "opinion", "spec_version": "2.1",
-                    "id": concord_stix::id::new_id("opinion"),
-                    "created": now.to_stix(), "modified": now.to_stix(),
-                    "created_by_ref": me,
-                    "opinion": "strongly-disagree",
-                    "object_refs": [id],
-                    "labels": ["false-positive"],
-                });
-                if let Some(r) = &reason {
-                    opinion["explanation"] = Value::from(r.clone());
-                }
-                let Value::Object(map) = opinion else {
-                    bail!("building the opinion failed");
-                };
-                let signed = to.apply(&map, &me, &node.keypair(global)?)?;
-                let text = Value::Object(signed.clone()).to_string();
-                let checked = read_object(text.as_bytes()).map_err(|issues| {
-                    anyhow!(
-                        "the opinion is not valid STIX: {}",
-                        issues.first().map(|i| i.to_string()).unwrap_or_default()
-                    )
-                })?;
-                node.store
-                    .put_batch(
-                        &node.config.node.collection,
-                        vec![PreparedObject::new(&checked.object, text)],
-                    )
-                    .await?;
-                let oid = signed.get("id").cloned().unwrap_or(Value::Null);
+                    &id,
+                    reason.as_deref(),
+                )
+                .await?;
                 if global.json {
                     println!(
                         "{}",
-                        json!({"id": oid, "object": id, "to": to.audience, "tlp": to.tlp.word()})
+                        json!({"id": fp.id, "object": id, "to": fp.to.audience, "tlp": fp.to.tlp.word()})
                     );
                 } else {
-                    match &to.audience {
+                    match &fp.to.audience {
                         Some(a) => println!("{id} marked a false positive; sent to {}", a.join(", ")),
                         None => println!("{id} marked a false positive (kept on this node)"),
                     }

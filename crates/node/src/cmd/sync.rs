@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use concord_federation::pull::PeerRound;
 
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
-use crate::federation::membership;
-use crate::federation::pull::{PeerRound, sync_peer};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -16,47 +15,23 @@ pub struct Args {
     peer: Option<String>,
 }
 
-/// One round with every peer (or the one named), in turn.
+/// One round with every peer (or the one named), then a scan for the
+/// alerts what arrived calls for (stored, and delivered by `serve`). A
+/// failed scan leaves its cursor where it was, so the next one covers the
+/// same entries.
 pub async fn round(
     node: &Node,
     key: Arc<concord_trust::Keypair>,
     only: Option<&str>,
 ) -> Result<Vec<PeerRound>> {
-    let membership = membership::current(node, &key.public()).await?;
-    let chosen = membership.to_pull(only);
-    if let Some(n) = only
-        && chosen.is_empty()
+    let local = node.local();
+    let rounds = concord_federation::round::round(&local, key, only, node.config.sync.page).await?;
+    if let Err(e) =
+        concord_alert::scan::run(&local, &node.config.alerts, &node.config.constituency).await
     {
-        bail!("there is no peer {n:?} (see `concord peer list` and `concord community status`)");
+        tracing::warn!(error = %e, "scanning for alerts failed");
     }
-    let trusted = membership.trusted.clone();
-    let mut out = Vec::new();
-    for p in chosen {
-        let mut round = sync_peer(
-            &node.store,
-            key.clone(),
-            trusted.clone(),
-            p,
-            &node.config.node.collection,
-            node.config.sync.page.max(1),
-        )
-        .await;
-        // Proposals, votes and charters travel with every round.
-        let community =
-            crate::community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
-        round.community = Some(match community {
-            Ok(report) => serde_json::to_value(report)?,
-            Err(e) => serde_json::json!({"error": format!("{e:#}")}),
-        });
-        out.push(round);
-    }
-    // What arrived may concern the member: raise alerts now (stored, and
-    // delivered by `serve`). A failed scan leaves its cursor where it was,
-    // so the next one covers the same entries.
-    if let Err(e) = crate::alert::scan::run(node).await {
-        tracing::warn!(error = %format!("{e:#}"), "scanning for alerts failed");
-    }
-    Ok(out)
+    Ok(rounds)
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::Suite;
 
-pub struct Corpus {
+pub(crate) struct Corpus {
     pub patterns: Vec<String>,
     pub indicator_ids: Vec<String>,
     pub observed: Vec<Value>,
@@ -18,7 +18,7 @@ pub struct Corpus {
 }
 
 /// Generates a corpus into `dir` with the shared generator.
-pub fn generate(
+pub(crate) fn generate(
     python: &str,
     dir: &Path,
     indicators: usize,
@@ -224,7 +224,12 @@ fn anchor(b: &Value) -> Option<String> {
 }
 
 /// Adds the corpus cases; returns how many pairs come from the corpus.
-pub fn add(suite: &mut Suite, corpus: &Corpus, grid_patterns: usize, grid_events: usize) -> usize {
+pub(crate) fn add(
+    suite: &mut Suite,
+    corpus: &Corpus,
+    grid_patterns: usize,
+    grid_events: usize,
+) -> usize {
     let before = suite.cases.len();
     let base = suite.pool.len();
     for b in &corpus.observed {

@@ -143,7 +143,7 @@ fn inputs(s: &mut Suite) -> Inputs {
 }
 
 /// Adds the hand-written cases.
-pub fn add(s: &mut Suite) {
+pub(crate) fn add(s: &mut Suite) {
     let i = inputs(s);
     let f = vec![i.file];
     let n = vec![i.net];

@@ -1,14 +1,14 @@
 //! Shared pieces of the differential test against stix2-matcher.
 
-pub mod corpus_cases;
-pub mod edge_cases;
-pub mod oracle;
+pub(crate) mod corpus_cases;
+pub(crate) mod edge_cases;
+pub(crate) mod oracle;
 
 use serde_json::Value;
 
 /// A verdict, ours or the reference's.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Matched; the ids of the observed-data of the first binding.
     Match(Vec<String>),
     NoMatch,
@@ -23,7 +23,7 @@ pub enum Verdict {
 
 /// One (pattern, observations) pair.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     pub name: String,
     pub pattern: String,
     pub version: &'static str,
@@ -36,18 +36,18 @@ pub struct Case {
 
 /// Cases and the inputs they share.
 #[derive(Default)]
-pub struct Suite {
+pub(crate) struct Suite {
     pub pool: Vec<Value>,
     pub cases: Vec<Case>,
 }
 
 impl Suite {
-    pub fn add_input(&mut self, v: Value) -> usize {
+    pub(crate) fn add_input(&mut self, v: Value) -> usize {
         self.pool.push(v);
         self.pool.len() - 1
     }
 
-    pub fn case(
+    pub(crate) fn case(
         &mut self,
         name: impl Into<String>,
         pattern: impl Into<String>,

@@ -9,7 +9,7 @@ use super::{Suite, Verdict};
 
 /// The Python interpreter with stix2-matcher, from CONCORD_PYTHON. A test
 /// that cannot reach the reference fails: it never skips.
-pub fn python() -> String {
+pub(crate) fn python() -> String {
     let python = std::env::var("CONCORD_PYTHON").unwrap_or_else(|_| {
         panic!("CONCORD_PYTHON is not set: point it at a Python with stix2-matcher 3.0.0 (the differential test needs the reference)")
     });
@@ -26,7 +26,7 @@ pub fn python() -> String {
 }
 
 /// The reference's verdicts, in case order.
-pub fn run(python: &str, suite: &Suite, dir: &Path) -> Vec<(Verdict, String)> {
+pub(crate) fn run(python: &str, suite: &Suite, dir: &Path) -> Vec<(Verdict, String)> {
     let input = dir.join("oracle-in.json");
     let output = dir.join("oracle-out.json");
     let cases: Vec<Value> = suite

@@ -8,7 +8,7 @@ use deadpool_postgres::{Client, Transaction};
 use super::read::{Params, version_condition};
 use crate::{Grant, Record, Result, StatusRecord, StoreError, SyncCursor, User, VersionSel};
 
-pub async fn put_user(client: &mut Client, user: &User) -> Result<()> {
+pub(super) async fn put_user(client: &mut Client, user: &User) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute(
         "INSERT INTO users (name, password_hash, admin) VALUES ($1, $2, $3)
@@ -32,7 +32,7 @@ pub async fn put_user(client: &mut Client, user: &User) -> Result<()> {
     Ok(())
 }
 
-pub async fn user(client: &Client, name: &str) -> Result<Option<User>> {
+pub(super) async fn user(client: &Client, name: &str) -> Result<Option<User>> {
     let Some(row) = client
         .query_opt(
             "SELECT name, password_hash, admin FROM users WHERE name = $1",
@@ -63,7 +63,7 @@ pub async fn user(client: &Client, name: &str) -> Result<Option<User>> {
     }))
 }
 
-pub async fn add_token(client: &Client, user: &str, token_hash: &str) -> Result<bool> {
+pub(super) async fn add_token(client: &Client, user: &str, token_hash: &str) -> Result<bool> {
     let n = client
         .execute(
             "INSERT INTO tokens (hash, username, created_us)
@@ -74,7 +74,7 @@ pub async fn add_token(client: &Client, user: &str, token_hash: &str) -> Result<
     Ok(n == 1)
 }
 
-pub async fn token_user(client: &Client, token_hash: &str) -> Result<Option<User>> {
+pub(super) async fn token_user(client: &Client, token_hash: &str) -> Result<Option<User>> {
     let name: Option<String> = client
         .query_opt(
             "SELECT username FROM tokens WHERE hash = $1",
@@ -88,7 +88,7 @@ pub async fn token_user(client: &Client, token_hash: &str) -> Result<Option<User
     }
 }
 
-pub async fn put_status(tx: &Transaction<'_>, s: &StatusRecord) -> Result<()> {
+pub(super) async fn put_status(tx: &Transaction<'_>, s: &StatusRecord) -> Result<()> {
     tx.execute(
         "INSERT INTO statuses (id, collection, owner, created_us, json) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (id) DO UPDATE SET json = excluded.json",
@@ -98,7 +98,7 @@ pub async fn put_status(tx: &Transaction<'_>, s: &StatusRecord) -> Result<()> {
     Ok(())
 }
 
-pub async fn status(client: &Client, id: &str) -> Result<Option<StatusRecord>> {
+pub(super) async fn status(client: &Client, id: &str) -> Result<Option<StatusRecord>> {
     Ok(client
         .query_opt(
             "SELECT id, collection, owner, created_us, json FROM statuses WHERE id = $1",
@@ -114,13 +114,13 @@ pub async fn status(client: &Client, id: &str) -> Result<Option<StatusRecord>> {
         }))
 }
 
-pub async fn prune_statuses(client: &Client, before_us: i64) -> Result<usize> {
+pub(super) async fn prune_statuses(client: &Client, before_us: i64) -> Result<usize> {
     Ok(client
         .execute("DELETE FROM statuses WHERE created_us < $1", &[&before_us])
         .await? as usize)
 }
 
-pub async fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
+pub(super) async fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
     tx.execute(
         "INSERT INTO sync_cursors (source, value, updated_us) VALUES ($1, $2, $3)
          ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
@@ -130,7 +130,7 @@ pub async fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
     Ok(())
 }
 
-pub async fn cursor(client: &Client, source: &str) -> Result<Option<String>> {
+pub(super) async fn cursor(client: &Client, source: &str) -> Result<Option<String>> {
     Ok(client
         .query_opt(
             "SELECT value FROM sync_cursors WHERE source = $1",
@@ -142,7 +142,7 @@ pub async fn cursor(client: &Client, source: &str) -> Result<Option<String>> {
 
 /// Takes the selected versions of `id` out of `collection` (TAXII DELETE,
 /// local only); the versions stay stored.
-pub async fn remove_from_collection(
+pub(super) async fn remove_from_collection(
     client: &mut Client,
     collection: &str,
     id: &str,
@@ -193,7 +193,7 @@ pub async fn remove_from_collection(
     Ok(dates.len())
 }
 
-pub async fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
+pub(super) async fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
     let now = Timestamp::now().0;
     for r in records {
         tx.execute(
@@ -215,7 +215,7 @@ fn record_of(r: &tokio_postgres::Row) -> Record {
     }
 }
 
-pub async fn records(
+pub(super) async fn records(
     client: &Client,
     kind: &str,
     after: Option<&str>,
@@ -234,7 +234,7 @@ pub async fn records(
         .collect())
 }
 
-pub async fn record(client: &Client, kind: &str, key: &str) -> Result<Option<Record>> {
+pub(super) async fn record(client: &Client, kind: &str, key: &str) -> Result<Option<Record>> {
     Ok(client
         .query_opt(
             "SELECT kind, key, value, updated_us FROM records WHERE kind = $1 AND key = $2",
@@ -245,7 +245,11 @@ pub async fn record(client: &Client, kind: &str, key: &str) -> Result<Option<Rec
         .map(record_of))
 }
 
-pub async fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -> Result<usize> {
+pub(super) async fn delete_records(
+    tx: &Transaction<'_>,
+    kind: &str,
+    keys: &[String],
+) -> Result<usize> {
     let n = tx
         .execute(
             "DELETE FROM records WHERE kind = $1 AND key = ANY($2)",
@@ -258,7 +262,7 @@ pub async fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -
 /// Drops every stored version of `id` older than `version_us` (a
 /// withdrawal's tombstone supersedes them): rows, entries, search rows and
 /// queued search work. The head (the tombstone) is untouched.
-pub async fn purge_before(client: &mut Client, id: &str, version_us: i64) -> Result<usize> {
+pub(super) async fn purge_before(client: &mut Client, id: &str, version_us: i64) -> Result<usize> {
     let tx = client.transaction().await?;
     let rows: Vec<i64> = tx
         .query(

@@ -140,6 +140,11 @@ impl Store for PgStore {
         read::versions(&c, id, &which).await
     }
 
+    async fn first_versions(&self, ids: Vec<String>) -> Result<Vec<StoredObject>> {
+        let c = self.client().await?;
+        read::first_versions(&c, &ids).await
+    }
+
     async fn list(&self, query: ListQuery) -> Result<Page> {
         let mut c = self.client().await?;
         read::list(&mut c, &query).await

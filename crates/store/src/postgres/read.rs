@@ -37,7 +37,11 @@ impl Params {
     }
 }
 
-pub async fn versions(c: &Client, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
+pub(super) async fn versions(
+    c: &Client,
+    id: &str,
+    which: &VersionSel,
+) -> Result<Vec<StoredObject>> {
     let rows = c
         .query(
             "SELECT row, id, version, type, json FROM objects WHERE id = $1 ORDER BY version_us, version",
@@ -46,6 +50,17 @@ pub async fn versions(c: &Client, id: &str, which: &VersionSel) -> Result<Vec<St
         .await?;
     let all: Vec<StoredObject> = rows.iter().map(|r| stored(r, false)).collect();
     Ok(which.select(all))
+}
+
+/// The oldest version of each of `ids` that is held.
+pub(crate) async fn first_versions(c: &Client, ids: &[String]) -> Result<Vec<StoredObject>> {
+    let rows = c
+        .query(
+            "SELECT DISTINCT ON (id) row, id, version, type, json FROM objects WHERE id = ANY($1) ORDER BY id, version_us, version",
+            &[&ids],
+        )
+        .await?;
+    Ok(rows.iter().map(|r| stored(r, false)).collect())
 }
 
 /// The SQL condition for a version selection over `o` filed as entry `e`.
@@ -84,7 +99,7 @@ fn extreme_in_collection(newest: bool) -> String {
 const INDEX_WALK: &str = "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; \
      SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off; SET LOCAL jit = off";
 
-pub async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
+pub(super) async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
     if q.limit == 0 {
         return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
     }
@@ -155,7 +170,7 @@ pub async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
     Ok(Page { objects, more })
 }
 
-pub async fn scan_latest(c: &mut Client, q: &ScanQuery) -> Result<Vec<StoredObject>> {
+pub(super) async fn scan_latest(c: &mut Client, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut p = Params::default();
     let after = p.push(q.after_row);
     // Walk objects in row order and keep the heads: one pass over the
@@ -203,7 +218,7 @@ fn terms(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub async fn search(c: &Client, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+pub(super) async fn search(c: &Client, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
     let words = terms(text);
     if words.is_empty() {
         return Err(StoreError::InvalidQuery(
@@ -235,7 +250,7 @@ async fn pairs(c: &Client, sql: &str) -> Result<Vec<(String, u64)>> {
         .collect())
 }
 
-pub async fn stats(c: &Client) -> Result<Stats> {
+pub(super) async fn stats(c: &Client) -> Result<Stats> {
     let one = |sql: &'static str| async move {
         Ok::<u64, StoreError>(c.query_one(sql, &[]).await?.get::<_, i64>(0) as u64)
     };
@@ -271,7 +286,7 @@ pub async fn stats(c: &Client) -> Result<Stats> {
     })
 }
 
-pub async fn last_added(c: &Client, collection: &str) -> Result<Option<i64>> {
+pub(super) async fn last_added(c: &Client, collection: &str) -> Result<Option<i64>> {
     let row = c
         .query_opt(
             "SELECT last_added_us FROM collections WHERE id = $1",
@@ -283,7 +298,7 @@ pub async fn last_added(c: &Client, collection: &str) -> Result<Option<i64>> {
     Ok((us != 0).then_some(us))
 }
 
-pub async fn collections(c: &Client) -> Result<Vec<Collection>> {
+pub(super) async fn collections(c: &Client) -> Result<Vec<Collection>> {
     let rows = c
         .query(
             "SELECT id, title, description, public FROM collections ORDER BY row",

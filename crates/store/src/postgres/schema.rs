@@ -4,7 +4,7 @@
 
 use crate::{Result, StoreError};
 
-pub const SCHEMA_VERSION: i32 = 2;
+pub(super) const SCHEMA_VERSION: i32 = 2;
 
 /// An arbitrary constant naming concord's migration lock.
 const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
@@ -105,7 +105,7 @@ CREATE TABLE records (
 );
 "#;
 
-pub async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
+pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;

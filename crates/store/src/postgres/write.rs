@@ -9,7 +9,7 @@ use deadpool_postgres::{Client, Transaction};
 
 use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError};
 
-pub async fn put_batch(
+pub(super) async fn put_batch(
     client: &mut Client,
     collection: &str,
     batch: &[PreparedObject],
@@ -22,7 +22,7 @@ pub async fn put_batch(
 
 /// The batch write inside a caller's transaction, so the caller can add
 /// what must commit with it (a sync cursor, a POST status).
-pub async fn put_batch_in(
+pub(super) async fn put_batch_in(
     tx: &Transaction<'_>,
     collection: &str,
     batch: &[PreparedObject],
@@ -186,7 +186,7 @@ pub async fn put_batch_in(
 }
 
 /// Adds queued rows to the search index; returns how many it took.
-pub async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize> {
+pub(super) async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize> {
     let tx = client.transaction().await?;
     let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
     // Take (delete) a slice of the queue; an abort puts it back.
@@ -226,7 +226,7 @@ pub async fn index_pending(client: &mut Client, max_rows: usize) -> Result<usize
     Ok(taken.len())
 }
 
-pub async fn create_collection(client: &Client, c: &NewCollection) -> Result<Collection> {
+pub(super) async fn create_collection(client: &Client, c: &NewCollection) -> Result<Collection> {
     let id =
         c.id.clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use crate::{Grant, Record, Result, StatusRecord, SyncCursor, User};
 
 /// Creates or replaces a user and all its grants, atomically.
-pub fn put_user(conn: &mut Connection, user: &User) -> Result<()> {
+pub(super) fn put_user(conn: &mut Connection, user: &User) -> Result<()> {
     let tx = conn.transaction()?;
     tx.execute(
         "INSERT INTO users (name, password_hash, admin) VALUES (?1, ?2, ?3)
@@ -29,7 +29,7 @@ pub fn put_user(conn: &mut Connection, user: &User) -> Result<()> {
     Ok(())
 }
 
-pub fn user(conn: &Connection, name: &str) -> Result<Option<User>> {
+pub(super) fn user(conn: &Connection, name: &str) -> Result<Option<User>> {
     let row: Option<(String, String, bool)> = conn
         .prepare_cached("SELECT name, password_hash, admin FROM users WHERE name = ?1")?
         .query_row([name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -59,7 +59,7 @@ pub fn user(conn: &Connection, name: &str) -> Result<Option<User>> {
 
 /// Files a token (by its hash) for an existing user; false if there is no
 /// such user.
-pub fn add_token(conn: &Connection, user: &str, token_hash: &str) -> Result<bool> {
+pub(super) fn add_token(conn: &Connection, user: &str, token_hash: &str) -> Result<bool> {
     let n = conn.execute(
         "INSERT INTO tokens (hash, user, created_us)
          SELECT ?1, name, ?3 FROM users WHERE name = ?2",
@@ -68,7 +68,7 @@ pub fn add_token(conn: &Connection, user: &str, token_hash: &str) -> Result<bool
     Ok(n == 1)
 }
 
-pub fn token_user(conn: &Connection, token_hash: &str) -> Result<Option<User>> {
+pub(super) fn token_user(conn: &Connection, token_hash: &str) -> Result<Option<User>> {
     let name: Option<String> = conn
         .prepare_cached("SELECT user FROM tokens WHERE hash = ?1")?
         .query_row([token_hash], |r| r.get(0))
@@ -79,7 +79,7 @@ pub fn token_user(conn: &Connection, token_hash: &str) -> Result<Option<User>> {
     }
 }
 
-pub fn put_status(conn: &Connection, s: &StatusRecord) -> Result<()> {
+pub(super) fn put_status(conn: &Connection, s: &StatusRecord) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO statuses (id, collection, owner, created_us, json) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (id) DO UPDATE SET json = excluded.json",
@@ -88,7 +88,7 @@ pub fn put_status(conn: &Connection, s: &StatusRecord) -> Result<()> {
     Ok(())
 }
 
-pub fn status(conn: &Connection, id: &str) -> Result<Option<StatusRecord>> {
+pub(super) fn status(conn: &Connection, id: &str) -> Result<Option<StatusRecord>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, collection, owner, created_us, json FROM statuses WHERE id = ?1",
@@ -105,11 +105,11 @@ pub fn status(conn: &Connection, id: &str) -> Result<Option<StatusRecord>> {
         .optional()?)
 }
 
-pub fn prune_statuses(conn: &Connection, before_us: i64) -> Result<usize> {
+pub(super) fn prune_statuses(conn: &Connection, before_us: i64) -> Result<usize> {
     Ok(conn.execute("DELETE FROM statuses WHERE created_us < ?1", [before_us])?)
 }
 
-pub fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
+pub(super) fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
     tx.prepare_cached(
         "INSERT INTO sync_cursors (source, value, updated_us) VALUES (?1, ?2, ?3)
          ON CONFLICT (source) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
@@ -118,14 +118,14 @@ pub fn set_cursor(tx: &Transaction<'_>, c: &SyncCursor) -> Result<()> {
     Ok(())
 }
 
-pub fn cursor(conn: &Connection, source: &str) -> Result<Option<String>> {
+pub(super) fn cursor(conn: &Connection, source: &str) -> Result<Option<String>> {
     Ok(conn
         .prepare_cached("SELECT value FROM sync_cursors WHERE source = ?1")?
         .query_row([source], |r| r.get(0))
         .optional()?)
 }
 
-pub fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
+pub(super) fn put_records(tx: &Transaction<'_>, records: &[Record]) -> Result<()> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO records (kind, key, value, updated_us) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, updated_us = excluded.updated_us",
@@ -146,7 +146,7 @@ fn record_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Record> {
     })
 }
 
-pub fn records(
+pub(super) fn records(
     conn: &Connection,
     kind: &str,
     after: Option<&str>,
@@ -163,7 +163,7 @@ pub fn records(
     Ok(rows)
 }
 
-pub fn record(conn: &Connection, kind: &str, key: &str) -> Result<Option<Record>> {
+pub(super) fn record(conn: &Connection, kind: &str, key: &str) -> Result<Option<Record>> {
     Ok(conn
         .prepare_cached(
             "SELECT kind, key, value, updated_us FROM records WHERE kind = ?1 AND key = ?2",
@@ -172,7 +172,7 @@ pub fn record(conn: &Connection, kind: &str, key: &str) -> Result<Option<Record>
         .optional()?)
 }
 
-pub fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -> Result<usize> {
+pub(super) fn delete_records(tx: &Transaction<'_>, kind: &str, keys: &[String]) -> Result<usize> {
     let mut stmt = tx.prepare_cached("DELETE FROM records WHERE kind = ?1 AND key = ?2")?;
     let mut n = 0;
     for k in keys {

@@ -89,6 +89,7 @@ impl SqliteStore {
         })
     }
 
+    /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
     }
@@ -161,6 +162,11 @@ impl Store for SqliteStore {
     async fn versions(&self, id: &str, which: VersionSel) -> Result<Vec<StoredObject>> {
         let id = id.to_string();
         self.blocking(move |s| s.with_reader(|c| read::versions(c, &id, &which)))
+            .await
+    }
+
+    async fn first_versions(&self, ids: Vec<String>) -> Result<Vec<StoredObject>> {
+        self.blocking(move |s| s.with_reader(|c| read::first_versions(c, &ids)))
             .await
     }
 

@@ -26,7 +26,11 @@ fn in_list(column: &str, values: &[String], args: &mut Vec<Sql>) -> String {
     format!(" AND {column} IN ({marks})")
 }
 
-pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<StoredObject>> {
+pub(super) fn versions(
+    conn: &Connection,
+    id: &str,
+    which: &VersionSel,
+) -> Result<Vec<StoredObject>> {
     // `id_key` first: it is the indexed column (an id alone walks the table).
     let mut args = vec![Sql::Integer(crate::id_key(id)), Sql::Text(id.to_string())];
     let mut sql = String::from(
@@ -52,6 +56,41 @@ pub fn versions(conn: &Connection, id: &str, which: &VersionSel) -> Result<Vec<S
         return Ok(all);
     }
     Ok(which.select(all))
+}
+
+/// The oldest version of each of `ids` that is held (ids not held are
+/// left out), in no particular order: one statement for the batch.
+pub(crate) fn first_versions(conn: &Connection, ids: &[String]) -> Result<Vec<StoredObject>> {
+    let mut out: std::collections::HashMap<String, (i64, String, StoredObject)> =
+        std::collections::HashMap::new();
+    // SQLite takes up to 32,766 parameters; two per id.
+    for chunk in ids.chunks(8_000) {
+        let keys: Vec<Sql> = chunk
+            .iter()
+            .map(|i| Sql::Integer(crate::id_key(i)))
+            .collect();
+        let marks = vec!["?"; keys.len()].join(",");
+        let sql = format!(
+            "SELECT row, id, version, type, json, version_us FROM objects WHERE id_key IN ({marks})"
+        );
+        let wanted: std::collections::HashSet<&str> = chunk.iter().map(String::as_str).collect();
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(keys))?;
+        while let Some(r) = rows.next()? {
+            let o = stored(r, false)?;
+            if !wanted.contains(o.id.as_str()) {
+                continue; // another id with the same key
+            }
+            let us: i64 = r.get(5)?;
+            let older = out
+                .get(&o.id)
+                .is_none_or(|(u, v, _)| (us, &o.version) < (*u, v));
+            if older {
+                out.insert(o.id.clone(), (us, o.version.clone(), o));
+            }
+        }
+    }
+    Ok(out.into_values().map(|(_, _, o)| o).collect())
 }
 
 /// The condition that `o` is the newest (or oldest) version of its id among
@@ -92,7 +131,7 @@ pub(super) fn version_condition(sel: &VersionSel, args: &mut Vec<Sql>) -> Option
     }
 }
 
-pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
+pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     if q.limit == 0 {
         return Err(StoreError::InvalidQuery("limit must be at least 1".into()));
     }
@@ -149,7 +188,7 @@ pub fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     Ok(Page { objects, more })
 }
 
-pub fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
+pub(super) fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut args = vec![Sql::Integer(q.after_row)];
     let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE row > ?");
     if let [one] = q.types.as_slice() {
@@ -198,7 +237,7 @@ fn fts_query(text: &str) -> Option<String> {
     (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
-pub fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
     let query = fts_query(text).ok_or_else(|| {
         StoreError::InvalidQuery("search text needs a word of at least 3 characters".into())
     })?;
@@ -223,7 +262,7 @@ fn pairs(conn: &Connection, sql: &str) -> Result<Vec<(String, u64)>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn stats(conn: &Connection) -> Result<Stats> {
+pub(super) fn stats(conn: &Connection) -> Result<Stats> {
     let count =
         |sql: &str| -> Result<u64> { Ok(conn.query_row(sql, [], |r| r.get::<_, i64>(0))? as u64) };
     let by_tlp_raw: Vec<(Option<i64>, i64)> = {
@@ -269,12 +308,12 @@ pub(super) fn collection_row(conn: &Connection, collection: &str) -> Result<(i64
     .ok_or_else(|| StoreError::UnknownCollection(collection.to_string()))
 }
 
-pub fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
+pub(super) fn last_added(conn: &Connection, collection: &str) -> Result<Option<i64>> {
     let (_, last) = collection_row(conn, collection)?;
     Ok((last != 0).then_some(last))
 }
 
-pub fn collections(conn: &Connection) -> Result<Vec<Collection>> {
+pub(super) fn collections(conn: &Connection) -> Result<Vec<Collection>> {
     let mut stmt =
         conn.prepare_cached("SELECT id, title, description, public FROM collections ORDER BY row")?;
     let rows = stmt.query_map([], |r| {

@@ -10,7 +10,7 @@ use crate::{Result, VersionSel, id_key};
 
 /// Removes the selected versions of `id` (optionally only those of the
 /// given spec versions) from `collection`; returns how many entries went.
-pub fn remove_from_collection(
+pub(super) fn remove_from_collection(
     conn: &mut Connection,
     collection: &str,
     id: &str,
@@ -60,7 +60,7 @@ pub fn remove_from_collection(
 /// Drops every stored version of `id` older than `version` (a withdrawal's
 /// tombstone): its rows, collection entries and search entries. The
 /// tombstone itself and newer versions stay.
-pub fn purge_before(conn: &mut Connection, id: &str, version_us: i64) -> Result<usize> {
+pub(super) fn purge_before(conn: &mut Connection, id: &str, version_us: i64) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let rows: Vec<i64> = {
         let mut stmt = tx.prepare_cached(

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -99,7 +99,7 @@ CREATE TABLE records (
 ) WITHOUT ROWID;
 "#;
 
-pub fn migrate(conn: &Connection) -> Result<()> {
+pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::SchemaTooNew {

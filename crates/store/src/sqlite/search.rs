@@ -12,7 +12,7 @@ use crate::Result;
 
 /// Indexes up to `max_rows` stored rows not yet in the index; returns how
 /// many rows it covered (0 when the index is current).
-pub fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<usize> {
+pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let from: i64 = tx.query_row("SELECT row FROM progress WHERE name = 'search'", [], |r| {
         r.get(0)
@@ -47,7 +47,7 @@ pub fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<usize> {
 }
 
 /// How many stored rows the index does not cover yet.
-pub fn backlog(conn: &Connection) -> Result<u64> {
+pub(super) fn backlog(conn: &Connection) -> Result<u64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM objects WHERE row > (SELECT row FROM progress WHERE name = 'search')",
         [],

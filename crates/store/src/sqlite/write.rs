@@ -7,7 +7,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 
 use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, id_key};
 
-pub fn put_batch(
+pub(super) fn put_batch(
     conn: &mut Connection,
     collection: &str,
     batch: &[PreparedObject],
@@ -17,7 +17,7 @@ pub fn put_batch(
 
 /// `put_batch`, with `also` run inside the same transaction before it
 /// commits (a sync cursor moves together with the objects it covers).
-pub fn put_batch_then(
+pub(super) fn put_batch_then(
     conn: &mut Connection,
     collection: &str,
     batch: &[PreparedObject],
@@ -110,7 +110,7 @@ pub fn put_batch_then(
     Ok(outcome)
 }
 
-pub fn create_collection(conn: &mut Connection, c: &NewCollection) -> Result<Collection> {
+pub(super) fn create_collection(conn: &mut Connection, c: &NewCollection) -> Result<Collection> {
     let id =
         c.id.clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());

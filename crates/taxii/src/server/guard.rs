@@ -1,6 +1,8 @@
 //! The one gate every request passes: rate limit, timeout, content
 //! negotiation and authentication, in that order (cheap refusals first; a
-//! flood of bad passwords is rate-limited before argon2 runs).
+//! flood of bad passwords is rate-limited before argon2 runs). Requests
+//! without credentials draw on their own per-address budget, so anonymous
+//! traffic cannot starve members' syncs from the same address.
 
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
@@ -9,14 +11,20 @@ use axum::response::{IntoResponse, Response};
 
 use super::{Peer, Shared};
 use crate::ApiError;
-use crate::access::{Credentials, Principal, authenticate, credentials};
+use crate::gate::Refusal;
 use crate::media::accepts_taxii;
 
-pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
-    if let Some(peer) = req.extensions().get::<Peer>()
-        && let Err(wait) = st.limiter.check(peer.addr.ip())
-    {
-        return ApiError::too_many_requests(wait).into_response();
+pub(super) async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let client = req.extensions().get::<Peer>().map(|p| p.addr.ip());
+    if let Some(ip) = client {
+        let limiter = if req.headers().contains_key(header::AUTHORIZATION) {
+            &st.limiter
+        } else {
+            &st.anonymous
+        };
+        if let Err(wait) = limiter.check(ip) {
+            return ApiError::too_many_requests(wait).into_response();
+        }
     }
     let accept = req
         .headers()
@@ -29,31 +37,20 @@ pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Re
     }
     let timeout = st.opts.request_timeout;
     let work = async {
-        let creds = match credentials(
-            req.headers()
-                .get(header::AUTHORIZATION)
-                .map(|v| v.as_bytes()),
-        ) {
-            Ok(c) => c,
-            Err(_) => return ApiError::unauthorized().into_response(),
-        };
-        if let Credentials::Node(header) = &creds {
-            return match node_principal(&st, &req, header) {
-                Some(p) => {
-                    req.extensions_mut().insert(p);
-                    next.run(req).await
-                }
-                None => ApiError::unauthorized().into_response(),
-            };
-        }
-        let principal = match authenticate(&st.store, &st.credentials, creds).await {
-            Ok(Some(p)) => p,
-            Ok(None) => return ApiError::unauthorized().into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "authentication failed on the server side");
-                return ApiError::internal().into_response();
+        let (parts, body) = req.into_parts();
+        let principal = match st
+            .gate
+            .caller(&parts.method, &parts.uri, &parts.headers, client)
+            .await
+        {
+            Ok(p) => p,
+            Err(Refusal::Unauthorized(_)) => return ApiError::unauthorized().into_response(),
+            Err(Refusal::Throttled(wait)) => {
+                return ApiError::too_many_requests(wait).into_response();
             }
+            Err(Refusal::Internal) => return ApiError::internal().into_response(),
         };
+        let mut req = Request::from_parts(parts, body);
         req.extensions_mut().insert(principal);
         next.run(req).await
     };
@@ -63,30 +60,4 @@ pub async fn guard(State(st): State<Shared>, mut req: Request, next: Next) -> Re
             .with("the request was not received and answered in time")
             .into_response(),
     }
-}
-
-/// A node-signed request: a configured peer becomes `Principal::Peer`; a
-/// valid signature by a key that is not a peer gets what the public gets;
-/// a bad signature gets nothing.
-fn node_principal(st: &Shared, req: &Request, header: &str) -> Option<Principal> {
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| req.uri().authority().map(|a| a.as_str()))?;
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str())?;
-    let line = concord_trust::request::RequestLine {
-        method: req.method().as_str(),
-        path_and_query,
-        host,
-    };
-    let key =
-        concord_trust::request::verify_request(header, &line, concord_stix::Timestamp::now().0)
-            .map_err(|e| tracing::info!(error = %e, "a node-signed request was refused"))
-            .ok()?;
-    let peer = st.federation.as_ref().and_then(|f| f.peer(&key.key_id()));
-    Some(match peer {
-        Some(p) => Principal::Peer(p),
-        None => Principal::Anonymous,
-    })
 }

@@ -20,7 +20,7 @@ use axum::Router;
 use axum::routing::get;
 use concord_store::AnyStore;
 
-use crate::access::CredentialCache;
+use crate::gate::Gate;
 
 /// The path of the API root, under discovery.
 pub const API_ROOT_PATH: &str = "/taxii2/root/";
@@ -44,6 +44,10 @@ pub struct ServerOptions {
     /// allowed above that rate.
     pub rate_per_second: f64,
     pub rate_burst: f64,
+    /// The same for requests without credentials, counted apart.
+    pub anonymous_rate_per_second: f64,
+    /// Their burst.
+    pub anonymous_rate_burst: f64,
     /// Envelopes with more objects than this are stored in the background:
     /// the POST answers at once with a pending status.
     pub background_post_over: usize,
@@ -60,6 +64,8 @@ impl Default for ServerOptions {
             request_timeout: Duration::from_secs(120),
             rate_per_second: 100.0,
             rate_burst: 400.0,
+            anonymous_rate_per_second: 20.0,
+            anonymous_rate_burst: 100.0,
             background_post_over: 2000,
         }
     }
@@ -69,8 +75,10 @@ impl Default for ServerOptions {
 pub struct AppState {
     pub store: AnyStore,
     pub opts: ServerOptions,
-    credentials: CredentialCache,
     limiter: limit::Limiter,
+    anonymous: limit::Limiter,
+    /// Who is calling (users, tokens, peer nodes).
+    gate: Arc<Gate>,
     /// The member and its peers; without it, peer nodes are not served.
     pub federation: Option<egress::SharedFederation>,
 }
@@ -90,23 +98,23 @@ pub struct Peer {
 /// The TAXII router, with its guard and compression (zstd for clients that
 /// take it, as concord peers do, else gzip).
 pub fn router(store: AnyStore, opts: ServerOptions) -> Router {
-    router_with(store, opts, None)
+    let gate = Gate::new(store.clone(), None, Default::default());
+    router_with(store, opts, gate)
 }
 
-/// The TAXII router of a federated node: peer nodes authenticated by their
-/// node keys, and the sharing policy applied to what they and the public
-/// see.
-pub fn router_with(
-    store: AnyStore,
-    opts: ServerOptions,
-    federation: Option<egress::SharedFederation>,
-) -> Router {
+/// The TAXII router of a federated node: callers decided by `gate` (peer
+/// nodes by their node keys), and the sharing policy of the gate's
+/// federation applied to what peers and the public see.
+pub fn router_with(store: AnyStore, opts: ServerOptions, gate: Arc<Gate>) -> Router {
     let limiter = limit::Limiter::new(opts.rate_per_second, opts.rate_burst);
+    let anonymous = limit::Limiter::new(opts.anonymous_rate_per_second, opts.anonymous_rate_burst);
+    let federation = gate.federation().cloned();
     let state: Shared = Arc::new(AppState {
         store,
         opts,
-        credentials: CredentialCache::default(),
         limiter,
+        anonymous,
+        gate,
         federation,
     });
     let coll = "/taxii2/root/collections/{collection}";

@@ -261,27 +261,40 @@ async fn filtered_pages(
     let want = q.limit.max(1);
     let started = std::time::Instant::now();
     let mut out = Vec::new();
+    // One visible entry beyond the page is looked for: `more` says true
+    // only when something the caller may see follows (withheld entries
+    // after the last visible one must not show as `more`).
+    q.limit = want + 1;
     loop {
         let page = st.store.list(q.clone()).await?;
         let last = page.objects.last().and_then(|o| o.date_added_us);
         let kept = egress::filter(&st.store, fed, recipient, &c.id, page.objects).await?;
         out.extend(kept);
-        let (true, Some(last)) = (page.more, last) else {
+        if out.len() > want {
             out.truncate(want);
+            return Ok(Page {
+                objects: out,
+                more: true,
+            });
+        }
+        let (true, Some(last)) = (page.more, last) else {
             return Ok(Page {
                 objects: out,
                 more: false,
             });
         };
-        if out.len() >= want || started.elapsed() > FILTER_BUDGET {
-            // Stop at a visible entry: `next` and the headers then name
-            // only dates the caller may know.
-            out.truncate(want);
-            let more = !out.is_empty();
-            return Ok(Page { objects: out, more });
+        if started.elapsed() > FILTER_BUDGET && !out.is_empty() {
+            // A very long run of withheld entries: answer with what is
+            // visible so far and let the caller page on from its last
+            // visible entry (`next` and the headers name only dates it
+            // may know).
+            return Ok(Page {
+                objects: out,
+                more: true,
+            });
         }
         q.added_after_us = Some(last);
-        q.limit = want - out.len();
+        q.limit = want + 1 - out.len();
     }
 }
 

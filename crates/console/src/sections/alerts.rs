@@ -1,0 +1,172 @@
+//! `/alerts`: the member's alerts (`concord_alert`), newest first, with a
+//! button to acknowledge each (`POST /alerts/{id}/ack`, what `concord
+//! alerts ack` does). For admins and users who may read every collection,
+//! as the event stream.
+
+use crate::{Lang, Shared, Viewer, bad_form, no_access, not_found, render};
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use serde::Deserialize;
+
+use super::{Pages, excerpt, fail, sees_alerts};
+use concord_alert::{self as alert, Alert, kind};
+
+pub fn routes() -> Router<Shared> {
+    Router::new()
+        .route("/alerts", get(page))
+        .route("/alerts/{id}/ack", post(ack))
+}
+
+/// Alerts listed at most on the page.
+const SHOWN: usize = 500;
+
+/// One alert as a row.
+pub struct AlertRow {
+    pub id: String,
+    pub kind: String,
+    pub created: String,
+    pub title: String,
+    pub object: Option<(String, String)>,
+    pub acknowledged: Option<String>,
+    pub ack_action: String,
+}
+
+pub fn kind_label(l: Lang, k: &str) -> String {
+    match k {
+        kind::CONSTITUENCY => l.t("alert-kind-constituency"),
+        kind::SIGHTING => l.t("alert-kind-sighting"),
+        kind::FALSE_POSITIVE => l.t("alert-kind-false-positive"),
+        kind::REQUEST => l.t("alert-kind-request"),
+        kind::INCIDENT => l.t("alert-kind-incident"),
+        kind::VOTE => l.t("alert-kind-vote"),
+        kind::VERIFICATION => l.t("alert-kind-verification"),
+        kind::CHARTER => l.t("alert-kind-charter"),
+        other => other.to_string(),
+    }
+}
+
+/// Where an alert's object is shown in the console.
+fn object_link(a: &Alert) -> Option<(String, String)> {
+    let o = a.object.as_deref()?;
+    let href = if o.starts_with("incident--") {
+        format!("/incidents/{}", crate::pages::dashboard::urlencode(o))
+    } else if a.kind == kind::VOTE || a.kind == kind::CHARTER {
+        "/community".to_string()
+    } else if a.kind == kind::VERIFICATION {
+        "/settings/peers".to_string()
+    } else if o.contains("--") {
+        format!("/intel/{}", crate::pages::dashboard::urlencode(o))
+    } else {
+        return None;
+    };
+    Some((href, excerpt(o, 80)))
+}
+
+pub fn row(l: Lang, a: &Alert) -> AlertRow {
+    AlertRow {
+        id: a.id.clone(),
+        kind: kind_label(l, &a.kind),
+        created: l.stix_time(&a.created),
+        title: excerpt(&a.title, 300),
+        object: object_link(a),
+        acknowledged: a
+            .acknowledged
+            .then(|| a.acknowledged_at.as_deref().map(|t| l.stix_time(t)))
+            .map(Option::unwrap_or_default),
+        ack_action: format!("/alerts/{}/ack", crate::pages::dashboard::urlencode(&a.id)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sections/alerts.html")]
+struct AlertsPage<'a> {
+    l: Lang,
+    csrf: &'a str,
+    rows: Vec<AlertRow>,
+    open_only: bool,
+    count_open: String,
+    more: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AlertsQuery {
+    #[serde(default)]
+    open: Option<String>,
+}
+
+async fn page(
+    State(st): State<Shared>,
+    Extension(pages): Pages,
+    v: Viewer,
+    Query(q): Query<AlertsQuery>,
+) -> Response {
+    if !sees_alerts(&v.rights) {
+        return no_access(&st, &v, "alerts");
+    }
+    let l = v.lang();
+    let mut all = match alert::list(&pages.node.store).await {
+        Ok(a) => a,
+        Err(e) => return fail(&v, "listing alerts", &e),
+    };
+    all.reverse();
+    let open = all.iter().filter(|a| !a.acknowledged).count();
+    let open_only = q.open.is_some();
+    if open_only {
+        all.retain(|a| !a.acknowledged);
+    }
+    let more = all.len() > SHOWN;
+    let body = AlertsPage {
+        l,
+        csrf: &v.session.csrf,
+        rows: all.iter().take(SHOWN).map(|a| row(l, a)).collect(),
+        open_only,
+        count_open: l.num(open as u64),
+        more,
+    }
+    .render();
+    match body {
+        Ok(b) => render(&st, &v, "alerts", StatusCode::OK, &l.t("alerts-title"), &b),
+        Err(e) => fail(&v, "rendering alerts", &e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AckForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn ack(
+    State(st): State<Shared>,
+    Extension(pages): Pages,
+    v: Viewer,
+    Path(id): Path<String>,
+    Form(f): Form<AckForm>,
+) -> Response {
+    if !v.csrf_ok(&f.csrf) {
+        return bad_form(&st, &v, "alerts");
+    }
+    if !sees_alerts(&v.rights) {
+        return no_access(&st, &v, "alerts");
+    }
+    if !id.starts_with("alert-") || id.len() > 100 {
+        return not_found(&st, &v, "alerts");
+    }
+    match alert::acknowledge(&pages.node.store, &id).await {
+        Ok(_) => {
+            tracing::info!(user = %v.rights.user.name, alert = %id, "console acknowledged an alert");
+            // Back where the button was: the dashboard or this list.
+            let next = if f.next == "/" { "/" } else { "/alerts" };
+            Redirect::to(next).into_response()
+        }
+        Err(e) if e.to_string().starts_with("there is no alert") => not_found(&st, &v, "alerts"),
+        Err(e) => fail(&v, "acknowledging an alert", &e),
+    }
+}

@@ -1,0 +1,49 @@
+//! Objects peers sent that were not stored (unsigned, signed by an unknown
+//! key, changed in transit, not valid STIX), each with the reason. They
+//! are never served or matched; an operator reads and drops them.
+
+use concord_store::{AnyStore, Store};
+use concord_taxii::sync::QUARANTINE;
+use serde_json::Value;
+
+use crate::Result;
+
+/// One quarantined object as recorded: `{"id", "source", "received",
+/// "reason", "object"}`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The record's key (what `drop` takes).
+    pub key: String,
+    /// The record as stored.
+    pub value: Value,
+}
+
+impl Entry {
+    /// Whether `key` names this entry, by its key or the object's id.
+    pub fn is_named(&self, key: &str) -> bool {
+        self.key == key || self.value.get("id").and_then(Value::as_str) == Some(key)
+    }
+}
+
+/// Every quarantined object, in key order.
+pub async fn entries(store: &AnyStore) -> Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.records(QUARANTINE, after.as_deref(), 1000).await?;
+        let Some(last) = page.last().map(|r| r.key.clone()) else {
+            break;
+        };
+        out.extend(page.into_iter().map(|r| Entry {
+            value: serde_json::from_str(&r.value).unwrap_or(Value::Null),
+            key: r.key,
+        }));
+        after = Some(last);
+    }
+    Ok(out)
+}
+
+/// Forgets the entries with these keys; returns how many were dropped.
+pub async fn drop(store: &AnyStore, keys: Vec<String>) -> Result<usize> {
+    Ok(store.delete_records(QUARANTINE, keys).await?)
+}

@@ -1,0 +1,117 @@
+//! Sync rounds: one pull from every peer (or one), in name order, with the
+//! community's governance documents taken in from each; and the loop
+//! `serve` runs, where a failing peer backs off without holding the
+//! others.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use concord_trust::Keypair;
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+
+use crate::membership;
+use crate::pull::{PeerRound, sync_peer};
+use crate::{FederationError, LocalNode, Result};
+
+/// `[sync]`: how `serve` pulls from its peers.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SyncSection {
+    /// Seconds between rounds (0: only on demand with `concord sync`).
+    pub interval_secs: u64,
+    /// Objects per page asked of a peer.
+    pub page: usize,
+}
+
+impl Default for SyncSection {
+    fn default() -> Self {
+        SyncSection {
+            interval_secs: 60,
+            page: 2000,
+        }
+    }
+}
+
+/// One round with every peer (or the one named), in turn. Proposals,
+/// votes and charters travel with every round.
+pub async fn round(
+    node: &LocalNode,
+    key: Arc<Keypair>,
+    only: Option<&str>,
+    page: usize,
+) -> Result<Vec<PeerRound>> {
+    let membership = membership::current(node, &key.public()).await?;
+    let chosen = membership.to_pull(only);
+    if let Some(n) = only
+        && chosen.is_empty()
+    {
+        return Err(FederationError::NotFound(format!(
+            "there is no peer {n:?} (see `concord peer list` and `concord community status`)"
+        )));
+    }
+    let mut out = Vec::new();
+    for p in chosen {
+        let mut round = sync_peer(node, key.clone(), &membership, p, page.max(1)).await;
+        let community =
+            concord_community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
+        round.community = Some(match community {
+            Ok(report) => serde_json::to_value(report)?,
+            Err(e) => serde_json::json!({"error": e.to_string()}),
+        });
+        out.push(round);
+    }
+    Ok(out)
+}
+
+/// What `serve` runs: a round with each peer every `every`; a failing
+/// peer backs off (doubling, up to ten intervals) without holding the
+/// others. `after_round` is notified after each round (the alert scanner
+/// looks at what arrived).
+pub async fn keep_syncing(
+    node: Arc<LocalNode>,
+    key: Arc<Keypair>,
+    every: Duration,
+    page: usize,
+    after_round: Arc<Notify>,
+) {
+    let mut failures: HashMap<String, (u32, Instant)> = HashMap::new();
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let list = match membership::current(&node, &key.public()).await {
+            Ok(m) => m.to_pull(None).into_iter().cloned().collect::<Vec<_>>(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading the peers failed");
+                continue;
+            }
+        };
+        for p in &list {
+            if let Some((n, since)) = failures.get(&p.name) {
+                let wait = every * 2u32.saturating_pow(*n).min(10);
+                if since.elapsed() < wait {
+                    continue;
+                }
+            }
+            match round(&node, key.clone(), Some(&p.name), page).await {
+                Ok(rounds) if rounds.iter().all(|r| r.error.is_none()) => {
+                    failures.remove(&p.name);
+                }
+                Ok(rounds) => {
+                    for r in rounds {
+                        tracing::warn!(peer = %r.peer, error = ?r.error, "sync failed");
+                    }
+                    let e = failures
+                        .entry(p.name.clone())
+                        .or_insert((0, Instant::now()));
+                    e.0 = e.0.saturating_add(1);
+                    e.1 = Instant::now();
+                }
+                Err(e) => tracing::warn!(peer = %p.name, error = %e, "sync failed"),
+            }
+            after_round.notify_one();
+        }
+    }
+}
