@@ -103,3 +103,72 @@ fn match_reports_hits_from_the_store() {
     assert_eq!(hits[0]["tlp"], "green");
     assert_eq!(hits[1]["line"], 4);
 }
+
+/// Zeek's default TSV logs and free-text firewall lines, as an analyst
+/// points `concord match` at them: headers are no events, the fields come
+/// from `#fields`, and every observable in a text line is checked.
+#[test]
+fn zeek_tsv_and_free_text_lines_are_matched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let (code, _, err) = run_code(&data, &["init"], None);
+    assert_eq!(code, 0, "{err}");
+    let indicator = |n: u32, pattern: &str| {
+        json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": format!("indicator--00000000-0000-4000-8000-0000000000{n:02}"),
+            "created": "2025-01-01T00:00:00.000Z", "modified": "2025-01-01T00:00:00.000Z",
+            "name": format!("i{n}"), "pattern": pattern, "pattern_type": "stix",
+            "valid_from": "2025-01-01T00:00:00Z"
+        })
+    };
+    let bundle = json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000019", "objects": [
+        indicator(1, "[ipv4-addr:value = '203.0.113.7']"),
+        indicator(2, "[domain-name:value = 'evil.example']"),
+    ]});
+    let file = dir.path().join("b.json");
+    std::fs::write(&file, bundle.to_string()).expect("write");
+    let (code, _, err) = run_code(&data, &["import", file.to_str().expect("path")], None);
+    assert_eq!(code, 0, "{err}");
+    let conn = [
+        "#separator \\x09",
+        "#set_separator\t,",
+        "#empty_field\t(empty)",
+        "#unset_field\t-",
+        "#path\tconn",
+        "#open\t2026-12-03-10-00-00",
+        "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice",
+        "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring",
+        "1764756000.1\tCa1\t10.0.0.5\t51000\t198.51.100.1\t443\ttcp\tssl",
+        "1764756001.2\tCa2\t10.0.0.5\t51001\t203.0.113.7\t443\ttcp\t-",
+        "#close\t2026-12-03-11-00-00",
+    ]
+    .join("\n")
+        + "\n";
+    let log = dir.path().join("conn.log");
+    std::fs::write(&log, conn).expect("write");
+    let (code, out, err) = run_code(&data, &["match", log.to_str().expect("path")], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("2 events, 1 hits"),
+        "headers are no events: {err}"
+    );
+    let hit: Value = serde_json::from_str(out.lines().next().expect("a hit")).expect("json");
+    assert_eq!(
+        (hit["line"].as_u64(), hit["observable"].as_str()),
+        (Some(10), Some("203.0.113.7"))
+    );
+    // Free text: a firewall line and a defanged report line.
+    let text = "Dec  3 10:00:01 fw kernel: DROP IN=eth0 SRC=10.0.0.5 DST=203.0.113.7 PROTO=TCP\nphishing from hxxp://evil[.]example/reset seen today\nnothing here\n";
+    let (code, out, err) = run_code(&data, &["match", "--format", "text"], Some(text));
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<u64> = out
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).expect("json")["line"]
+                .as_u64()
+                .expect("line")
+        })
+        .collect();
+    assert_eq!(lines, vec![1, 2], "{out}");
+}

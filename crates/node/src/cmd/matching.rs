@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use concord_incident::sighting::{self, Seen};
-use concord_matcher::{FieldMapping, Format, Scratch, read_line};
+use concord_matcher::{FieldMapping, Format, LineKind, LogReader, Scratch};
 use serde_json::{Value, json};
 
 use super::Node;
@@ -24,7 +24,10 @@ pub struct Args {
     /// Map a JSON field to a STIX object path, e.g. sha256=file:hashes.'SHA-256' (repeatable).
     #[arg(long = "field")]
     fields: Vec<String>,
-    /// How lines are read: auto (JSON when a line starts with '{', else text), json or text.
+    /// How lines are read: auto (Zeek TSV when a file starts with its `#separator`
+    /// header, JSON when a line starts with '{', else free text), zeek, json or text.
+    /// Text lines yield every IPv4/IPv6 address, domain, URL, e-mail address and
+    /// MD5/SHA-1/SHA-256 in them, defanged forms (hxxp, [.], (dot), [at]) included.
     #[arg(long, default_value = "auto")]
     format: String,
     /// Record a STIX sighting per hit indicator (count, first_seen, last_seen,
@@ -65,7 +68,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         "auto" => None,
         "json" => Some(Format::Json),
         "text" => Some(Format::Text),
-        other => return Err(anyhow!("--format {other:?}: expected auto, json or text")),
+        "zeek" => Some(Format::ZeekTsv),
+        other => {
+            return Err(anyhow!(
+                "--format {other:?}: expected auto, zeek, json or text"
+            ));
+        }
     };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
@@ -99,6 +107,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             ),
             None => ("-".to_string(), Box::new(std::io::stdin().lock())),
         };
+        // One reader per file: a Zeek TSV header sets up the lines after it.
+        let mut log = LogReader::new(format, mappings.clone());
+        let mut observables = Vec::new();
         for (n, line) in reader.lines().enumerate() {
             let line_no = n as u64 + 1;
             let line = match line {
@@ -109,19 +120,17 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     continue;
                 }
             };
-            let f = format.unwrap_or(if line.trim_start().starts_with('{') {
-                Format::Json
-            } else {
-                Format::Text
-            });
-            let observables = match read_line(f, &mappings, &line, &name, line_no) {
-                Ok(o) => o,
+            observables.clear();
+            match log.read(&line, &name, line_no, &mut observables) {
+                Ok(LineKind::Event) => {}
+                // Headers, comments and blank lines are no events.
+                Ok(LineKind::Skipped) => continue,
                 Err(e) => {
                     bad += 1;
                     eprintln!("{e}");
                     continue;
                 }
-            };
+            }
             events += 1;
             hits.clear();
             index.match_event(&observables, &mut scratch, &mut hits);
