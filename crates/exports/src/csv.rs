@@ -10,7 +10,7 @@ use std::io::Write;
 
 use crate::error::ExportError;
 use crate::report::{ExportReport, Kind};
-use crate::select::Indicator;
+use crate::select::{Indicator, Sink};
 
 /// The header row, without its line end.
 pub const CSV_HEADER: &str = "value,type,stix_id,name,tlp,author,valid_until,confidence";
@@ -24,13 +24,14 @@ pub(crate) fn field(s: &str) -> String {
     }
 }
 
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    let mut rows: Vec<(Kind, String, &str, String)> = Vec::new();
-    for ind in indicators {
+/// The rows written so far.
+#[derive(Default)]
+pub(crate) struct Rows<'a> {
+    rows: Vec<(Kind, String, &'a str, String)>,
+}
+
+impl<'a> Sink<'a> for Rows<'a> {
+    fn add(&mut self, ind: Indicator<'a>, report: &mut ExportReport) {
         let rest = [
             ind.id,
             ind.name.unwrap_or_default(),
@@ -53,18 +54,22 @@ pub(crate) fn write(
                 rest[3],
                 rest[4]
             );
-            rows.push((kind, text, ind.id, row));
+            self.rows.push((kind, text, ind.id, row));
             report.count(kind);
         }
         report.indicators += 1;
     }
-    rows.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-    write!(out, "{CSV_HEADER}\r\n")?;
-    for r in &rows {
-        out.write_all(r.3.as_bytes())?;
+
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        self.rows
+            .sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        write!(out, "{CSV_HEADER}\r\n")?;
+        for r in &self.rows {
+            out.write_all(r.3.as_bytes())?;
+        }
+        report.records = self.rows.len();
+        Ok(())
     }
-    report.records = rows.len();
-    Ok(())
 }
 
 #[cfg(test)]

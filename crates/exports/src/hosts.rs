@@ -10,32 +10,34 @@ use crate::Format;
 use crate::error::ExportError;
 use crate::observable::Observable;
 use crate::report::{ExportReport, SkipReason};
-use crate::select::Indicator;
+use crate::select::{Indicator, Sink};
 
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    let mut names: Vec<&str> = Vec::new();
-    for ind in indicators {
+/// The names listed so far.
+#[derive(Default)]
+pub(crate) struct Hosts {
+    names: Vec<String>,
+}
+
+impl Sink<'_> for Hosts {
+    fn add(&mut self, ind: Indicator<'_>, report: &mut ExportReport) {
         let mut any = false;
-        for value in &ind.values {
+        for value in ind.values {
+            let kind = value.kind();
             match value {
                 Observable::Domain(d) => {
-                    names.push(d);
-                    report.count(value.kind());
+                    self.names.push(d);
+                    report.count(kind);
                     any = true;
                 }
-                _ => report.skip(
+                other => report.skip(
                     ind.id,
                     Some(ind.pattern),
-                    Some(value.to_string()),
-                    SkipReason::NotExpressible {
-                        format: Format::Hosts,
-                        kind: value.kind(),
-                        why: "a hosts file lists domain names only".into(),
-                    },
+                    Some(other.to_string()),
+                    SkipReason::not_expressible(
+                        Format::Hosts,
+                        kind,
+                        "a hosts file lists domain names only",
+                    ),
                 ),
             }
         }
@@ -43,15 +45,18 @@ pub(crate) fn write(
             report.indicators += 1;
         }
     }
-    names.sort_unstable();
-    names.dedup();
-    writeln!(
-        out,
-        "# concord hosts export: listed domain names resolve to 0.0.0.0"
-    )?;
-    for n in &names {
-        writeln!(out, "0.0.0.0 {n}")?;
+
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        self.names.sort_unstable();
+        self.names.dedup();
+        writeln!(
+            out,
+            "# concord hosts export: listed domain names resolve to 0.0.0.0"
+        )?;
+        for n in &self.names {
+            writeln!(out, "0.0.0.0 {n}")?;
+        }
+        report.records = self.names.len();
+        Ok(())
     }
-    report.records = names.len();
-    Ok(())
 }

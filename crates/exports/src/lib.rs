@@ -200,18 +200,38 @@ pub fn export<'a, W: Write>(
     out: W,
 ) -> Result<ExportReport, ExportError> {
     let mut report = ExportReport::new(target.format());
-    let indicators = select::select(objects, ctx, &mut report);
-    let mut out = BufWriter::with_capacity(1 << 16, out);
     match target {
-        Target::Rpz(options) => rpz::write(&indicators, &options, &mut out, &mut report)?,
-        Target::Suricata(options, table) => {
-            suricata::write(&indicators, &options, table, &mut out, &mut report)?;
+        Target::Rpz(options) => {
+            run(rpz::Zone::new(&options)?, objects, ctx, out, &mut report)?;
         }
-        Target::Zeek(options) => zeek::write(&indicators, &options, &mut out, &mut report)?,
-        Target::Hosts => hosts::write(&indicators, &mut out, &mut report)?,
-        Target::Text(options) => text::write(&indicators, &options, &mut out, &mut report)?,
-        Target::Csv => csv::write(&indicators, &mut out, &mut report)?,
+        Target::Suricata(options, table) => {
+            run(
+                suricata::Rules::new(options, table)?,
+                objects,
+                ctx,
+                out,
+                &mut report,
+            )?;
+        }
+        Target::Zeek(options) => run(zeek::Intel::new(options), objects, ctx, out, &mut report)?,
+        Target::Hosts => run(hosts::Hosts::default(), objects, ctx, out, &mut report)?,
+        Target::Text(options) => run(text::Lines::new(options), objects, ctx, out, &mut report)?,
+        Target::Csv => run(csv::Rows::default(), objects, ctx, out, &mut report)?,
     }
-    out.flush()?;
     Ok(report)
+}
+
+/// Selects into `sink`, then writes its output through a buffer.
+fn run<'a, W: Write>(
+    mut sink: impl select::Sink<'a>,
+    objects: impl IntoIterator<Item = &'a Map<String, Value>>,
+    ctx: &ExportContext<'a>,
+    out: W,
+    report: &mut ExportReport,
+) -> Result<(), ExportError> {
+    select::select(objects, ctx, report, &mut sink);
+    let mut out = BufWriter::with_capacity(1 << 16, out);
+    sink.finish(&mut out, report)?;
+    out.flush()?;
+    Ok(())
 }

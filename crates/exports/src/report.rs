@@ -2,6 +2,7 @@
 //! indicator or value it left out and why, and the files that go beside the
 //! output.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -156,11 +157,23 @@ pub enum SkipReason {
         /// The kind of value.
         kind: Kind,
         /// What is missing.
-        why: String,
+        why: Cow<'static, str>,
     },
 }
 
 impl SkipReason {
+    pub(crate) fn not_expressible(
+        format: Format,
+        kind: Kind,
+        why: impl Into<Cow<'static, str>>,
+    ) -> SkipReason {
+        SkipReason::NotExpressible {
+            format,
+            kind,
+            why: why.into(),
+        }
+    }
+
     /// A short stable code, for counting reasons.
     pub fn code(&self) -> &'static str {
         match self {

@@ -12,6 +12,7 @@
 //! record per unique owner name in byte order, each commented with the
 //! STIX ids that contributed it. Identical input gives identical bytes.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -21,7 +22,7 @@ use crate::dns;
 use crate::error::ExportError;
 use crate::observable::{Ipv4Net, Ipv6Net, Observable, UrlHost};
 use crate::report::{ExportReport, Kind, SkipReason};
-use crate::select::Indicator;
+use crate::select::{Indicator, Sink};
 
 /// The policy a listed name or address gets.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,78 +154,88 @@ fn ipv6_owner(addr: Ipv6Addr, prefix: u8) -> String {
     format!("{prefix}.{}.rpz-ip", labels.join("."))
 }
 
-/// Writes the zone of `indicators`.
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    options: &RpzOptions,
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    let origin = option_name("zone", &options.zone)?;
-    let target = match &options.action {
-        RpzAction::Nxdomain => ".".to_string(),
-        RpzAction::Nodata => "*.".to_string(),
-        RpzAction::Passthru => "rpz-passthru.".to_string(),
-        RpzAction::Cname(t) => option_name("action", t)?,
-    };
-    let mname = option_name("soa-mname", &options.soa_mname)?;
-    let rname = option_name("soa-rname", &options.soa_rname)?;
-    // Octets the origin adds to a relative owner name on the wire.
-    let origin_wire = origin.len() + 1;
-    let not = |why: &str, kind: Kind| SkipReason::NotExpressible {
-        format: Format::Rpz,
-        kind,
-        why: why.to_string(),
-    };
+/// The zone being built: its header, and its triggers so far.
+pub(crate) struct Zone<'a> {
+    origin: String,
+    target: String,
+    mname: String,
+    rname: String,
+    serial: u32,
+    ttl: u32,
+    wildcard: bool,
+    url_hosts: bool,
+    /// Octets the origin adds to a relative owner name on the wire.
+    origin_wire: usize,
+    triggers: Vec<(String, &'a str)>,
+}
 
-    let mut triggers: Vec<(String, &str)> = Vec::with_capacity(indicators.len());
-    for ind in indicators {
+impl Zone<'_> {
+    /// Checks the options.
+    pub(crate) fn new<'a>(options: &RpzOptions) -> Result<Zone<'a>, ExportError> {
+        let origin = option_name("zone", &options.zone)?;
+        let target = match &options.action {
+            RpzAction::Nxdomain => ".".to_string(),
+            RpzAction::Nodata => "*.".to_string(),
+            RpzAction::Passthru => "rpz-passthru.".to_string(),
+            RpzAction::Cname(t) => option_name("action", t)?,
+        };
+        Ok(Zone {
+            origin_wire: origin.len() + 1,
+            origin,
+            target,
+            mname: option_name("soa-mname", &options.soa_mname)?,
+            rname: option_name("soa-rname", &options.soa_rname)?,
+            serial: options.serial,
+            ttl: options.ttl,
+            wildcard: options.wildcard,
+            url_hosts: options.url_hosts,
+            triggers: Vec::new(),
+        })
+    }
+}
+
+fn not(why: impl Into<Cow<'static, str>>, kind: Kind) -> SkipReason {
+    SkipReason::not_expressible(Format::Rpz, kind, why)
+}
+
+impl<'a> Sink<'a> for Zone<'a> {
+    fn add(&mut self, ind: Indicator<'a>, report: &mut ExportReport) {
         let mut any = false;
-        for value in &ind.values {
+        for value in ind.values {
             let kind = value.kind();
             let name = match value {
                 Observable::Ipv4(Ipv4Net { addr, prefix }) => {
-                    triggers.push((ipv4_owner(*addr, *prefix), ind.id));
+                    self.triggers.push((ipv4_owner(addr, prefix), ind.id));
                     any = true;
                     report.count(kind);
                     continue;
                 }
                 Observable::Ipv6(Ipv6Net { addr, prefix }) => {
-                    triggers.push((ipv6_owner(*addr, *prefix), ind.id));
+                    self.triggers.push((ipv6_owner(addr, prefix), ind.id));
                     any = true;
                     report.count(kind);
                     continue;
                 }
                 Observable::Domain(d) => d,
-                Observable::Url(u) if options.url_hosts => match &u.host {
+                Observable::Url(u) if self.url_hosts => match u.host {
                     UrlHost::Domain(d) => d,
                     _ => {
                         let why = "the URL's host is an address, which makes no DNS query";
-                        report.skip(
-                            ind.id,
-                            Some(ind.pattern),
-                            Some(value.to_string()),
-                            not(why, kind),
-                        );
+                        report.skip(ind.id, Some(ind.pattern), Some(u.text), not(why, kind));
                         continue;
                     }
                 },
-                Observable::Url(_) => {
-                    let why = "URL indicators give their host only with the url-hosts option";
+                other => {
+                    let why = match other {
+                        Observable::Url(_) => {
+                            "URL indicators give their host only with the url-hosts option"
+                        }
+                        _ => "RPZ triggers are names and addresses",
+                    };
                     report.skip(
                         ind.id,
                         Some(ind.pattern),
-                        Some(value.to_string()),
-                        not(why, kind),
-                    );
-                    continue;
-                }
-                Observable::Email(_) | Observable::Hash(..) => {
-                    let why = "RPZ triggers are names and addresses";
-                    report.skip(
-                        ind.id,
-                        Some(ind.pattern),
-                        Some(value.to_string()),
+                        Some(other.to_string()),
                         not(why, kind),
                     );
                     continue;
@@ -234,35 +245,26 @@ pub(crate) fn write(
             if SPECIAL.contains(&last) {
                 let why =
                     format!("a name ending in {last} would be read as another kind of RPZ trigger");
-                report.skip(
-                    ind.id,
-                    Some(ind.pattern),
-                    Some(value.to_string()),
-                    not(&why, kind),
-                );
+                report.skip(ind.id, Some(ind.pattern), Some(name), not(why, kind));
                 continue;
             }
-            let wire = name.len() + 1 + origin_wire;
+            let wire = name.len() + 1 + self.origin_wire;
             if wire > dns::MAX_WIRE {
                 let why = format!(
-                    "under {origin} the owner name would be {wire} octets on the wire, more than {}",
+                    "under {} the owner name would be {wire} octets on the wire, more than {}",
+                    self.origin,
                     dns::MAX_WIRE
                 );
-                report.skip(
-                    ind.id,
-                    Some(ind.pattern),
-                    Some(value.to_string()),
-                    not(&why, kind),
-                );
+                report.skip(ind.id, Some(ind.pattern), Some(name), not(why, kind));
                 continue;
             }
-            triggers.push((name.clone(), ind.id));
-            if options.wildcard {
+            if self.wildcard {
                 if wire + 2 <= dns::MAX_WIRE {
-                    triggers.push((format!("*.{name}"), ind.id));
+                    self.triggers.push((format!("*.{name}"), ind.id));
                 } else {
                     let why = format!(
-                        "under {origin} the wildcard owner name would be {} octets on the wire, more than {}",
+                        "under {} the wildcard owner name would be {} octets on the wire, more than {}",
+                        self.origin,
                         wire + 2,
                         dns::MAX_WIRE
                     );
@@ -270,10 +272,11 @@ pub(crate) fn write(
                         ind.id,
                         Some(ind.pattern),
                         Some(format!("*.{name}")),
-                        not(&why, kind),
+                        not(why, kind),
                     );
                 }
             }
+            self.triggers.push((name, ind.id));
             any = true;
             report.count(kind);
         }
@@ -281,36 +284,43 @@ pub(crate) fn write(
             report.indicators += 1;
         }
     }
-    triggers.sort_unstable();
 
-    writeln!(out, "$ORIGIN {origin}")?;
-    writeln!(out, "$TTL {}", options.ttl)?;
-    writeln!(
-        out,
-        "@ SOA {mname} {rname} {} 3600 600 86400 {}",
-        options.serial, options.ttl
-    )?;
-    writeln!(out, "@ NS {mname}")?;
-    writeln!(
-        out,
-        "; concord RPZ export: one trigger per line, with the STIX ids that list it"
-    )?;
-    let mut i = 0;
-    while i < triggers.len() {
-        let owner = &triggers[i].0;
-        write!(out, "{owner} CNAME {target} ;")?;
-        let mut last_id = "";
-        while i < triggers.len() && triggers[i].0 == *owner {
-            if triggers[i].1 != last_id {
-                write!(out, " {}", triggers[i].1)?;
-                last_id = triggers[i].1;
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        self.triggers.sort_unstable();
+        let (origin, target) = (&self.origin, &self.target);
+        writeln!(out, "$ORIGIN {origin}")?;
+        writeln!(out, "$TTL {}", self.ttl)?;
+        writeln!(
+            out,
+            "@ SOA {} {} {} 3600 600 86400 {}",
+            self.mname, self.rname, self.serial, self.ttl
+        )?;
+        writeln!(out, "@ NS {}", self.mname)?;
+        writeln!(
+            out,
+            "; concord RPZ export: one trigger per line, with the STIX ids that list it"
+        )?;
+        let record_end = format!(" CNAME {target} ;");
+        let triggers = &self.triggers;
+        let mut i = 0;
+        while i < triggers.len() {
+            let owner = &triggers[i].0;
+            out.write_all(owner.as_bytes())?;
+            out.write_all(record_end.as_bytes())?;
+            let mut last_id = "";
+            while i < triggers.len() && triggers[i].0 == *owner {
+                if triggers[i].1 != last_id {
+                    out.write_all(b" ")?;
+                    out.write_all(triggers[i].1.as_bytes())?;
+                    last_id = triggers[i].1;
+                }
+                i += 1;
             }
-            i += 1;
+            out.write_all(b"\n")?;
+            report.records += 1;
         }
-        writeln!(out)?;
-        report.records += 1;
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

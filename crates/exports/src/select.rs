@@ -3,6 +3,7 @@
 //! observable's values.
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use concord_pattern::Pattern;
 use concord_stix::Timestamp;
@@ -10,6 +11,7 @@ use concord_stix::tlp::{self, Tlp};
 use serde_json::{Map, Value};
 
 use crate::context::ExportContext;
+use crate::error::ExportError;
 use crate::observable::Observable;
 use crate::pattern;
 use crate::report::{ExportReport, SkipReason};
@@ -30,95 +32,180 @@ pub(crate) struct Indicator<'a> {
     pub values: Vec<Observable>,
 }
 
-fn text<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    o.get(key).and_then(Value::as_str)
+/// The properties an export reads, found in one pass over the object
+/// (a serde_json map with `preserve_order` hashes each key it is asked
+/// for; one walk over a dozen entries is several times cheaper).
+#[derive(Default)]
+struct Fields<'a> {
+    modified: Option<&'a str>,
+    name: Option<&'a str>,
+    pattern: Option<&'a str>,
+    pattern_type: Option<&'a Value>,
+    revoked: bool,
+    withdrawal_reason: Option<&'a str>,
+    valid_from: Option<&'a str>,
+    valid_until: Option<&'a str>,
+    confidence: Option<&'a Value>,
+    created_by_ref: Option<&'a str>,
+    markings: Option<&'a [Value]>,
+    extensions: bool,
 }
 
-/// Orders two `modified` values; unreadable ones sort first, so a readable
-/// version wins over a broken one.
-fn newer(a: &str, b: &str) -> bool {
-    match (Timestamp::parse(a), Timestamp::parse(b)) {
-        (Ok(x), Ok(y)) => x > y,
-        (Ok(_), Err(_)) => true,
-        (Err(_), Ok(_)) => false,
-        (Err(_), Err(_)) => a > b,
+impl<'a> Fields<'a> {
+    fn of(o: &'a Map<String, Value>) -> Fields<'a> {
+        let mut f = Fields::default();
+        for (k, v) in o {
+            match k.as_str() {
+                "modified" => f.modified = v.as_str(),
+                "name" => f.name = v.as_str(),
+                "pattern" => f.pattern = v.as_str(),
+                "pattern_type" => f.pattern_type = Some(v),
+                "revoked" => f.revoked = v.as_bool() == Some(true),
+                "x_concord_withdrawal_reason" => f.withdrawal_reason = v.as_str(),
+                "valid_from" => f.valid_from = v.as_str(),
+                "valid_until" => f.valid_until = v.as_str(),
+                "confidence" => f.confidence = Some(v),
+                "created_by_ref" => f.created_by_ref = v.as_str(),
+                "object_marking_refs" => f.markings = v.as_array().map(Vec::as_slice),
+                "extensions" => f.extensions = true,
+                _ => {}
+            }
+        }
+        f
     }
 }
 
-/// The indicators of `objects` that `ctx` selects, in input order (the
-/// first appearance of each id); everything else is reported as skipped.
+/// Whether version `a` of an id supersedes version `b`: the later
+/// `modified` wins (an unreadable one loses to a readable one); equal
+/// ones are ordered by their JSON text, so the choice never depends on
+/// the order of the input.
+fn newer(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    let (ma, mb) = (head(a).2.unwrap_or_default(), head(b).2.unwrap_or_default());
+    let by_time = match (Timestamp::parse(ma), Timestamp::parse(mb)) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Less,
+        (Err(_), Err(_)) => ma.cmp(mb),
+    };
+    by_time
+        .then_with(|| {
+            let json = |m: &Map<String, Value>| serde_json::to_string(m).unwrap_or_default();
+            json(a).cmp(&json(b))
+        })
+        .is_gt()
+}
+
+/// The receiving end of a selection: a format that takes the selected
+/// indicators one at a time (so their values are dropped as soon as the
+/// format has taken what it writes) and writes its output at the end.
+pub(crate) trait Sink<'a> {
+    /// Takes one selected indicator.
+    fn add(&mut self, indicator: Indicator<'a>, report: &mut ExportReport);
+    /// Writes the output.
+    fn finish(self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError>;
+}
+
+/// The first properties of a STIX object: in the objects concord and
+/// other tools write, `type`, `id` and `modified` come first, so this
+/// stops after a few entries.
+fn head(o: &Map<String, Value>) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let mut found = [None; 3];
+    let mut seen = 0u8;
+    for (k, v) in o {
+        let i = match k.as_str() {
+            "type" => 0,
+            "id" => 1,
+            "modified" => 2,
+            _ => continue,
+        };
+        found[i] = v.as_str();
+        seen |= 1 << i;
+        if seen == 0b111 {
+            break;
+        }
+    }
+    (found[0], found[1], found[2])
+}
+
+/// Hands the indicators of `objects` that `ctx` selects to `sink`, in
+/// input order (the first appearance of each id); everything else is
+/// reported as skipped.
 pub(crate) fn select<'a>(
     objects: impl IntoIterator<Item = &'a Map<String, Value>>,
     ctx: &ExportContext<'a>,
     report: &mut ExportReport,
-) -> Vec<Indicator<'a>> {
+    sink: &mut impl Sink<'a>,
+) {
     // One version per id: the caller hands the latest versions, but a
     // stray older one must not produce a second rule with the same sid.
-    let mut latest: Vec<(&'a str, &'a Map<String, Value>)> = Vec::new();
-    let mut at: HashMap<&'a str, usize> = HashMap::new();
+    let objects = objects.into_iter();
+    let mut latest: Vec<(&'a str, &'a Map<String, Value>)> =
+        Vec::with_capacity(objects.size_hint().0);
+    let mut at: HashMap<&'a str, usize, foldhash::fast::RandomState> =
+        HashMap::with_capacity_and_hasher(
+            objects.size_hint().0,
+            foldhash::fast::RandomState::default(),
+        );
     for o in objects {
-        let id = text(o, "id");
-        match text(o, "type") {
-            Some("indicator") => {}
-            other => {
-                report.skip(
-                    id.unwrap_or_default(),
-                    None,
-                    None,
-                    SkipReason::NotAnIndicator {
-                        object_type: other.unwrap_or("(no type)").to_string(),
-                    },
-                );
-                continue;
-            }
+        let (object_type, id, _) = head(o);
+        if object_type != Some("indicator") {
+            report.skip(
+                id.unwrap_or_default(),
+                None,
+                None,
+                SkipReason::NotAnIndicator {
+                    object_type: object_type.unwrap_or("(no type)").to_string(),
+                },
+            );
+            continue;
         }
         let Some(id) = id else {
-            report.skip("", text(o, "pattern"), None, SkipReason::MissingId);
+            let pattern = o.get("pattern").and_then(Value::as_str);
+            report.skip("", pattern, None, SkipReason::MissingId);
             continue;
         };
-        let modified = text(o, "modified").unwrap_or_default();
         match at.get(id) {
             None => {
                 at.insert(id, latest.len());
                 latest.push((id, o));
             }
             Some(&i) => {
-                let held = text(latest[i].1, "modified").unwrap_or_default();
-                let (kept, dropped) = if newer(modified, held) {
-                    (o, latest[i].1)
+                let dropped = if newer(o, latest[i].1) {
+                    std::mem::replace(&mut latest[i].1, o)
                 } else {
-                    (latest[i].1, o)
+                    o
                 };
-                latest[i].1 = kept;
                 report.skip(
                     id,
-                    text(dropped, "pattern"),
+                    dropped.get("pattern").and_then(Value::as_str),
                     None,
                     SkipReason::Superseded {
-                        modified: text(dropped, "modified").unwrap_or_default().to_string(),
+                        modified: head(dropped).2.unwrap_or_default().to_string(),
                     },
                 );
             }
         }
     }
-    latest
-        .into_iter()
-        .filter_map(|(id, o)| read(id, o, ctx, report))
-        .collect()
+    drop(at);
+    for (id, o) in latest {
+        if let Some(indicator) = read(id, &Fields::of(o), o, ctx, report) {
+            sink.add(indicator, report);
+        }
+    }
 }
 
-fn inactive(o: &Map<String, Value>, now: Timestamp) -> Option<SkipReason> {
-    if o.get("revoked").and_then(Value::as_bool) == Some(true) {
+fn inactive(f: &Fields<'_>, now: Timestamp) -> Option<SkipReason> {
+    if f.revoked {
         // concord's withdrawal: the author's signed, revoked version
         // carrying the reason (crates/node `concord withdraw`).
-        return Some(match text(o, "x_concord_withdrawal_reason") {
+        return Some(match f.withdrawal_reason {
             Some(reason) => SkipReason::Withdrawn {
                 reason: reason.to_string(),
             },
             None => SkipReason::Revoked,
         });
     }
-    if let Some(from) = text(o, "valid_from") {
+    if let Some(from) = f.valid_from {
         match Timestamp::parse(from) {
             Ok(t) if t > now => {
                 return Some(SkipReason::NotYetValid {
@@ -133,7 +220,7 @@ fn inactive(o: &Map<String, Value>, now: Timestamp) -> Option<SkipReason> {
             }
         }
     }
-    if let Some(until) = text(o, "valid_until") {
+    if let Some(until) = f.valid_until {
         match Timestamp::parse(until) {
             Ok(t) if t <= now => {
                 return Some(SkipReason::Expired {
@@ -153,22 +240,23 @@ fn inactive(o: &Map<String, Value>, now: Timestamp) -> Option<SkipReason> {
 
 fn read<'a>(
     id: &'a str,
+    f: &Fields<'a>,
     o: &'a Map<String, Value>,
     ctx: &ExportContext<'a>,
     report: &mut ExportReport,
 ) -> Option<Indicator<'a>> {
-    let pattern_text = text(o, "pattern");
+    let pattern_text = f.pattern;
     let mut skip = |reason| {
         report.skip(id, pattern_text, None, reason);
         None
     };
     if !ctx.include_inactive
-        && let Some(reason) = inactive(o, ctx.now)
+        && let Some(reason) = inactive(f, ctx.now)
     {
         return skip(reason);
     }
-    let confidence = o
-        .get("confidence")
+    let confidence = f
+        .confidence
         .and_then(Value::as_u64)
         .filter(|c| *c <= 100)
         .and_then(|c| u8::try_from(c).ok());
@@ -180,7 +268,7 @@ fn read<'a>(
             minimum,
         });
     }
-    match o.get("pattern_type") {
+    match f.pattern_type {
         None => {}
         Some(Value::String(t)) if t == "stix" => {}
         Some(other) => {
@@ -212,18 +300,20 @@ fn read<'a>(
     if values.valid.is_empty() {
         return None;
     }
-    let identity = concord_trust::signer_of(o).or_else(|| text(o, "created_by_ref"));
+    let signer = if f.extensions {
+        concord_trust::signer_of(o)
+    } else {
+        None
+    };
+    let identity = signer.or(f.created_by_ref);
     let author = identity.map(|i| ctx.authors.name(i).unwrap_or(i));
     Some(Indicator {
         id,
-        modified: text(o, "modified").unwrap_or_default(),
-        name: text(o, "name"),
-        tlp: o
-            .get("object_marking_refs")
-            .and_then(Value::as_array)
-            .and_then(|refs| tlp::strictest_of(refs)),
+        modified: f.modified.unwrap_or_default(),
+        name: f.name,
+        tlp: f.markings.and_then(tlp::strictest_of),
         author,
-        valid_until: text(o, "valid_until"),
+        valid_until: f.valid_until,
         confidence,
         pattern: pattern_text,
         values: values.valid,

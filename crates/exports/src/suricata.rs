@@ -25,8 +25,8 @@
 //! - E-mail addresses: skipped; Suricata 7 rules have no keyword for mail
 //!   addresses.
 //!
-//! Every rule has `msg` (a prefix and the indicator's name, with `"`, `;`
-//! and `\` escaped and control characters blanked), `metadata` with the
+//! Every rule has `msg` (a prefix and the indicator's name, with `;` and
+//! `\` escaped, `"` turned into `'` and control characters blanked), `metadata` with the
 //! STIX id, TLP and confidence, and a `sid` and `rev` from the
 //! [`SidTable`]. Rules are written in sid order, so new rules come last and
 //! identical input with an identical table gives identical bytes.
@@ -39,7 +39,7 @@ use crate::Format;
 use crate::error::ExportError;
 use crate::observable::Observable;
 use crate::report::{ExportReport, ExtraFile, Kind, SkipReason};
-use crate::select::Indicator;
+use crate::select::{Indicator, Sink};
 use crate::sid::{SidRange, SidTable};
 
 /// How the rules are written.
@@ -72,13 +72,16 @@ const FILE_PROTOCOLS: [&str; 6] = ["http", "http2", "smtp", "ftp-data", "smb", "
 /// The table key of the hash list rules (no STIX id has this form).
 const LIST_RULES: &str = "concord:file-hash-lists";
 
-/// `msg` text: `"`, `;` and `\` escaped as Suricata requires, control
-/// characters turned into spaces.
+/// `msg` text: `;` and `\` escaped as Suricata requires, double quotes
+/// turned into single ones (an escaped quote is valid, but rule tools
+/// such as suricataparser lose one that ends the message), control
+/// characters into spaces.
 pub(crate) fn escape_msg(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '"' | ';' | '\\' => {
+            '"' => out.push('\''),
+            ';' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -136,11 +139,18 @@ struct Rule {
     text: String,
 }
 
-/// The part of a rule between the header and `sid`.
+/// One rule of an indicator before it has a sid: its key in the
+/// [`SidTable`] and its text up to `sid`.
 struct Draft {
     key: String,
-    header: String,
-    body: String,
+    text: String,
+}
+
+/// The rules of one indicator, waiting for their sids.
+struct Pending<'a> {
+    id: &'a str,
+    modified: &'a str,
+    drafts: Vec<Draft>,
 }
 
 fn metadata(ind: &Indicator<'_>) -> String {
@@ -169,96 +179,108 @@ fn domain_body(buffer: &str, name: &str, subdomains: bool) -> String {
     }
 }
 
-/// Writes the rules of `indicators`, allocating sids in `table`.
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    options: &SuricataOptions,
-    table: &mut SidTable,
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    if options.sids.first == 0 || options.sids.first > options.sids.last {
-        return Err(ExportError::InvalidOption {
-            option: "sids",
-            reason: format!(
-                "{}..={} is no range of positive sids",
-                options.sids.first, options.sids.last
-            ),
-        });
-    }
-    let prefix = escape_msg(&options.msg_prefix);
-    let not = |why: &str, kind: Kind| SkipReason::NotExpressible {
-        format: Format::Suricata,
-        kind,
-        why: why.to_string(),
-    };
-    // Sids are allocated in STIX id order so that the input order never
-    // decides which indicator gets which new sid.
-    let mut order: Vec<&Indicator<'_>> = indicators.iter().collect();
-    order.sort_unstable_by(|a, b| a.id.cmp(b.id));
-    let mut used = table.used();
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut lists: BTreeMap<Kind, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
+/// The rules being built.
+pub(crate) struct Rules<'a, 's> {
+    options: SuricataOptions,
+    table: &'s mut SidTable,
+    prefix: String,
+    pending: Vec<Pending<'a>>,
+    lists: BTreeMap<Kind, BTreeMap<String, Vec<&'a str>>>,
+}
 
-    for ind in order {
+impl<'a, 's> Rules<'a, 's> {
+    /// Checks the options.
+    pub(crate) fn new(
+        options: SuricataOptions,
+        table: &'s mut SidTable,
+    ) -> Result<Rules<'a, 's>, ExportError> {
+        if options.sids.first == 0 || options.sids.first > options.sids.last {
+            return Err(ExportError::InvalidOption {
+                option: "sids",
+                reason: format!(
+                    "{}..={} is no range of positive sids",
+                    options.sids.first, options.sids.last
+                ),
+            });
+        }
+        let list = format!("{}-md5.list", options.list_prefix);
+        if list.contains(['/', '\\', ';', '"', ' ']) || list.starts_with('.') {
+            return Err(ExportError::InvalidOption {
+                option: "list-prefix",
+                reason: format!("{list:?} is not a plain file name"),
+            });
+        }
+        Ok(Rules {
+            prefix: escape_msg(&options.msg_prefix),
+            options,
+            table,
+            pending: Vec::new(),
+            lists: BTreeMap::new(),
+        })
+    }
+}
+
+fn not(why: impl Into<std::borrow::Cow<'static, str>>, kind: Kind) -> SkipReason {
+    SkipReason::not_expressible(Format::Suricata, kind, why)
+}
+
+impl<'a> Sink<'a> for Rules<'a, '_> {
+    fn add(&mut self, ind: Indicator<'a>, report: &mut ExportReport) {
         let msg = match ind.name {
-            Some(n) if !n.trim().is_empty() => format!("{prefix} {}", escape_msg(n)),
-            _ => format!("{prefix} indicator {}", escape_msg(ind.id)),
+            Some(n) if !n.trim().is_empty() => format!("{} {}", self.prefix, escape_msg(n)),
+            _ => format!("{} indicator {}", self.prefix, escape_msg(ind.id)),
         };
-        let meta = metadata(ind);
+        let meta = metadata(&ind);
+        let rule = |key: String, header: String, body: &str| {
+            let space = if body.is_empty() { "" } else { " " };
+            Draft {
+                key,
+                text: format!("{header} (msg:\"{msg}\";{space}{body} {meta} "),
+            }
+        };
         let mut drafts: Vec<Draft> = Vec::new();
         let mut nets: Vec<String> = Vec::new();
         let mut exported = false;
-        for value in &ind.values {
+        for value in ind.values {
             let kind = value.kind();
             match value {
                 Observable::Ipv4(_) | Observable::Ipv6(_) => nets.push(value.to_string()),
                 Observable::Domain(d) => {
                     for (proto, buffer) in [("dns", "dns.query"), ("tls", "tls.sni")] {
-                        drafts.push(Draft {
-                            key: format!("{proto} {d}"),
-                            header: format!("alert {proto} any any -> any any"),
-                            body: domain_body(buffer, d, options.subdomains),
-                        });
+                        drafts.push(rule(
+                            format!("{proto} {d}"),
+                            format!("alert {proto} any any -> any any"),
+                            &domain_body(buffer, &d, self.options.subdomains),
+                        ));
                     }
                 }
                 Observable::Url(u) if u.scheme == "http" || u.scheme == "https" => {
                     let port = u.port.map_or_else(|| "any".to_string(), |p| p.to_string());
-                    drafts.push(Draft {
-                        key: format!("http {}", u.text),
-                        header: format!("alert http any any -> any {port}"),
-                        body: format!(
+                    drafts.push(rule(
+                        format!("http {}", u.text),
+                        format!("alert http any any -> any {port}"),
+                        &format!(
                             "http.host; content:\"{}\"; startswith; endswith; http.uri; content:\"{}\"; startswith; endswith;",
                             escape_content(&u.host_text()),
                             escape_content(&u.path_query)
                         ),
-                    });
+                    ));
                 }
                 Observable::Url(u) => {
                     let why = format!("only http and https URLs become rules, not {}", u.scheme);
-                    report.skip(
-                        ind.id,
-                        Some(ind.pattern),
-                        Some(value.to_string()),
-                        not(&why, kind),
-                    );
+                    report.skip(ind.id, Some(ind.pattern), Some(u.text), not(why, kind));
                     continue;
                 }
-                Observable::Email(_) => {
+                Observable::Email(e) => {
                     let why = "Suricata 7 rules have no keyword for mail addresses";
-                    report.skip(
-                        ind.id,
-                        Some(ind.pattern),
-                        Some(value.to_string()),
-                        not(why, kind),
-                    );
+                    report.skip(ind.id, Some(ind.pattern), Some(e), not(why, kind));
                     continue;
                 }
                 Observable::Hash(k, h) => {
-                    lists
-                        .entry(*k)
+                    self.lists
+                        .entry(k)
                         .or_default()
-                        .entry(h.as_str())
+                        .entry(h)
                         .or_default()
                         .push(ind.id);
                 }
@@ -267,77 +289,82 @@ pub(crate) fn write(
             exported = true;
         }
         if !nets.is_empty() {
-            drafts.push(Draft {
-                key: "ip".into(),
-                header: format!("alert ip any any <> [{}] any", nets.join(",")),
-                body: String::new(),
-            });
+            drafts.push(rule(
+                "ip".into(),
+                format!("alert ip any any <> [{}] any", nets.join(",")),
+                "",
+            ));
         }
         if exported {
             report.indicators += 1;
         }
-        if drafts.is_empty() {
-            continue;
-        }
-        drafts.sort_unstable_by(|a, b| a.key.cmp(&b.key));
-        let rev = table.touch(ind.id, ind.modified);
-        for d in drafts {
-            let sid = table.sid(ind.id, &d.key, options.sids, &mut used)?;
-            let space = if d.body.is_empty() { "" } else { " " };
-            rules.push(Rule {
-                sid,
-                text: format!(
-                    "{} (msg:\"{msg}\";{space}{} {meta} sid:{sid}; rev:{rev};)",
-                    d.header, d.body
-                ),
+        if !drafts.is_empty() {
+            drafts.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+            self.pending.push(Pending {
+                id: ind.id,
+                modified: ind.modified,
+                drafts,
             });
         }
     }
 
-    if !lists.is_empty() {
-        table.touch(LIST_RULES, "");
-    }
-    for (kind, hashes) in &lists {
-        let (keyword, algorithm) = match kind {
-            Kind::Md5 => ("filemd5", "MD5"),
-            Kind::Sha1 => ("filesha1", "SHA-1"),
-            _ => ("filesha256", "SHA-256"),
-        };
-        let name = format!("{}-{}.list", options.list_prefix, kind.word());
-        if name.contains(['/', '\\', ';', '"', ' ']) || name.starts_with('.') {
-            return Err(ExportError::InvalidOption {
-                option: "list-prefix",
-                reason: format!("{name:?} is not a plain file name"),
-            });
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        // Sids are allocated in STIX id order so that the input order
+        // never decides which indicator gets which new sid.
+        self.pending.sort_unstable_by(|a, b| a.id.cmp(b.id));
+        let range = self.options.sids;
+        let mut used = self.table.used();
+        let mut rules: Vec<Rule> = Vec::new();
+        for p in self.pending {
+            let rev = self.table.touch(p.id, p.modified);
+            for d in p.drafts {
+                let sid = self.table.sid(p.id, &d.key, range, &mut used)?;
+                let mut text = d.text;
+                let _ = write!(text, "sid:{sid}; rev:{rev};)");
+                rules.push(Rule { sid, text });
+            }
         }
-        let mut content = Vec::new();
-        for (hash, ids) in hashes {
-            writeln!(content, "{hash} {}", ids.join(","))?;
+        if !self.lists.is_empty() {
+            self.table.touch(LIST_RULES, "");
         }
-        for proto in FILE_PROTOCOLS {
-            let key = format!("{} {proto}", kind.word());
-            let sid = table.sid(LIST_RULES, &key, options.sids, &mut used)?;
-            rules.push(Rule {
-                sid,
-                text: format!(
-                    "alert {proto} any any -> any any (msg:\"{prefix} file {algorithm} on the list {name}\"; {keyword}:{name}; metadata:concord_list {}; sid:{sid}; rev:1;)",
-                    kind.word()
-                ),
-            });
+        for (kind, hashes) in &self.lists {
+            let (keyword, algorithm) = match kind {
+                Kind::Md5 => ("filemd5", "MD5"),
+                Kind::Sha1 => ("filesha1", "SHA-1"),
+                _ => ("filesha256", "SHA-256"),
+            };
+            let name = format!("{}-{}.list", self.options.list_prefix, kind.word());
+            let mut content = Vec::new();
+            for (hash, ids) in hashes {
+                writeln!(content, "{hash} {}", ids.join(","))?;
+            }
+            for proto in FILE_PROTOCOLS {
+                let key = format!("{} {proto}", kind.word());
+                let sid = self.table.sid(LIST_RULES, &key, range, &mut used)?;
+                rules.push(Rule {
+                    sid,
+                    text: format!(
+                        "alert {proto} any any -> any any (msg:\"{} file {algorithm} on the list {name}\"; {keyword}:{name}; metadata:concord_list {}; sid:{sid}; rev:1;)",
+                        self.prefix,
+                        kind.word()
+                    ),
+                });
+            }
+            report.files.push(ExtraFile { name, content });
         }
-        report.files.push(ExtraFile { name, content });
-    }
 
-    rules.sort_unstable_by_key(|r| r.sid);
-    writeln!(
-        out,
-        "# concord Suricata rules: one rule per indicator and protocol, sids kept across exports"
-    )?;
-    for r in &rules {
-        writeln!(out, "{}", r.text)?;
+        rules.sort_unstable_by_key(|r| r.sid);
+        writeln!(
+            out,
+            "# concord Suricata rules: one rule per indicator and protocol, sids kept across exports"
+        )?;
+        for r in &rules {
+            out.write_all(r.text.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        report.records = rules.len();
+        Ok(())
     }
-    report.records = rules.len();
-    Ok(())
 }
 
 #[cfg(test)]
@@ -346,7 +373,7 @@ mod tests {
 
     #[test]
     fn msg_escapes_what_suricata_requires() {
-        assert_eq!(escape_msg(r#"a "b"; c\d"#), r#"a \"b\"\; c\\d"#);
+        assert_eq!(escape_msg(r#"a "b"; c\d"#), r#"a 'b'\; c\\d"#);
         assert_eq!(escape_msg("tab\there\nnew"), "tab here new");
         assert_eq!(escape_msg("恶意软件"), "恶意软件");
     }

@@ -8,7 +8,7 @@ use std::io::Write;
 
 use crate::error::ExportError;
 use crate::report::{ExportReport, Kind};
-use crate::select::Indicator;
+use crate::select::{Indicator, Sink};
 
 /// Which values the list holds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -17,19 +17,28 @@ pub struct TextOptions {
     pub kinds: Vec<Kind>,
 }
 
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    options: &TextOptions,
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    let mut lines: Vec<(Kind, String)> = Vec::new();
-    for ind in indicators {
+/// The values listed so far.
+pub(crate) struct Lines {
+    options: TextOptions,
+    lines: Vec<(Kind, String)>,
+}
+
+impl Lines {
+    pub(crate) fn new(options: TextOptions) -> Lines {
+        Lines {
+            options,
+            lines: Vec::new(),
+        }
+    }
+}
+
+impl Sink<'_> for Lines {
+    fn add(&mut self, ind: Indicator<'_>, report: &mut ExportReport) {
         let mut any = false;
         for value in &ind.values {
             let kind = value.kind();
-            if options.kinds.is_empty() || options.kinds.contains(&kind) {
-                lines.push((kind, value.to_string()));
+            if self.options.kinds.is_empty() || self.options.kinds.contains(&kind) {
+                self.lines.push((kind, value.to_string()));
                 report.count(kind);
                 any = true;
             }
@@ -38,11 +47,14 @@ pub(crate) fn write(
             report.indicators += 1;
         }
     }
-    lines.sort_unstable();
-    lines.dedup();
-    for (_, v) in &lines {
-        writeln!(out, "{v}")?;
+
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        self.lines.sort_unstable();
+        self.lines.dedup();
+        for (_, v) in &self.lines {
+            writeln!(out, "{v}")?;
+        }
+        report.records = self.lines.len();
+        Ok(())
     }
-    report.records = lines.len();
-    Ok(())
 }

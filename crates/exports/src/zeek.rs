@@ -23,8 +23,8 @@ use std::io::Write;
 
 use crate::error::ExportError;
 use crate::observable::Observable;
-use crate::report::ExportReport;
-use crate::select::Indicator;
+use crate::report::{ExportReport, Kind};
+use crate::select::{Indicator, Sink};
 
 /// How the Intel file is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,23 +89,30 @@ fn typed(value: &Observable) -> (String, &'static str) {
     }
 }
 
-pub(crate) fn write(
-    indicators: &[Indicator<'_>],
-    options: &ZeekOptions,
-    out: &mut dyn Write,
-    report: &mut ExportReport,
-) -> Result<(), ExportError> {
-    let mut rows: Vec<(crate::report::Kind, String, &str, String)> = Vec::new();
-    for ind in indicators {
-        let source = field(Some(ind.author.unwrap_or(&options.source)), false);
-        let source = if source == "-" {
-            field(Some(&options.source), false)
-        } else {
-            source
+/// The Intel file being built.
+pub(crate) struct Intel<'a> {
+    options: ZeekOptions,
+    rows: Vec<(Kind, String, &'a str, String)>,
+}
+
+impl Intel<'_> {
+    pub(crate) fn new<'a>(options: ZeekOptions) -> Intel<'a> {
+        Intel {
+            options,
+            rows: Vec::new(),
+        }
+    }
+}
+
+impl<'a> Sink<'a> for Intel<'a> {
+    fn add(&mut self, ind: Indicator<'a>, report: &mut ExportReport) {
+        let source = match ind.author {
+            Some(a) if !a.is_empty() => field(Some(a), false),
+            _ => field(Some(&self.options.source), false),
         };
         let desc = field(ind.name, false);
         let url = field(
-            options
+            self.options
                 .url_base
                 .as_ref()
                 .map(|b| format!("{b}{}", ind.id))
@@ -118,18 +125,23 @@ pub(crate) fn write(
                 "{}\t{ty}\t{source}\t{desc}\t{url}",
                 field(Some(&text), true)
             );
-            rows.push((value.kind(), text, ind.id, line));
+            self.rows.push((value.kind(), text, ind.id, line));
             report.count(value.kind());
         }
         report.indicators += 1;
     }
-    rows.sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
-    writeln!(out, "{ZEEK_HEADER}")?;
-    for r in &rows {
-        writeln!(out, "{}", r.3)?;
+
+    fn finish(mut self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError> {
+        self.rows
+            .sort_unstable_by(|a, b| (a.0, &a.1, a.2).cmp(&(b.0, &b.1, b.2)));
+        writeln!(out, "{ZEEK_HEADER}")?;
+        for r in &self.rows {
+            out.write_all(r.3.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        report.records = self.rows.len();
+        Ok(())
     }
-    report.records = rows.len();
-    Ok(())
 }
 
 #[cfg(test)]
