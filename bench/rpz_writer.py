@@ -15,6 +15,7 @@ import argparse
 import ipaddress
 import json
 import re
+import resource
 import time
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -123,6 +124,7 @@ def main():
     with open(a.bundle, encoding="utf-8") as f:
         objects = [o for o in json.load(f)["objects"] if o.get("type") == "indicator"]
     load = time.perf_counter() - start
+    loaded_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     start = time.perf_counter()
     triggers = {}
@@ -156,6 +158,8 @@ def main():
         "load_seconds": load,
         "export_seconds": seconds,
         "indicators_per_second": len(objects) / seconds,
+        "peak_rss_after_load_mib": loaded_rss,
+        "peak_rss_after_export_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
 

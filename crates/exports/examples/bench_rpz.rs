@@ -24,6 +24,18 @@ use serde_json::{Map, Value, json};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The process's peak resident set so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
         .position(|a| a == name)
@@ -48,6 +60,7 @@ fn main() {
         }
     }
     let load = start.elapsed().as_secs_f64();
+    let loaded_rss = peak_rss_mib();
 
     let authors = Authors::new();
     let ctx = ExportContext::new(now, &authors);
@@ -68,6 +81,8 @@ fn main() {
             "load_seconds": load,
             "export_seconds": seconds,
             "indicators_per_second": objects.len() as f64 / seconds,
+            "peak_rss_after_load_mib": loaded_rss,
+            "peak_rss_after_export_mib": peak_rss_mib(),
         })
     );
 }

@@ -82,6 +82,12 @@ pub enum SkipReason {
     },
     /// The object has no string `id`.
     MissingId,
+    /// The `id` is no STIX identifier of an indicator (`indicator--` and an
+    /// RFC 4122 UUID): it would be written into comments and metadata.
+    InvalidId {
+        /// The rule it breaks.
+        why: String,
+    },
     /// A newer version of the same id was in the input.
     Superseded {
         /// The `modified` of the version left out.
@@ -179,6 +185,7 @@ impl SkipReason {
         match self {
             SkipReason::NotAnIndicator { .. } => "not-an-indicator",
             SkipReason::MissingId => "missing-id",
+            SkipReason::InvalidId { .. } => "invalid-id",
             SkipReason::Superseded { .. } => "superseded",
             SkipReason::Revoked => "revoked",
             SkipReason::Withdrawn { .. } => "withdrawn",
@@ -204,6 +211,7 @@ impl fmt::Display for SkipReason {
                 write!(f, "a {object_type} is no indicator")
             }
             SkipReason::MissingId => write!(f, "no id"),
+            SkipReason::InvalidId { why } => write!(f, "invalid id: {why}"),
             SkipReason::Superseded { modified } => {
                 write!(f, "version {modified} is superseded by a newer one")
             }

@@ -164,6 +164,18 @@ pub(crate) fn select<'a>(
             report.skip("", pattern, None, SkipReason::MissingId);
             continue;
         };
+        match concord_stix::id::StixId::parse(id) {
+            Ok(parsed) if parsed.object_type == "indicator" => {}
+            Ok(_) => {
+                let why = "an indicator's id starts with indicator--".to_string();
+                report.skip(id, None, None, SkipReason::InvalidId { why });
+                continue;
+            }
+            Err(e) => {
+                report.skip(id, None, None, SkipReason::InvalidId { why: e.0 });
+                continue;
+            }
+        }
         match at.get(id) {
             None => {
                 at.insert(id, latest.len());

@@ -59,6 +59,9 @@ fn objects() -> Vec<Map<String, Value>> {
         indicator(21, &dom(21), json!({"confidence": null})),
         indicator(22, "[ipv4-addr:value = '1.2.3.4' AND ipv4-addr:value = '1.2.3.5']", json!({})),
         indicator(23, "[ipv4-addr:value = '1.2.3.4'] WITHIN 60 SECONDS", json!({})),
+        // An id that would break out of a zone comment into a record.
+        indicator(24, &dom(24), json!({"id": "indicator--1\n@ NS evil.example."})),
+        indicator(25, &dom(25), json!({"id": "malware--00000000-0000-4000-8000-000000000025"})),
     ];
     v.push(indicator(1, &dom(1), json!({})));
     v
@@ -106,8 +109,19 @@ fn each_skip_reason_is_reported_with_id_pattern_and_value() {
         (id(21), "low-confidence"),
         (id(22), "unsupported-pattern"),
         (id(23), "unsupported-pattern"),
+        ("indicator--1\n@ NS evil.example.".into(), "invalid-id"),
+        (
+            "malware--00000000-0000-4000-8000-000000000025".into(),
+            "invalid-id",
+        ),
     ];
-    assert_eq!(codes(&report), want);
+    // The order is the input's, except that ids are checked before the
+    // rest of an object.
+    let mut got = codes(&report);
+    let mut want = want;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
     let by_id = |n: u32| {
         report
             .skipped
@@ -176,8 +190,14 @@ fn each_skip_reason_is_reported_with_id_pattern_and_value() {
     assert_eq!(counts["unsupported-pattern"], 8);
     // The report serialises for `--report --json`.
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["skipped"][4]["skip"], "withdrawn");
-    assert_eq!(json["skipped"][4]["reason"], "false positive");
+    let withdrawn = json["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == id(5))
+        .unwrap();
+    assert_eq!(withdrawn["skip"], "withdrawn");
+    assert_eq!(withdrawn["reason"], "false positive");
     assert_eq!(json["format"], "text");
 }
 
