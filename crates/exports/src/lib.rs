@@ -35,13 +35,30 @@
 //!
 //! Only patterns a target can express are exported: one comparison, or an
 //! OR of equality comparisons (`=`, `IN`, and ISSUBSET of a CIDR for
-//! addresses) on one observable type. A pattern with AND, FOLLOWEDBY, a
-//! qualifier, NOT or any other operator is skipped whole, never exported
-//! in parts. What each format can say is in its module's documentation and
-//! in the crate README.
+//! addresses) on one observable type, such as
+//! `[domain-name:value = 'a.example' OR domain-name:value = 'b.example']`
+//! or `[ipv4-addr:value = '1.2.3.4'] OR [ipv4-addr:value = '5.6.7.8']`.
+//! A pattern with AND, FOLLOWEDBY, a qualifier, NOT or any other operator
+//! is skipped whole, never exported in parts; so are non-STIX pattern
+//! types. Values are normalised first: names to lower-case ASCII (IDNA),
+//! networks to their network address, URLs per WHATWG without fragment,
+//! hashes to lower-case hex; a value that is invalid for its type (a name
+//! with a space, `10.1` as an IPv4 address) is skipped alone.
+//!
+//! What each format can say (anything else is skipped with a reason):
+//!
+//! | value | rpz | suricata | zeek | hosts | text, csv |
+//! | --- | --- | --- | --- | --- | --- |
+//! | `ipv4-addr`/`ipv6-addr` address or CIDR | `rpz-ip` trigger | IP rule (address group, both directions) | `Intel::ADDR` / `Intel::SUBNET` | no | yes |
+//! | `domain-name` | QNAME trigger (+ `*.name` with the wildcard option) | `dns.query` and `tls.sni` rules | `Intel::DOMAIN` | `0.0.0.0 name` | yes |
+//! | `url` | its host name, with the url-hosts option | `http.host` + `http.uri` rule (http, https) | `Intel::URL` (no scheme) | no | yes |
+//! | `email-addr` | no | no (no Suricata 7 keyword) | `Intel::EMAIL` | no | yes |
+//! | `file:hashes` MD5, SHA-1, SHA-256 | no | `filemd5`/`filesha1`/`filesha256` list files | `Intel::FILE_HASH` | no | yes |
 //!
 //! Output is deterministic: the same input (in any order) and options give
-//! the same bytes, so a server can use a hash of them as an ETag.
+//! the same bytes (for Suricata, with the same [`SidTable`]), so a server
+//! can use a hash of them as an ETag. The RPZ serial is the caller's: it
+//! must increase with every change of the content, see [`serial`].
 //!
 //! What it must never do: read a clock, files, environment variables or
 //! configuration, print, panic on any input, or write a record that its

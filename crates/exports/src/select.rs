@@ -105,9 +105,10 @@ pub(crate) trait Sink<'a> {
     fn finish(self, out: &mut dyn Write, report: &mut ExportReport) -> Result<(), ExportError>;
 }
 
-/// The first properties of a STIX object: in the objects concord and
-/// other tools write, `type`, `id` and `modified` come first, so this
-/// stops after a few entries.
+/// `type`, `id` and `modified` of an object, for the first pass that
+/// keeps one version per id: it stops as soon as it has all three (and
+/// leaves the other properties for the second pass, which reads only the
+/// versions kept).
 fn head(o: &Map<String, Value>) -> (Option<&str>, Option<&str>, Option<&str>) {
     let mut found = [None; 3];
     let mut seen = 0u8;
