@@ -390,7 +390,10 @@ fn random_indicators_give_valid_deterministic_output_in_every_format() {
         "unsupported-pattern",
         "superseded",
     ] {
-        assert!(seen.get(what).is_some_and(|n| *n >= 5), "too few {what}: {seen:?}");
+        assert!(
+            seen.get(what).is_some_and(|n| *n >= 5),
+            "too few {what}: {seen:?}"
+        );
     }
     for zone in zones.borrow().iter() {
         check_zone("rpz.concord.", zone);
