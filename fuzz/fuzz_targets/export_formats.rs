@@ -53,7 +53,9 @@ fn valid_name(name: &str) -> bool {
             (l == "*" && i == 0)
                 || (!l.is_empty()
                     && l.len() <= 63
-                    && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'))
+                    && l.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_'
+                    }))
         })
 }
 
@@ -98,9 +100,18 @@ fuzz_target!(|data: &[u8]| {
     }
 
     let mut table = SidTable::new();
-    let rules = run(Target::Suricata(SuricataOptions::default(), &mut table), &objects);
+    let rules = run(
+        Target::Suricata(SuricataOptions::default(), &mut table),
+        &objects,
+    );
     let mut again = SidTable::new();
-    assert_eq!(rules, run(Target::Suricata(SuricataOptions::default(), &mut again), &objects));
+    assert_eq!(
+        rules,
+        run(
+            Target::Suricata(SuricataOptions::default(), &mut again),
+            &objects
+        )
+    );
     for line in rules.lines().skip(1) {
         assert!(line.starts_with("alert ") && line.ends_with(";)"), "{line}");
         let (mut quoted, mut escaped) = (false, false);
@@ -118,7 +129,10 @@ fuzz_target!(|data: &[u8]| {
     let intel = run(Target::Zeek(ZeekOptions::default()), &objects);
     for line in intel.lines().skip(1) {
         assert_eq!(line.split('\t').count(), 5, "{line:?}");
-        assert!(!line.starts_with('#') && !line.chars().any(|c| c.is_control() && c != '\t'), "{line:?}");
+        assert!(
+            !line.starts_with('#') && !line.chars().any(|c| c.is_control() && c != '\t'),
+            "{line:?}"
+        );
     }
 
     let hosts = run(Target::Hosts, &objects);
@@ -129,7 +143,10 @@ fuzz_target!(|data: &[u8]| {
 
     let text = run(Target::Text(TextOptions::default()), &objects);
     for line in text.lines() {
-        assert!(!line.is_empty() && !line.contains(char::is_whitespace), "{line:?}");
+        assert!(
+            !line.is_empty() && !line.contains(char::is_whitespace),
+            "{line:?}"
+        );
     }
 
     check_csv(&run(Target::Csv, &objects));
