@@ -27,7 +27,7 @@ pub struct Marked {
     pub id: String,
     /// The new version's `modified`.
     pub modified: String,
-    /// The TLP level it carries now.
+    /// The TLP level it carries now (`clear`, `green`, ...).
     pub tlp: String,
     /// Who it is addressed to (members or groups); empty: everyone the
     /// TLP level allows.
@@ -103,7 +103,7 @@ pub async fn mark(
     Ok(Marked {
         id: id.to_string(),
         modified: modified.to_stix(),
-        tlp: tlp.name().to_string(),
+        tlp: tlp.word().to_string(),
         audience: audience.unwrap_or_default(),
     })
 }
@@ -114,6 +114,9 @@ mod tests {
     use concord_store::{AnyStore, SqliteStore};
 
     async fn node(dir: &std::path::Path) -> (LocalNode, Keypair) {
+        // A node directory is one with a config file (the community's
+        // files are read from it; this node is in no community).
+        std::fs::write(dir.join(concord_community::NODE_CONFIG_FILE), "").expect("config");
         let store = AnyStore::Sqlite(SqliteStore::open_dir(dir).expect("store"));
         let c = store
             .create_collection(concord_store::NewCollection {
