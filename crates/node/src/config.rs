@@ -145,11 +145,13 @@ impl Config {
         let path = data_dir.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-                "{} does not exist: run `concord init --data-dir {}` first",
-                path.display(),
-                data_dir.display()
-            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::failure::NotInitialized {
+                    config: path,
+                    data_dir: data_dir.to_path_buf(),
+                }
+                .into());
+            }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         toml::from_str(&text).with_context(|| format!("{} is not a valid config", path.display()))

@@ -43,6 +43,9 @@ pub enum TaxiiError {
     Tls(String),
     #[error("password hashing: {0}")]
     Password(String),
+    /// A new password breaks the length rule ([`crate::access::check_new_password`]).
+    #[error("{0}")]
+    WeakPassword(String),
     #[error(transparent)]
     Store(#[from] concord_store::StoreError),
     #[error("I/O: {0}")]

@@ -34,6 +34,9 @@ pub struct Args {
     /// this node's identity as where_sighted), marked like the indicator.
     #[arg(long)]
     sighting: bool,
+    /// List each indicator that could not be indexed (id, pattern, reason).
+    #[arg(long)]
+    warnings: bool,
 }
 
 /// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
@@ -81,11 +84,23 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let loaded = rt.block_on(concord_indicators::load_active(&node.store, run_started_us))?;
     let index = loaded.index;
     let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
-    let rejected = loaded.unindexed.len();
-    if rejected > 0 {
-        eprintln!(
-            "warning: {rejected} indicators could not be indexed (invalid or non-STIX patterns)"
-        );
+    let unindexed = loaded.unindexed;
+    if !global.json {
+        if args.warnings {
+            for u in &unindexed {
+                eprintln!(
+                    "warning: {} not indexed: {} (pattern {})",
+                    u.id,
+                    u.reason,
+                    u.pattern.as_deref().unwrap_or("absent")
+                );
+            }
+        } else if !unindexed.is_empty() {
+            eprintln!(
+                "warning: {} indicators could not be indexed and are not matched (list them with --warnings)",
+                unindexed.len()
+            );
+        }
     }
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut scratch = Scratch::default();
@@ -183,13 +198,21 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     } else {
         0.0
     };
-    let summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "events_per_second": rate.round(), "sightings": sightings});
+    let mut summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "unindexed": unindexed.len(), "events_per_second": rate.round(), "sightings": sightings});
     if global.json {
+        if args.warnings {
+            summary["unindexed_indicators"] = serde_json::to_value(&unindexed)?;
+        }
         eprintln!("{summary}");
     } else {
         eprintln!(
-            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators, {rate:.0} events/s{}",
+            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators{}, {rate:.0} events/s{}",
             index.len(),
+            if unindexed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} not indexed)", unindexed.len())
+            },
             if args.sighting {
                 format!(", {} sightings recorded", sightings.len())
             } else {
