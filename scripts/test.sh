@@ -29,6 +29,8 @@ CONCORD_TEST_POSTGRES=$(CONCORD_TEST_PG_STARTED="$pg_started" "$root/scripts/pos
 export CONCORD_TEST_POSTGRES
 # Chromium, Node.js and playwright-core for the console's browser test.
 "$root/scripts/browser-env.sh"
+# Debian's DNS and timing tools (RPZ exports judged by named-checkzone and unbound).
+"$root/scripts/tools-env.sh"
 # The shared corpus generator lives beside the repository (../shared).
 export CONCORD_SHARED=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
 cargo test --workspace --locked "$@"
