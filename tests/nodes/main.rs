@@ -16,4 +16,5 @@ mod match_api;
 mod pattern_and_match_cli;
 mod postgres;
 mod sighting;
+mod stix2_matcher_suite;
 mod taxii_interop;

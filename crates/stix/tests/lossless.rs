@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 fn round_trip(v: &Value) -> Value {
     for text in [v.to_string(), serde_json::to_string_pretty(v).unwrap()] {
-        let checked = read_object(text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let checked = read_object(text.as_bytes(), &concord_pattern::Grammar)
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let stored = storable_json(text.as_bytes(), &checked.object);
         let back: Value = serde_json::from_str(&stored).unwrap();
         assert_eq!(&back, v);
