@@ -81,7 +81,7 @@ def match(pattern, observed_data_sdos, verbose=False, stix_version=DEFAULT_VERSI
     try:
         done = subprocess.run(
             [os.environ["CONCORD_BIN"], "--json", "pattern", "eval",
-             "--stix-version", stix_version, pattern, path],
+             "--stix-version", stix_version, "--", pattern, path],
             capture_output=True, text=True, timeout=120)
     finally:
         os.unlink(path)
