@@ -85,14 +85,14 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
 /// Why `eval` failed, as `--json` names it, with the error.
 type Refusal = (&'static str, anyhow::Error);
 
+/// The observed-data of a binding: each one's id (if it has one) and its
+/// place among the input's observed-data.
+type Binding = Vec<(Option<String>, usize)>;
+
 /// The observed-data of the first matching binding, each as its id (none
 /// for one without) and its place among the input's observed-data, or
 /// `None` when nothing matched.
-fn eval(
-    stix_version: &str,
-    pattern: &str,
-    file: &Path,
-) -> Result<Option<Vec<(Option<String>, usize)>>, Refusal> {
+fn eval(stix_version: &str, pattern: &str, file: &Path) -> Result<Option<Binding>, Refusal> {
     let pattern = Pattern::parse(pattern).map_err(|e| {
         let kind = match e {
             PatternError::Syntax { .. } => "syntax",
