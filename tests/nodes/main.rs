@@ -18,4 +18,5 @@ mod pattern_and_match_cli;
 mod postgres;
 mod readme_tour;
 mod sighting;
+mod stix2_matcher_suite;
 mod taxii_interop;

@@ -46,7 +46,7 @@ fn pattern_check_and_eval() {
     let v: Value = serde_json::from_str(out.trim()).expect("json");
     assert_eq!(
         v,
-        json!({"matched": true, "observed_data": ["observed-data--00000000-0000-4000-8000-000000000001"]})
+        json!({"matched": true, "observed_data": ["observed-data--00000000-0000-4000-8000-000000000001"], "positions": [0]})
     );
     let (code, out, _) = run_code(
         dir.path(),
@@ -56,7 +56,7 @@ fn pattern_check_and_eval() {
     assert_eq!(code, 1);
     assert_eq!(
         serde_json::from_str::<Value>(out.trim()).expect("json"),
-        json!({"matched": false, "observed_data": []})
+        json!({"matched": false, "observed_data": [], "positions": []})
     );
     let (code, _, err) = run_code(dir.path(), &["pattern", "eval", "[x", f], None);
     assert_eq!(code, 2);
@@ -64,6 +64,109 @@ fn pattern_check_and_eval() {
     std::fs::write(&file, "not json").expect("write");
     let (code, _, _) = run_code(dir.path(), &["pattern", "eval", "[a:b = 1]", f], None);
     assert_eq!(code, 2);
+}
+
+/// The shapes stix2-matcher's callers give it, with the default STIX
+/// version: a bundle, observed-data with the SCOs they name, a mix, and
+/// observed-data with the `objects` dictionary and no ids (the input of
+/// eleven cases of stix2-matcher's own suite).
+#[test]
+fn pattern_eval_takes_every_shape_of_observed_data() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let od = |n: u32, ip: u32| {
+        json!({"type": "observed-data", "id": format!("observed-data--00000000-0000-4000-8000-00000000000{n}"),
+               "first_observed": "2021-01-01T00:00:00Z", "last_observed": "2021-01-01T00:00:00Z",
+               "number_observed": 1, "object_refs": [format!("ipv4-addr--00000000-0000-4000-8000-00000000000{ip}")]})
+    };
+    let ip = |n: u32, value: &str| json!({"type": "ipv4-addr", "id": format!("ipv4-addr--00000000-0000-4000-8000-00000000000{n}"), "value": value});
+    let bundle = |objects: Value| json!({"type": "bundle", "id": "bundle--00000000-0000-4000-8000-000000000001", "objects": objects});
+    let embedded = |i: u32| {
+        json!({"type": "observed-data", "first_observed": format!("2004-10-11T21:44:5{i}Z"),
+               "last_observed": format!("2004-10-11T21:44:5{i}Z"), "number_observed": 1,
+               "objects": {"a0": {"type": "ipv4-addr", "value": "198.51.100.2"}}})
+    };
+    let second = json!(["observed-data--00000000-0000-4000-8000-000000000002"]);
+    let shapes = [
+        (
+            "one bundle",
+            bundle(json!([
+                od(1, 1),
+                ip(1, "198.51.100.1"),
+                od(2, 2),
+                ip(2, "198.51.100.2")
+            ])),
+            second.clone(),
+        ),
+        ("one observed-data", json!(od(2, 2)), json!(null)),
+        (
+            "observed-data and SCOs",
+            json!([
+                od(1, 1),
+                od(2, 2),
+                ip(2, "198.51.100.2"),
+                ip(1, "198.51.100.1")
+            ]),
+            second.clone(),
+        ),
+        (
+            "a mix",
+            json!([
+                bundle(json!([od(1, 1), ip(1, "198.51.100.1")])),
+                od(2, 2),
+                ip(2, "198.51.100.2")
+            ]),
+            second.clone(),
+        ),
+        (
+            "objects dictionaries",
+            json!([embedded(1), embedded(2)]),
+            json!([null]),
+        ),
+    ];
+    let file = dir.path().join("observed.json");
+    let f = file.to_str().expect("path");
+    for (what, input, expected) in shapes {
+        std::fs::write(&file, input.to_string()).expect("write");
+        let (code, out, err) = run_code(
+            dir.path(),
+            &["pattern", "eval", "[ipv4-addr:value = '198.51.100.2']", f],
+            None,
+        );
+        let v: Value =
+            serde_json::from_str(out.trim()).unwrap_or_else(|_| panic!("{what}: {out} {err}"));
+        if expected.is_null() {
+            assert_eq!((code, &v["matched"]), (1, &json!(false)), "{what}: {v}");
+        } else {
+            assert_eq!(
+                (code, &v["observed_data"]),
+                (0, &expected),
+                "{what}: {v} {err}"
+            );
+        }
+    }
+    // --json names the kind of error: a pattern that does not parse, one
+    // that parses but is refused, input that is not observed data.
+    std::fs::write(&file, json!([od(1, 1)]).to_string()).expect("write");
+    for (pattern, kind) in [
+        ("[ipv4-addr:value = ", "syntax"),
+        ("[ipv4-addr:value = '1'] WITHIN 0 SECONDS", "pattern"),
+    ] {
+        let (code, out, _) = run_code(dir.path(), &["--json", "pattern", "eval", pattern, f], None);
+        let v: Value = serde_json::from_str(out.trim()).expect("json");
+        assert_eq!(
+            (code, &v["error"]["kind"]),
+            (2, &json!(kind)),
+            "{pattern}: {v}"
+        );
+    }
+    std::fs::write(&file, json!([{"type": "observed-data"}]).to_string()).expect("write");
+    let (code, out, _) = run_code(
+        dir.path(),
+        &["--json", "pattern", "eval", "[a:b = 1]", f],
+        None,
+    );
+    let v: Value = serde_json::from_str(out.trim()).expect("json");
+    assert_eq!((code, &v["error"]["kind"]), (2, &json!("input")), "{v}");
 }
 
 #[test]

@@ -33,6 +33,10 @@ pub enum TaxiiError {
     },
     #[error("invalid URL {0:?}")]
     Url(String),
+    /// Neither the URL a user gave nor `taxii2/` below it answered as a
+    /// TAXII 2.1 discovery or API root resource.
+    #[error("no TAXII 2.1 server answers at {url} (tried: {answers})")]
+    NotTaxii { url: String, answers: String },
     #[error(
         "{url}: a page of objects came without X-TAXII-Date-Added-Last, so there is no safe cursor"
     )]

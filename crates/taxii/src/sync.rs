@@ -170,7 +170,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     let read: Vec<(Box<RawValue>, ReadOutcome)> = raws
         .into_iter()
         .map(|raw| {
-            let r = read_object(raw.get().as_bytes());
+            let r = read_object(raw.get().as_bytes(), &concord_pattern::Grammar);
             (raw, r)
         })
         .collect();

@@ -18,7 +18,7 @@ fn checked(objects: &[&Map<String, Value>]) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for o in objects {
         let text = serde_json::to_vec(o).expect("json");
-        let read = concord_stix::ingest::read_object(&text);
+        let read = concord_stix::ingest::read_object(&text, &concord_pattern::Grammar);
         assert!(
             read.is_ok(),
             "{:?}\n{}",

@@ -154,7 +154,7 @@ fn check_raw(
     authoring: Option<&Authoring>,
 ) -> Checked {
     match raw {
-        Ok(raw) => match read_object(&raw.bytes) {
+        Ok(raw) => match read_object(&raw.bytes, &concord_pattern::Grammar) {
             Ok(c) if let Some(a) = authoring => match a.author(c.object.as_map()) {
                 Ok(map) => {
                     let text = serde_json::Value::Object(map.clone()).to_string();

@@ -14,7 +14,9 @@ pub enum Command {
     Add {
         /// A short name for the peer (used by `sync NAME`, `export --for NAME`, logs).
         name: String,
-        /// Its TAXII URL (https://…/taxii2/; plain http only on 127.0.0.1).
+        /// Its TAXII URL (https://…/taxii2/, or its base URL: `/taxii2/`
+        /// below it is tried; plain http only on 127.0.0.1). The URL that
+        /// answers TAXII is stored; nothing is stored when none does.
         #[arg(long)]
         url: String,
         /// Its node public key (64 hex digits, from `concord key show` on that node).

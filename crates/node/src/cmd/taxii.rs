@@ -21,7 +21,8 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct SyncArgs {
-    /// The server's discovery URL or API root URL.
+    /// The server's discovery URL or API root URL (or its base URL:
+    /// `taxii2/` below it is tried).
     url: String,
     /// The remote collection's id or title.
     #[arg(long)]
@@ -77,9 +78,10 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
             let client = client(&a)?;
             let report = rt.block_on(async {
                 let root = client
-                    .resolve_api_root(&a.url)
+                    .locate(&a.url)
                     .await
-                    .with_context(|| format!("finding the API root at {}", a.url))?;
+                    .with_context(|| format!("finding the API root at {}", a.url))?
+                    .api_root;
                 // Pulled objects go to a local collection with the remote's id.
                 let (remote, title) = remote_collection(&client, &root, &a.collection).await?;
                 if !node
@@ -132,9 +134,10 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
             let local = node.config.node.collection.clone();
             let report = rt.block_on(async {
                 let root = client
-                    .resolve_api_root(&a.url)
+                    .locate(&a.url)
                     .await
-                    .with_context(|| format!("finding the API root at {}", a.url))?;
+                    .with_context(|| format!("finding the API root at {}", a.url))?
+                    .api_root;
                 let (remote, _) = remote_collection(&client, &root, &a.collection).await?;
                 anyhow::Ok(sync::push(&client, &node.store, &root, &remote, &local, a.page).await?)
             })?;
