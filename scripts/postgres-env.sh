@@ -2,6 +2,9 @@
 # Starts (once) a throw-away PostgreSQL server for the tests on 127.0.0.1 and
 # prints its URL. Installs Debian's postgresql package when it is missing
 # (needs root, as in CI). A URL already in CONCORD_TEST_POSTGRES is used as is.
+# When CONCORD_TEST_PG_STARTED names a file and this script starts the
+# server, it writes "BIN_DIR DATA_DIR" there, so its caller can stop what it
+# started (and only that).
 set -euo pipefail
 if [ -n "${CONCORD_TEST_POSTGRES:-}" ]; then
   echo "$CONCORD_TEST_POSTGRES"
@@ -35,7 +38,10 @@ for attempt in 1 2 3 4 5; do
     break
   fi
   if ! run "$bin/pg_ctl -D $dir status" >/dev/null 2>&1; then
-    run "$bin/pg_ctl -D $dir -w -t 60 -l $dir/server.log -o \"-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >&2 || true
+    if run "$bin/pg_ctl -D $dir -w -t 60 -l $dir/server.log -o \"-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200\" start" >&2 \
+      && [ -n "${CONCORD_TEST_PG_STARTED:-}" ]; then
+      echo "$bin $dir" > "$CONCORD_TEST_PG_STARTED"
+    fi
   fi
   sleep "$attempt"
 done

@@ -9,8 +9,10 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 cargo build --release --locked -p concord-node
-concord="$root/target/release/concord"
+concord="${CARGO_TARGET_DIR:-$root/target}/release/concord"
 args=(demo)
 if [ -n "${CONCORD_DEMO_DIR:-}" ]; then args+=(--dir "$CONCORD_DEMO_DIR"); fi
 if [ -n "${CONCORD_DEMO_NO_WAIT:-}" ]; then args+=(--no-wait); fi
+echo "concord is built at $concord" >&2
+echo "(to have \`concord\` on your PATH: cargo install --locked --path crates/node)" >&2
 exec "$concord" "${args[@]}"

@@ -9,10 +9,28 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 CONCORD_PYTHON=$("$root/scripts/python-env.sh")
 export CONCORD_PYTHON
-CONCORD_TEST_POSTGRES=$("$root/scripts/postgres-env.sh")
+# PostgreSQL: a server this script starts is stopped when it exits (one
+# that was already running, or CONCORD_TEST_POSTGRES, is left alone).
+pg_started=$(mktemp)
+stop_postgres() {
+  if [ -s "$pg_started" ]; then
+    read -r pg_bin pg_dir < "$pg_started"
+    echo "stopping the test PostgreSQL this run started ($pg_dir)" >&2
+    if [ "$(id -u)" = 0 ]; then
+      su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $pg_dir -m fast -w stop" >&2 || true
+    else
+      "$pg_bin/pg_ctl" -D "$pg_dir" -m fast -w stop >&2 || true
+    fi
+  fi
+  rm -f "$pg_started"
+}
+trap stop_postgres EXIT
+CONCORD_TEST_POSTGRES=$(CONCORD_TEST_PG_STARTED="$pg_started" "$root/scripts/postgres-env.sh")
 export CONCORD_TEST_POSTGRES
 # Chromium, Node.js and playwright-core for the console's browser test.
 "$root/scripts/browser-env.sh"
+# Debian's DNS and timing tools (RPZ exports judged by named-checkzone and unbound).
+"$root/scripts/tools-env.sh"
 # The shared corpus generator lives beside the repository (../shared).
 export CONCORD_SHARED=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
 cargo test --workspace --locked "$@"

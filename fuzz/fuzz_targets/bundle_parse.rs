@@ -11,10 +11,10 @@ fuzz_target!(|data: &[u8]| {
     for item in BundleReader::with_limit(data, 4096) {
         let Ok(raw) = item else { continue };
         assert!(raw.bytes.len() <= data.len() + 2);
-        if let Ok(checked) = read_object(&raw.bytes) {
+        if let Ok(checked) = read_object(&raw.bytes, &concord_pattern::Grammar) {
             let json = storable_json(&raw.bytes, &checked.object);
             // What is stored must read back as the same object.
-            let again = read_object(json.as_bytes()).expect("stored JSON re-reads");
+            let again = read_object(json.as_bytes(), &concord_pattern::Grammar).expect("stored JSON re-reads");
             assert_eq!(again.object, checked.object);
         }
     }

@@ -5,7 +5,7 @@
 
 use std::sync::LazyLock;
 
-use concord_matcher::{FieldMapping, Format, Index, Scratch, read_line};
+use concord_matcher::{FieldMapping, Format, Index, LogReader, Scratch, read_line};
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
 
@@ -34,11 +34,24 @@ fuzz_target!(|data: &[u8]| {
     ];
     let mut scratch = Scratch::default();
     let mut hits = Vec::new();
-    for format in [Format::Json, Format::Text] {
+    for format in [Format::Json, Format::Text, Format::ZeekTsv] {
         for m in [&mappings[..], &[]] {
             if let Ok(observables) = read_line(format, m, text, "fuzz", 1) {
                 INDEX.match_event(&observables, &mut scratch, &mut hits);
             }
+        }
+    }
+    // The whole input as a file, in every format (Zeek TSV keeps state
+    // across lines): what fails leaves no observable behind.
+    for format in [None, Some(Format::Json), Some(Format::Text), Some(Format::ZeekTsv)] {
+        let mut reader = LogReader::new(format, mappings.clone());
+        let mut observables = Vec::new();
+        for (n, line) in text.split('\n').enumerate() {
+            observables.clear();
+            if reader.read(line, "fuzz", n as u64 + 1, &mut observables).is_err() {
+                assert!(observables.is_empty());
+            }
+            INDEX.match_event(&observables, &mut scratch, &mut hits);
         }
     }
     let _ = FieldMapping::parse(text);

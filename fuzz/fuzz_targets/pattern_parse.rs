@@ -20,6 +20,6 @@ fuzz_target!(|data: &[u8]| {
         {"type": "ipv4-addr", "id": "ipv4-addr--1", "value": "10.0.0.1"},
         {"type": "network-traffic", "id": "network-traffic--1", "src_ref": "ipv4-addr--1", "dst_port": 443},
     ]})];
-    let obs = Observations::from_bundles(&bundles).expect("fixed input is valid");
+    let obs = Observations::from_stix21(&bundles).expect("fixed input is valid");
     let _ = pattern.matches_with_budget(&obs, 200_000);
 });

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for raw in &env.objects {
-        let _ = read_object(raw.get().as_bytes());
+        let _ = read_object(raw.get().as_bytes(), &concord_pattern::Grammar);
         let _ = envelope::key_of(raw);
     }
     let written = envelope::write(env.more, env.next.as_deref(), env.objects.iter().map(|r| r.get()));

@@ -203,6 +203,49 @@ http_error(lambda: Status(root.url + "status/%s/" % st.id, user=bob[0], password
 check(coll.get_object(good["id"])["objects"][0]["name"] == "good", "the good object is served")
 http_error(lambda: coll.get_object(bad_pattern["id"]), 404)
 
+# A STIX pattern that does not parse is refused, with where and why.
+unclosed = version("2024-04-15T00:00:00.000Z", "unclosed")
+unclosed["id"] = "indicator--%s" % uuid.uuid4()
+unclosed["pattern"] = "[ipv4-addr:value = '1.2.3.4'"
+st = coll.add_objects({"objects": [unclosed]})
+check((st.success_count, st.failure_count) == (0, 1), "an unparsable pattern fails: %r" % st.failures)
+reason = st.failures[0]["message"]
+check("pattern-syntax" in reason and "line 1, column 29" in reason and "$.pattern" in reason,
+      "the failure gives the rule and the position: %r" % reason)
+http_error(lambda: coll.get_object(unclosed["id"]), 404)
+# Another language's pattern is text: stored as it is.
+sigma = version("2024-04-16T00:00:00.000Z", "sigma rule")
+sigma.update(id="indicator--%s" % uuid.uuid4(), pattern_type="sigma",
+             pattern="title: x\ndetection:\n  sel: {a: b}\n  condition: sel")
+st = coll.add_objects({"objects": [sigma]})
+check(st.success_count == 1, "a sigma pattern is stored: %r" % st.failures)
+
+# A STIX bundle posted as taxii2-client's README does it (add_objects with a
+# bundle, here the stix2 library's): read as an envelope, same status.
+import stix2
+readme = stix2.Indicator(name="posted in a bundle", pattern_type="stix",
+                         pattern="[domain-name:value = 'bundle.example']",
+                         valid_from="2024-01-01T00:00:00Z")
+# (stix2 refuses to build an invalid pattern: it is added to the JSON.)
+bundle = json.loads(stix2.Bundle(objects=[readme]).serialize())
+bundle["objects"].append(dict(unclosed, id="indicator--%s" % uuid.uuid4()))
+st = coll.add_objects(json.dumps(bundle))
+check(st.status == "complete" and (st.total_count, st.success_count, st.failure_count) == (2, 1, 1),
+      "bundle POST status: %r" % ((st.status, st.total_count, st.success_count, st.failure_count),))
+check(st.successes[0]["id"] == readme.id, "the bundle's indicator is the success")
+check("pattern-syntax" in st.failures[0]["message"], "the bundle's bad pattern is the failure")
+served = coll.get_object(readme.id)["objects"][0]
+check(served["name"] == "posted in a bundle" and served["pattern"] == readme.pattern,
+      "the bundle's indicator is served: %r" % served)
+st = coll.add_objects({"type": "bundle", "id": "bundle--%s" % uuid.uuid4(), "objects": [
+    dict(version("2024-04-17T00:00:00.000Z", "dict bundle"), id="indicator--%s" % uuid.uuid4())]})
+check(st.success_count == 1, "a bundle given as a dict is stored too")
+# Unknown top-level fields are still refused, in a bundle as in an envelope.
+r = requests.post(shared.url + "objects/", auth=alice, headers={"Accept": TAXII, "Content-Type": TAXII},
+                  data=json.dumps({"type": "bundle", "id": "bundle--%s" % uuid.uuid4(), "objects": [],
+                                   "x_extra": 1}))
+check(r.status_code == 400 and "x_extra" in r.text, "unknown field refused: %d %s" % (r.status_code, r.text))
+
 # A large envelope is stored in the background: first "pending", then complete.
 many = [dict(version("2024-06-01T00:00:00.000Z", "bulk %d" % i), id="indicator--%s" % uuid.uuid4())
         for i in range(setup["background_post_over"] + 20)]

@@ -5,7 +5,9 @@ loads the generated corpus into medallion with taxii2-client, runs
   - concord now holds exactly medallion's (id, modified) set (all versions),
   - taxii2-client reading the same collection from concord and from
     medallion gets the same objects (latest versions, compared whole),
-  - a second pull is a no-op resumed from the stored cursor.
+  - a second pull, given medallion's bare base URL, is a no-op resumed
+    from the stored cursor,
+  - a pull refuses an indicator whose STIX pattern does not parse.
 Starts and stops medallion itself; bounded waits everywhere.
 
 Usage: medallion_pull.py SETUP.json   (written by crates/node/tests/taxii_interop.rs)
@@ -90,11 +92,12 @@ def latest(coll):
     return out
 
 
-def pull():
+def pull(rejections=False, url=None):
+    """concord taxii pull's report; it exits 1 when it rejected objects."""
     r = subprocess.run([setup["concord"], "--data-dir", setup["data_dir"], "--json", "taxii", "pull",
-                        base + "taxii2/", "--collection", COLL, "--user", USER, "--password-stdin", "--page", "150"],
+                        url or base + "taxii2/", "--collection", COLL, "--user", USER, "--password-stdin", "--page", "150"],
                        input=PASSWORD + "\n", capture_output=True, text=True, timeout=600)
-    if r.returncode != 0:
+    if r.returncode != (1 if rejections else 0):
         raise AssertionError("concord taxii pull failed (%d): %s %s" % (r.returncode, r.stdout, r.stderr))
     return json.loads(r.stdout)
 
@@ -141,7 +144,8 @@ try:
     diff = [i for i in med_latest if med_latest[i] != con_latest[i]]
     assert not diff, ("objects differ", diff[:3])
 
-    again = pull()
+    # Given medallion's bare base URL, concord finds its discovery below it.
+    again = pull(url=base)
     assert again["stored"] == 0, ("a second pull stores nothing new", again)
     assert again["cursor"] == report["cursor"] or again["cursor"] >= report["cursor"], again
     # Push: the node's own collection (its identity) goes to medallion.
@@ -153,6 +157,17 @@ try:
     assert pushed["sent"] >= 1 and pushed["succeeded"] == pushed["sent"] and pushed["failed"] == 0, pushed
     ident = [o for o in latest(med) if o["type"] == "identity" and o.get("name") == "CERT-Interop"]
     assert len(ident) == 1, "the pushed identity is on medallion"
+    # medallion stores what it is given; concord's pull refuses an indicator
+    # whose STIX pattern does not parse, saying where.
+    unclosed = dict(bumped[0], id="indicator--6c7d1a5e-8a4f-4d0e-9b1c-2f3a4b5c6d7e",
+                    pattern="[ipv4-addr:value = '1.2.3.4'")
+    st = med.add_objects({"objects": [unclosed]}, wait_for_completion=True, poll_interval=0.2, timeout=120)
+    assert st.status == "complete" and st.success_count == 1, (st.status, st.failures)
+    third = pull(rejections=True)
+    rejected = json.dumps(third["rejected"])
+    assert third["stored"] == 0 and unclosed["id"] in rejected, third
+    assert "pattern-syntax" in rejected and "line 1, column 29" in rejected, rejected
+    assert unclosed["id"] not in {o["id"] for o in latest(con)}, "the unparsable pattern is not stored"
     print("medallion interop: %d versions pulled, %d objects identical; second pull: %d pages, %d new"
           % (len(con_keys), len(con_latest), again["pages"], again["stored"]))
 finally:

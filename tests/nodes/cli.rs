@@ -236,6 +236,57 @@ fn rejected_objects_are_listed_and_the_rest_is_kept() {
 }
 
 #[test]
+fn an_indicator_whose_stix_pattern_does_not_parse_is_rejected_with_where() {
+    let a = new_node();
+    let before = stats(a.path())["versions"].as_u64().unwrap();
+    let unclosed = indicator(4, "").replace(
+        "[ipv4-addr:value = '203.0.113.4']",
+        "[ipv4-addr:value = '1.2.3.4'",
+    );
+    let sigma = indicator(5, "").replace(r#""pattern_type":"stix""#, r#""pattern_type":"sigma""#);
+    let empty_yara = indicator(6, "")
+        .replace("[ipv4-addr:value = '203.0.113.6']", "")
+        .replace(r#""pattern_type":"stix""#, r#""pattern_type":"yara""#);
+    let input = format!("{}\n{unclosed}\n{sigma}\n{empty_yara}\n", indicator(1, ""));
+    let out = run_bytes(
+        a.path(),
+        &["--json", "import", "--warnings", "-"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (report["stored"].as_u64(), report["rejected"].as_u64()),
+        (Some(3), Some(1)),
+        "{report}"
+    );
+    assert_eq!(report["warnings"], 1, "{report}");
+    let r = &report["rejections"][0];
+    assert_eq!(r["id"], "indicator--00000000-0000-4000-8000-000000000004");
+    let issue = &r["issues"][0];
+    assert_eq!(
+        (issue["path"].as_str(), issue["rule"].as_str()),
+        (Some("$.pattern"), Some("pattern-syntax")),
+        "{r}"
+    );
+    let message = issue["message"].as_str().unwrap();
+    assert!(
+        message.contains("line 1, column 29") && message.contains("expected"),
+        "{message}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("pattern-syntax"), "{stderr}");
+    // Other languages are text: stored, an empty one with a warning.
+    assert_eq!(stats(a.path())["versions"].as_u64().unwrap(), before + 3);
+    assert!(stderr.contains("the yara pattern is empty"), "{stderr}");
+}
+
+#[test]
 fn strict_stores_nothing_when_anything_is_rejected() {
     let a = new_node();
     let before = stats(a.path());

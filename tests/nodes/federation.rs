@@ -9,7 +9,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Node, command, concord_bin, indicator, ok, run, served, sync_until, uuid};
+use crate::harness::{
+    Node, command, concord_bin, indicator, ok, refused, run, served, sync_until, uuid,
+};
 use serde_json::{Value, json};
 
 fn ids(objects: &[Value]) -> BTreeSet<String> {
@@ -868,4 +870,67 @@ fn a_group_the_community_votes_in_is_an_audience() {
         !c.held().contains_key(&id),
         "AMBER for a group reached a member outside it"
     );
+}
+
+/// `peer add` with the base URL a user copies from a browser: the URL that
+/// answers TAXII (`/taxii2/` below it) is stored and syncs work; a URL
+/// where nothing answers TAXII is refused and nothing is stored.
+#[test]
+fn a_peer_added_by_its_base_url_is_found_below_it_and_synced() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (mut a, mut b) = (Node::new(tmp.path(), "a"), Node::new(tmp.path(), "b"));
+    a.serve();
+    b.serve();
+    b.peer(&a);
+    let base = b.served.as_ref().expect("serving").base();
+    assert!(!base.contains("taxii2"), "{base}");
+    let added = ok(
+        &a.dir,
+        &[
+            "--json", "peer", "add", "b", "--url", &base, "--key", &b.key, "--member", &b.member,
+        ],
+    );
+    let added: Value = serde_json::from_str(&added).expect("json");
+    assert_eq!(added["url"], b.url(), "the discovery URL is stored");
+    let listed: Value =
+        serde_json::from_str(&ok(&a.dir, &["--json", "peer", "list"])).expect("json");
+    assert_eq!(listed[0]["url"], b.url());
+
+    let shared = vec![indicator("found below the base URL", "198.51.100.77")];
+    b.import(&shared, "green", &[]);
+    let id = shared[0]["id"].as_str().expect("id").to_string();
+    a.sync_until("the pull from b", || a.held().contains_key(&id));
+    let listed: Value =
+        serde_json::from_str(&ok(&a.dir, &["--json", "peer", "list"])).expect("json");
+    assert!(
+        listed[0]["last_sync"]["error"].is_null(),
+        "the last sync failed: {listed}"
+    );
+
+    // Nothing answers TAXII there, nor below it: refused, saying what each
+    // URL answered, and nothing stored.
+    let nothing = format!("{base}/nothing/");
+    let c = Node::new(tmp.path(), "c");
+    let add_c = |url: &str, reason: &str| {
+        refused(
+            &a.dir,
+            &[
+                "peer", "add", "c", "--url", url, "--key", &c.key, "--member", &c.member,
+            ],
+            reason,
+        )
+    };
+    let err = add_c(&nothing, "no TAXII 2.1 server answers");
+    assert!(
+        err.contains(&format!("{nothing} answered 404"))
+            && err.contains(&format!("{nothing}taxii2/ answered 404")),
+        "{err}"
+    );
+    // A host that does not answer at all.
+    add_c("http://127.0.0.1:9/", "http://127.0.0.1:9/");
+    let listed: Value =
+        serde_json::from_str(&ok(&a.dir, &["--json", "peer", "list"])).expect("json");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    // Plain http is still for loopback only, before any request.
+    add_c("http://192.0.2.1/", "plain HTTP on a non-loopback");
 }

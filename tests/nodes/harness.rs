@@ -73,6 +73,32 @@ pub(crate) fn run_bytes(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Outp
     out
 }
 
+/// Runs one line of shell (bash) in `cwd`, as a README shows it: `concord`
+/// is the binary under test, `env` is added to the environment (nothing
+/// of the test's `CONCORD_DATA_DIR` leaks in) and `stdin` is its input.
+pub(crate) fn shell(cwd: &Path, env: &[(&str, &str)], line: &str, stdin: Option<&str>) -> Output {
+    let script = format!("concord() {{ \"$CONCORD_UNDER_TEST\" \"$@\"; }}\n{line}");
+    let mut child = Command::new("bash")
+        .args(["-euo", "pipefail", "-c", &script])
+        .current_dir(cwd)
+        .env_remove("CONCORD_DATA_DIR")
+        .env("CONCORD_UNDER_TEST", concord_bin())
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run bash (the README's commands are shell)");
+    let mut input = child.stdin.take().expect("stdin");
+    let bytes = stdin.map(str::as_bytes).unwrap_or_default().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("bash output");
+    let _ = writer.join();
+    out
+}
+
 /// Runs concord; (exit code, stdout, stderr).
 pub(crate) fn run_code(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
     let out = run_with(dir, args, stdin);

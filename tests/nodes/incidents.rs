@@ -490,7 +490,7 @@ domains = ["cert-c.test"]
     ok_with(
         &a.dir,
         &["user", "add", "analyst", "--password-stdin", "--admin"],
-        Some("pw\n"),
+        Some("incident analyst pw\n"),
     );
     let token = json_of(&a.dir, &["token", "add", "analyst"])["token"]
         .as_str()

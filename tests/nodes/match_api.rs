@@ -26,13 +26,13 @@ fn match_api_finds_hits_for_entitled_callers_only() {
     ok_with(
         dir.path(),
         &["user", "add", "analyst", "--password-stdin", "--admin"],
-        Some("s3cret\n"),
+        Some("s3cret-analyst-pw\n"),
     );
     ok_with(dir.path(), &["collection", "add", "Partner feed"], None);
     ok_with(
         dir.path(),
         &["user", "add", "guest", "--password-stdin"],
-        Some("guest-pw\n"),
+        Some("guest-password-1\n"),
     );
     let served = serve(dir.path());
     let lines = concat!(
@@ -42,7 +42,7 @@ fn match_api_finds_hits_for_entitled_callers_only() {
         "benign.example.org\n",
         "{not json\n",
     );
-    let admin = basic("analyst", "s3cret");
+    let admin = basic("analyst", "s3cret-analyst-pw");
     let start = Instant::now();
     let (status, body) = loop {
         let r = post(&served.addr(), "/api/v1/match", Some(&admin), lines);
@@ -95,7 +95,7 @@ fn match_api_finds_hits_for_entitled_callers_only() {
     let (status, body) = post(
         &served.addr(),
         "/api/v1/match",
-        Some(&basic("guest", "guest-pw")),
+        Some(&basic("guest", "guest-password-1")),
         lines,
     );
     assert_eq!(status, 403);

@@ -102,17 +102,17 @@ fn node_with_corpus(python: &str, work: &Path) -> (PathBuf, Value) {
             "--write",
             "Shared intel",
         ],
-        Some("alice-pw\n"),
+        Some("alice-password-1\n"),
     );
     concord(
         &dir,
         &["user", "add", "bob", "--password-stdin", "--read", &shared],
-        Some("bob-pw\n"),
+        Some("bob-password-1\n"),
     );
     concord(
         &dir,
         &["user", "add", "root", "--password-stdin", "--admin"],
-        Some("root-pw\n"),
+        Some("root-password-1\n"),
     );
     let token = stdout(&concord(&dir, &["token", "add", "alice"], None));
 
@@ -144,7 +144,7 @@ fn node_with_corpus(python: &str, work: &Path) -> (PathBuf, Value) {
     );
     let setup = json!({
         "shared": shared, "public": public, "secret": secret,
-        "alice": ["alice", "alice-pw"], "bob": ["bob", "bob-pw"], "admin": ["root", "root-pw"],
+        "alice": ["alice", "alice-password-1"], "bob": ["bob", "bob-password-1"], "admin": ["root", "root-password-1"],
         "token": token,
         "shared_count": shared_count,
         "public_sample": sample,

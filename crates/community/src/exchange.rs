@@ -154,8 +154,8 @@ pub fn ingest(
     // Evidence first: it is kept even when the rest is stale.
     for (i, e) in list(doc, "evidence")?.iter().enumerate() {
         match check_evidence(&chain, e) {
-            Ok(()) => {
-                if ledger.write_evidence(e)? {
+            Ok(record) => {
+                if ledger.write_evidence(&record)? {
                     report.new_evidence += 1;
                 }
             }
@@ -266,8 +266,12 @@ fn walk(
     Ok(())
 }
 
-/// Evidence is kept only when it verifies against a charter this node holds.
-fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
+/// Evidence is kept only when it verifies against a charter this node
+/// holds, and then as rebuilt from what verified: the accused member, the
+/// base and the proposals come from the proof, never from the sender's
+/// description of it (a peer holding one real proof must not get nodes to
+/// show an accusation against another member).
+fn check_evidence(chain: &Chain, e: &Value) -> Result<Value> {
     match e["kind"].as_str() {
         Some("equivocation") => {
             let eq: Equivocation = serde_json::from_value(e["evidence"].clone())?;
@@ -279,8 +283,14 @@ fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
                         "base_version: not a version this node holds".to_string(),
                     )
                 })?;
-            eq.verify(base)?;
-            Ok(())
+            let proof = eq.verify(base)?;
+            Ok(json!({
+                "kind": "equivocation",
+                "member": proof.member,
+                "base_version": proof.base_version,
+                "proposals": [proof.proposals.0.to_hex(), proof.proposals.1.to_hex()],
+                "evidence": eq,
+            }))
         }
         Some("fork") => {
             let version = e["version"].as_u64().unwrap_or(0);
@@ -306,7 +316,11 @@ fn check_evidence(chain: &Chain, e: &Value) -> Result<()> {
                     "charters: the same charter twice is no fork".to_string(),
                 ));
             }
-            Ok(())
+            Ok(json!({
+                "kind": "fork",
+                "version": version,
+                "charters": [a.envelope(), b.envelope()],
+            }))
         }
         _ => Err(CommunityError::Invalid(
             "kind: expected \"equivocation\" or \"fork\"".to_string(),

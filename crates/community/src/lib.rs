@@ -52,6 +52,15 @@ pub fn view(data_dir: &Path) -> Result<Option<CommunityView>> {
     s.view(Timestamp::now())
 }
 
+/// Whether this node belongs to a community, or is joining one: it holds
+/// an adopted charter or a pinned genesis. A node that does neither syncs
+/// with the peers it was given (`peer add`) and has no governance
+/// documents to take in.
+pub fn in_community(data_dir: &Path) -> Result<bool> {
+    let ledger = Ledger::new(data_dir);
+    Ok(!ledger.charter_versions()?.is_empty() || ledger.pinned_genesis()?.is_some())
+}
+
 /// Everything this node offers its peers: adopted chain, open proposals
 /// with their votes, evidence.
 pub fn export_documents(data_dir: &Path) -> Result<Value> {

@@ -66,7 +66,7 @@ fn object(n: u64) -> String {
 
 fn prepared(n: u64) -> PreparedObject {
     let text = object(n);
-    let c = concord_stix::ingest::read_object(text.as_bytes())
+    let c = concord_stix::ingest::read_object(text.as_bytes(), &concord_pattern::Grammar)
         .unwrap_or_else(|e| panic!("bench object {n} is invalid: {e:?}"));
     PreparedObject::new(&c.object, text)
 }

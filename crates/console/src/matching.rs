@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use crate::ConsoleError;
 use crate::i18n::{Arg, Lang};
-use crate::shell::{Shared, Viewer, bad_form, failure, no_access, render};
+use crate::shell::{Shared, Viewer, bad_form, failure, no_access_because, render};
 
 const MAX_AGE: Duration = Duration::from_secs(600);
 /// Lines read from one paste at most.
@@ -125,7 +125,7 @@ fn page(
 
 pub(crate) async fn get(State(st): State<Shared>, v: Viewer) -> Response {
     if !v.rights.reads_everything() {
-        return no_access(&st, &v, "match");
+        return no_access_because(&st, &v, "match", "no-access-match-text");
     }
     page(&st, &v, "", None, Vec::new(), Vec::new()).unwrap_or_else(|e| failure(&v.ctx, &e))
 }
@@ -168,7 +168,7 @@ pub(crate) async fn post(State(st): State<Shared>, v: Viewer, form: Multipart) -
         return bad_form(&st, &v, "match");
     }
     if !v.rights.reads_everything() {
-        return no_access(&st, &v, "match");
+        return no_access_because(&st, &v, "match", "no-access-match-text");
     }
     let index = match st.matcher.current(&st.store).await {
         Ok(i) => i,

@@ -252,7 +252,10 @@ async fn signed_in(parts: &Parts, st: &Shared) -> Result<(Ctx, Option<Viewer>), 
         return Ok((ctx, None));
     };
     let user = match st.store.user(&session.user).await {
-        Ok(Some(u)) => u,
+        Ok(Some(u)) => {
+            concord_taxii::server::request_log::note_caller(format!("user {} (console)", u.name));
+            u
+        }
         Ok(None) => {
             st.sessions.close(id);
             return Ok((ctx, None));
@@ -451,6 +454,17 @@ pub(crate) fn message_body(testid: &str, text: &str) -> String {
 /// The page for a user who may not see what they asked for: it says so and
 /// shows nothing else (no counts, no ids).
 pub fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
+    no_access_because(st, v, current, "no-access-text")
+}
+
+/// The same, saying what is missing in the words of the message `text`
+/// (for a page that needs more than rights on some collection).
+pub(crate) fn no_access_because(
+    st: &ConsoleState,
+    v: &Viewer,
+    current: &str,
+    text: &str,
+) -> Response {
     let l = v.lang();
     render(
         st,
@@ -458,7 +472,7 @@ pub fn no_access(st: &ConsoleState, v: &Viewer, current: &str) -> Response {
         current,
         StatusCode::FORBIDDEN,
         &l.t("no-access-title"),
-        &message_body("no-access", &l.t("no-access-text")),
+        &message_body("no-access", &l.t(text)),
     )
 }
 

@@ -206,8 +206,16 @@ async fn the_whole_console_contract() {
             .expect("req"),
     )
     .await;
-    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    // It says the form expired, not that the password was wrong: no
+    // password was checked.
+    assert_eq!(bad.status, StatusCode::FORBIDDEN);
     assert!(cookie_value(&bad, "concord_session").is_none());
+    assert!(
+        bad.body.contains(r#"data-testid="login-expired""#),
+        "{}",
+        bad.body
+    );
+    assert!(!bad.body.contains(r#"data-testid="login-failed""#));
 
     // Languages: ?lang, Accept-Language, Arabic right-to-left.
     let ar = call(app, get("/?lang=ar", "")).await;
@@ -349,6 +357,14 @@ async fn the_whole_console_contract() {
             "{path} shows counts"
         );
         assert!(!p.body.contains("Zebrafish beacon"), "{path} shows intel");
+        // Matching needs every collection: its page says so, not "a
+        // collection".
+        assert_eq!(
+            path == "/match",
+            p.body.contains("read rights on all collections"),
+            "{path}: {}",
+            p.body
+        );
         assert!(!p.body.contains(r#"data-testid="nav-intel""#));
     }
     let settings = call(app, get("/settings", &nobody)).await;

@@ -2,8 +2,8 @@
 //! whom it deals with (configured peers combined with the adopted
 //! charter), how it pulls from them (every object's signature verified,
 //! refusals quarantined with the reason, withdrawals honoured), what it
-//! authors (marked, addressed and signed with the node key) and takes back
-//! (withdrawals), and the sharing policy its server applies to each peer.
+//! authors (marked, addressed and signed with the node key; marked again
+//! later) and takes back (withdrawals), and the sharing policy its server applies to each peer.
 //!
 //! What it is for: the node's binary, its HTTP API and its console call
 //! these functions; none of them decides anything about federation itself.
@@ -16,6 +16,7 @@
 
 pub mod authoring;
 mod error;
+pub mod marking;
 pub mod membership;
 pub mod peers;
 pub mod policy;

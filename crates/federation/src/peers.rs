@@ -3,8 +3,11 @@
 //! read them from there, so a running `serve` sees a new peer without a
 //! restart.
 
+use std::time::Duration;
+
 use crate::{FederationError, LocalNode, Result};
 use concord_store::{AnyStore, Record, Store};
+use concord_taxii::client::{Auth, Client, ClientOptions};
 use concord_trust::{PublicKey, TrustedKeySet};
 use serde::{Deserialize, Serialize};
 
@@ -80,8 +83,9 @@ pub struct NewPeer {
 
 /// Checks a new peer against the rules (a usable name, a TLS or loopback
 /// URL, a key that is not this node's nor another peer's, a member
-/// identity that is not this member's) and stores it; replaces a peer of
-/// the same name.
+/// identity that is not this member's), finds its TAXII server (see
+/// [`locate`]) unless it is never pulled from, and stores it with the URL
+/// that answered; replaces a peer of the same name.
 pub async fn add(node: &LocalNode, own: &PublicKey, new: NewPeer) -> Result<PeerRecord> {
     let NewPeer {
         name,
@@ -130,6 +134,9 @@ pub async fn add(node: &LocalNode, own: &PublicKey, new: NewPeer) -> Result<Peer
             other.name
         ));
     }
+    // A peer that is only served may not serve anything itself (behind a
+    // NAT, or reading only): there is nothing to probe.
+    let url = if no_pull { url } else { locate(&url).await? };
     let record = PeerRecord {
         name,
         url,
@@ -140,6 +147,30 @@ pub async fn add(node: &LocalNode, own: &PublicKey, new: NewPeer) -> Result<Peer
     };
     put(&node.store, &record).await?;
     Ok(record)
+}
+
+/// The URL of the TAXII server a user pointed at, as `concord peer add`
+/// stores it: the URL itself when it answers TAXII, else `taxii2/` below
+/// it (a bare base URL, as copied from a browser). The probe is
+/// unauthenticated (discovery is public; the peer may not know this node
+/// yet) and keeps to TLS or loopback like every other request to a peer.
+pub async fn locate(url: &str) -> Result<String> {
+    check_peer_url(url)?;
+    let client = Client::new(ClientOptions {
+        auth: Auth::None,
+        attempts: 2,
+        backoff: Duration::from_millis(200),
+        timeout: Duration::from_secs(30),
+        compressed: true,
+        ca_pem: None,
+    })?;
+    let found = client.locate(url).await.map_err(|e| {
+        FederationError::Invalid(format!(
+            "{e}: give the peer's TAXII discovery URL (e.g. https://node.example/taxii2/, what `concord serve` prints on the peer)"
+        ))
+    })?;
+    check_peer_url(&found.url)?;
+    Ok(found.url)
 }
 
 /// Stores a peer (replacing one of the same name).

@@ -357,6 +357,13 @@ async fn run(
         round.collections += 1;
         let opts = PullOptions {
             page,
+            // A peer is a concord node: its `date_added` values are unique
+            // and become visible in increasing order (one writer in SQLite,
+            // a row lock held to commit in PostgreSQL), so nothing can
+            // appear before its cursor later. With the foreign-server
+            // overlap, every round re-received the last second's entries
+            // (a whole import, when it was stored within that second).
+            overlap: Duration::ZERO,
             admission: Some(admission.clone()),
             source_name: peer.name.clone(),
             ..Default::default()

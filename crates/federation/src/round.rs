@@ -3,7 +3,7 @@
 //! `serve` runs, where a failing peer backs off without holding the
 //! others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -51,15 +51,21 @@ pub async fn round(
             "there is no peer {n:?} (see `concord peer list` and `concord community status`)"
         )));
     }
+    // A node in no community (a plain peer set) has no charter to follow:
+    // asking its peers for governance documents would only report, every
+    // round, that it has none.
+    let governed = concord_community::in_community(&node.data_dir)?;
     let mut out = Vec::new();
     for p in chosen {
         let mut round = sync_peer(node, key.clone(), &membership, p, page.max(1)).await;
-        let community =
-            concord_community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
-        round.community = Some(match community {
-            Ok(report) => serde_json::to_value(report)?,
-            Err(e) => serde_json::json!({"error": e.to_string()}),
-        });
+        if governed {
+            let community =
+                concord_community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
+            round.community = Some(match community {
+                Ok(report) => serde_json::to_value(report)?,
+                Err(e) => serde_json::json!({"error": e.to_string()}),
+            });
+        }
         out.push(round);
     }
     Ok(out)
@@ -67,20 +73,28 @@ pub async fn round(
 
 /// What `serve` runs: a round with each peer every `every`; a failing
 /// peer backs off (doubling, up to ten intervals) without holding the
-/// others. `after_round` is notified after each round (the alert scanner
-/// looks at what arrived).
+/// others. A peer added while it runs is pulled as soon as `peers_changed`
+/// is notified (the server notices new peers within seconds), not an
+/// interval later. `after_round` is notified after each round (the alert
+/// scanner looks at what arrived).
 pub async fn keep_syncing(
     node: Arc<LocalNode>,
     key: Arc<Keypair>,
     every: Duration,
     page: usize,
+    peers_changed: Arc<Notify>,
     after_round: Arc<Notify>,
 ) {
     let mut failures: HashMap<String, (u32, Instant)> = HashMap::new();
+    // Peers (name and URL) pulled from at least once since start.
+    let mut known: HashSet<(String, String)> = HashSet::new();
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        let only_new = tokio::select! {
+            _ = tick.tick() => false,
+            () = peers_changed.notified() => true,
+        };
         let list = match membership::current(&node, &key.public()).await {
             Ok(m) => m.to_pull(None).into_iter().cloned().collect::<Vec<_>>(),
             Err(e) => {
@@ -89,6 +103,10 @@ pub async fn keep_syncing(
             }
         };
         for p in &list {
+            let first_time = known.insert((p.name.clone(), p.url.clone()));
+            if only_new && !first_time {
+                continue;
+            }
             if let Some((n, since)) = failures.get(&p.name) {
                 let wait = every * 2u32.saturating_pow(*n).min(10);
                 if since.elapsed() < wait {

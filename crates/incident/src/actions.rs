@@ -64,13 +64,14 @@ pub async fn store_all(node: &LocalNode, objects: Vec<Map<String, Value>>) -> Re
     let mut batch = Vec::new();
     for o in objects {
         let text = Value::Object(o).to_string();
-        let checked = read_object(text.as_bytes()).map_err(|issues| {
-            let first = issues
-                .first()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "invalid".into());
-            IncidentError::Invalid(format!("an object built here is not valid STIX: {first}"))
-        })?;
+        let checked =
+            read_object(text.as_bytes(), &concord_pattern::Grammar).map_err(|issues| {
+                let first = issues
+                    .first()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "invalid".into());
+                IncidentError::Invalid(format!("an object built here is not valid STIX: {first}"))
+            })?;
         batch.push(PreparedObject::new(&checked.object, text));
     }
     node.store.put_batch(&node.collection, batch).await?;
@@ -252,7 +253,7 @@ pub async fn contribute(
     let mut ids = Vec::new();
     for (n, v) in objects.iter().enumerate() {
         let raw = v.to_string();
-        let checked = read_object(raw.as_bytes()).map_err(|issues| {
+        let checked = read_object(raw.as_bytes(), &concord_pattern::Grammar).map_err(|issues| {
             let first = issues.first().map(|i| i.to_string()).unwrap_or_default();
             IncidentError::Invalid(format!("{source} object {n}: not valid STIX: {first}"))
         })?;

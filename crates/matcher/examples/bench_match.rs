@@ -162,7 +162,7 @@ fn main() {
     let singles: Vec<Vec<Value>> = bundles.iter().map(|b| vec![b.clone()]).collect();
     let observations: Vec<Observations<'_>> = singles
         .iter()
-        .map(|b| Observations::from_bundles(b).expect("bundle"))
+        .map(|b| Observations::from_stix21(b).expect("bundle"))
         .collect();
     let t = Instant::now();
     let mut pairs_hit = 0usize;

@@ -32,4 +32,13 @@ pub enum MatcherError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A value is no indicator value of a known type (an address, network,
+    /// domain, URL, e-mail address or hash).
+    #[error("{value:?}: {reason}")]
+    Value {
+        /// The value as given.
+        value: String,
+        /// What it is not, and why.
+        reason: String,
+    },
 }

@@ -408,7 +408,7 @@ impl Index {
         candidates.dedup_by_key(|c| c.0);
         let bundle = event_bundle(observables);
         let bundles = [bundle];
-        if let Ok(obs) = Observations::from_bundles(&bundles) {
+        if let Ok(obs) = Observations::from_stix21(&bundles) {
             for (e, observable) in &candidates {
                 let Some(Some(ev)) = self.evaluated.get(*e as usize) else {
                     continue;

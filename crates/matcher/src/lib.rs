@@ -7,9 +7,12 @@
 //! `LIKE '%.example.com'`), URLs (normalised), file hashes (MD5, SHA-1,
 //! SHA-256, SHA-512) and e-mail addresses are found by lookups; every other
 //! pattern runs on `concord-pattern`'s evaluator, and only for events that
-//! pass its prefilter. Readers turn Zeek, Suricata EVE, generic JSON and
-//! plain-text lines into observables; a hit names the indicator and the
-//! observable that hit it.
+//! pass its prefilter. A [`LogReader`] turns the lines of a file (Zeek TSV
+//! with its header, Zeek and Suricata EVE JSON, generic JSON, free text)
+//! into observables and says which lines are events; [`extract`] finds
+//! every address, domain, URL, e-mail address and hash of free text,
+//! defanged forms included, and reads single indicator values for the
+//! feeds. A hit names the indicator and the observable that hit it.
 //!
 //! Lookups normalise values (lower-case domains, e-mail addresses and hex
 //! hashes; URL scheme and host; numeric addresses), as log sources write
@@ -18,6 +21,7 @@
 //! binary feeds it indicators and lines and prints what it returns.
 
 mod error;
+pub mod extract;
 mod index;
 mod indicator;
 mod observable;
@@ -28,4 +32,4 @@ pub use error::MatcherError;
 pub use index::{Hit, Index, Scratch};
 pub use indicator::{IndicatorInfo, Tlp, is_active};
 pub use observable::{HashAlgorithm, Observable, normal_domain, normal_url};
-pub use reader::{FieldMapping, Format, observables_of, read_line};
+pub use reader::{FieldMapping, Format, LineKind, LogReader, observables_of, read_line};

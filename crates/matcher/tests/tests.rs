@@ -2,4 +2,6 @@
 //! step instead of one per file).
 
 mod index;
+mod text;
 mod truth;
+mod zeek;

@@ -177,7 +177,7 @@ struct EventCx<'e, 'v> {
 }
 
 fn issue_text(object: &Map<String, Value>) -> Option<String> {
-    let issues = concord_stix::validate::validate(object);
+    let issues = concord_stix::validate::validate_with(object, &concord_pattern::Grammar);
     issues
         .iter()
         .find(|i| i.severity == concord_stix::Severity::Error)

@@ -145,11 +145,13 @@ impl Config {
         let path = data_dir.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
-                "{} does not exist: run `concord init --data-dir {}` first",
-                path.display(),
-                data_dir.display()
-            ),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(crate::failure::NotInitialized {
+                    config: path,
+                    data_dir: data_dir.to_path_buf(),
+                }
+                .into());
+            }
             Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
         };
         toml::from_str(&text).with_context(|| format!("{} is not a valid config", path.display()))
@@ -288,11 +290,17 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(!format!("{resolved:?}").contains("s3cr3t"), "no secret in Debug");
+        assert!(
+            !format!("{resolved:?}").contains("s3cr3t"),
+            "no secret in Debug"
+        );
         // From the environment; several sources or none are refused.
         let c = with_hook("secret_env = \"CONCORD_TEST_HOOK_SECRET_UNSET\"\n", "");
         let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"), "{e}");
+        assert!(
+            e.contains("CONCORD_TEST_HOOK_SECRET_UNSET") && e.contains("not set"),
+            "{e}"
+        );
         let c = with_hook("secret = \"a\"\n", "secret_file = \"hook.secret\"\n");
         let e = c.alerts_with_secrets(dir.path()).unwrap_err().to_string();
         assert!(e.contains("not several"), "{e}");

@@ -3,8 +3,19 @@
 //! The binary is thin glue: it reads the command line and the config, opens
 //! the store and calls the library crates. Only the binary prints and exits.
 
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "the binary is the one place that prints"
+)]
+#![expect(
+    unreachable_pub,
+    reason = "a binary exports nothing: `pub` marks what its modules offer each other"
+)]
+
 mod cmd;
 mod config;
+mod failure;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,13 +32,14 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "concord",
     version,
-    about = "A sovereign node of a threat-intelligence community (STIX 2.1 / TAXII 2.1)"
+    about = "A sovereign node of a threat-intelligence community (STIX 2.1 / TAXII 2.1)",
+    after_help = "Environment:\n  CONCORD_DATA_DIR  the data directory (as --data-dir)\n  CONCORD_STORAGE   a postgres:// URL that overrides `storage` in config.toml\n  CONCORD_LOG       what is logged to stderr (default warn; RUST_LOG if unset): e.g. CONCORD_LOG=info logs every request `serve` answers and every refused log-in, CONCORD_LOG=concord_taxii=debug one crate\n\nExit codes: 0 done, 1 done with problems (e.g. rejected objects), 2 failed."
 )]
-pub struct Cli {
+struct Cli {
     /// The node's data directory (config, key, database).
     #[arg(long, global = true, env = "CONCORD_DATA_DIR")]
     data_dir: Option<PathBuf>,
-    /// Machine-readable JSON output.
+    /// Machine-readable JSON output (a failure: one {"error", "kind", "hint"} object on stderr).
     #[arg(long, global = true)]
     json: bool,
     #[command(subcommand)]
@@ -85,6 +97,8 @@ enum Command {
     /// Objects from peers that failed verification.
     #[command(subcommand)]
     Quarantine(cmd::quarantine::Command),
+    /// Mark an object this node holds with a TLP level and audience (a new signed version peers receive).
+    Mark(cmd::mark::Args),
     /// Withdraw an object this member authored (a signed, revoked version).
     Withdraw(cmd::withdraw::Args),
     /// Incidents coordinated with other members: open, request assistance, answer, follow.
@@ -98,6 +112,7 @@ enum Command {
 
 /// What a command tells `main` about how it ended.
 pub enum Outcome {
+    /// It did all it was asked.
     Ok,
     /// The command ran but found problems (for example rejected objects).
     Failed,
@@ -107,7 +122,17 @@ fn main() -> ExitCode {
     // Exactly one rustls crypto provider (aws-lc-rs), chosen before any TLS
     // configuration is built; an error means one is installed already.
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version are not failures; clap prints them.
+            if e.use_stderr() && std::env::args_os().any(|a| a == "--json") {
+                failure::usage(&e);
+                return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+            }
+            e.exit();
+        }
+    };
     // Logs go to stderr, at `warn` unless CONCORD_LOG (or RUST_LOG) says
     // otherwise (e.g. CONCORD_LOG=info shows every request and every
     // refused authentication).
@@ -116,11 +141,14 @@ fn main() -> ExitCode {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: a log file stays greppable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(filter)
         .try_init();
+    let json = cli.json;
     let global = config::Global {
         data_dir: config::resolve_data_dir(cli.data_dir.clone()),
-        json: cli.json,
+        json,
     };
     let result = match cli.command {
         Command::Demo(a) => cmd::demo::run(&global, a),
@@ -143,6 +171,7 @@ fn main() -> ExitCode {
         Command::Peer(c) => cmd::peer::run(&global, c),
         Command::Sync(a) => cmd::sync::run(&global, a),
         Command::Quarantine(c) => cmd::quarantine::run(&global, c),
+        Command::Mark(a) => cmd::mark::run(&global, a),
         Command::Withdraw(a) => cmd::withdraw::run(&global, a),
         Command::Incident(c) => cmd::incident::run(&global, c),
         Command::Sightings(a) => cmd::sightings::run(&global, a),
@@ -152,7 +181,7 @@ fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Failed) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            failure::report(&e, json);
             ExitCode::from(2)
         }
     }

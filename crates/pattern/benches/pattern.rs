@@ -26,7 +26,7 @@ fn bench(c: &mut Criterion) {
          "dst_port": 443, "protocols": ["ipv4", "tcp"]},
         {"type": "domain-name", "id": "domain-name--1", "value": "update.example.org"},
     ]})];
-    let obs = Observations::from_bundles(&bundles).expect("valid bundles");
+    let obs = Observations::from_stix21(&bundles).expect("valid bundles");
     let simple = Pattern::parse(simple).expect("valid");
     let complex = Pattern::parse(complex).expect("valid");
     c.bench_function("evaluate simple (no match)", |b| {
@@ -36,7 +36,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| complex.matches(black_box(&obs)))
     });
     c.bench_function("read observations", |b| {
-        b.iter(|| Observations::from_bundles(black_box(&bundles)))
+        b.iter(|| Observations::from_stix21(black_box(&bundles)))
     });
 }
 

@@ -79,6 +79,21 @@ impl PatternError {
             | PatternError::Limit { at, .. } => *at,
         }
     }
+
+    /// What is wrong, without the position.
+    pub fn reason(&self) -> String {
+        match self {
+            PatternError::Syntax {
+                expected, found, ..
+            } => format!("expected {expected}, found {found}"),
+            PatternError::Regex { reason, .. } => {
+                format!("invalid MATCHES regular expression: {reason}")
+            }
+            PatternError::Literal { reason, .. }
+            | PatternError::Qualifier { reason, .. }
+            | PatternError::Limit { reason, .. } => reason.clone(),
+        }
+    }
 }
 
 /// Why a set of observed-data objects cannot be evaluated at all.

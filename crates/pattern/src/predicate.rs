@@ -52,8 +52,11 @@ pub(crate) enum Test {
     In(SetTest),
     Like(LikeTest),
     Matches(RegexTest),
-    IsSubset(Net),
-    IsSuperset(Net),
+    /// The subnet, or the operand that is none (an error only when a
+    /// string value reaches the test, as in the reference).
+    IsSubset(Result<Net, String>),
+    /// The address or subnet, or the operand that is neither.
+    IsSuperset(Result<Net, String>),
     Exists,
 }
 
@@ -78,12 +81,18 @@ impl Test {
                 Some(s) => {
                     let v = ipv4::parse_address_or_subnet(s)
                         .ok_or_else(|| format!("invalid IP address or subnet: {s}"))?;
+                    let net = net
+                        .as_ref()
+                        .map_err(|n| format!("invalid CIDR subnet: {n}"))?;
                     ipv4::contains(*net, v)
                 }
                 None => false,
             },
             Test::IsSuperset(net) => match text(value) {
                 Some(s) => {
+                    let net = net
+                        .as_ref()
+                        .map_err(|n| format!("invalid IP address or subnet: {n}"))?;
                     let v =
                         ipv4::parse_subnet(s).ok_or_else(|| format!("invalid CIDR subnet: {s}"))?;
                     ipv4::contains(v, *net)
@@ -560,9 +569,9 @@ pub(crate) fn compile(op: &crate::ast::Operator) -> Result<Test, String> {
         O::In(items) => Test::In(SetTest::new(items)),
         O::Like(s) => Test::Like(LikeTest::new(s)?),
         O::Matches(s) => Test::Matches(RegexTest::compile(s)?),
-        O::IsSubset(s) => Test::IsSubset(ipv4::parse_subnet(s).ok_or("invalid subnet")?),
+        O::IsSubset(s) => Test::IsSubset(ipv4::parse_subnet(s).ok_or_else(|| s.clone())),
         O::IsSuperset(s) => {
-            Test::IsSuperset(ipv4::parse_address_or_subnet(s).ok_or("invalid address")?)
+            Test::IsSuperset(ipv4::parse_address_or_subnet(s).ok_or_else(|| s.clone()))
         }
         O::Exists => Test::Exists,
     })

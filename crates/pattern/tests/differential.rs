@@ -31,7 +31,7 @@ fn ours(
         case.inputs.iter().map(|i| suite.pool[*i].clone()).collect();
     let observations = match case.version {
         "2.0" => Observations::from_observed_data_v20(&inputs),
-        _ => Observations::from_bundles(&inputs),
+        _ => Observations::from_stix21(&inputs),
     };
     let observations = match observations {
         Ok(o) => o,

@@ -49,7 +49,7 @@ fn huge_in_lists_are_hashed_or_refused() {
     let text = format!("[domain-name:value IN ({})]", items.join(","));
     let p = quick(|| Pattern::parse(&text)).unwrap();
     let input = bundles(50, 1);
-    let obs = Observations::from_bundles(&input).unwrap();
+    let obs = Observations::from_stix21(&input).unwrap();
     let m = quick(|| p.matches(&obs)).unwrap().unwrap();
     assert_eq!(m.observations, vec![0]);
     let items: Vec<String> = (0..100_001).map(|i| i.to_string()).collect();
@@ -67,17 +67,17 @@ fn repeats_with_large_counts_are_bounded() {
     // Fewer instances than the count: no match, quickly.
     let p = Pattern::parse("[domain-name:value LIKE '%'] REPEATS 10000 TIMES").unwrap();
     let input = bundles(100, 1);
-    let obs = Observations::from_bundles(&input).unwrap();
+    let obs = Observations::from_stix21(&input).unwrap();
     assert_eq!(quick(|| p.matches(&obs)).unwrap(), None);
     // A billion instances of one observation: the budget stops it.
     let input = bundles(1, 1_000_000_000);
-    let obs = Observations::from_bundles(&input).unwrap();
+    let obs = Observations::from_stix21(&input).unwrap();
     let r = quick(|| p.matches(&obs));
     assert!(matches!(r, Err(EvalError::Budget { .. })), "{r:?}");
     // Joins over many observations are budgeted too.
     let p = Pattern::parse("([domain-name:value = 'nope'] AND [domain-name:value LIKE '%']) AND [domain-name:value LIKE '%']").unwrap();
     let input = bundles(3000, 1);
-    let obs = Observations::from_bundles(&input).unwrap();
+    let obs = Observations::from_stix21(&input).unwrap();
     let r = quick(|| p.matches_with_budget(&obs, 1_000_000));
     assert!(
         matches!(r, Ok(None) | Err(EvalError::Budget { .. })),
@@ -94,7 +94,7 @@ fn catastrophic_regexes_run_in_linear_time() {
          "last_observed": "2021-01-01T00:00:00Z", "number_observed": 1, "object_refs": ["domain-name--1"]},
         {"type": "domain-name", "id": "domain-name--1", "value": value},
     ]})];
-    let obs = Observations::from_bundles(&input).unwrap();
+    let obs = Observations::from_stix21(&input).unwrap();
     assert_eq!(quick(|| p.matches(&obs)).unwrap(), None);
     let err = Pattern::parse("[a:b MATCHES '(a)\\\\1']").unwrap_err();
     assert!(err.to_string().contains("back-references"), "{err}");

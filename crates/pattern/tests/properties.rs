@@ -143,7 +143,7 @@ proptest! {
     #[test]
     fn evaluation_never_panics_and_stays_bounded(expr in observation()) {
         let bundles = sample_bundles();
-        let obs = Observations::from_bundles(&bundles).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let obs = Observations::from_stix21(&bundles).map_err(|e| TestCaseError::fail(e.to_string()))?;
         if let Ok(p) = Pattern::parse(&expr.to_string()) {
             let _ = p.matches_with_budget(&obs, 100_000);
         }
@@ -154,7 +154,7 @@ proptest! {
     #[test]
     fn equality_verdict_is_direct(n in 0i64..5) {
         let bundles = sample_bundles();
-        let obs = Observations::from_bundles(&bundles).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let obs = Observations::from_stix21(&bundles).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let p = Pattern::parse(&format!("[file:size = {n}]")).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let m = p.matches(&obs).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(m.map(|m| m.observations), (n < 3).then(|| vec![n as usize]));

@@ -23,7 +23,11 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.bench_function("read_object", |b| {
-        b.iter(|| std::hint::black_box(concord_stix::ingest::read_object(bytes).expect("valid")))
+        b.iter(|| {
+            std::hint::black_box(
+                concord_stix::ingest::read_object(bytes, &concord_pattern::Grammar).expect("valid"),
+            )
+        })
     });
     let object = concord_stix::json::parse_object(bytes).expect("parses");
     g.bench_function("canonical", |b| {

@@ -1,7 +1,8 @@
 //! From the bytes of one object to a checked `StixObject`: the one path every
 //! way in (file import, TAXII POST, peer sync) goes through.
 
-use crate::{Issue, Severity, StixObject, json, validate};
+use crate::validate::{self, PatternGrammar};
+use crate::{Issue, Severity, StixObject, json};
 
 /// A checked object and the warnings it raised.
 #[derive(Debug, Clone)]
@@ -13,9 +14,10 @@ pub struct Checked {
 }
 
 /// Parses (strict JSON: no duplicate keys, bounded depth) and validates one
-/// object. `Err` carries every finding (at least one error) so the caller
-/// can list them all.
-pub fn read_object(bytes: &[u8]) -> Result<Checked, Vec<Issue>> {
+/// object, an indicator's STIX pattern with `patterns` (the way in passes
+/// `concord-pattern`'s parser). `Err` carries every finding (at least one
+/// error) so the caller can list them all.
+pub fn read_object(bytes: &[u8], patterns: &dyn PatternGrammar) -> Result<Checked, Vec<Issue>> {
     let map = json::parse_object(bytes).map_err(|e| {
         vec![Issue::error(
             "$",
@@ -26,7 +28,7 @@ pub fn read_object(bytes: &[u8]) -> Result<Checked, Vec<Issue>> {
             ),
         )]
     })?;
-    let issues = validate::validate(&map);
+    let issues = validate::validate_with(&map, patterns);
     if issues.iter().any(|i| i.severity == Severity::Error) {
         return Err(issues);
     }

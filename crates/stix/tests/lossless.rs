@@ -12,7 +12,8 @@ fn round_trip(v: &Value) -> Value {
         v.to_string(),
         serde_json::to_string_pretty(v).expect("a Value always serialises"),
     ] {
-        let checked = read_object(text.as_bytes()).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        let checked = read_object(text.as_bytes(), &concord_pattern::Grammar)
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
         let stored = storable_json(text.as_bytes(), &checked.object);
         let back: Value = serde_json::from_str(&stored).expect("stored text is JSON");
         assert_eq!(&back, v);

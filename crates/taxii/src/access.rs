@@ -21,6 +21,22 @@ use sha2::{Digest, Sha256};
 
 use crate::TaxiiError;
 
+/// The fewest characters a new password may have: the throttle slows
+/// guessing, it cannot make a short password strong.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks a password about to be set (never one being verified: existing
+/// accounts still log in).
+pub fn check_new_password(password: &str) -> Result<(), TaxiiError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(TaxiiError::WeakPassword(format!(
+            "a password needs at least {MIN_PASSWORD_CHARS} characters; this one has {n}"
+        )));
+    }
+    Ok(())
+}
+
 /// Hashes a password for storage (argon2id, default parameters, random salt).
 pub fn hash_password(password: &str) -> Result<String, TaxiiError> {
     Argon2::default()
@@ -291,6 +307,17 @@ mod tests {
         let (t, th) = new_token();
         assert_eq!(token_hash(&t), th);
         assert_ne!(new_token().0, t);
+    }
+
+    #[test]
+    fn new_passwords_need_twelve_characters() {
+        for short in ["", "a", "elevenchars"] {
+            let e = check_new_password(short).unwrap_err().to_string();
+            assert!(e.contains("at least 12 characters"), "{e}");
+        }
+        // Characters, not bytes: twelve Cyrillic letters are enough.
+        check_new_password("пароль-пароль").unwrap();
+        check_new_password("twelve chars").unwrap();
     }
 
     #[test]

@@ -99,6 +99,15 @@ pub struct Discovery {
     pub api_roots: Vec<String>,
 }
 
+/// Where a TAXII server was found (see [`Client::locate`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// The URL that answered: the one given, or `taxii2/` below it.
+    pub url: String,
+    /// The API root it leads to.
+    pub api_root: String,
+}
+
 /// A collection resource.
 #[derive(Debug, Clone, Deserialize)]
 pub struct CollectionInfo {
@@ -475,6 +484,38 @@ impl Client {
             url: url.to_string(),
             resource: "discovery or API root resource",
             message: "neither api_roots nor versions present".into(),
+        })
+    }
+
+    /// Finds the TAXII server behind a URL as a user gives it (often the
+    /// bare base URL copied from a browser, which serves a web page): the
+    /// URL itself when it answers with a discovery or API root resource,
+    /// else `taxii2/` below it, where TAXII 2.1 servers (concord's and
+    /// medallion's among them) serve discovery. A host that cannot be
+    /// reached is reported at once; when nothing answers TAXII, the error
+    /// says what each URL answered.
+    pub async fn locate(&self, url: &str) -> Result<Located, TaxiiError> {
+        let mut candidates = vec![url.to_string()];
+        let below = join(url, "taxii2/")?;
+        if !url.trim_end_matches('/').ends_with("/taxii2") && below != url {
+            candidates.push(below);
+        }
+        let mut answers = Vec::new();
+        for candidate in candidates {
+            match self.resolve_api_root(&candidate).await {
+                Ok(api_root) => {
+                    return Ok(Located {
+                        url: candidate,
+                        api_root,
+                    });
+                }
+                Err(e @ (TaxiiError::Http { .. } | TaxiiError::Url(_))) => return Err(e),
+                Err(e) => answers.push(e.to_string()),
+            }
+        }
+        Err(TaxiiError::NotTaxii {
+            url: url.to_string(),
+            answers: answers.join("; "),
         })
     }
 

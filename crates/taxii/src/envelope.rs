@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 #[error("not a TAXII envelope: {0}")]
 pub struct EnvelopeError(pub String);
 
-/// An envelope whose objects are still raw JSON.
+/// An envelope (or a STIX bundle) whose objects are still raw JSON.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Incoming<'a> {
@@ -23,6 +23,14 @@ struct Incoming<'a> {
     next: Option<String>,
     #[serde(default, borrow)]
     objects: Option<Vec<&'a RawValue>>,
+    /// A bundle's frame (STIX 2.1 section 8): `type`, `id`, and the
+    /// `spec_version` of 2.0 bundles.
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    spec_version: Option<String>,
 }
 
 /// A parsed envelope.
@@ -36,9 +44,12 @@ pub struct Envelope<'a> {
     pub objects: Vec<&'a RawValue>,
 }
 
-/// Reads an envelope. Only its frame is checked here (an object with an
-/// optional `objects` array, `more` and `next`); what the members are is
-/// for `read_object` to say, one by one.
+/// Reads a POST body: an envelope, or a STIX bundle (`type` `bundle`,
+/// `id`, `objects`), which taxii2-client's `add_objects` sends and other
+/// TAXII servers take as an envelope. Only the frame is checked here (an
+/// object with an optional `objects` array, `more` and `next`, or a
+/// bundle's `type`, `id` and `spec_version`); what the members are is for
+/// `read_object` to say, one by one.
 pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') {
@@ -46,6 +57,36 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope<'_>, EnvelopeError> {
     }
     let inc: Incoming<'_> =
         serde_json::from_slice(bytes).map_err(|e| EnvelopeError(e.to_string()))?;
+    match inc.kind.as_deref() {
+        None if inc.id.is_some() || inc.spec_version.is_some() => {
+            return Err(EnvelopeError(
+                "'id' and 'spec_version' belong to a bundle, and the body has no 'type': \"bundle\""
+                    .into(),
+            ));
+        }
+        None => {}
+        Some("bundle") => {
+            if !inc
+                .id
+                .as_deref()
+                .is_some_and(|id| id.starts_with("bundle--"))
+            {
+                return Err(EnvelopeError(
+                    "a bundle needs an 'id' of the form bundle--<UUID>".into(),
+                ));
+            }
+            if inc.more.is_some() || inc.next.is_some() {
+                return Err(EnvelopeError(
+                    "'more' and 'next' belong to an envelope, not to a bundle".into(),
+                ));
+            }
+        }
+        Some(other) => {
+            return Err(EnvelopeError(format!(
+                "the body is a {other:?}, not an envelope or a bundle"
+            )));
+        }
+    }
     Ok(Envelope {
         more: inc.more.unwrap_or(false),
         next: inc.next,
@@ -117,7 +158,15 @@ mod tests {
             b"{\"objects\":{}}",
             b"{\"objects\":[1,]}",
             b"{\"objects\":[],\"objects\":[]}",
+            // A bundle's frame, whole: a type, and an id.
             b"{\"type\":\"bundle\",\"objects\":[]}",
+            b"{\"type\":\"bundle\",\"id\":\"x--1\",\"objects\":[]}",
+            b"{\"type\":\"indicator\",\"id\":\"bundle--1\"}",
+            b"{\"id\":\"bundle--1\",\"objects\":[]}",
+            b"{\"type\":\"bundle\",\"id\":\"bundle--1\",\"more\":false,\"objects\":[]}",
+            // Other unknown fields stay refused, in a bundle too.
+            b"{\"objects\":[],\"extra\":1}",
+            b"{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":[],\"extra\":1}",
         ] {
             assert!(parse(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
         }
@@ -127,6 +176,18 @@ mod tests {
             r#"{"more":true,"next":"a\"b","objects":[{"x":1},{"y":2}]}"#
         );
         assert_eq!(write(false, None, []), r#"{"more":false}"#);
+    }
+
+    #[test]
+    fn a_bundle_is_read_as_an_envelope() {
+        let b = br#"{"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d","objects":[{"a":1},{"b":2}]}"#;
+        let e = parse(b).unwrap();
+        assert_eq!(e.objects.len(), 2);
+        assert!(!e.more && e.next.is_none());
+        assert_eq!(e.objects[0].get(), r#"{"a":1}"#);
+        // A STIX 2.0 bundle says its spec_version.
+        let b = br#"{"type":"bundle","id":"bundle--1","spec_version":"2.0","objects":[]}"#;
+        assert!(parse(b).unwrap().objects.is_empty());
     }
 
     #[test]

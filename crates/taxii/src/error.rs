@@ -52,6 +52,15 @@ pub enum TaxiiError {
     /// A URL that does not parse, or a path that cannot be joined to it.
     #[error("invalid URL {0:?}")]
     Url(String),
+    /// Neither the URL a user gave nor `taxii2/` below it answered as a
+    /// TAXII 2.1 discovery or API root resource.
+    #[error("no TAXII 2.1 server answers at {url} (tried: {answers})")]
+    NotTaxii {
+        /// The URL the user gave.
+        url: String,
+        /// What each URL tried answered, `; `-separated.
+        answers: String,
+    },
     /// A page said there was more but gave neither `next` nor the date
     /// header to continue from.
     #[error(
@@ -76,6 +85,9 @@ pub enum TaxiiError {
     /// argon2 failed to hash or read a password hash.
     #[error("password hashing: {0}")]
     Password(String),
+    /// A new password breaks the length rule ([`crate::access::check_new_password`]).
+    #[error("{0}")]
+    WeakPassword(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] concord_store::StoreError),

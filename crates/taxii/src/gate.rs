@@ -62,6 +62,27 @@ pub fn host_of_url(url: &str) -> Option<String> {
     })
 }
 
+/// Notes the caller (or the refusal) for the request's log line.
+fn note(decided: &Result<Principal, Refusal>) {
+    crate::server::request_log::note_caller(match decided {
+        Ok(p) => crate::server::request_log::describe(p),
+        Err(Refusal::Throttled(_)) => "throttled".into(),
+        Err(_) => "refused".into(),
+    });
+}
+
+/// A refusal while an account or an address is locked, logged like every
+/// refused authentication.
+fn throttled(account: Option<&str>, client: Option<IpAddr>, wait: u64) -> Refusal {
+    tracing::info!(
+        account = account.unwrap_or("(token)"),
+        client = ?client,
+        retry_in_secs = wait,
+        "authentication refused: too many failed attempts"
+    );
+    Refusal::Throttled(wait)
+}
+
 /// Decides who is calling. One per served node, shared by every router.
 pub struct Gate {
     store: AnyStore,
@@ -112,9 +133,20 @@ impl Gate {
         password: &str,
         client: Option<IpAddr>,
     ) -> Result<Principal, Refusal> {
+        let decided = self.check_password(user, password, client).await;
+        note(&decided);
+        decided
+    }
+
+    async fn check_password(
+        &self,
+        user: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, Refusal> {
         self.throttle
             .check(Some(user), client)
-            .map_err(Refusal::Throttled)?;
+            .map_err(|wait| throttled(Some(user), client, wait))?;
         let creds = Credentials::Basic {
             user: user.to_string(),
             password: password.to_string(),
@@ -167,22 +199,38 @@ impl Gate {
         headers: &HeaderMap,
         client: Option<IpAddr>,
     ) -> Result<Principal, Refusal> {
+        let decided = self.decide(method, uri, headers, client).await;
+        note(&decided);
+        decided
+    }
+
+    async fn decide(
+        &self,
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        client: Option<IpAddr>,
+    ) -> Result<Principal, Refusal> {
         let raw = headers.get(header::AUTHORIZATION).map(|v| v.as_bytes());
         let creds = match credentials(raw) {
             Ok(c) => c,
             Err(_) => {
                 self.throttle.failed(None, client);
+                // Never the header itself: it may be a credential mistyped.
+                tracing::info!(client = ?client, "authentication refused: an unreadable Authorization header");
                 return Err(Refusal::Unauthorized("bad Authorization header"));
             }
         };
         match creds {
             Credentials::None => Ok(Principal::Anonymous),
             Credentials::Node(signed) => self.node_principal(method, uri, headers, &signed),
-            Credentials::Basic { user, password } => self.password(&user, &password, client).await,
+            Credentials::Basic { user, password } => {
+                self.check_password(&user, &password, client).await
+            }
             Credentials::Token(t) => {
                 self.throttle
                     .check(None, client)
-                    .map_err(Refusal::Throttled)?;
+                    .map_err(|wait| throttled(None, client, wait))?;
                 let found = self.store.token_user(&token_hash(&t)).await;
                 let outcome = found
                     .map(|u| u.map(Principal::User))

@@ -3,11 +3,11 @@
 //! Pull: the cursor is only ever the server's `X-TAXII-Date-Added-Last`,
 //! stored in the same transaction as the objects of the pages it covers,
 //! so a pull killed at any point resumes without loss or duplicates. A
-//! round starts from the cursor minus a small overlap (foreign servers do
-//! not promise unique `date_added` values; re-received versions are
-//! deduplicated on (id, modified)); inside a round it follows `next`, or
-//! the header when there is no `next`. Every received object goes through
-//! `read_object`.
+//! round starts from the cursor minus [`PullOptions::overlap`] (foreign
+//! servers do not promise unique `date_added` values; re-received versions
+//! are deduplicated on (id, modified); a concord peer needs none); inside a
+//! round it follows `next`, or the header when there is no `next`. Every
+//! received object goes through `read_object`.
 //!
 //! Push: local entries in `date_added` order, in envelopes, each waited on
 //! until its status is complete; the push cursor (local `date_added`) moves
@@ -63,7 +63,10 @@ pub const QUARANTINE: &str = "quarantine";
 pub struct PullOptions {
     /// Objects asked for per page (the `limit` sent; at least 1).
     pub page: usize,
-    /// How far before the stored cursor a new round starts.
+    /// How far before the stored cursor a new round starts: for servers
+    /// that do not promise unique, in-order `date_added` values. Zero
+    /// against a concord server (which does): then a round with nothing
+    /// new receives nothing.
     pub overlap: Duration,
     /// Pages per round at most (a bound against a server that loops).
     pub max_pages: usize,
@@ -178,7 +181,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     let read: Vec<(Box<RawValue>, ReadOutcome)> = raws
         .into_iter()
         .map(|raw| {
-            let r = read_object(raw.get().as_bytes());
+            let r = read_object(raw.get().as_bytes(), &concord_pattern::Grammar);
             (raw, r)
         })
         .collect();

@@ -148,6 +148,27 @@ async fn pull_and_push_over_tls_resume_without_loss_or_duplicates() {
             .unwrap(),
         root
     );
+    // A bare base URL leads to the discovery below it.
+    let base = root.replace("taxii2/root/", "");
+    let found = client.locate(&base).await.unwrap();
+    assert_eq!(
+        (found.url.as_str(), found.api_root.as_str()),
+        (format!("{base}taxii2/").as_str(), root.as_str())
+    );
+    let found = client.locate(base.trim_end_matches('/')).await.unwrap();
+    assert_eq!(found.url, format!("{base}taxii2/"));
+    // A TAXII URL is kept as given.
+    assert_eq!(client.locate(&root).await.unwrap().url, root);
+    // Below a TAXII URL there is nothing more to try; elsewhere the error
+    // says what each URL answered.
+    let e = client.locate(&format!("{base}nothing/")).await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(e, concord_taxii::TaxiiError::NotTaxii { .. })
+            && text.contains(&format!("{base}nothing/ answered 404"))
+            && text.contains(&format!("{base}nothing/taxii2/ answered 404")),
+        "{text}"
+    );
     // Absolute URLs in discovery, whether the client spoke HTTP/2 (host in
     // the authority) or HTTP/1.1 (host in Host).
     let d = client.discover(&root.replace("root/", "")).await.unwrap();

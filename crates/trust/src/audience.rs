@@ -195,7 +195,7 @@ mod tests {
         set_audience(&mut o, &a).unwrap();
         assert_eq!(read_audience(&o).unwrap(), Some(a));
         let bytes = serde_json::to_vec(&o).unwrap();
-        concord_stix::ingest::read_object(&bytes).unwrap();
+        concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar).unwrap();
     }
 
     #[test]
@@ -235,6 +235,6 @@ mod tests {
     #[test]
     fn definition_is_valid_stix() {
         let bytes = serde_json::to_vec(&audience_extension_definition()).unwrap();
-        concord_stix::ingest::read_object(&bytes).unwrap();
+        concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar).unwrap();
     }
 }

@@ -17,12 +17,14 @@ login-username = User name
 login-password = Password
 login-submit = Log in
 login-failed = The user name or the password is wrong.
+login-expired = This log-in form has expired (or came from another page): your password was not checked. Please log in again.
 login-throttled = Too many wrong passwords. Wait a quarter of an hour and try again.
 login-hint = Use the same account as for the node's TAXII server.
 
 ## Messages
 no-access-title = No access
 no-access-text = Your account may not see this. Ask an administrator of this node for rights on a collection.
+no-access-match-text = Matching checks events against the indicators of every collection, so this page needs read rights on all collections; your account may read only some (or none). Ask an administrator of this node for read rights on every collection.
 not-found-title = Not found
 not-found-text = There is no such object, or you may not see it.
 csrf-title = Form expired
@@ -166,4 +168,4 @@ settings-saved = User { $name } was saved.
 settings-bad-name = A user name has 1 to 64 letters, digits or the signs - _ . @
 settings-keep-admin = You cannot take away your own administrator right.
 settings-need-password = A new user needs a password.
-settings-short-password = A password needs at least 8 characters.
+settings-short-password = A password needs at least 12 characters.

@@ -17,12 +17,14 @@ login-username = Nombre de usuario
 login-password = Contraseña
 login-submit = Entrar
 login-failed = El nombre de usuario o la contraseña no son correctos.
+login-expired = Este formulario de inicio de sesión ha caducado (o procede de otra página): su contraseña no se ha comprobado. Inicie sesión de nuevo.
 login-throttled = Demasiadas contraseñas incorrectas. Espere un cuarto de hora y vuelva a intentarlo.
 login-hint = Use la misma cuenta que en el servidor TAXII de este nodo.
 
 ## Messages
 no-access-title = Sin acceso
 no-access-text = Su cuenta no puede ver esto. Pida a un administrador de este nodo permisos sobre una colección.
+no-access-match-text = La comparación contrasta los eventos con los indicadores de todas las colecciones, por lo que esta página requiere permisos de lectura sobre todas ellas; su cuenta solo puede leer algunas (o ninguna). Pida a un administrador de este nodo permisos de lectura sobre cada colección.
 not-found-title = No encontrado
 not-found-text = Este objeto no existe o no tiene permiso para verlo.
 csrf-title = Formulario caducado
@@ -166,4 +168,4 @@ settings-saved = Se guardó el usuario { $name }.
 settings-bad-name = Un nombre de usuario tiene de 1 a 64 letras, cifras o los signos - _ . @
 settings-keep-admin = No puede quitarse a sí mismo el derecho de administrador.
 settings-need-password = Un usuario nuevo necesita una contraseña.
-settings-short-password = La contraseña necesita al menos 8 caracteres.
+settings-short-password = La contraseña necesita al menos 12 caracteres.

@@ -17,12 +17,14 @@ login-username = Nom d’utilisateur
 login-password = Mot de passe
 login-submit = Se connecter
 login-failed = Le nom d’utilisateur ou le mot de passe est incorrect.
+login-expired = Ce formulaire de connexion a expiré (ou provient d’une autre page) : votre mot de passe n’a pas été vérifié. Veuillez vous reconnecter.
 login-throttled = Trop de mots de passe erronés. Attendez un quart d’heure, puis réessayez.
 login-hint = Utilisez le même compte que pour le serveur TAXII de ce nœud.
 
 ## Messages
 no-access-title = Accès refusé
 no-access-text = Votre compte ne permet pas de voir ceci. Demandez à un administrateur de ce nœud des droits sur une collection.
+no-access-match-text = La correspondance compare les événements aux indicateurs de toutes les collections : cette page exige donc des droits de lecture sur toutes les collections, alors que votre compte n’en lit que certaines (ou aucune). Demandez à un administrateur de ce nœud des droits de lecture sur chaque collection.
 not-found-title = Introuvable
 not-found-text = Cet objet n’existe pas, ou vous n’avez pas le droit de le voir.
 csrf-title = Formulaire expiré
@@ -166,4 +168,4 @@ settings-saved = L’utilisateur { $name } a été enregistré.
 settings-bad-name = Un nom d’utilisateur compte de 1 à 64 lettres, chiffres ou signes - _ . @
 settings-keep-admin = Vous ne pouvez pas retirer votre propre droit d’administrateur.
 settings-need-password = Un nouvel utilisateur doit avoir un mot de passe.
-settings-short-password = Le mot de passe doit compter au moins 8 caractères.
+settings-short-password = Le mot de passe doit compter au moins 12 caractères.

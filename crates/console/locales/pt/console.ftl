@@ -17,12 +17,14 @@ login-username = Nome de utilizador
 login-password = Palavra-passe
 login-submit = Entrar
 login-failed = O nome de utilizador ou a palavra-passe estão errados.
+login-expired = Este formulário de início de sessão expirou (ou veio de outra página): a sua palavra-passe não foi verificada. Inicie sessão novamente.
 login-throttled = Demasiadas palavras-passe erradas. Aguarde um quarto de hora e tente novamente.
 login-hint = Use a mesma conta que usa no servidor TAXII deste nó.
 
 ## Messages
 no-access-title = Sem acesso
 no-access-text = A sua conta não pode ver isto. Peça a um administrador deste nó direitos sobre uma coleção.
+no-access-match-text = A correspondência compara os eventos com os indicadores de todas as coleções, por isso esta página exige direitos de leitura sobre todas elas; a sua conta só pode ler algumas (ou nenhuma). Peça a um administrador deste nó direitos de leitura sobre cada coleção.
 not-found-title = Não encontrado
 not-found-text = Este objeto não existe ou não tem permissão para o ver.
 csrf-title = Formulário expirado
@@ -166,4 +168,4 @@ settings-saved = O utilizador { $name } foi guardado.
 settings-bad-name = Um nome de utilizador tem de 1 a 64 letras, algarismos ou os sinais - _ . @
 settings-keep-admin = Não pode retirar o seu próprio direito de administrador.
 settings-need-password = Um novo utilizador precisa de uma palavra-passe.
-settings-short-password = A palavra-passe precisa de pelo menos 8 caracteres.
+settings-short-password = A palavra-passe precisa de pelo menos 12 caracteres.

@@ -17,12 +17,14 @@ login-username = 用户名
 login-password = 密码
 login-submit = 登录
 login-failed = 用户名或密码错误。
+login-expired = 此登录表单已过期（或来自其他页面）：未检查您的密码。请重新登录。
 login-throttled = 密码错误次数过多。请等待一刻钟后再试。
 login-hint = 请使用与本节点 TAXII 服务器相同的账户。
 
 ## Messages
 no-access-title = 无权访问
 no-access-text = 您的账户无权查看此内容。请联系本节点的管理员为您授予某个集合的权限。
+no-access-match-text = 匹配会将事件与所有集合中的指标进行比对，因此此页面需要对所有集合的读取权限；您的账户只能读取其中部分集合（或一个也不能）。请联系本节点的管理员为您授予每个集合的读取权限。
 not-found-title = 未找到
 not-found-text = 该对象不存在，或者您无权查看。
 csrf-title = 表单已失效
@@ -151,4 +153,4 @@ settings-saved = 用户 { $name } 已保存。
 settings-bad-name = 用户名由 1 到 64 个字母、数字或符号 - _ . @ 组成。
 settings-keep-admin = 您不能取消自己的管理员权限。
 settings-need-password = 新用户必须设置密码。
-settings-short-password = 密码至少需要 8 个字符。
+settings-short-password = 密码至少需要 12 个字符。

@@ -57,7 +57,7 @@ struct Dashboard {
 
 pub(crate) async fn get(State(st): State<Shared>, MaybeViewer(ctx, v): MaybeViewer) -> Response {
     let Some(v) = v else {
-        return super::login::login_page(&st, &ctx, "/", false);
+        return super::login::login_page(&st, &ctx, "/", super::login::Notice::None);
     };
     match dashboard(&st, &v).await {
         Ok(r) => r,

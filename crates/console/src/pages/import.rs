@@ -119,7 +119,7 @@ pub(crate) fn check(bytes: &[u8]) -> Checked {
     let mut ready = Vec::new();
     for item in BundleReader::new(bytes) {
         match item {
-            Ok(raw) => match read_object(&raw.bytes) {
+            Ok(raw) => match read_object(&raw.bytes, &concord_pattern::Grammar) {
                 Ok(c) => {
                     let text = storable_json(&raw.bytes, &c.object);
                     ready.push(PreparedObject::new(&c.object, text));

@@ -18,8 +18,21 @@ struct LoginPage<'a> {
     l: Lang,
     csrf: &'a str,
     next: &'a str,
-    failed: bool,
-    throttled: bool,
+    notice: Notice,
+}
+
+/// What the log-in page says above its form.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Notice {
+    /// Nothing: a first visit.
+    None,
+    /// The user name or the password was wrong.
+    Failed,
+    /// The form's CSRF token was missing, stale or from another site: no
+    /// password was checked, so saying it was wrong would mislead.
+    Expired,
+    /// Too many failures: locked for a while.
+    Throttled,
 }
 
 /// Only a path on this site may follow a log-in.
@@ -32,11 +45,7 @@ fn safe_next(next: &str) -> &str {
 }
 
 /// The log-in page; it sets the double-submit CSRF cookie the form echoes.
-pub(crate) fn login_page(st: &Shared, ctx: &Ctx, next: &str, failed: bool) -> Response {
-    login_page_with(st, ctx, next, failed, false)
-}
-
-fn login_page_with(st: &Shared, ctx: &Ctx, next: &str, failed: bool, throttled: bool) -> Response {
+pub(crate) fn login_page(st: &Shared, ctx: &Ctx, next: &str, notice: Notice) -> Response {
     let token = ctx
         .cookie(LOGIN_CSRF_COOKIE)
         .filter(|t| t.len() >= 32)
@@ -46,17 +55,15 @@ fn login_page_with(st: &Shared, ctx: &Ctx, next: &str, failed: bool, throttled: 
         l: ctx.lang,
         csrf: &token,
         next: safe_next(next),
-        failed,
-        throttled,
+        notice,
     }
     .render()
     .unwrap_or_default();
-    let status = if throttled {
-        StatusCode::TOO_MANY_REQUESTS
-    } else if failed {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
+    let status = match notice {
+        Notice::None => StatusCode::OK,
+        Notice::Failed => StatusCode::UNAUTHORIZED,
+        Notice::Expired => StatusCode::FORBIDDEN,
+        Notice::Throttled => StatusCode::TOO_MANY_REQUESTS,
     };
     let mut resp = render_public(st, ctx, status, &ctx.lang.t("login-title"), &body);
     let c = session::set_cookie(LOGIN_CSRF_COOKIE, &token, ctx.secure, None);
@@ -81,7 +88,7 @@ pub(crate) async fn get_login(
     if viewer.is_some() {
         return Redirect::to(safe_next(&next)).into_response();
     }
-    login_page(&st, &ctx, &next, false)
+    login_page(&st, &ctx, &next, Notice::None)
 }
 
 #[derive(Deserialize)]
@@ -103,7 +110,7 @@ pub(crate) async fn post_login(
 ) -> Response {
     let cookie_token = ctx.cookie(LOGIN_CSRF_COOKIE).unwrap_or("");
     if !ctx.same_origin() || !same_secret(&f.csrf, cookie_token) {
-        return login_page(&st, &ctx, &f.next, true);
+        return login_page(&st, &ctx, &f.next, Notice::Expired);
     }
     // The node's one gate: the same counters of failed log-ins as TAXII
     // and the API (an account or address locked there is locked here).
@@ -111,9 +118,9 @@ pub(crate) async fn post_login(
         Ok(concord_taxii::access::Principal::User(u)) => u,
         Ok(_) | Err(Refusal::Unauthorized(_)) => {
             tracing::info!(user = %f.username, "console log-in refused");
-            return login_page(&st, &ctx, &f.next, true);
+            return login_page(&st, &ctx, &f.next, Notice::Failed);
         }
-        Err(Refusal::Throttled(_)) => return login_page_with(&st, &ctx, &f.next, false, true),
+        Err(Refusal::Throttled(_)) => return login_page(&st, &ctx, &f.next, Notice::Throttled),
         Err(Refusal::Internal) => {
             return crate::shell::failure(
                 &ctx,

@@ -263,7 +263,7 @@ pub(crate) async fn post_user(
                 Some(u) => u.password_hash.clone(),
                 None => return fail(l.t("settings-need-password"), None),
             }
-        } else if password.chars().count() < 8 {
+        } else if concord_taxii::access::check_new_password(&password).is_err() {
             return fail(l.t("settings-short-password"), None);
         } else {
             let p = password.clone();

@@ -20,7 +20,7 @@ fn everything_produced_is_valid_stix() {
         assert!(!c.objects.is_empty());
         for o in &c.objects {
             let bytes = serde_json::to_vec(&o.object).unwrap();
-            let checked = concord_stix::ingest::read_object(&bytes);
+            let checked = concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar);
             assert!(checked.is_ok(), "{f}: {:?}: {:?}", o.object, checked.err());
             if let Some(p) = o.object.get("pattern").and_then(Value::as_str) {
                 concord_pattern::Pattern::parse(p).unwrap_or_else(|e| panic!("{p}: {e}"));

@@ -5,7 +5,7 @@ use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
 use concord_store::{Collection, Grant, NewCollection, Store, User};
-use concord_taxii::access::{hash_password, new_token};
+use concord_taxii::access::{check_new_password, hash_password, new_token};
 
 use super::Node;
 use crate::Outcome;
@@ -19,8 +19,9 @@ pub enum UserCommand {
 
 #[derive(clap::Args)]
 pub struct UserAddArgs {
+    /// The user's name (log-in name for TAXII and the console).
     name: String,
-    /// Read the password from the first line of standard input.
+    /// Read the password (at least 12 characters) from the first line of standard input.
     #[arg(long, required = true)]
     password_stdin: bool,
     /// May read and write every collection.
@@ -37,21 +38,28 @@ pub struct UserAddArgs {
 #[derive(clap::Subcommand)]
 pub enum TokenCommand {
     /// Make a new API token for a user (printed once, stored only as a hash).
-    Add { user: String },
+    Add {
+        /// The user the token signs in as.
+        user: String,
+    },
 }
 
 #[derive(clap::Subcommand)]
 pub enum CollectionCommand {
     /// Create a collection; prints its id.
     Add(CollectionAddArgs),
+    /// List the collections: id, title, whether public.
+    List,
 }
 
 #[derive(clap::Args)]
 pub struct CollectionAddArgs {
+    /// Its title (unique on this node: commands accept it in place of the id).
     title: String,
     /// Anyone may read it, without signing in.
     #[arg(long)]
     public: bool,
+    /// A description TAXII clients see.
     #[arg(long, default_value = "")]
     description: String,
 }
@@ -71,14 +79,14 @@ pub fn secret_from_stdin() -> Result<String> {
 }
 
 /// A collection named by id, or by a title only one collection has.
-fn find(all: &[Collection], key: &str) -> Result<String> {
+pub fn find(all: &[Collection], key: &str) -> Result<String> {
     if let Some(c) = all.iter().find(|c| c.id == key) {
         return Ok(c.id.clone());
     }
     let by_title: Vec<_> = all.iter().filter(|c| c.title == key).collect();
     match by_title.as_slice() {
         [c] => Ok(c.id.clone()),
-        [] => bail!("no collection with id or title {key:?}"),
+        [] => bail!("no collection with id or title {key:?} (see `concord collection list`)"),
         _ => bail!("several collections are titled {key:?}; use the id"),
     }
 }
@@ -87,6 +95,7 @@ pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
     let UserCommand::Add(a) = cmd;
     let node = Node::open(global)?;
     let password = secret_from_stdin()?;
+    check_new_password(&password)?;
     let password_hash = hash_password(&password)?;
     let rt = super::runtime()?;
     rt.block_on(async {
@@ -142,9 +151,37 @@ pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
 }
 
 pub fn collection(global: &Global, cmd: CollectionCommand) -> Result<Outcome> {
-    let CollectionCommand::Add(a) = cmd;
     let node = Node::open(global)?;
     let rt = super::runtime()?;
+    let all = rt.block_on(node.store.collections())?;
+    let a = match cmd {
+        CollectionCommand::Add(a) => a,
+        CollectionCommand::List => {
+            if global.json {
+                let list: Vec<_> = all
+                    .iter()
+                    .map(
+                        |c| serde_json::json!({ "id": c.id, "title": c.title, "public": c.public }),
+                    )
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                for c in &all {
+                    let public = if c.public { "  (public)" } else { "" };
+                    println!("{}  {}{public}", c.id, c.title);
+                }
+            }
+            return Ok(Outcome::Ok);
+        }
+    };
+    // Titles name collections on the command line: two alike could not.
+    if let Some(c) = all.iter().find(|c| c.title == a.title) {
+        bail!(
+            "a collection is already titled {:?} ({}): choose another title",
+            a.title,
+            c.id
+        );
+    }
     let c = rt.block_on(node.store.create_collection(NewCollection {
         id: None,
         title: a.title,

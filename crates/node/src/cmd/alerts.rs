@@ -20,7 +20,10 @@ pub struct Args {
 #[derive(clap::Subcommand)]
 pub enum Command {
     /// Acknowledge an alert.
-    Ack { id: String },
+    Ack {
+        /// The alert's id (from `concord alerts`).
+        id: String,
+    },
     /// Look at what arrived now and raise alerts (sync and serve do it too).
     Scan,
     /// Deliver due webhook and e-mail jobs now (serve does it every second).

@@ -32,9 +32,13 @@ pub enum Command {
         community: Option<String>,
     },
     /// Add this member's signature to a charter file, in place.
-    Sign { charter: PathBuf },
+    Sign {
+        /// The charter file (JSON) to sign.
+        charter: PathBuf,
+    },
     /// Verify and adopt a charter (the genesis, or the next version).
     Adopt {
+        /// The charter file (JSON): the genesis, or the next version.
         charter: PathBuf,
         /// The genesis hash given out of band (default: the genesis's own).
         #[arg(long)]
@@ -46,7 +50,10 @@ pub enum Command {
     /// The open proposals with their votes.
     Proposals,
     /// Sign a proposal (at most one per base version, ever).
-    Vote { id: String },
+    Vote {
+        /// The proposal's id (from `concord community proposals`).
+        id: String,
+    },
     /// The adopted version, members, quorum and alarms.
     Status,
     /// The chain: who signed what and when.
@@ -54,11 +61,13 @@ pub enum Command {
     /// Write this node's governance documents (chain, proposals, votes,
     /// evidence) for another node.
     Export {
+        /// Write here instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
     },
     /// Verify and take in governance documents from another node.
     Ingest {
+        /// The documents file another node exported.
         file: PathBuf,
         /// The genesis hash given out of band, for a node holding nothing yet.
         #[arg(long)]
@@ -73,20 +82,25 @@ pub enum ProposeCommand {
         /// The member's STIX identity id (also its member id).
         #[arg(long)]
         member: String,
+        /// The member's name (e.g. its organisation).
         #[arg(long)]
         name: String,
         /// ISO 3166-1 alpha-2.
         #[arg(long)]
         country: String,
+        /// Its governance public key (64 hex digits, from `concord key show`).
         #[arg(long)]
         governance_key: String,
+        /// Its node public key (64 hex digits), trusted for its intel.
         #[arg(long)]
         node_key: Option<String>,
+        /// Its node's TAXII URL, pulled from once adopted.
         #[arg(long)]
         url: Option<String>,
     },
     /// Remove a member.
     RemoveMember {
+        /// The member's STIX identity id.
         #[arg(long)]
         member: String,
     },
@@ -103,24 +117,29 @@ pub enum ProposeCommand {
     },
     /// Set the quorum (never below floor(2n/3)+1).
     SetQuorum {
+        /// How many members' signatures adopt a version.
         #[arg(long)]
         threshold: u64,
     },
     /// Move the expiry.
     Renew {
+        /// The new expiry (STIX timestamp, e.g. 2028-01-01T00:00:00Z).
         #[arg(long)]
         expires: String,
     },
     /// Set a named group's members (audiences may name the group); no
     /// --members removes it.
     SetGroup {
+        /// The group's name (e.g. health-isac).
         #[arg(long)]
         group: String,
+        /// Its members' identity ids (comma-separated or repeated).
         #[arg(long, value_delimiter = ',')]
         members: Vec<String>,
     },
     /// The community's sharing default: deny, clear or green.
     SetSharingDefault {
+        /// deny, clear or green.
         #[arg(long)]
         default_egress: String,
     },

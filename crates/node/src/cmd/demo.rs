@@ -56,13 +56,31 @@ impl Drop for Servers {
 }
 
 fn concord(dir: &Path, args: &[&str]) -> Result<String> {
+    concord_with(dir, args, None)
+}
+
+/// The same, with `stdin` as the command's standard input.
+fn concord_with(dir: &Path, args: &[&str], stdin: Option<&str>) -> Result<String> {
+    use std::io::Write;
     let exe = std::env::current_exe().context("finding the concord binary")?;
-    let out = Command::new(exe)
+    let mut child = Command::new(exe)
         .arg("--data-dir")
         .arg(dir)
         .args(args)
-        .stdin(Stdio::null())
-        .output()
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("running concord {}", args.join(" ")))?;
+    if let (Some(text), Some(mut input)) = (stdin, child.stdin.take()) {
+        input.write_all(text.as_bytes())?;
+    }
+    let out = child
+        .wait_with_output()
         .with_context(|| format!("running concord {}", args.join(" ")))?;
     if !out.status.success() {
         bail!(
@@ -388,21 +406,37 @@ pub fn run(_global: &Global, args: Args) -> Result<Outcome> {
             );
         }
     }
+    // A console user on CERT-North's node, to look around in a browser.
+    let password = uuid::Uuid::new_v4().simple().to_string();
+    concord_with(
+        &n.dir,
+        &["user", "add", "analyst", "--admin", "--password-stdin"],
+        Some(&format!("{password}\n")),
+    )?;
     println!();
     for m in &members {
         println!("{:<11} TAXII {}   data {}", m.org, m.url, m.dir.display());
     }
+    println!(
+        "\nConsole of {}: {}/  (log in as analyst, password {password})",
+        n.org,
+        n.url.trim_end_matches("/taxii2/")
+    );
+    // The full path: the binary is not necessarily on PATH (the quickstart
+    // builds it in target/; `cargo install --path crates/node` puts it there).
+    let exe = std::env::current_exe().context("finding the concord binary")?;
+    let exe = exe.display();
     println!("\nEach node keeps syncing every 5 s. Try, in another shell:");
     println!(
-        "  concord --data-dir {} search phishing",
+        "  {exe} --data-dir {} search phishing",
         members[2].dir.display()
     );
     println!(
-        "  concord --data-dir {} community status",
+        "  {exe} --data-dir {} community status",
         members[1].dir.display()
     );
     println!(
-        "  concord --data-dir {} import --tlp green YOUR-BUNDLE.json",
+        "  {exe} --data-dir {} import --tlp green YOUR-BUNDLE.json",
         members[0].dir.display()
     );
     if args.no_wait {

@@ -37,7 +37,7 @@ pub struct Args {
     /// Store nothing if any object is rejected.
     #[arg(long)]
     strict: bool,
-    /// The collection to file objects in (default: the node's local collection).
+    /// The collection (id or title) to file objects in (default: the node's local collection).
     #[arg(long)]
     collection: Option<String>,
     /// Also list warnings (open-vocabulary values and SHOULD rules).
@@ -101,6 +101,9 @@ struct Report {
     rejections_truncated: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     peak_rss_bytes: Option<u64>,
+    /// What the counts alone do not say (objects `--tlp` left unmarked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
 }
 
 /// The process's peak resident memory (Linux `VmHWM`), for the report.
@@ -151,7 +154,7 @@ fn check_raw(
     authoring: Option<&Authoring>,
 ) -> Checked {
     match raw {
-        Ok(raw) => match read_object(&raw.bytes) {
+        Ok(raw) => match read_object(&raw.bytes, &concord_pattern::Grammar) {
             Ok(c) if let Some(a) = authoring => match a.author(c.object.as_map()) {
                 Ok(map) => {
                     let text = serde_json::Value::Object(map.clone()).to_string();
@@ -412,10 +415,13 @@ fn spool_stdin(dir: &Path) -> Result<PathBuf> {
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let node = Node::open(global)?;
-    let collection = args
-        .collection
-        .clone()
-        .unwrap_or_else(|| node.config.node.collection.clone());
+    let collection = match &args.collection {
+        None => node.config.node.collection.clone(),
+        Some(key) => {
+            let all = super::runtime()?.block_on(node.store.collections())?;
+            super::access::find(&all, key)?
+        }
+    };
     let mut sources = collect_sources(&args.inputs)?;
     let mut spooled = None;
     if args.strict && sources.iter().any(|s| matches!(s, Source::Stdin)) {
@@ -575,6 +581,14 @@ fn import(
         bar.finish_and_clear();
     }
     report.seconds = started.elapsed().as_secs_f64();
+    if authoring.is_some() && report.duplicates > 0 {
+        // The same (id, modified) is the same version: it is not stored
+        // again, so the marking never reaches it.
+        report.note = Some(format!(
+            "{} objects were already held in the same version and were left as they were, without the --tlp marking: to mark or re-address an object this node holds, use `concord mark ID --tlp LEVEL [--audience ...]`",
+            report.duplicates
+        ));
+    }
     if !args.no_index {
         let indexing = Instant::now();
         let backlog = rt.block_on(node.store.search_backlog())?;
@@ -666,6 +680,9 @@ fn finish(global: &Global, mut report: Report, started: Instant) -> Result<Outco
             report.rejected,
             report.warnings
         );
+        if let Some(note) = &report.note {
+            eprintln!("note: {note}");
+        }
     }
     Ok(if report.rejected > 0 {
         Outcome::Failed

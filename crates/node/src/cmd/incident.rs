@@ -20,20 +20,33 @@ pub enum Command {
     /// The incidents this node holds.
     List,
     /// One incident: its state, timeline, who answered.
-    Show { id: String },
+    Show {
+        /// The incident's id (from `concord incident list`).
+        id: String,
+    },
     /// Add a note to an incident's timeline (shared with its owner and addressees).
-    Note { id: String, text: String },
+    Note {
+        /// The incident's id (from `concord incident list`).
+        id: String,
+        /// The note's text.
+        text: String,
+    },
     /// Move an incident this member owns along its workflow
     /// (new, triaged, investigating, contained, resolved, closed).
     Status {
+        /// The incident's id (from `concord incident list`).
         id: String,
+        /// new, triaged, investigating, contained, resolved or closed.
         status: String,
+        /// Also set the severity: low, medium, high or critical.
         #[arg(long)]
         severity: Option<String>,
     },
     /// Answer a request for assistance: acknowledge it (or --decline).
     Ack {
+        /// The incident's id (from `concord incident list`).
         id: String,
+        /// Decline the request instead of acknowledging it.
         #[arg(long)]
         decline: bool,
         /// A message with the answer.
@@ -42,19 +55,28 @@ pub enum Command {
     },
     /// Link objects this node holds to the incident (related-to relationships).
     Link {
+        /// The incident's id (from `concord incident list`).
         id: String,
+        /// The ids of the objects to link.
         #[arg(required = true)]
         objects: Vec<String>,
     },
     /// Contribute the objects of a STIX bundle file to the incident: each is
     /// authored here under the incident's marking and linked to it.
-    Contribute { id: String, file: PathBuf },
+    Contribute {
+        /// The incident's id (from `concord incident list`).
+        id: String,
+        /// A STIX bundle file.
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
 pub struct NewArgs {
+    /// A short title.
     #[arg(long)]
     title: String,
+    /// What happened, in more words.
     #[arg(long)]
     description: Option<String>,
     /// TLP 2.0 level (clear, green, amber, amber+strict, red).

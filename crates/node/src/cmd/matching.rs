@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use concord_incident::sighting::{self, Seen};
-use concord_matcher::{FieldMapping, Format, Scratch, read_line};
+use concord_matcher::{FieldMapping, Format, LineKind, LogReader, Scratch};
 use serde_json::{Value, json};
 
 use super::Node;
@@ -24,13 +24,19 @@ pub struct Args {
     /// Map a JSON field to a STIX object path, e.g. sha256=file:hashes.'SHA-256' (repeatable).
     #[arg(long = "field")]
     fields: Vec<String>,
-    /// How lines are read: auto (JSON when a line starts with '{', else text), json or text.
+    /// How lines are read: auto (Zeek TSV when a file starts with its `#separator`
+    /// header, JSON when a line starts with '{', else free text), zeek, json or text.
+    /// Text lines yield every IPv4/IPv6 address, domain, URL, e-mail address and
+    /// MD5/SHA-1/SHA-256 in them, defanged forms (hxxp, [.], (dot), [at]) included.
     #[arg(long, default_value = "auto")]
     format: String,
     /// Record a STIX sighting per hit indicator (count, first_seen, last_seen,
     /// this node's identity as where_sighted), marked like the indicator.
     #[arg(long)]
     sighting: bool,
+    /// List each indicator that could not be indexed (id, pattern, reason).
+    #[arg(long)]
+    warnings: bool,
 }
 
 /// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
@@ -65,7 +71,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         "auto" => None,
         "json" => Some(Format::Json),
         "text" => Some(Format::Text),
-        other => return Err(anyhow!("--format {other:?}: expected auto, json or text")),
+        "zeek" => Some(Format::ZeekTsv),
+        other => {
+            return Err(anyhow!(
+                "--format {other:?}: expected auto, zeek, json or text"
+            ));
+        }
     };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
@@ -73,11 +84,23 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let loaded = rt.block_on(concord_indicators::load_active(&node.store, run_started_us))?;
     let index = loaded.index;
     let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
-    let rejected = loaded.unindexed.len();
-    if rejected > 0 {
-        eprintln!(
-            "warning: {rejected} indicators could not be indexed (invalid or non-STIX patterns)"
-        );
+    let unindexed = loaded.unindexed;
+    if !global.json {
+        if args.warnings {
+            for u in &unindexed {
+                eprintln!(
+                    "warning: {} not indexed: {} (pattern {})",
+                    u.id,
+                    u.reason,
+                    u.pattern.as_deref().unwrap_or("absent")
+                );
+            }
+        } else if !unindexed.is_empty() {
+            eprintln!(
+                "warning: {} indicators could not be indexed and are not matched (list them with --warnings)",
+                unindexed.len()
+            );
+        }
     }
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let mut scratch = Scratch::default();
@@ -99,6 +122,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             ),
             None => ("-".to_string(), Box::new(std::io::stdin().lock())),
         };
+        // One reader per file: a Zeek TSV header sets up the lines after it.
+        let mut log = LogReader::new(format, mappings.clone());
+        let mut observables = Vec::new();
         for (n, line) in reader.lines().enumerate() {
             let line_no = n as u64 + 1;
             let line = match line {
@@ -109,19 +135,17 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     continue;
                 }
             };
-            let f = format.unwrap_or(if line.trim_start().starts_with('{') {
-                Format::Json
-            } else {
-                Format::Text
-            });
-            let observables = match read_line(f, &mappings, &line, &name, line_no) {
-                Ok(o) => o,
+            observables.clear();
+            match log.read(&line, &name, line_no, &mut observables) {
+                Ok(LineKind::Event) => {}
+                // Headers, comments and blank lines are no events.
+                Ok(LineKind::Skipped) => continue,
                 Err(e) => {
                     bad += 1;
                     eprintln!("{e}");
                     continue;
                 }
-            };
+            }
             events += 1;
             hits.clear();
             index.match_event(&observables, &mut scratch, &mut hits);
@@ -174,13 +198,21 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     } else {
         0.0
     };
-    let summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "events_per_second": rate.round(), "sightings": sightings});
+    let mut summary = json!({"events": events, "hits": hit_count, "malformed": bad, "indicators": index.len(), "unindexed": unindexed.len(), "events_per_second": rate.round(), "sightings": sightings});
     if global.json {
+        if args.warnings {
+            summary["unindexed_indicators"] = serde_json::to_value(&unindexed)?;
+        }
         eprintln!("{summary}");
     } else {
         eprintln!(
-            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators, {rate:.0} events/s{}",
+            "{events} events, {hit_count} hits, {bad} malformed lines, {} indicators{}, {rate:.0} events/s{}",
             index.len(),
+            if unindexed.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} not indexed)", unindexed.len())
+            },
             if args.sighting {
                 format!(", {} sightings recorded", sightings.len())
             } else {

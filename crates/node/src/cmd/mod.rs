@@ -9,6 +9,7 @@ pub mod import;
 pub mod incident;
 pub mod init;
 pub mod key;
+pub mod mark;
 pub mod matching;
 pub mod migrate;
 pub mod pattern;

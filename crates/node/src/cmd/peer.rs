@@ -12,8 +12,11 @@ use crate::config::Global;
 pub enum Command {
     /// Add (or replace) a peer: its URL, its node key and its member identity.
     Add {
+        /// A short name for the peer (used by `sync NAME`, `export --for NAME`, logs).
         name: String,
-        /// Its TAXII URL (https://…/taxii2/; plain http only on 127.0.0.1).
+        /// Its TAXII URL (https://…/taxii2/, or its base URL: `/taxii2/`
+        /// below it is tried; plain http only on 127.0.0.1). The URL that
+        /// answers TAXII is stored; nothing is stored when none does.
         #[arg(long)]
         url: String,
         /// Its node public key (64 hex digits, from `concord key show` on that node).
@@ -32,7 +35,10 @@ pub enum Command {
     /// List the peers and how their last sync went.
     List,
     /// Stop syncing with a peer and serving it.
-    Remove { name: String },
+    Remove {
+        /// The peer's name (from `concord peer list`).
+        name: String,
+    },
 }
 
 pub fn run(global: &Global, command: Command) -> Result<Outcome> {
@@ -96,6 +102,11 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                             },
                         };
                         println!("{}  {}  {}  {}", p.name, p.url, p.member, state);
+                    }
+                    if !concord_community::in_community(&node.data_dir)? {
+                        println!(
+                            "(this node is in no community: it syncs with the peers added here; see `concord community --help`)"
+                        );
                     }
                 }
                 Ok(Outcome::Ok)

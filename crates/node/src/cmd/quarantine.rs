@@ -15,10 +15,15 @@ pub enum Command {
     /// List quarantined objects with the reason.
     List,
     /// Show one quarantined object as received (by its key from `list`, or its id).
-    Show { key: String },
+    Show {
+        /// Its key from `concord quarantine list`, or the object's id.
+        key: String,
+    },
     /// Forget quarantined objects (by key or id; `--all` for every one).
     Drop {
+        /// Its key from `concord quarantine list`, or the object's id.
         key: Option<String>,
+        /// Every quarantined object.
         #[arg(long)]
         all: bool,
     },

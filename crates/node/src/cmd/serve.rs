@@ -1,5 +1,6 @@
 //! `concord serve`: the node's TAXII 2.1 server.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,7 +22,7 @@ use crate::config::{Global, ServerSection};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Address to listen on (default: `listen` in config.toml).
+    /// Address to listen on: IP:PORT or HOST:PORT (default: `listen` in config.toml).
     #[arg(long)]
     listen: Option<String>,
     /// Serve plain HTTP on a non-loopback address (only behind a TLS proxy).
@@ -51,30 +52,43 @@ fn options(s: &ServerSection) -> ServerOptions {
 }
 
 /// Loads the peers into the server's table: what a peer may pull is the
-/// node's local collection, under the sharing policy.
+/// node's local collection, under the sharing policy. Returns the peers
+/// to pull from (name and URL).
 async fn refresh_peers(
     node: &LocalNode,
     own: &concord_trust::PublicKey,
     federation: &Federation,
-) -> Result<()> {
+) -> Result<HashSet<(String, String)>> {
     let m = membership::current(node, own).await?;
     let table = m.table(std::slice::from_ref(&node.collection));
     federation.peers.store(Arc::new(table));
-    Ok(())
+    Ok(m.to_pull(None)
+        .into_iter()
+        .map(|p| (p.name.clone(), p.url.clone()))
+        .collect())
 }
 
 /// `concord peer add` writes to the store; a running server picks the
-/// change up within a few seconds.
+/// change up within a few seconds, and a new peer to pull from is pulled
+/// at once (`peers_changed`).
 async fn keep_peers_current(
     node: Arc<LocalNode>,
     own: concord_trust::PublicKey,
     federation: Arc<Federation>,
+    mut to_pull: HashSet<(String, String)>,
+    peers_changed: Arc<Notify>,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     loop {
         tick.tick().await;
-        if let Err(e) = refresh_peers(&node, &own, &federation).await {
-            tracing::warn!(error = %e, "reading the peers failed");
+        match refresh_peers(&node, &own, &federation).await {
+            Ok(now) => {
+                if !now.is_subset(&to_pull) {
+                    peers_changed.notify_one();
+                }
+                to_pull = now;
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the peers failed"),
         }
     }
 }
@@ -86,6 +100,7 @@ fn public_hosts(
     configured: &[String],
     given: &[String],
     bound: SocketAddr,
+    named: Option<&str>,
     scheme: &str,
 ) -> Result<Vec<String>> {
     let mut out = Vec::new();
@@ -105,11 +120,37 @@ fn public_hosts(
         }
         let base = format!("{scheme}://{bound}/");
         out.extend(host_of_url(&base));
-        if bound.ip().is_loopback() {
+        if let Some(name) = named {
+            out.push(format!("{name}:{}", bound.port()));
+        }
+        if bound.ip().is_loopback() && named != Some("localhost") {
             out.push(format!("localhost:{}", bound.port()));
         }
     }
     Ok(out)
+}
+
+/// The address `--listen` names: `IP:PORT`, or `HOST:PORT` with a host
+/// name (an IPv4 address of it when it has one: `localhost` is then
+/// 127.0.0.1), and the host name given, if any.
+fn listen_address(listen: &str) -> Result<(SocketAddr, Option<String>)> {
+    if let Ok(addr) = listen.parse::<SocketAddr>() {
+        return Ok((addr, None));
+    }
+    let wrong = || {
+        format!("--listen {listen:?} is not an address such as 127.0.0.1:8733 or localhost:8733")
+    };
+    let (host, _) = listen.rsplit_once(':').with_context(wrong)?;
+    let all: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(listen)
+        .with_context(wrong)?
+        .collect();
+    let addr = all
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(all.first())
+        .copied()
+        .with_context(|| format!("--listen {listen:?}: {host} has no address"))?;
+    Ok((addr, Some(host.to_ascii_lowercase())))
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -117,9 +158,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let key = Arc::new(node.keypair(global)?);
     let section = node.config.server.clone();
     let listen = args.listen.unwrap_or_else(|| section.listen.clone());
-    let addr: SocketAddr = listen
-        .parse()
-        .with_context(|| format!("--listen {listen:?} is not an address such as 127.0.0.1:8733"))?;
+    let (addr, named) = listen_address(&listen)?;
     let tls = match (&section.tls_cert, &section.tls_key) {
         (Some(cert), Some(key)) => Some(listen::tls_config(
             &global.data_dir.join(cert),
@@ -146,12 +185,18 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         let local = Arc::new(node.local());
         let policy = concord_federation::policy(&node.config.sharing)?;
         let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
-        refresh_peers(&local, &key.public(), &federation).await?;
+        let to_pull = refresh_peers(&local, &key.public(), &federation).await?;
         let gate = Gate::new(
             node.store.clone(),
             Some(federation.clone()),
             GateOptions {
-                public_hosts: public_hosts(&section.public_urls, &args.public_urls, bound, scheme)?,
+                public_hosts: public_hosts(
+                    &section.public_urls,
+                    &args.public_urls,
+                    bound,
+                    named.as_deref(),
+                    scheme,
+                )?,
             },
         );
         let api = concord_api::router(
@@ -184,14 +229,19 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 sharing: node.config.sharing.clone(),
             },
         );
+        // One request log line for TAXII, the API and the console alike.
         let app = server::router_with(node.store.clone(), options(&section), gate)
             .merge(api)
-            .merge(console.into_router());
+            .merge(console.into_router())
+            .layer(axum::middleware::from_fn(server::request_log::log_requests));
         tokio::spawn(server::upkeep(node.store.clone()));
+        let peers_changed = Arc::new(Notify::new());
         tokio::spawn(keep_peers_current(
             local.clone(),
             key.public(),
             federation.clone(),
+            to_pull,
+            peers_changed.clone(),
         ));
         // Alerts: a scan on an interval and after each sync round,
         // delivery of due jobs every second.
@@ -208,6 +258,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 key.clone(),
                 Duration::from_secs(node.config.sync.interval_secs),
                 node.config.sync.page,
+                peers_changed,
                 rounds,
             ));
         }

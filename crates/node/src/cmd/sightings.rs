@@ -21,6 +21,7 @@ pub struct Args {
 pub enum Command {
     /// Mark an indicator or a sighting a false positive; its author receives it.
     FalsePositive {
+        /// The id of another member's indicator that fired wrongly.
         id: String,
         /// Why (the opinion's explanation).
         #[arg(long)]

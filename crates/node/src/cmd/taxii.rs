@@ -21,11 +21,13 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct SyncArgs {
-    /// The server's discovery URL or API root URL.
+    /// The server's discovery URL or API root URL (or its base URL:
+    /// `taxii2/` below it is tried).
     url: String,
-    /// The remote collection's id.
+    /// The remote collection's id or title.
     #[arg(long)]
     collection: String,
+    /// The user to sign in to the server as (HTTP Basic; with --password-stdin).
     #[arg(long, requires = "password_stdin")]
     user: Option<String>,
     /// Read the password from the first line of standard input.
@@ -50,6 +52,24 @@ fn client(a: &SyncArgs) -> Result<Client> {
     })?)
 }
 
+/// The remote collection `key` names (by id, or by the title of exactly
+/// one collection the server lists) and its title. A server that does not
+/// list it is asked for `key` as it is.
+async fn remote_collection(client: &Client, root: &str, key: &str) -> Result<(String, String)> {
+    let Ok(listed) = client.collections(root).await else {
+        return Ok((key.to_string(), key.to_string()));
+    };
+    if let Some(c) = listed.iter().find(|c| c.id == key) {
+        return Ok((c.id.clone(), c.title.clone()));
+    }
+    let titled: Vec<_> = listed.iter().filter(|c| c.title == key).collect();
+    match titled.as_slice() {
+        [c] => Ok((c.id.clone(), c.title.clone())),
+        [] => Ok((key.to_string(), key.to_string())),
+        _ => anyhow::bail!("the server lists several collections titled {key:?}: give the id"),
+    }
+}
+
 pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
     let node = Node::open(global)?;
     let rt = super::runtime()?;
@@ -58,26 +78,22 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
             let client = client(&a)?;
             let report = rt.block_on(async {
                 let root = client
-                    .resolve_api_root(&a.url)
+                    .locate(&a.url)
                     .await
-                    .with_context(|| format!("finding the API root at {}", a.url))?;
+                    .with_context(|| format!("finding the API root at {}", a.url))?
+                    .api_root;
                 // Pulled objects go to a local collection with the remote's id.
-                let title = client
-                    .collections(&root)
-                    .await
-                    .ok()
-                    .and_then(|cs| cs.into_iter().find(|c| c.id == a.collection))
-                    .map_or_else(|| a.collection.clone(), |c| c.title);
+                let (remote, title) = remote_collection(&client, &root, &a.collection).await?;
                 if !node
                     .store
                     .collections()
                     .await?
                     .iter()
-                    .any(|c| c.id == a.collection)
+                    .any(|c| c.id == remote)
                 {
                     node.store
                         .create_collection(NewCollection {
-                            id: Some(a.collection.clone()),
+                            id: Some(remote.clone()),
                             title: format!("{title} (from {root})"),
                             description: String::new(),
                             public: false,
@@ -88,15 +104,7 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
                     page: a.page,
                     ..PullOptions::default()
                 };
-                let r = sync::pull(
-                    &client,
-                    &node.store,
-                    &root,
-                    &a.collection,
-                    &a.collection,
-                    &opts,
-                )
-                .await?;
+                let r = sync::pull(&client, &node.store, &root, &remote, &remote, &opts).await?;
                 anyhow::Ok(r)
             })?;
             if global.json {
@@ -126,12 +134,12 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
             let local = node.config.node.collection.clone();
             let report = rt.block_on(async {
                 let root = client
-                    .resolve_api_root(&a.url)
+                    .locate(&a.url)
                     .await
-                    .with_context(|| format!("finding the API root at {}", a.url))?;
-                anyhow::Ok(
-                    sync::push(&client, &node.store, &root, &a.collection, &local, a.page).await?,
-                )
+                    .with_context(|| format!("finding the API root at {}", a.url))?
+                    .api_root;
+                let (remote, _) = remote_collection(&client, &root, &a.collection).await?;
+                anyhow::Ok(sync::push(&client, &node.store, &root, &remote, &local, a.page).await?)
             })?;
             if global.json {
                 println!("{}", serde_json::to_string(&report)?);

@@ -16,6 +16,7 @@
 mod common;
 mod formats;
 mod meta;
+mod pattern;
 mod props;
 mod sco;
 mod sco_ext;
@@ -24,15 +25,29 @@ mod vocab;
 
 use serde_json::{Map, Value};
 
+pub use pattern::{PatternFault, PatternGrammar};
+
 use crate::Issue;
 use crate::object::{Family, StixObject};
 
 /// Checks one object; returns every finding (errors and warnings).
 /// An object is valid when no finding is an error.
+///
+/// An indicator's STIX pattern is checked only for being a non-empty
+/// string: what comes in from outside goes through [`validate_with`],
+/// which also parses it.
 pub fn validate(object: &Map<String, Value>) -> Vec<Issue> {
     let mut cx = Cx::default();
     check_top_level(&mut cx, object);
     cx.issues
+}
+
+/// [`validate`], and an indicator's STIX pattern parsed by `grammar`
+/// (rule `pattern-syntax`, with the parser's line, column and reason).
+pub fn validate_with(object: &Map<String, Value>, grammar: &dyn PatternGrammar) -> Vec<Issue> {
+    let mut issues = validate(object);
+    issues.extend(pattern::check(object, grammar));
+    issues
 }
 
 /// True when no finding is an error.

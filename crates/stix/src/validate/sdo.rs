@@ -446,19 +446,30 @@ pub(crate) fn check_with(
 fn check_nothing(_: &mut Cx, _: &Path, _: &Value) {}
 
 /// §4.7: `pattern_type` is an open vocabulary; for `stix` the pattern must be
-/// a non-empty STIX pattern (its grammar is the pattern crate's job).
+/// a non-empty STIX pattern (its grammar is checked by `validate_with`).
+/// Other languages (sigma, yara, snort, suricata, pcre, ...) are kept as
+/// text; an empty one is only worth a warning, since nothing in STIX says
+/// what such a pattern must hold.
 fn indicator(cx: &mut Cx, object: &Map<String, Value>, root: &Path) {
-    if object.get("pattern_type").and_then(Value::as_str) == Some("stix")
-        && object
-            .get("pattern")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.trim().is_empty())
-    {
-        cx.error(
+    let empty = object
+        .get("pattern")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.trim().is_empty());
+    if !empty {
+        return;
+    }
+    match object.get("pattern_type").and_then(Value::as_str) {
+        Some("stix") => cx.error(
             &root.key("pattern"),
             "pattern-empty",
             "a STIX pattern must not be empty",
-        );
+        ),
+        Some(language) => cx.warning(
+            &root.key("pattern"),
+            "pattern-empty",
+            format!("the {language} pattern is empty"),
+        ),
+        None => {}
     }
 }
 

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::{is_valid, validate};
+use super::{PatternFault, PatternGrammar, is_valid, validate, validate_with};
 use crate::Severity;
 
 fn indicator() -> Value {
@@ -263,6 +263,76 @@ fn stix_pattern_must_not_be_empty() {
         "$.pattern",
         "pattern-empty",
     );
+}
+
+#[test]
+fn other_pattern_languages_are_text_and_only_warned_when_empty() {
+    for language in ["sigma", "yara", "snort", "suricata", "pcre"] {
+        let v = with(indicator(), "pattern_type", json!(language));
+        // Not STIX: the grammar is never asked.
+        assert!(validate_with(map(&v), &Brackets).is_empty(), "{language}");
+        let v = with(v, "pattern", json!(""));
+        let issues = validate(map(&v));
+        assert!(is_valid(&issues), "{language}: {issues:?}");
+        assert!(
+            issues.iter().any(|i| i.severity == Severity::Warning
+                && i.rule == "pattern-empty"
+                && i.path == "$.pattern"),
+            "{language}: {issues:?}"
+        );
+    }
+}
+
+/// A stand-in grammar for this crate's own tests (the real one is
+/// concord-pattern's): a pattern must close every `[` it opens.
+struct Brackets;
+
+impl PatternGrammar for Brackets {
+    fn check(&self, pattern: &str) -> Result<(), PatternFault> {
+        let open = pattern.matches('[').count();
+        if open == pattern.matches(']').count() {
+            return Ok(());
+        }
+        Err(PatternFault {
+            line: 1,
+            column: u32::try_from(pattern.chars().count() + 1).unwrap_or(u32::MAX),
+            message: "expected ']'".into(),
+        })
+    }
+}
+
+#[test]
+fn stix_patterns_go_through_the_grammar() {
+    let bad = with(
+        indicator(),
+        "pattern",
+        json!("[ipv4-addr:value = '1.2.3.4'"),
+    );
+    // Pattern-agnostic validation does not see it.
+    assert!(is_valid(&validate(map(&bad))));
+    let issues = validate_with(map(&bad), &Brackets);
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(
+        (issues[0].severity, issues[0].path.as_str(), issues[0].rule),
+        (Severity::Error, "$.pattern", "pattern-syntax")
+    );
+    assert!(
+        issues[0]
+            .message
+            .contains("line 1, column 29: expected ']'"),
+        "{}",
+        issues[0].message
+    );
+    assert!(validate_with(map(&indicator()), &Brackets).is_empty());
+    // Only indicators' STIX patterns are parsed.
+    let sigma = with(bad.clone(), "pattern_type", json!("sigma"));
+    assert!(validate_with(map(&sigma), &Brackets).is_empty());
+    let empty = with(indicator(), "pattern", json!(""));
+    let rules: Vec<_> = validate_with(map(&empty), &Brackets)
+        .into_iter()
+        .map(|i| i.rule)
+        .collect();
+    assert_eq!(rules, ["pattern-empty"]);
 }
 
 #[test]

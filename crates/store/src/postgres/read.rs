@@ -53,7 +53,7 @@ pub(super) async fn versions(
 }
 
 /// The oldest version of each of `ids` that is held.
-pub async fn first_versions(c: &Client, ids: &[String]) -> Result<Vec<StoredObject>> {
+pub(crate) async fn first_versions(c: &Client, ids: &[String]) -> Result<Vec<StoredObject>> {
     let rows = c
         .query(
             "SELECT DISTINCT ON (id) row, id, version, type, json FROM objects WHERE id = ANY($1) ORDER BY id, version_us, version",

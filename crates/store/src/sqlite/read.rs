@@ -60,7 +60,7 @@ pub(super) fn versions(
 
 /// The oldest version of each of `ids` that is held (ids not held are
 /// left out), in no particular order: one statement for the batch.
-pub fn first_versions(conn: &Connection, ids: &[String]) -> Result<Vec<StoredObject>> {
+pub(crate) fn first_versions(conn: &Connection, ids: &[String]) -> Result<Vec<StoredObject>> {
     let mut out: std::collections::HashMap<String, (i64, String, StoredObject)> =
         std::collections::HashMap::new();
     // SQLite takes up to 32,766 parameters; two per id.

@@ -11,6 +11,7 @@ mod guard;
 mod limit;
 pub mod listen;
 mod post;
+pub mod request_log;
 mod routes;
 
 use std::sync::Arc;

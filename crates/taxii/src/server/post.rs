@@ -111,7 +111,7 @@ fn check_members(members: &[&serde_json::value::RawValue]) -> Checked {
         failures: Vec::new(),
     };
     for &raw in members {
-        match read_object(raw.get().as_bytes()) {
+        match read_object(raw.get().as_bytes(), &concord_pattern::Grammar) {
             Ok(c) => {
                 let text = storable_json(raw.get().as_bytes(), &c.object);
                 out.successes.push(Detail {

@@ -45,7 +45,7 @@ fn signed_object_verifies_and_is_valid_stix() {
     assert_eq!(p.signer, ALICE);
     assert_eq!(p.key_id, a.key_id());
     let bytes = serde_json::to_vec(&signed).unwrap();
-    concord_stix::ingest::read_object(&bytes).unwrap();
+    concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar).unwrap();
     // The bytes a relay forwards verify as they are.
     let relayed = concord_stix::json::parse_object(&bytes).unwrap();
     verify_object(&relayed, &t).unwrap();
@@ -54,7 +54,7 @@ fn signed_object_verifies_and_is_valid_stix() {
 #[test]
 fn extension_definition_is_valid_stix() {
     let bytes = serde_json::to_vec(&provenance_extension_definition()).unwrap();
-    let checked = concord_stix::ingest::read_object(&bytes).unwrap();
+    let checked = concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar).unwrap();
     assert_eq!(checked.object.id(), PROVENANCE_EXTENSION_ID);
 }
 
