@@ -13,6 +13,7 @@ mod governance;
 mod hostile;
 mod incidents;
 mod match_api;
+mod operations;
 mod pattern_and_match_cli;
 mod postgres;
 mod sighting;

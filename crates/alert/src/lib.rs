@@ -480,6 +480,18 @@ pub async fn keep_running(
     constituency: ConstituencySection,
     rounds: std::sync::Arc<Notify>,
 ) {
+    keep_running_observed(node, alerts, constituency, rounds, |_| {}).await;
+}
+
+/// [`keep_running`], telling `observe` what each delivery pass did (the
+/// binary counts deliveries sent and given up for its metrics).
+pub async fn keep_running_observed(
+    node: std::sync::Arc<concord_federation::LocalNode>,
+    alerts: AlertsSection,
+    constituency: ConstituencySection,
+    rounds: std::sync::Arc<Notify>,
+    observe: impl Fn(&deliver::DeliveryReport) + Send,
+) {
     let every = std::time::Duration::from_secs(alerts.scan_interval_secs.max(1));
     let mut last_scan: Option<std::time::Instant> = None;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -495,8 +507,9 @@ pub async fn keep_running(
                 tracing::warn!(error = %e, "scanning for alerts failed");
             }
         }
-        if let Err(e) = deliver::run(&node.store, &node.data_dir, &alerts).await {
-            tracing::warn!(error = %e, "delivering alerts failed");
+        match deliver::run(&node.store, &node.data_dir, &alerts).await {
+            Ok(report) => observe(&report),
+            Err(e) => tracing::warn!(error = %e, "delivering alerts failed"),
         }
     }
 }

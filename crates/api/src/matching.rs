@@ -48,6 +48,11 @@ impl Default for MatchIndex {
     }
 }
 
+/// Told the events read and the hits found by each match request: the
+/// binary adds it as a request extension and counts them for its metrics.
+#[derive(Clone)]
+pub struct MatchObserver(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
 #[derive(serde::Deserialize, Default)]
 struct MatchParams {
     #[serde(default)]
@@ -57,6 +62,7 @@ struct MatchParams {
 async fn match_lines(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
+    observer: Option<axum::Extension<MatchObserver>>,
     Query(params): Query<MatchParams>,
     raw_query: axum::extract::RawQuery,
     body: String,
@@ -129,6 +135,9 @@ async fn match_lines(
                     "tlp": info.tlp, "created_by_ref": info.created_by_ref,
                 }));
             }
+        }
+        if let Some(axum::Extension(MatchObserver(observe))) = &observer {
+            observe(events, out.len() as u64);
         }
         json!({"events": events, "hits": out, "malformed": malformed, "indicators": index.len()})
     })
