@@ -6,7 +6,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::harness::{BOUND, Node, indicator, python, request, served};
+use crate::harness::{
+    BOUND, Node, basic, checked, indicator, json_of, ok, ok_with, python, refused, request, serve,
+    served, user_token,
+};
 
 /// The metric families of a `/metrics` body, as the Prometheus Python
 /// client's parser reads them: `{name: {"type": .., "samples": [[name, labels, value]]}}`.
@@ -46,7 +49,7 @@ print(json.dumps(out))
 }
 
 /// The value of the sample `name` whose labels include `labels`.
-fn sample(families: &Value, family: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+fn metric(families: &Value, family: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     families[family]["samples"]
         .as_array()?
         .iter()
@@ -87,7 +90,7 @@ fn probes_answer_and_metrics_parse_with_the_prometheus_client() {
             m.head
         );
         let f = parsed_metrics(&m.body);
-        if sample(
+        if metric(
             &f,
             "concord_sync_objects",
             "concord_sync_objects_total",
@@ -106,7 +109,7 @@ fn probes_answer_and_metrics_parse_with_the_prometheus_client() {
         "histogram"
     );
     assert!(
-        sample(
+        metric(
             &families,
             "concord_http_requests",
             "concord_http_requests_total",
@@ -140,7 +143,7 @@ fn probes_answer_and_metrics_parse_with_the_prometheus_client() {
         "{routes:?}"
     );
     assert!(
-        sample(
+        metric(
             &families,
             "concord_store_objects",
             "concord_store_objects",
@@ -150,7 +153,7 @@ fn probes_answer_and_metrics_parse_with_the_prometheus_client() {
         "{families}"
     );
     assert!(
-        sample(
+        metric(
             &families,
             "concord_sync_last_success_timestamp_seconds",
             "concord_sync_last_success_timestamp_seconds",
@@ -207,4 +210,282 @@ fn metrics_take_a_token_when_one_is_configured() {
     parsed_metrics(&right.body);
     // Probes stay open: a load balancer has no token.
     assert_eq!(request(&addr, "GET", "/healthz", &[], "").status, 200);
+}
+
+/// A TAXII GET with a bearer token: (status, JSON body).
+pub(crate) fn taxii(addr: &str, path: &str, token: &str) -> (u16, Value) {
+    let bearer = format!("Bearer {token}");
+    let a = request(
+        addr,
+        "GET",
+        path,
+        &[
+            ("Accept", "application/taxii+json;version=2.1"),
+            ("Authorization", &bearer),
+        ],
+        "",
+    );
+    (a.status, a.json())
+}
+
+/// The sorted (id, version, date_added) of every entry a TAXII client with
+/// `token` pages through in the node's local collection.
+fn served_entries(addr: &str, token: &str, collection: &str) -> Vec<(String, String)> {
+    let (status, manifest) = taxii(
+        addr,
+        &format!("/taxii2/root/collections/{collection}/manifest/?limit=1000"),
+        token,
+    );
+    assert_eq!(status, 200, "{manifest}");
+    let mut out: Vec<(String, String)> = manifest["objects"]
+        .as_array()
+        .expect("manifest")
+        .iter()
+        .map(|o| {
+            (
+                format!(
+                    "{} {}",
+                    o["id"].as_str().unwrap_or(""),
+                    o["version"].as_str().unwrap_or("")
+                ),
+                o["date_added"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn users_tokens_and_collections_are_listed_and_removed() {
+    let root = tempfile::tempdir().expect("tmp");
+    let mut n = Node::new(root.path(), "adm");
+    let coll = json_of(&n.dir, &["collection", "add", "Partner feed", "--public"]);
+    let coll = coll["id"].as_str().expect("id").to_string();
+    let keep = user_token(&n.dir, "siem", &["--read", &coll]);
+    let drop = json_of(&n.dir, &["token", "add", "siem"])["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+
+    let tokens = json_of(&n.dir, &["token", "list"]);
+    let tokens = tokens.as_array().expect("list");
+    assert_eq!(tokens.len(), 2, "{tokens:?}");
+    for t in tokens {
+        assert_eq!(t["user"], "siem");
+        assert!(
+            t["created"].as_str().is_some_and(|c| c.starts_with("20")),
+            "{t}"
+        );
+        let prefix = t["hash_prefix"].as_str().expect("prefix");
+        assert_eq!(prefix.len(), 12);
+        assert!(prefix.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+    let listing = ok(&n.dir, &["token", "list"]) + &json_of(&n.dir, &["token", "list"]).to_string();
+    for secret in [&keep, &drop] {
+        assert!(!listing.contains(secret.as_str()), "a token was listed");
+    }
+    // Revoke the second by the prefix of its hash (SHA-256 of the token).
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(drop.as_bytes()));
+    let revoked = json_of(&n.dir, &["token", "revoke", &hash[..10]]);
+    assert_eq!(revoked["user"], "siem");
+    assert_eq!(
+        json_of(&n.dir, &["token", "list"])
+            .as_array()
+            .expect("list")
+            .len(),
+        1
+    );
+
+    n.serve();
+    let addr = n.served.as_ref().expect("serving").addr();
+    let (status, _) = taxii(&addr, "/taxii2/root/collections/", &drop);
+    assert_eq!(status, 401, "a revoked token is refused");
+    let (status, _) = taxii(&addr, "/taxii2/root/collections/", &keep);
+    assert_eq!(status, 200);
+
+    ok_with(
+        &n.dir,
+        &["user", "passwd", "siem", "--password-stdin"],
+        Some("a new passphrase\n"),
+    );
+    let auth = basic("siem", "a new passphrase");
+    let a = request(
+        &addr,
+        "GET",
+        "/taxii2/root/collections/",
+        &[
+            ("Authorization", &auth),
+            ("Accept", "application/taxii+json;version=2.1"),
+        ],
+        "",
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+
+    let users = json_of(&n.dir, &["user", "list"]);
+    assert_eq!(users[0]["name"], "siem");
+    assert_eq!(users[0]["grants"][0]["collection"], coll.as_str());
+    let shown = json_of(&n.dir, &["collection", "show", "Partner feed"]);
+    assert_eq!(shown["public"], true);
+    assert_eq!(shown["rights"][0]["user"], "siem");
+    let list = json_of(&n.dir, &["collection", "list"]);
+    assert_eq!(list.as_array().expect("list").len(), 2);
+    assert!(
+        list.as_array()
+            .expect("list")
+            .iter()
+            .any(|c| c["local"] == true)
+    );
+    let local = list
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["local"] == true)
+        .expect("local")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    refused(
+        &n.dir,
+        &["collection", "remove", &local],
+        "local collection",
+    );
+    let removed = json_of(&n.dir, &["collection", "remove", &coll]);
+    assert_eq!(removed["grants"], 1);
+    assert_eq!(
+        json_of(&n.dir, &["collection", "list"])
+            .as_array()
+            .expect("list")
+            .len(),
+        1
+    );
+    let gone = json_of(&n.dir, &["user", "remove", "siem"]);
+    assert_eq!(gone["removed"], "siem");
+    assert!(
+        json_of(&n.dir, &["token", "list"])
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+    refused(&n.dir, &["user", "remove", "siem"], "no user");
+    refused(&n.dir, &["peer", "remove", "nobody"], "no peer");
+}
+
+#[test]
+fn a_backup_taken_while_serving_restores_a_node_with_the_same_objects_and_tokens() {
+    let root = tempfile::tempdir().expect("tmp");
+    let mut n = Node::new(root.path(), "live");
+    ok(
+        &n.dir,
+        &["import", crate::harness::sample().to_str().expect("path")],
+    );
+    let token = user_token(&n.dir, "siem", &["--admin"]);
+    n.serve();
+    let addr = n.served.as_ref().expect("serving").addr();
+    let collection = json_of(&n.dir, &["collection", "list"])
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|c| c["local"] == true)
+        .expect("local")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let before = served_entries(&addr, &token, &collection);
+    assert!(before.len() >= 20, "{before:?}");
+
+    let file = root.path().join("live.backup");
+    let out = checked(
+        &n.dir,
+        &["--json", "backup", "--out", file.to_str().expect("path")],
+        None,
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["contains_private_keys"], true);
+    assert!(
+        report["private_keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .any(|k| k == "node.key")
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("WARNING: this backup holds private keys")
+    );
+    for t in [
+        "objects",
+        "entries",
+        "users",
+        "tokens",
+        "records",
+        "collections",
+    ] {
+        assert!(
+            report["tables"][t]["rows"].as_u64().is_some(),
+            "{t}: {report}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file)
+            .expect("backup")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    drop(n.served.take());
+
+    // Into a new directory: same files, same objects with the same
+    // date_added, the same token accepted.
+    let restored = root.path().join("restored");
+    let r = json_of(&restored, &["restore", file.to_str().expect("path")]);
+    assert_eq!(r["verified"], true, "{r}");
+    assert_eq!(
+        std::fs::read(restored.join("node.key")).expect("key"),
+        std::fs::read(n.dir.join("node.key")).expect("key")
+    );
+    assert_eq!(
+        json_of(&restored, &["key", "show"])["public_key"],
+        n.key.as_str()
+    );
+    let served = serve(&restored);
+    assert_eq!(served_entries(&served.addr(), &token, &collection), before);
+    // Never over an existing node.
+    refused(
+        &n.dir,
+        &["restore", file.to_str().expect("path")],
+        "not empty",
+    );
+}
+
+#[test]
+fn completions_and_the_man_page_come_from_the_command_line_definition() {
+    let root = tempfile::tempdir().expect("tmp");
+    let bash = ok(root.path(), &["completions", "bash"]);
+    assert!(
+        bash.contains("_concord()") && bash.contains("backup"),
+        "{bash}"
+    );
+    let zsh = ok(root.path(), &["completions", "zsh"]);
+    assert!(zsh.contains("#compdef concord"), "{zsh}");
+    let man = ok(root.path(), &["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH concord"),
+        "{man}"
+    );
+    let pages = root.path().join("man");
+    ok(
+        root.path(),
+        &["man", "--out-dir", pages.to_str().expect("path")],
+    );
+    assert!(pages.join("concord.1").exists());
+    assert!(pages.join("concord-backup.1").exists());
+    // JSON logs: one object a line.
+    let out = crate::harness::run(
+        root.path().join("none").as_path(),
+        &["--log-format", "json", "stats"],
+    );
+    assert!(!out.status.success());
 }

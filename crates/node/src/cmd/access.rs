@@ -1,5 +1,6 @@
-//! `concord user add`, `concord token add`, `concord collection add`: who
-//! may use the TAXII server, and what it serves.
+//! `concord user|token|collection …`: who may use the TAXII server, and
+//! what it serves. Tokens are stored as hashes: a listing names a token by
+//! a short prefix of its hash, never the token.
 
 use std::io::BufRead;
 
@@ -15,6 +16,16 @@ use crate::config::Global;
 pub enum UserCommand {
     /// Add a user of the TAXII server.
     Add(UserAddArgs),
+    /// List the users and their rights.
+    List,
+    /// Remove a user, its rights and its tokens.
+    Remove { name: String },
+    /// Set a user's password (read from the first line of standard input).
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -38,12 +49,22 @@ pub struct UserAddArgs {
 pub enum TokenCommand {
     /// Make a new API token for a user (printed once, stored only as a hash).
     Add { user: String },
+    /// List the tokens: user, when made, a short prefix of the hash.
+    List,
+    /// Revoke a token, named by a prefix of its hash (from `token list`).
+    Revoke { hash_prefix: String },
 }
 
 #[derive(clap::Subcommand)]
 pub enum CollectionCommand {
     /// Create a collection; prints its id.
     Add(CollectionAddArgs),
+    /// List the collections with their entry counts.
+    List,
+    /// One collection: title, description, entries, who may read or write it.
+    Show { collection: String },
+    /// Remove a collection, its entries and the rights on it (the objects stay stored).
+    Remove { collection: String },
 }
 
 #[derive(clap::Args)]
@@ -71,7 +92,7 @@ pub fn secret_from_stdin() -> Result<String> {
 }
 
 /// A collection named by id, or by a title only one collection has.
-fn find(all: &[Collection], key: &str) -> Result<String> {
+pub fn find(all: &[Collection], key: &str) -> Result<String> {
     if let Some(c) = all.iter().find(|c| c.id == key) {
         return Ok(c.id.clone());
     }
@@ -84,7 +105,10 @@ fn find(all: &[Collection], key: &str) -> Result<String> {
 }
 
 pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
-    let UserCommand::Add(a) = cmd;
+    let a = match cmd {
+        UserCommand::Add(a) => a,
+        other => return super::admin::user(global, other),
+    };
     let node = Node::open(global)?;
     let password = secret_from_stdin()?;
     let password_hash = hash_password(&password)?;
@@ -126,7 +150,10 @@ pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
 }
 
 pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
-    let TokenCommand::Add { user } = cmd;
+    let user = match cmd {
+        TokenCommand::Add { user } => user,
+        other => return super::admin::token(global, other),
+    };
     let node = Node::open(global)?;
     let (token, hash) = new_token();
     let rt = super::runtime()?;
@@ -142,7 +169,10 @@ pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
 }
 
 pub fn collection(global: &Global, cmd: CollectionCommand) -> Result<Outcome> {
-    let CollectionCommand::Add(a) = cmd;
+    let a = match cmd {
+        CollectionCommand::Add(a) => a,
+        other => return super::admin::collection(global, other),
+    };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
     let c = rt.block_on(node.store.create_collection(NewCollection {
