@@ -489,3 +489,103 @@ fn completions_and_the_man_page_come_from_the_command_line_definition() {
     );
     assert!(!out.status.success());
 }
+
+/// Every `routes!(…)` handler and every `.route(` call in crates/api's
+/// source: the router's routes, as the code registers them.
+fn registered_handlers() -> (usize, Vec<String>) {
+    let dir = crate::harness::repo().join("crates/api/src");
+    let mut handlers = 0;
+    let mut plain = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("crates/api/src") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).expect("source");
+        for (i, line) in text.lines().enumerate() {
+            if let Some(rest) = line.split("routes!(").nth(1) {
+                let inside = rest.split(')').next().unwrap_or("");
+                handlers += inside.split(',').filter(|h| !h.trim().is_empty()).count();
+            }
+            if line.contains(".route(") || line.contains(".route_service(") {
+                plain.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    (handlers, plain)
+}
+
+#[test]
+fn the_openapi_document_is_valid_and_covers_every_route() {
+    let root = tempfile::tempdir().expect("tmp");
+    let mut n = Node::new(root.path(), "doc");
+    n.serve();
+    let addr = n.served.as_ref().expect("serving").addr();
+    let a = request(&addr, "GET", "/api/v1/openapi.json", &[], "");
+    assert_eq!(a.status, 200, "{}", a.body);
+    let doc = a.json();
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{doc}"
+    );
+
+    // The reference validator of the OpenAPI specification.
+    let py = python(&["openapi_spec_validator"]);
+    let file = root.path().join("openapi.json");
+    std::fs::write(&file, &a.body).expect("write");
+    let out = Command::new(py)
+        .args([
+            "-c",
+            "import json, sys\nfrom openapi_spec_validator import validate\nvalidate(json.load(open(sys.argv[1])))\nprint('valid')",
+            file.to_str().expect("path"),
+        ])
+        .output()
+        .expect("openapi-spec-validator");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("valid"),
+        "openapi-spec-validator refused the document: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        a.body
+    );
+
+    // Every documented operation is served (never 404 or 405) ...
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        assert!(
+            path.starts_with("/api/v1/") || path.starts_with("/concord/v1/"),
+            "{path}"
+        );
+        for method in item.as_object().expect("item").keys() {
+            let Some(m) = ["get", "post", "put", "delete", "patch"]
+                .iter()
+                .find(|m| **m == method.as_str())
+            else {
+                continue;
+            };
+            operations += 1;
+            let concrete = path.replace("{id}", "x");
+            let r = request(&addr, &m.to_uppercase(), &concrete, &[], "");
+            assert!(
+                r.status != 404 && r.status != 405,
+                "{} {path} is documented but not served: {}",
+                m.to_uppercase(),
+                r.status
+            );
+        }
+    }
+    // ... and every route the code registers is documented: routes exist
+    // only through `routes!`, one operation per handler.
+    let (handlers, plain) = registered_handlers();
+    assert!(
+        plain.is_empty(),
+        "routes registered outside `routes!` (so outside the document): {plain:?}"
+    );
+    assert_eq!(
+        handlers, operations,
+        "handlers registered with routes! vs operations in the document"
+    );
+    // A path the router does not have is a 404: the check above can fail.
+    assert_eq!(
+        request(&addr, "GET", "/api/v1/nothing-here", &[], "").status,
+        404
+    );
+}
