@@ -8,6 +8,7 @@ mod harness;
 
 mod cli;
 mod console_browser;
+mod faults;
 mod federation;
 mod governance;
 mod hostile;
