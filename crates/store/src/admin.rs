@@ -1,5 +1,6 @@
 //! What an operator lists and removes: users, API tokens (by hash only:
-//! the store never held a token), collections.
+//! the store never held a token), collections; and records newest first,
+//! a page at a time (the console's lists of alerts).
 
 use crate::{AnyStore, Result, User};
 
@@ -56,6 +57,20 @@ impl AnyStore {
         match self {
             AnyStore::Sqlite(s) => s.revoke_token(hash).await,
             AnyStore::Postgres(s) => s.revoke_token(hash).await,
+        }
+    }
+
+    /// Records of one kind in descending key order, before `before`
+    /// (exclusive), at most `limit`: the newest first when keys sort by time.
+    pub async fn records_before(
+        &self,
+        kind: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::Record>> {
+        match self {
+            AnyStore::Sqlite(s) => s.records_before(kind, before, limit).await,
+            AnyStore::Postgres(s) => s.records_before(kind, before, limit).await,
         }
     }
 

@@ -814,6 +814,29 @@ async fn users_tokens_and_collections_are_administered(s: &AnyStore) {
     assert!(!s.remove_collection("c1").await.unwrap().existed);
     assert!(s.users().await.unwrap()[0].grants.is_empty());
     assert_eq!(s.collections().await.unwrap().len(), 1);
+    s.put_records(
+        (1..=5)
+            .map(|i| Record::new("alert", format!("a{i}"), "{}"))
+            .collect(),
+    )
+    .await
+    .unwrap();
+    let newest: Vec<String> = s
+        .records_before("alert", None, 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(newest, ["a5", "a4"]);
+    let older: Vec<String> = s
+        .records_before("alert", Some("a4"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(older, ["a3", "a2", "a1"]);
     assert!(s.remove_user("analyst").await.unwrap());
     assert!(s.users().await.unwrap().is_empty());
     assert!(s.tokens().await.unwrap().is_empty());

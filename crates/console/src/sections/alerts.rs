@@ -22,8 +22,8 @@ pub fn routes() -> Router<Shared> {
         .route("/alerts/{id}/ack", post(ack))
 }
 
-/// Alerts listed at most on the page.
-const SHOWN: usize = 500;
+/// Alerts listed on one page.
+const SHOWN: usize = 100;
 
 /// One alert as a row.
 pub struct AlertRow {
@@ -31,6 +31,9 @@ pub struct AlertRow {
     pub kind: String,
     pub created: String,
     pub title: String,
+    /// The title is in the reader's language (else it is the English one
+    /// the alert was raised with).
+    pub translated: bool,
     pub object: Option<(String, String)>,
     pub acknowledged: Option<String>,
     pub ack_action: String,
@@ -68,11 +71,13 @@ fn object_link(a: &Alert) -> Option<(String, String)> {
 }
 
 pub fn row(l: Lang, a: &Alert) -> AlertRow {
+    let said = a.message.as_ref().and_then(|m| l.message(&m.key, &m.args));
     AlertRow {
         id: a.id.clone(),
         kind: kind_label(l, &a.kind),
         created: l.stix_time(&a.created),
-        title: excerpt(&a.title, 300),
+        translated: said.is_some(),
+        title: excerpt(said.as_deref().unwrap_or(&a.title), 300),
         object: object_link(a),
         acknowledged: a
             .acknowledged
@@ -89,14 +94,17 @@ struct AlertsPage<'a> {
     csrf: &'a str,
     rows: Vec<AlertRow>,
     open_only: bool,
-    count_open: String,
-    more: bool,
+    /// The link to the next (older) page.
+    older: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub struct AlertsQuery {
     #[serde(default)]
     open: Option<String>,
+    /// Show alerts older than this one.
+    #[serde(default)]
+    before: Option<String>,
 }
 
 async fn page(
@@ -109,24 +117,32 @@ async fn page(
         return no_access(&st, &v, "alerts");
     }
     let l = v.lang();
-    let mut all = match alert::list(&pages.node.store).await {
-        Ok(a) => a,
+    let open_only = q.open.is_some();
+    // One page, newest first: the store is read for what is shown.
+    let (shown, next) = match alert::newest(
+        &pages.node.store,
+        q.before.as_deref().filter(|b| b.starts_with("alert-")),
+        SHOWN,
+        open_only,
+    )
+    .await
+    {
+        Ok(p) => p,
         Err(e) => return fail(&v, "listing alerts", &e),
     };
-    all.reverse();
-    let open = all.iter().filter(|a| !a.acknowledged).count();
-    let open_only = q.open.is_some();
-    if open_only {
-        all.retain(|a| !a.acknowledged);
-    }
-    let more = all.len() > SHOWN;
+    let older = next.map(|n| {
+        format!(
+            "/alerts?{}before={}",
+            if open_only { "open=1&" } else { "" },
+            crate::pages::dashboard::urlencode(&n)
+        )
+    });
     let body = AlertsPage {
         l,
         csrf: &v.session.csrf,
-        rows: all.iter().take(SHOWN).map(|a| row(l, a)).collect(),
+        rows: shown.iter().map(|a| row(l, a)).collect(),
         open_only,
-        count_open: l.num(open as u64),
-        more,
+        older,
     }
     .render();
     match body {

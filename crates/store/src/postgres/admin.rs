@@ -57,6 +57,30 @@ impl PgStore {
             == 1)
     }
 
+    pub(crate) async fn records_before(
+        &self,
+        kind: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::Record>> {
+        let c = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(c.query(
+            "SELECT kind, key, value, updated_us FROM records
+             WHERE kind = $1 AND ($2::text IS NULL OR key < $2) ORDER BY key DESC LIMIT $3",
+            &[&kind, &before, &limit],
+        )
+        .await?
+        .iter()
+        .map(|r| crate::Record {
+            kind: r.get(0),
+            key: r.get(1),
+            value: r.get(2),
+            updated_us: r.get(3),
+        })
+        .collect())
+    }
+
     pub(crate) async fn remove_collection(&self, id: &str) -> Result<CollectionRemoval> {
         let mut c = self.client().await?;
         let tx = c.transaction().await?;

@@ -68,6 +68,34 @@ impl SqliteStore {
         .await
     }
 
+    pub(crate) async fn records_before(
+        &self,
+        kind: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::Record>> {
+        let (kind, before) = (kind.to_string(), before.map(str::to_string));
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.blocking(move |s| {
+            s.with_reader(|c| {
+                Ok(c.prepare_cached(
+                    "SELECT kind, key, value, updated_us FROM records
+                     WHERE kind = ?1 AND (?2 IS NULL OR key < ?2) ORDER BY key DESC LIMIT ?3",
+                )?
+                .query_map(params![kind, before, limit], |r| {
+                    Ok(crate::Record {
+                        kind: r.get(0)?,
+                        key: r.get(1)?,
+                        value: r.get(2)?,
+                        updated_us: r.get(3)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?)
+            })
+        })
+        .await
+    }
+
     pub(crate) async fn remove_collection(&self, id: &str) -> Result<CollectionRemoval> {
         let id = id.to_string();
         self.blocking(move |s| {
