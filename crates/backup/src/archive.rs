@@ -180,6 +180,16 @@ pub fn read(path: &Path, dir: &Path, rows: mpsc::Sender<DumpRow>) -> Result<Cont
     let file = std::fs::File::open(path).map_err(io(path))?;
     let reader =
         BufReader::with_capacity(1 << 16, flate2::read::GzDecoder::new(BufReader::new(file)));
+    read_lines(reader, path, dir, rows)
+}
+
+/// [`read`] of the uncompressed lines (`path` names them in errors).
+pub fn read_lines(
+    reader: impl BufRead,
+    path: &Path,
+    dir: &Path,
+    rows: mpsc::Sender<DumpRow>,
+) -> Result<Contents> {
     let bad = |line: u64, reason: String| BackupError::Format {
         path: PathBuf::from(path),
         line,
