@@ -33,4 +33,25 @@ export CONCORD_TEST_POSTGRES
 "$root/scripts/tools-env.sh"
 # The shared corpus generator lives beside the repository (../shared).
 export CONCORD_SHARED=${CONCORD_SHARED:-$(cd "$root/.." && pwd)/shared}
-cargo test --workspace --locked "$@"
+# libfaketime for the fault harness's clock-skew case (Debian's faketime).
+if ! ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing faketime from Debian's packages" >&2
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq faketime >&2
+  else
+    echo "libfaketime is missing: install Debian's faketime package" >&2
+  fi
+fi
+cargo test --workspace --locked "$@" -- --skip faults::
+# The fault harness on its own, one case at a time, its outcomes shown
+# (case, runs, lost, duplicated).
+log=$(mktemp)
+set +e
+cargo test -p concord-tests --locked faults:: -- --nocapture --test-threads=1 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+echo "fault harness outcomes:"
+grep -E '^fault case=' "$log" || echo "(none: the harness did not run)"
+rm -f "$log"
+exit "$status"

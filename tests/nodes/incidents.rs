@@ -308,6 +308,33 @@ domains = ["cert-c.test"]
     assert_eq!(requests.len(), 1, "{requests:?}");
     assert_eq!(requests[0]["object"], json!(incident));
     assert_eq!(requests[0]["acknowledged"], json!(false));
+    // The alert keeps its text as a message key and arguments: the CLI
+    // (and the console) say it in the reader's language.
+    assert_eq!(requests[0]["message"]["key"], "alert-msg-request");
+    let french = crate::harness::command(&b.dir)
+        .arg("alerts")
+        .env("LANG", "fr_FR.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .expect("alerts");
+    let french = String::from_utf8_lossy(&french.stdout);
+    assert!(
+        french.contains("demande de l’aide pour l’incident"),
+        "{french}"
+    );
+    let english = crate::harness::command(&b.dir)
+        .arg("alerts")
+        .env("LANG", "C.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .expect("alerts");
+    let english = String::from_utf8_lossy(&english.stdout);
+    assert!(
+        english.contains("asks for assistance with incident"),
+        "{english}"
+    );
     assert!(
         b.held().contains_key(&for_b_id),
         "B holds A's AMBER indicator"

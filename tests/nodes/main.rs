@@ -12,12 +12,14 @@ mod harness;
 
 mod cli;
 mod console_browser;
+mod faults;
 mod federation;
 mod first_hour;
 mod governance;
 mod hostile;
 mod incidents;
 mod match_api;
+mod operations;
 mod pattern_and_match_cli;
 mod postgres;
 mod readme_tour;

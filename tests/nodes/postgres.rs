@@ -195,6 +195,29 @@ fn concurrent_imports_from_several_processes_keep_date_added_unique() {
     );
 }
 
+/// Every table of a migration report was verified on both sides.
+fn all_verified(report: &Value) {
+    assert_eq!(report["verified"], true, "{report}");
+    let tables = report["tables"].as_array().expect("a list of tables");
+    assert_eq!(tables.len(), 9, "{report}");
+    assert!(tables.iter().all(|t| t["verified"] == true), "{report}");
+}
+
+/// A token made before a migration still opens the TAXII server after it.
+fn token_still_works(dir: &Path, token: &str) {
+    let served = crate::harness::serve(dir);
+    let (status, body) =
+        crate::operations::taxii(&served.addr(), "/taxii2/root/collections/", token);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        !body["collections"]
+            .as_array()
+            .expect("collections")
+            .is_empty(),
+        "{body}"
+    );
+}
+
 #[test]
 fn migrate_moves_a_node_to_postgres_and_back_verified() {
     let url = fresh_database();
@@ -202,25 +225,32 @@ fn migrate_moves_a_node_to_postgres_and_back_verified() {
     let dir = node.path().to_str().unwrap().to_string();
     success(&concord(node.path(), &["init", "--org", "CERT-Move"]));
     success(&concord(node.path(), &["import", &sample()]));
+    let token = crate::harness::user_token(node.path(), "siem", &["--admin"]);
     let before = objects_of_export(node.path());
     let report = json_out(&concord(
         node.path(),
         &["--json", "migrate", "--from", &dir, "--to", &url],
     ));
-    assert!(
-        report["collections"]
+    all_verified(&report);
+    assert_eq!(report["source_versions"], report["target_versions"]);
+    let rows = |t: &str| {
+        report["tables"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|c| c["verified"] == true)
-    );
-    assert_eq!(report["source_versions"], report["target_versions"]);
+            .find(|x| x["table"] == t)
+            .unwrap()["target"]["rows"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((rows("users"), rows("tokens")), (1, 1));
     // The node now runs on PostgreSQL and holds exactly the same objects.
     let config = std::fs::read_to_string(node.path().join("config.toml")).unwrap();
     assert!(config.contains("postgres://"), "{config}");
     assert_eq!(objects_of_export(node.path()), before);
+    token_still_works(node.path(), &token);
 
-    // And back, into a fresh directory.
+    // And back, into a fresh directory that becomes a whole node.
     let back = tempfile::tempdir().unwrap();
     let back_dir = back.path().join("data");
     let report = json_out(&concord(
@@ -234,14 +264,25 @@ fn migrate_moves_a_node_to_postgres_and_back_verified() {
             back_dir.to_str().unwrap(),
         ],
     ));
-    assert!(
-        report["collections"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["verified"] == true)
-    );
+    all_verified(&report);
     assert_eq!(report["target_versions"], 23);
+    let config = std::fs::read_to_string(back_dir.join("config.toml")).unwrap();
+    assert!(!config.contains("postgres://"), "{config}");
+    assert_eq!(objects_of_export(&back_dir), before);
+    token_still_works(&back_dir, &token);
+    // A target that holds data is refused, and nothing is switched.
+    let out = concord(
+        node.path(),
+        &[
+            "migrate",
+            "--from",
+            &url,
+            "--to",
+            back_dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not empty"));
 }
 
 #[test]

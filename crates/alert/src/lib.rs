@@ -229,8 +229,14 @@ pub struct Alert {
     /// When it was acknowledged (a TAXII timestamp).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acknowledged_at: Option<String>,
-    /// What happened, in one line for people.
+    /// What happened, in one line for people (English: webhooks, e-mail,
+    /// logs).
     pub title: String,
+    /// The same as a message key and its arguments, for the console and
+    /// the CLI to say in the reader's language (absent in alerts raised
+    /// before messages existed: show the title).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
     /// The STIX object (or proposal, quarantine entry) it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
@@ -240,6 +246,30 @@ pub struct Alert {
     /// Kind-specific details (JSON; `null` when there are none).
     #[serde(default)]
     pub detail: Value,
+}
+
+/// An alert's text as a message of the console's catalogs
+/// (`alert-msg-…` in `crates/console/locales/*/sections.ftl`) and its
+/// arguments, all text, so any reader's language can say it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The message key.
+    pub key: String,
+    /// Its arguments, by name.
+    pub args: std::collections::BTreeMap<String, String>,
+}
+
+impl Message {
+    /// A message with its arguments.
+    pub fn new(key: &str, args: &[(&str, String)]) -> Message {
+        Message {
+            key: key.to_string(),
+            args: args
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), v.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// An alert the scanner wants raised. `cause` names what caused it,
@@ -252,6 +282,8 @@ pub struct NewAlert {
     pub kind: &'static str,
     /// [`Alert::title`].
     pub title: String,
+    /// [`Alert::message`].
+    pub message: Option<Message>,
     /// [`Alert::object`].
     pub object: Option<String>,
     /// [`Alert::source`].
@@ -324,6 +356,7 @@ pub async fn raise(
             acknowledged: false,
             acknowledged_at: None,
             title: a.title,
+            message: a.message,
             object: a.object,
             source: a.source,
             detail: a.detail,
@@ -360,6 +393,48 @@ pub async fn raise(
 /// Every alert, oldest first.
 pub async fn list(store: &AnyStore) -> Result<Vec<Alert>> {
     all_records(store, KIND).await
+}
+
+/// One page of alerts, newest first, before the alert `before`
+/// (exclusive): at most `limit` alerts (only the unacknowledged ones when
+/// `open_only`), and where the next page starts when there may be more.
+/// Reads the store a page at a time, and at most `limit * 20` alerts when
+/// looking for open ones, so a page never costs the whole list.
+pub async fn newest(
+    store: &AnyStore,
+    before: Option<&str>,
+    limit: usize,
+    open_only: bool,
+) -> Result<(Vec<Alert>, Option<String>)> {
+    let step = limit.clamp(1, 500);
+    let budget = limit.saturating_mul(20).max(step);
+    let mut out = Vec::new();
+    let mut cursor = before.map(str::to_string);
+    let mut read = 0usize;
+    loop {
+        let page = store.records_before(KIND, cursor.as_deref(), step).await?;
+        let full = page.len() == step;
+        for r in &page {
+            read += 1;
+            cursor = Some(r.key.clone());
+            let Ok(a) = serde_json::from_str::<Alert>(&r.value) else {
+                continue;
+            };
+            if open_only && a.acknowledged {
+                continue;
+            }
+            out.push(a);
+            if out.len() == limit {
+                return Ok((out, cursor));
+            }
+        }
+        if !full {
+            return Ok((out, None));
+        }
+        if read >= budget {
+            return Ok((out, cursor));
+        }
+    }
 }
 
 /// Every record of one kind that reads as `T`, in key order.
@@ -480,6 +555,18 @@ pub async fn keep_running(
     constituency: ConstituencySection,
     rounds: std::sync::Arc<Notify>,
 ) {
+    keep_running_observed(node, alerts, constituency, rounds, |_| {}).await;
+}
+
+/// [`keep_running`], telling `observe` what each delivery pass did (the
+/// binary counts deliveries sent and given up for its metrics).
+pub async fn keep_running_observed(
+    node: std::sync::Arc<concord_federation::LocalNode>,
+    alerts: AlertsSection,
+    constituency: ConstituencySection,
+    rounds: std::sync::Arc<Notify>,
+    observe: impl Fn(&deliver::DeliveryReport) + Send,
+) {
     let every = std::time::Duration::from_secs(alerts.scan_interval_secs.max(1));
     let mut last_scan: Option<std::time::Instant> = None;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -495,8 +582,54 @@ pub async fn keep_running(
                 tracing::warn!(error = %e, "scanning for alerts failed");
             }
         }
-        if let Err(e) = deliver::run(&node.store, &node.data_dir, &alerts).await {
-            tracing::warn!(error = %e, "delivering alerts failed");
+        match deliver::run(&node.store, &node.data_dir, &alerts).await {
+            Ok(report) => observe(&report),
+            Err(e) => tracing::warn!(error = %e, "delivering alerts failed"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use concord_store::SqliteStore;
+
+    fn stored(i: u32, acknowledged: bool) -> Record {
+        let a = Alert {
+            id: format!("alert-{i:016}-000000000000"),
+            kind: kind::VOTE.into(),
+            created: "2026-12-01T00:00:00.000Z".into(),
+            acknowledged,
+            acknowledged_at: None,
+            title: format!("alert {i}"),
+            message: Some(Message::new(
+                "alert-msg-vote",
+                &[("proposal", i.to_string())],
+            )),
+            object: None,
+            source: None,
+            detail: Value::Null,
+        };
+        Record::new(KIND, a.id.clone(), serde_json::to_string(&a).unwrap())
+    }
+
+    #[tokio::test]
+    async fn pages_of_alerts_come_newest_first_and_read_only_what_they_show() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = AnyStore::Sqlite(SqliteStore::open_dir(dir.path()).unwrap());
+        store
+            .put_records((1..=7).map(|i| stored(i, i % 2 == 0)).collect())
+            .await
+            .unwrap();
+        let (page, next) = newest(&store, None, 3, false).await.unwrap();
+        let titles: Vec<&str> = page.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["alert 7", "alert 6", "alert 5"]);
+        let (rest, end) = newest(&store, next.as_deref(), 10, false).await.unwrap();
+        assert_eq!(rest.len(), 4);
+        assert_eq!(end, None);
+        let (open, _) = newest(&store, None, 10, true).await.unwrap();
+        let titles: Vec<&str> = open.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, ["alert 7", "alert 5", "alert 3", "alert 1"]);
+        assert_eq!(open[0].message.as_ref().unwrap().args["proposal"], "7");
     }
 }

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::constituency::Constituency;
-use crate::{CURSOR, Lock, NewAlert, kind, raise};
+use crate::{CURSOR, Lock, Message, NewAlert, kind, raise};
 use concord_federation::LocalNode;
 use concord_incident::sighting::is_false_positive;
 use concord_incident::{Incident, RESPONSE, author_of};
@@ -122,14 +122,18 @@ impl Scanner<'_> {
         let version = text(o, "modified").unwrap_or_default().to_string();
         let who = self.name(&from).await;
         let revoked = o.get("revoked") == Some(&Value::Bool(true));
-        let alert = |cause: String, k: &'static str, title: String, detail: Value| NewAlert {
-            cause,
-            kind: k,
-            title,
-            object: Some(id.clone()),
-            source: Some(from.clone()),
-            detail,
-        };
+        let alert =
+            |cause: String, k: &'static str, title: String, message: Message, detail: Value| {
+                NewAlert {
+                    cause,
+                    kind: k,
+                    title,
+                    message: Some(message),
+                    object: Some(id.clone()),
+                    source: Some(from.clone()),
+                    detail,
+                }
+            };
         if !revoked && let Some(why) = self.constituency.touches(o) {
             out.push(alert(
                 format!("constituency {id}"),
@@ -137,6 +141,14 @@ impl Scanner<'_> {
                 format!(
                     "{who} shared a {} that touches our constituency: {why}",
                     text(o, "type").unwrap_or("object")
+                ),
+                Message::new(
+                    "alert-msg-constituency",
+                    &[
+                        ("who", who.clone()),
+                        ("type", text(o, "type").unwrap_or("object").to_string()),
+                        ("why", why.to_string()),
+                    ],
                 ),
                 json!({"why": why, "type": text(o, "type"), "name": text(o, "name"), "pattern": text(o, "pattern"), "version": version}),
             ));
@@ -156,6 +168,17 @@ impl Scanner<'_> {
                             "{who} sighted our indicator {} ({} times)",
                             name.as_deref().unwrap_or(ind),
                             o.get("count").and_then(Value::as_u64).unwrap_or(1)
+                        ),
+                        Message::new(
+                            "alert-msg-sighting",
+                            &[
+                                ("who", who.clone()),
+                                ("indicator", name.as_deref().unwrap_or(ind).to_string()),
+                                (
+                                    "count",
+                                    o.get("count").and_then(Value::as_u64).unwrap_or(1).to_string(),
+                                ),
+                            ],
                         ),
                         json!({"indicator": ind, "count": o.get("count"), "first_seen": text(o, "first_seen"), "last_seen": text(o, "last_seen")}),
                     ));
@@ -180,6 +203,10 @@ impl Scanner<'_> {
                             format!("opinion {id} {version}"),
                             kind::FALSE_POSITIVE,
                             format!("{who} marked {r} a false positive"),
+                            Message::new(
+                                "alert-msg-false-positive",
+                                &[("who", who.clone()), ("object", r.clone())],
+                            ),
                             json!({"target": r, "opinion": text(o, "opinion"), "explanation": text(o, "explanation")}),
                         ));
                         break;
@@ -194,6 +221,14 @@ impl Scanner<'_> {
                         format!("request {id}"),
                         kind::REQUEST,
                         format!("{who} asks for assistance with incident {:?} ({})", i.title, i.severity.word()),
+                        Message::new(
+                            "alert-msg-request",
+                            &[
+                                ("who", who.clone()),
+                                ("title", i.title.clone()),
+                                ("severity", i.severity.word().to_string()),
+                            ],
+                        ),
                         json!({"title": i.title, "severity": i.severity.word(), "status": i.status.word(), "tlp": i.tlp}),
                     ));
                     if text(o, "created") != Some(version.as_str()) {
@@ -201,6 +236,14 @@ impl Scanner<'_> {
                             format!("incident {id} {version}"),
                             kind::INCIDENT,
                             format!("incident {:?} is now {} ({})", i.title, i.status.word(), i.severity.word()),
+                            Message::new(
+                                "alert-msg-incident-status",
+                                &[
+                                    ("title", i.title.clone()),
+                                    ("status", i.status.word().to_string()),
+                                    ("severity", i.severity.word().to_string()),
+                                ],
+                            ),
                             json!({"title": i.title, "status": i.status.word(), "severity": i.severity.word()}),
                         ));
                     }
@@ -219,18 +262,22 @@ impl Scanner<'_> {
                     if !i.involves(self.me) {
                         continue;
                     }
-                    let what = match text(o, RESPONSE) {
-                        Some("acknowledge") => "acknowledged".to_string(),
-                        Some("decline") => "declined".to_string(),
+                    let (what, key) = match text(o, RESPONSE) {
+                        Some("acknowledge") => ("acknowledged", "alert-msg-incident-ack"),
+                        Some("decline") => ("declined", "alert-msg-incident-decline"),
                         _ if text(o, "type") == Some("relationship") => {
-                            "linked an object to".to_string()
+                            ("linked an object to", "alert-msg-incident-link")
                         }
-                        _ => "added a note to".to_string(),
+                        _ => ("added a note to", "alert-msg-incident-note"),
                     };
                     out.push(NewAlert {
                         cause: format!("answer {id} {version}"),
                         kind: kind::INCIDENT,
                         title: format!("{who} {what} incident {:?}", i.title),
+                        message: Some(Message::new(
+                            key,
+                            &[("who", who.clone()), ("title", i.title.clone())],
+                        )),
                         object: Some(i.id.clone()),
                         source: Some(from.clone()),
                         detail: json!({"incident": i.id, "object": id, "content": text(o, "content"), "response": text(o, RESPONSE)}),
@@ -265,6 +312,13 @@ async fn quarantine(store: &AnyStore) -> Result<Vec<NewAlert>> {
                     s("source").unwrap_or_else(|| "?".into()),
                     s("reason").unwrap_or_else(|| "no reason recorded".into())
                 ),
+                message: Some(Message::new(
+                    "alert-msg-verification",
+                    &[
+                        ("peer", s("source").unwrap_or_else(|| "?".into())),
+                        ("reason", s("reason").unwrap_or_default()),
+                    ],
+                )),
                 object: s("id"),
                 source: s("source"),
                 detail: json!({"reason": s("reason"), "version": s("version"), "received": s("received"), "record": r.key}),
@@ -289,6 +343,14 @@ fn governance(data_dir: &std::path::Path, me: &str) -> Result<Vec<NewAlert>> {
                 "the charter of {} (version {}) expired on {}: the community is frozen until a renewal is adopted",
                 view.community, view.version, view.expires
             ),
+            message: Some(Message::new(
+                "alert-msg-charter",
+                &[
+                    ("community", view.community.clone()),
+                    ("version", view.version.to_string()),
+                    ("expires", view.expires.clone()),
+                ],
+            )),
             object: None,
             source: None,
             detail: json!({"version": view.version, "expires": view.expires}),
@@ -312,6 +374,16 @@ fn governance(data_dir: &std::path::Path, me: &str) -> Result<Vec<NewAlert>> {
                 t.quorum,
                 t.changes.join("; ")
             ),
+            message: Some(Message::new(
+                "alert-msg-vote",
+                &[
+                    ("proposal", t.id.clone()),
+                    ("version", t.version.to_string()),
+                    ("count", t.count.to_string()),
+                    ("quorum", t.quorum.to_string()),
+                    ("changes", t.changes.join("; ")),
+                ],
+            )),
             object: Some(t.id.clone()),
             source: None,
             detail: json!({"base_version": t.base_version, "version": t.version, "changes": t.changes, "count": t.count, "quorum": t.quorum}),

@@ -20,16 +20,16 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use concord_community::{self as community, KindSpec, Session, exchange};
 use concord_stix::Timestamp;
 use concord_taxii::access::Principal;
 use serde_json::{Value, json};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::openapi::ErrorBody;
 use crate::{ApiError, ApiState, Caller, ok};
 
 const WHAT: &str = "the community API";
@@ -46,24 +46,33 @@ async fn blocking(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/community", tag = "community", operation_id = "community_status", summary = "The adopted charter: version, members, quorum",
+    responses((status = 200, description = "the community's status", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody)))]
 async fn status(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     caller.user(WHAT)?;
     let dir = st.node.data_dir.clone();
     blocking(move || Ok(Session::open(&dir)?.status(Timestamp::now())?)).await
 }
 
+#[utoipa::path(get, path = "/api/v1/community/log", tag = "community", summary = "The charter chain: who signed which version, when",
+    responses((status = 200, description = "the chain", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody)))]
 async fn log(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     caller.user(WHAT)?;
     let dir = st.node.data_dir.clone();
     blocking(move || Ok(Value::Array(Session::open(&dir)?.log()?))).await
 }
 
+#[utoipa::path(get, path = "/api/v1/community/proposals", tag = "community", summary = "Open proposals, competing ones, signatures so far",
+    responses((status = 200, description = "the proposals", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody)))]
 async fn proposals(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     caller.user(WHAT)?;
     let dir = st.node.data_dir.clone();
     blocking(move || Ok(serde_json::to_value(Session::open(&dir)?.proposals()?)?)).await
 }
 
+#[utoipa::path(get, path = "/api/v1/community/proposals/{id}", tag = "community", summary = "One proposal, its tally and its competitors",
+    params(("id" = String, Path, description = "the proposal's hash")),
+    responses((status = 200, description = "the proposal", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody)))]
 async fn proposal(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -81,6 +90,9 @@ async fn proposal(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/community/proposals", tag = "community", summary = "Propose a change of the charter (admins)",
+    request_body(content = serde_json::Value, description = "{\"kind\": \"add-member\" | \"remove-member\" | \"rotate-key\" | \"set-quorum\" | \"renew\" | \"set-group\" | \"set-sharing-default\", ...}", content_type = "application/json"),
+    responses((status = 200, description = "the signed proposal", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 409, description = "refused by the rules (the reason is in the body)", body = ErrorBody)))]
 async fn propose(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -100,6 +112,9 @@ async fn propose(
     .await
 }
 
+#[utoipa::path(post, path = "/api/v1/community/proposals/{id}/vote", tag = "community", summary = "Vote for a proposal with this member's governance key (admins)",
+    params(("id" = String, Path, description = "the proposal's hash")),
+    responses((status = 200, description = "the vote and the tally", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody), (status = 409, description = "refused by the rules (the reason is in the body)", body = ErrorBody)))]
 async fn vote(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -130,6 +145,8 @@ async fn vote(
 /// proposal it has to sign) and admins of this node. Everything in them is
 /// signed and verified by the receiver; they are withheld from others
 /// because they name the community's members and their endpoints.
+#[utoipa::path(get, path = "/concord/v1/community", tag = "community", summary = "The governance documents this node offers its peers (peers and admins)",
+    responses((status = 200, description = "chain, proposals, votes, evidence", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody)))]
 async fn documents(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     const FOR: &str = "the governance documents are for peers and admins";
     match &caller.0 {
@@ -142,6 +159,9 @@ async fn documents(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Re
     blocking(move || Ok(community::export_documents(&dir)?)).await
 }
 
+#[utoipa::path(post, path = "/concord/v1/community", tag = "community", summary = "Take in governance documents (a push by hand; admins)",
+    request_body(content = serde_json::Value, description = "documents as GET /concord/v1/community gives them", content_type = "application/json"),
+    responses((status = 200, description = "what was taken in", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody)))]
 async fn ingest(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -160,13 +180,13 @@ async fn ingest(
 }
 
 /// The community routes.
-pub(crate) fn routes() -> Router<Arc<ApiState>> {
-    Router::new()
-        .route("/api/v1/community", get(status))
-        .route("/api/v1/community/log", get(log))
-        .route("/api/v1/community/proposals", get(proposals).post(propose))
-        .route("/api/v1/community/proposals/{id}", get(proposal))
-        .route("/api/v1/community/proposals/{id}/vote", post(vote))
-        .route("/concord/v1/community", get(documents).post(ingest))
+pub(crate) fn routes() -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(log))
+        .routes(routes!(proposals, propose))
+        .routes(routes!(proposal))
+        .routes(routes!(vote))
+        .routes(routes!(documents, ingest))
         .layer(DefaultBodyLimit::max(exchange::MAX_DOCUMENTS_BYTES))
 }

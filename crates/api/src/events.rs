@@ -10,14 +10,14 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use concord_alert as alert;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::openapi::ErrorBody;
 use crate::{ApiError, ApiState, Caller};
 
 fn event(a: &alert::Alert) -> Event {
@@ -35,6 +35,9 @@ struct Cursor {
     only_open: bool,
 }
 
+#[utoipa::path(get, path = "/api/v1/events", tag = "alerts", summary = "The member's alerts as server-sent events",
+    params(("Last-Event-ID" = Option<String>, Header, description = "resume after this alert id")),
+    responses((status = 200, description = "a stream of alerts: id, kind, data (the alert as JSON)", content_type = "text/event-stream", body = String), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody)))]
 async fn events(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -84,6 +87,6 @@ async fn events(
 }
 
 /// The `/api/v1/events` route.
-pub(crate) fn routes() -> Router<Arc<ApiState>> {
-    Router::new().route("/api/v1/events", get(events))
+pub(crate) fn routes() -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::new().routes(routes!(events))
 }

@@ -16,14 +16,14 @@
 
 use std::sync::Arc;
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::Response;
-use axum::routing::{get, post};
 use concord_incident::{actions, timeline};
 use serde::Deserialize;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::openapi::ErrorBody;
 use crate::{ApiError, ApiState, Caller, body, ok};
 
 const WHAT: &str = "the incident API";
@@ -41,6 +41,8 @@ fn writers(st: &ApiState, caller: &Caller) -> Result<(), ApiError> {
         .map(|_| ())
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", summary = "Incidents: id, title, status, severity, owner",
+    responses((status = 200, description = "the incidents", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody)))]
 async fn list(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Response, ApiError> {
     readers(&st, &caller)?;
     Ok(ok(serde_json::to_value(
@@ -48,6 +50,9 @@ async fn list(State(st): State<Arc<ApiState>>, caller: Caller) -> Result<Respons
     )?))
 }
 
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents", summary = "One incident: state, timeline, who answered",
+    params(("id" = String, Path, description = "the incident's STIX id")),
+    responses((status = 200, description = "the incident", body = serde_json::Value), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody)))]
 async fn show(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -60,7 +65,7 @@ async fn show(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NewBody {
     title: String,
     #[serde(default)]
@@ -85,6 +90,9 @@ fn medium() -> String {
     "medium".into()
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", summary = "Open an incident, optionally requesting assistance",
+    request_body(content = NewBody, content_type = "application/json"),
+    responses((status = 200, description = "the new incident", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody)))]
 async fn create(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -104,11 +112,15 @@ async fn create(
     Ok(ok(actions::open(&st.node, &st.key, open).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct NoteBody {
     text: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents", summary = "Add a note to an incident's timeline",
+    params(("id" = String, Path, description = "the incident's STIX id")),
+    request_body(content = NoteBody, content_type = "application/json"),
+    responses((status = 200, description = "the signed note", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody)))]
 async fn note(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -123,7 +135,7 @@ async fn note(
     .await?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 struct AckBody {
     #[serde(default)]
     decline: bool,
@@ -131,6 +143,10 @@ struct AckBody {
     text: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/ack", tag = "incidents", summary = "Acknowledge (or decline) a request for assistance",
+    params(("id" = String, Path, description = "the incident's STIX id")),
+    request_body(content = AckBody, content_type = "application/json"),
+    responses((status = 200, description = "the signed answer", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody)))]
 async fn ack(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -154,13 +170,17 @@ async fn ack(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct StatusBody {
     status: String,
     #[serde(default)]
     severity: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/status", tag = "incidents", operation_id = "incident_status", summary = "Move an incident to a new status (its owner only)",
+    params(("id" = String, Path, description = "the incident's STIX id")),
+    request_body(content = StatusBody, content_type = "application/json"),
+    responses((status = 200, description = "the new version", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody), (status = 404, description = "no such thing", body = ErrorBody), (status = 409, description = "refused by the rules (the reason is in the body)", body = ErrorBody)))]
 async fn status(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
@@ -180,12 +200,12 @@ async fn status(
 }
 
 /// The incident routes.
-pub(crate) fn routes() -> Router<Arc<ApiState>> {
-    Router::new()
-        .route("/api/v1/incidents", get(list).post(create))
-        .route("/api/v1/incidents/{id}", get(show))
-        .route("/api/v1/incidents/{id}/notes", post(note))
-        .route("/api/v1/incidents/{id}/ack", post(ack))
-        .route("/api/v1/incidents/{id}/status", post(status))
+pub(crate) fn routes() -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(note))
+        .routes(routes!(ack))
+        .routes(routes!(status))
         .layer(DefaultBodyLimit::max(1 << 20))
 }

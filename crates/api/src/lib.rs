@@ -7,6 +7,7 @@
 //! | `/api/v1/incidents…` | [`incidents`]: open, answer, follow incidents |
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
+//! | `/api/v1/openapi.json` | the OpenAPI 3.1 document of all of these, generated from the handlers |
 //!
 //! What it is for: translating HTTP into calls on the domain crates
 //! (community, federation, incident, alert, indicators) and their answers
@@ -27,6 +28,7 @@ mod error;
 pub mod events;
 pub mod incidents;
 pub mod matching;
+mod openapi;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,6 +38,8 @@ use axum::response::{IntoResponse, Response};
 use concord_federation::LocalNode;
 use concord_taxii::gate::Gate;
 use concord_trust::Keypair;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub use caller::Caller;
 pub use error::ApiError;
@@ -66,8 +70,24 @@ pub struct ApiOptions {
     pub events_poll: Duration,
 }
 
-/// Every route of the API, with its state; starts the match index's
-/// keeper task (it builds nothing until the first match request).
+/// Every route, each registered with its OpenAPI description.
+fn routes(max_match_body: usize) -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::with_openapi(openapi::Doc::openapi())
+        .merge(community::routes())
+        .merge(incidents::routes())
+        .merge(events::routes())
+        .merge(matching::routes(max_match_body))
+        .routes(routes!(openapi::document))
+}
+
+/// The OpenAPI 3.1 document of every route of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes(0).into_openapi()
+}
+
+/// Every route of the API, with its state, and `/api/v1/openapi.json`;
+/// starts the match index's keeper task (it builds nothing until the
+/// first match request).
 pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOptions) -> Router {
     let state = Arc::new(ApiState {
         node,
@@ -77,12 +97,11 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         events_poll: opts.events_poll,
     });
     matching::keep_current(state.clone(), opts.match_refresh);
-    Router::new()
-        .merge(community::routes())
-        .merge(incidents::routes())
-        .merge(events::routes())
-        .merge(matching::routes(opts.max_match_body))
+    let (router, doc) = routes(opts.max_match_body).split_for_parts();
+    let text = doc.to_json().unwrap_or_else(|_| "{}".into());
+    router
         .with_state(state)
+        .layer(axum::Extension(openapi::Document(Arc::new(text))))
 }
 
 /// A 200 with a JSON body.

@@ -15,16 +15,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 use concord_matcher::{FieldMapping, Format, Index, Scratch, read_line};
 use concord_store::Store;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
+use crate::openapi::ErrorBody;
 use crate::{ApiError, ApiState, Caller};
 
 /// The current index (swapped whole when the store changes).
@@ -48,15 +48,29 @@ impl Default for MatchIndex {
     }
 }
 
+/// Told the events read and the hits found by each match request: the
+/// binary adds it as a request extension and counts them for its metrics.
+#[derive(Clone)]
+pub struct MatchObserver(pub Arc<dyn Fn(u64, u64) + Send + Sync>);
+
 #[derive(serde::Deserialize, Default)]
 struct MatchParams {
     #[serde(default)]
     format: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/v1/match", tag = "matching", summary = "Check log lines against the active indicators",
+    params(
+        ("format" = Option<String>, Query, description = "zeek, suricata, json or text (default: JSON lines else text, per line)"),
+        ("field" = Option<String>, Query, description = "KEY=OBJECT_PATH: a JSON field as an observable (repeatable)"),
+    ),
+    request_body(content = String, description = "log lines", content_type = "text/plain"),
+    responses((status = 200, description = "hits per (line, indicator), malformed lines, counts", body = serde_json::Value), (status = 400, description = "the body is not what the route takes", body = ErrorBody), (status = 401, description = "no credentials", body = ErrorBody), (status = 403, description = "the caller may not do this", body = ErrorBody),
+        (status = 503, description = "the indicator index is being built; retry", body = String)))]
 async fn match_lines(
     State(st): State<Arc<ApiState>>,
     caller: Caller,
+    observer: Option<axum::Extension<MatchObserver>>,
     Query(params): Query<MatchParams>,
     raw_query: axum::extract::RawQuery,
     body: String,
@@ -130,6 +144,9 @@ async fn match_lines(
                 }));
             }
         }
+        if let Some(axum::Extension(MatchObserver(observe))) = &observer {
+            observe(events, out.len() as u64);
+        }
         json!({"events": events, "hits": out, "malformed": malformed, "indicators": index.len()})
     })
     .await;
@@ -175,8 +192,8 @@ pub(crate) fn keep_current(state: Arc<ApiState>, refresh: Duration) {
 }
 
 /// The `/api/v1/match` route.
-pub(crate) fn routes(max_body_bytes: usize) -> Router<Arc<ApiState>> {
-    Router::new()
-        .route("/api/v1/match", post(match_lines))
+pub(crate) fn routes(max_body_bytes: usize) -> OpenApiRouter<Arc<ApiState>> {
+    OpenApiRouter::new()
+        .routes(routes!(match_lines))
         .layer(DefaultBodyLimit::max(max_body_bytes))
 }

@@ -132,6 +132,20 @@ impl Lang {
 }
 
 impl Lang {
+    /// A message stored with its arguments as text (an alert's), or `None`
+    /// when no catalog has the key.
+    pub fn message(
+        self,
+        key: &str,
+        args: &std::collections::BTreeMap<String, String>,
+    ) -> Option<String> {
+        let map: HashMap<Cow<'static, str>, FluentValue> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.clone()), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES.try_lookup_with_args(&self.id(), key, &map)
+    }
+
     /// A number with the language's digits and grouping.
     pub fn num(self, n: u64) -> String {
         crate::format::number(self, n)
@@ -281,6 +295,20 @@ mod tests {
             "to",
             "quorum",
             "version",
+            // alert messages (concord_alert::Message)
+            "who",
+            "type",
+            "why",
+            "indicator",
+            "object",
+            "title",
+            "severity",
+            "status",
+            "peer",
+            "community",
+            "expires",
+            "proposal",
+            "changes",
         ] {
             m.insert(Cow::Borrowed(k), FluentValue::from("x"));
         }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use concord_alert::{AlertsSection, ConstituencySection};
 pub use concord_federation::{SharingSection, SyncSection};
 pub use concord_incident::SightingsSection;
+pub use concord_telemetry::MetricsSection;
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";
@@ -46,6 +47,9 @@ pub struct Config {
     /// Alert scanning and delivery (webhooks, e-mail).
     #[serde(default, skip_serializing_if = "AlertsSection::is_default")]
     pub alerts: AlertsSection,
+    /// Who may read `/metrics`.
+    #[serde(default, skip_serializing_if = "MetricsSection::is_default")]
+    pub metrics: MetricsSection,
 }
 
 /// `[server]`: where and how `concord serve` listens.
@@ -214,6 +218,23 @@ impl Config {
             )?;
         }
         Ok(a)
+    }
+
+    /// The `/metrics` token, from `[metrics]` `token_file` or `token_env`.
+    pub fn metrics_token(&self, data_dir: &Path) -> Result<Option<String>> {
+        let m = &self.metrics;
+        let token = secret(
+            data_dir,
+            "[metrics]",
+            "token",
+            None,
+            &m.token_file,
+            &m.token_env,
+        )?;
+        if m.access == concord_telemetry::MetricsAccess::Token && token.is_none() {
+            bail!("[metrics] access = \"token\" needs token_file or token_env");
+        }
+        Ok(token)
     }
 }
 

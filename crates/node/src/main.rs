@@ -42,8 +42,23 @@ struct Cli {
     /// Machine-readable JSON output (a failure: one {"error", "kind", "hint"} object on stderr).
     #[arg(long, global = true)]
     json: bool,
+    /// How log lines (stderr) are written: text, or json (one object a line).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "CONCORD_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -81,8 +96,19 @@ enum Command {
     /// Sync with a TAXII 2.1 server.
     #[command(subcommand)]
     Taxii(cmd::taxii::Command),
-    /// Move the node's objects between the embedded store and PostgreSQL, verified.
+    /// Move everything the node's store holds between the embedded store and PostgreSQL, verified per table.
     Migrate(cmd::migrate::Args),
+    /// Write a backup (config, keys, every table from one snapshot) while the node serves.
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into an empty data directory.
+    Restore(cmd::backup::RestoreArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), or write one per command into --out-dir.
+    Man {
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
     /// The node's key.
     #[command(subcommand)]
     Key(cmd::key::Command),
@@ -108,6 +134,19 @@ enum Command {
     Sightings(cmd::sightings::Args),
     /// The member's alerts: list, acknowledge, scan, deliver, dead letters.
     Alerts(cmd::alerts::Args),
+}
+
+/// `concord man`: the top page on stdout, or every command's page in a directory.
+fn man(out_dir: Option<PathBuf>) -> anyhow::Result<Outcome> {
+    let c = <Cli as clap::CommandFactory>::command();
+    match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(&dir)?;
+            clap_mangen::generate_to(c, &dir)?;
+        }
+        None => clap_mangen::Man::new(c).render(&mut std::io::stdout())?,
+    }
+    Ok(Outcome::Ok)
 }
 
 /// What a command tells `main` about how it ended.
@@ -139,12 +178,15 @@ fn main() -> ExitCode {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONCORD_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         // Colour codes only for a terminal: a log file stays greppable.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(filter)
-        .try_init();
+        .with_env_filter(filter);
+    let _ = match cli.log_format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().try_init(),
+    };
     let json = cli.json;
     let global = config::Global {
         data_dir: config::resolve_data_dir(cli.data_dir.clone()),
@@ -166,6 +208,14 @@ fn main() -> ExitCode {
         Command::Collection(c) => cmd::access::collection(&global, c),
         Command::Taxii(c) => cmd::taxii::run(&global, c),
         Command::Migrate(a) => cmd::migrate::run(&global, a),
+        Command::Backup(a) => cmd::backup::backup(&global, a),
+        Command::Restore(a) => cmd::backup::restore(&global, a),
+        Command::Completions { shell } => {
+            let mut c = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut c, "concord", &mut std::io::stdout());
+            Ok(Outcome::Ok)
+        }
+        Command::Man { out_dir } => man(out_dir),
         Command::Key(c) => cmd::key::run(&global, c),
         Command::Community(c) => cmd::community::run(&global, c),
         Command::Peer(c) => cmd::peer::run(&global, c),

@@ -16,12 +16,15 @@
 //! read configuration or print.
 
 mod access;
+mod admin;
+pub mod dump;
 mod model;
 mod parsed;
 pub mod postgres;
 pub mod sqlite;
 
 pub use access::*;
+pub use admin::{CollectionRemoval, TokenInfo};
 pub use model::*;
 pub use parsed::{latest_object, latest_of_type};
 pub use postgres::PgStore;

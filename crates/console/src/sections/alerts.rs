@@ -24,8 +24,8 @@ pub fn routes() -> Router<Shared> {
         .route("/alerts/{id}/ack", post(ack))
 }
 
-/// Alerts listed at most on the page.
-const SHOWN: usize = 500;
+/// Alerts listed on one page.
+const SHOWN: usize = 100;
 
 /// One alert as a row.
 pub struct AlertRow {
@@ -37,6 +37,9 @@ pub struct AlertRow {
     pub created: String,
     /// Its title, cut to 300 characters.
     pub title: String,
+    /// The title is in the reader's language (else it is the English one
+    /// the alert was raised with).
+    pub translated: bool,
     /// The console page of its object and the object id to show (cut to
     /// 80 characters), if it has one the console can show.
     pub object: Option<(String, String)>,
@@ -81,11 +84,13 @@ fn object_link(a: &Alert) -> Option<(String, String)> {
 
 /// An alert as the page lists it, in the user's language.
 pub fn row(l: Lang, a: &Alert) -> AlertRow {
+    let said = a.message.as_ref().and_then(|m| l.message(&m.key, &m.args));
     AlertRow {
         id: a.id.clone(),
         kind: kind_label(l, &a.kind),
         created: l.stix_time(&a.created),
-        title: excerpt(&a.title, 300),
+        translated: said.is_some(),
+        title: excerpt(said.as_deref().unwrap_or(&a.title), 300),
         object: object_link(a),
         acknowledged: a
             .acknowledged
@@ -102,8 +107,8 @@ struct AlertsPage<'a> {
     csrf: &'a str,
     rows: Vec<AlertRow>,
     open_only: bool,
-    count_open: String,
-    more: bool,
+    /// The link to the next (older) page.
+    older: Option<String>,
 }
 
 /// The alerts page's URL parameters: `open` lists only open alerts.
@@ -111,6 +116,9 @@ struct AlertsPage<'a> {
 pub struct AlertsQuery {
     #[serde(default)]
     open: Option<String>,
+    /// Show alerts older than this one.
+    #[serde(default)]
+    before: Option<String>,
 }
 
 async fn page(
@@ -123,24 +131,32 @@ async fn page(
         return no_access(&st, &v, "alerts");
     }
     let l = v.lang();
-    let mut all = match alert::list(&pages.node.store).await {
-        Ok(a) => a,
+    let open_only = q.open.is_some();
+    // One page, newest first: the store is read for what is shown.
+    let (shown, next) = match alert::newest(
+        &pages.node.store,
+        q.before.as_deref().filter(|b| b.starts_with("alert-")),
+        SHOWN,
+        open_only,
+    )
+    .await
+    {
+        Ok(p) => p,
         Err(e) => return fail(&v, "listing alerts", &e),
     };
-    all.reverse();
-    let open = all.iter().filter(|a| !a.acknowledged).count();
-    let open_only = q.open.is_some();
-    if open_only {
-        all.retain(|a| !a.acknowledged);
-    }
-    let more = all.len() > SHOWN;
+    let older = next.map(|n| {
+        format!(
+            "/alerts?{}before={}",
+            if open_only { "open=1&" } else { "" },
+            crate::pages::dashboard::urlencode(&n)
+        )
+    });
     let body = AlertsPage {
         l,
         csrf: &v.session.csrf,
-        rows: all.iter().take(SHOWN).map(|a| row(l, a)).collect(),
+        rows: shown.iter().map(|a| row(l, a)).collect(),
         open_only,
-        count_open: l.num(open as u64),
-        more,
+        older,
     }
     .render();
     match body {

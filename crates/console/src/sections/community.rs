@@ -128,6 +128,8 @@ struct Community {
     members: Vec<MemberRow>,
     removed: Vec<String>,
     history: Vec<VersionRow>,
+    /// The link to older charter versions, when there are more.
+    older: Option<String>,
     proposals: Vec<ProposalRow>,
     /// This node already signed an open proposal on this base: the guard
     /// refuses any other.
@@ -212,13 +214,25 @@ fn short(id: &str) -> String {
 }
 
 /// Reads everything the page shows (blocking: the community lock).
-fn read(dir: &std::path::Path, me: &str, l: Lang) -> Result<Held, ConsoleError> {
+/// Charter versions shown on one page of the history.
+const HISTORY: usize = 20;
+
+/// Pieces of evidence shown (the newest).
+const EVIDENCE: usize = 50;
+
+fn read(
+    dir: &std::path::Path,
+    me: &str,
+    l: Lang,
+    before: Option<u64>,
+) -> Result<Held, ConsoleError> {
     let s = Session::open(dir)?;
     let now = Timestamp::now();
-    let evidence = s
-        .ledger
-        .evidence()?
+    let all_evidence = s.ledger.evidence()?;
+    let evidence = all_evidence
         .iter()
+        .rev()
+        .take(EVIDENCE)
         .filter_map(|e| evidence_row(l, e))
         .collect();
     let (Some(view), Some(chain)) = (s.view(now)?, s.chain.as_ref()) else {
@@ -236,8 +250,18 @@ fn read(dir: &std::path::Path, me: &str, l: Lang) -> Result<Held, ConsoleError> 
     let name_of = |id: &str| names.get(id).cloned().unwrap_or_default();
     let adoptions = s.ledger.adoptions()?;
     let mut history = Vec::new();
-    let mut previous: Option<&Charter> = None;
-    for c in chain.versions() {
+    // One page of the history, newest first: only its versions' votes are read.
+    let versions = chain.versions();
+    let eligible: Vec<usize> = (0..versions.len())
+        .filter(|&i| before.is_none_or(|b| versions[i].version() < b))
+        .collect();
+    let window = &eligible[eligible.len().saturating_sub(HISTORY)..];
+    let older = (eligible.len() > window.len())
+        .then(|| window.first().map(|&i| versions[i].version()))
+        .flatten();
+    for &i in window {
+        let c = &versions[i];
+        let previous: Option<&Charter> = i.checked_sub(1).map(|p| versions[p].charter());
         let votes = s.ledger.votes(&c.hash().to_hex())?;
         let signers = c
             .envelope()
@@ -272,7 +296,6 @@ fn read(dir: &std::path::Path, me: &str, l: Lang) -> Result<Held, ConsoleError> 
                 other => other.to_string(),
             }),
         });
-        previous = Some(c.charter());
     }
     history.reverse();
     let head = chain.head();
@@ -334,6 +357,7 @@ fn read(dir: &std::path::Path, me: &str, l: Lang) -> Result<Held, ConsoleError> 
                 .collect(),
             removed: view.removed.clone(),
             history,
+            older: older.map(|v| format!("/community?versions_before={v}")),
             proposals,
             signed_any,
         }),
@@ -389,6 +413,9 @@ struct CommunityPage<'a> {
 pub struct Notice {
     #[serde(default)]
     done: Option<String>,
+    /// Show the charter versions older than this one.
+    #[serde(default)]
+    versions_before: Option<u64>,
 }
 
 async fn show(
@@ -398,11 +425,12 @@ async fn show(
     status: StatusCode,
     notice: Option<String>,
     error: Option<String>,
+    before: Option<u64>,
 ) -> Response {
     let l = v.lang();
     let dir = pages.node.data_dir.clone();
     let me = pages.me().to_string();
-    let held = match blocking(move || read(&dir, &me, l)).await {
+    let held = match blocking(move || read(&dir, &me, l, before)).await {
         Ok(h) => h,
         Err(e) => return fail(v, "reading the community", &e),
     };
@@ -437,7 +465,16 @@ async fn page(
         Some("adopted") => Some(l.t("community-adopted")),
         _ => None,
     };
-    show(&st, &v, &pages, StatusCode::OK, notice, None).await
+    show(
+        &st,
+        &v,
+        &pages,
+        StatusCode::OK,
+        notice,
+        None,
+        q.versions_before,
+    )
+    .await
 }
 
 /// A form that carries only its CSRF token.
@@ -487,7 +524,7 @@ async fn vote(
                 "community-vote-refused",
                 &[("reason", Arg::Text(&format!("{e:#}")))],
             );
-            show(&st, &v, &pages, StatusCode::CONFLICT, None, Some(msg)).await
+            show(&st, &v, &pages, StatusCode::CONFLICT, None, Some(msg), None).await
         }
     }
 }

@@ -70,12 +70,17 @@ impl Panel for AlertsPanel {
                 return Ok(None);
             }
             let l = v.lang();
-            let all = alert::list(&self.0.node.store)
+            // The newest open alerts only, counted up to a bound: the
+            // dashboard never reads the whole list.
+            const COUNTED: usize = 100;
+            let (open, more) = alert::newest(&self.0.node.store, None, COUNTED, true)
                 .await
                 .map_err(|e| section_error("listing alerts", e))?;
-            let open: Vec<&alert::Alert> = all.iter().rev().filter(|a| !a.acknowledged).collect();
             let mut card = Card::new(l, v, "alerts");
-            card.count = l.num(open.len() as u64);
+            card.count = match more {
+                Some(_) => format!("{}+", l.num(open.len() as u64)),
+                None => l.num(open.len() as u64),
+            };
             card.alerts = open.iter().take(ALERTS_SHOWN).map(|a| row(l, a)).collect();
             Ok(Some(card.render()?))
         })

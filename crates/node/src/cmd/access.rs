@@ -1,5 +1,6 @@
-//! `concord user add`, `concord token add`, `concord collection add`: who
-//! may use the TAXII server, and what it serves.
+//! `concord user|token|collection …`: who may use the TAXII server, and
+//! what it serves. Tokens are stored as hashes: a listing names a token by
+//! a short prefix of its hash, never the token.
 
 use std::io::BufRead;
 
@@ -15,6 +16,16 @@ use crate::config::Global;
 pub enum UserCommand {
     /// Add a user of the TAXII server.
     Add(UserAddArgs),
+    /// List the users and their rights.
+    List,
+    /// Remove a user, its rights and its tokens.
+    Remove { name: String },
+    /// Set a user's password (read from the first line of standard input).
+    Passwd {
+        name: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -42,14 +53,31 @@ pub enum TokenCommand {
         /// The user the token signs in as.
         user: String,
     },
+    /// List the tokens: user, when made, a short prefix of the hash.
+    List,
+    /// Revoke a token, named by a prefix of its hash (from `token list`).
+    Revoke {
+        /// A prefix of the token's hash, as `token list` shows it.
+        hash_prefix: String,
+    },
 }
 
 #[derive(clap::Subcommand)]
 pub enum CollectionCommand {
     /// Create a collection; prints its id.
     Add(CollectionAddArgs),
-    /// List the collections: id, title, whether public.
+    /// List the collections: id, title, whether public, entry counts.
     List,
+    /// One collection: title, description, entries, who may read or write it.
+    Show {
+        /// The collection's id or title.
+        collection: String,
+    },
+    /// Remove a collection, its entries and the rights on it (the objects stay stored).
+    Remove {
+        /// The collection's id or title.
+        collection: String,
+    },
 }
 
 #[derive(clap::Args)]
@@ -92,7 +120,10 @@ pub fn find(all: &[Collection], key: &str) -> Result<String> {
 }
 
 pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
-    let UserCommand::Add(a) = cmd;
+    let a = match cmd {
+        UserCommand::Add(a) => a,
+        other => return super::admin::user(global, other),
+    };
     let node = Node::open(global)?;
     let password = secret_from_stdin()?;
     check_new_password(&password)?;
@@ -135,7 +166,10 @@ pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
 }
 
 pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
-    let TokenCommand::Add { user } = cmd;
+    let user = match cmd {
+        TokenCommand::Add { user } => user,
+        other => return super::admin::token(global, other),
+    };
     let node = Node::open(global)?;
     let (token, hash) = new_token();
     let rt = super::runtime()?;
@@ -151,29 +185,13 @@ pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
 }
 
 pub fn collection(global: &Global, cmd: CollectionCommand) -> Result<Outcome> {
+    let a = match cmd {
+        CollectionCommand::Add(a) => a,
+        other => return super::admin::collection(global, other),
+    };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
     let all = rt.block_on(node.store.collections())?;
-    let a = match cmd {
-        CollectionCommand::Add(a) => a,
-        CollectionCommand::List => {
-            if global.json {
-                let list: Vec<_> = all
-                    .iter()
-                    .map(
-                        |c| serde_json::json!({ "id": c.id, "title": c.title, "public": c.public }),
-                    )
-                    .collect();
-                println!("{}", serde_json::Value::Array(list));
-            } else {
-                for c in &all {
-                    let public = if c.public { "  (public)" } else { "" };
-                    println!("{}  {}{public}", c.id, c.title);
-                }
-            }
-            return Ok(Outcome::Ok);
-        }
-    };
     // Titles name collections on the command line: two alike could not.
     if let Some(c) = all.iter().find(|c| c.title == a.title) {
         bail!(

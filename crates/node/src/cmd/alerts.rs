@@ -52,13 +52,26 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 } else if list.is_empty() {
                     println!("no alerts");
                 } else {
+                    // In the user's language (LC_ALL, LC_MESSAGES or LANG, as
+                    // `fr_FR.UTF-8`), else the English title.
+                    let lang = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                        .iter()
+                        .filter_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+                        .find_map(|v| {
+                            concord_console::Lang::from_tag(
+                                v.split(['_', '.', '-']).next().unwrap_or(""),
+                            )
+                        });
                     for a in &list {
+                        let said = lang
+                            .zip(a.message.as_ref())
+                            .and_then(|(l, m)| l.message(&m.key, &m.args));
                         println!(
                             "{} {} {:<20} {}{}",
                             a.id,
                             a.created,
                             a.kind,
-                            a.title,
+                            said.as_deref().unwrap_or(&a.title),
                             if a.acknowledged {
                                 " (acknowledged)"
                             } else {

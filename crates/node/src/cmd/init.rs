@@ -108,6 +108,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         sightings: Default::default(),
         constituency: Default::default(),
         alerts: Default::default(),
+        metrics: Default::default(),
     };
     rt.block_on(async {
         store

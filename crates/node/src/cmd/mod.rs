@@ -1,7 +1,9 @@
 //! One module per command.
 
 pub mod access;
+pub mod admin;
 pub mod alerts;
+pub mod backup;
 pub mod community;
 pub mod demo;
 pub mod export;

@@ -115,7 +115,9 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 if !peers::remove(&node.store, &name).await? {
                     bail!("there is no peer {name:?} (see `concord peer list`)");
                 }
-                if !global.json {
+                if global.json {
+                    println!("{}", serde_json::json!({ "removed": name }));
+                } else {
                     println!("peer {name} removed");
                 }
                 Ok(Outcome::Ok)

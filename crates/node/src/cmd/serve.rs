@@ -229,11 +229,39 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 sharing: node.config.sharing.clone(),
             },
         );
-        // One request log line for TAXII, the API and the console alike.
+        let metrics = Arc::new(concord_telemetry::Metrics::new());
+        let probes = concord_telemetry::probes::Probes::new(
+            metrics.clone(),
+            concord_telemetry::Readiness {
+                store: node.store.clone(),
+                key_loaded: true,
+            },
+            node.config.metrics.access,
+            node.config.metrics_token(&node.data_dir)?,
+        );
+        let counted = metrics.clone();
+        let observer = concord_api::matching::MatchObserver(Arc::new(move |events, hits| {
+            counted.matcher.events.inc_by(events);
+            counted.matcher.hits.inc_by(hits);
+        }));
+        // Every route is in the app before the request counter is layered
+        // over it (a layer covers the routes it is applied to).
         let app = server::router_with(node.store.clone(), options(&section), gate)
             .merge(api)
             .merge(console.into_router())
+            .merge(concord_telemetry::probes::routes(probes))
+            .layer(axum::Extension(observer))
+            .layer(axum::middleware::from_fn_with_state(
+                metrics.clone(),
+                concord_telemetry::http::track,
+            ))
+            // One request log line for TAXII, the API and the console alike.
             .layer(axum::middleware::from_fn(server::request_log::log_requests));
+        tokio::spawn(concord_telemetry::sync::watch(
+            metrics.clone(),
+            node.store.clone(),
+            Duration::from_secs(1),
+        ));
         tokio::spawn(server::upkeep(node.store.clone()));
         let peers_changed = Arc::new(Notify::new());
         tokio::spawn(keep_peers_current(
@@ -246,11 +274,16 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         // Alerts: a scan on an interval and after each sync round,
         // delivery of due jobs every second.
         let rounds = Arc::new(Notify::new());
-        tokio::spawn(concord_alert::keep_running(
+        tokio::spawn(concord_alert::keep_running_observed(
             local.clone(),
             node.config.alerts_with_secrets(&node.data_dir)?,
             node.config.constituency.clone(),
             rounds.clone(),
+            move |r| {
+                metrics.alerts.sent.inc_by(r.delivered as u64);
+                metrics.alerts.failed.inc_by(r.dead as u64);
+                metrics.alerts.retrying.set(r.retrying as i64);
+            },
         ));
         if node.config.sync.interval_secs > 0 {
             tokio::spawn(concord_federation::round::keep_syncing(
@@ -262,7 +295,22 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 rounds,
             ));
         }
+        // Ctrl-C, or SIGTERM from a service manager: stop accepting, end.
         let shutdown = async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    },
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
             let _ = tokio::signal::ctrl_c().await;
         };
         listen::serve(listener, tls, app, shutdown).await;

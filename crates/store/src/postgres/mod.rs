@@ -19,6 +19,8 @@
 //! extension (GIN trigram index, `ILIKE`, `similarity`) for search.
 
 mod access;
+mod admin;
+mod dump;
 mod read;
 mod schema;
 mod write;

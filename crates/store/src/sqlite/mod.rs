@@ -3,6 +3,8 @@
 //! tokio's blocking pool, never on the async workers.
 
 mod access;
+mod admin;
+mod dump;
 mod read;
 mod remove;
 mod schema;
