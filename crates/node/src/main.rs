@@ -106,6 +106,7 @@ enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff), or write one per command into --out-dir.
     Man {
+        /// Write `concord.1` and one page per command (`concord-import.1`, …) into this directory.
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },

@@ -19,10 +19,15 @@ pub enum UserCommand {
     /// List the users and their rights.
     List,
     /// Remove a user, its rights and its tokens.
-    Remove { name: String },
+    Remove {
+        /// The user's log-in name.
+        name: String,
+    },
     /// Set a user's password (read from the first line of standard input).
     Passwd {
+        /// The user's log-in name.
         name: String,
+        /// Read the new password (at least 12 characters) from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
     },
