@@ -30,7 +30,7 @@ mod state;
 
 pub use cache::{Cache, CacheOptions};
 pub use error::PublishError;
-pub use publish::{Published, publish};
+pub use publish::{Published, etag, publish};
 pub use query::{OutputFormat, Query};
 pub use scope::Scope;
 pub use state::{SERIAL_RECORDS, SID_RECORDS};

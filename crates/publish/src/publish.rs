@@ -57,8 +57,8 @@ impl Published {
     }
 }
 
-/// A quoted entity tag of `bytes`.
-pub(crate) fn etag(bytes: &[u8]) -> String {
+/// A strong, quoted HTTP entity tag of `bytes` (a file beside an output).
+pub fn etag(bytes: &[u8]) -> String {
     etag_of(bytes, &[])
 }
 

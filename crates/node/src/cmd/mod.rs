@@ -4,6 +4,7 @@ pub mod access;
 pub mod alerts;
 pub mod community;
 pub mod demo;
+pub mod enforcement;
 pub mod export;
 pub mod import;
 pub mod incident;
