@@ -93,7 +93,7 @@ use serde_json::{Map, Value};
 pub use context::{Authors, ExportContext};
 pub use csv::CSV_HEADER;
 pub use error::ExportError;
-pub use read::{PROPERTIES, parse_object};
+pub use read::{PROPERTIES, parse_object, properties};
 pub use report::{ExportReport, ExtraFile, Kind, SkipReason, Skipped};
 pub use rpz::{RpzAction, RpzOptions};
 pub use sid::{SidRange, SidRecord, SidTable};

@@ -109,7 +109,8 @@ async fn stix<S: Store + Clone + 'static>(
             types: query.types.clone(),
             texts: true,
             drop_revoked: !query.include_inactive,
-            whole: false,
+            // What the filters read.
+            properties: Some(vec!["modified", "revoked", "object_marking_refs"]),
         },
     )
     .await?;
@@ -160,7 +161,7 @@ async fn authors<S: Store + Clone + 'static>(
             types: vec!["identity".into()],
             texts: false,
             drop_revoked: true,
-            whole: true,
+            properties: None,
         },
     )
     .await?;
@@ -184,7 +185,7 @@ async fn enforcement<S: Store + Clone + 'static>(
             texts: false,
             // The selection reports revoked and withdrawn indicators.
             drop_revoked: false,
-            whole: false,
+            properties: Some(properties(query, format)),
         },
     )
     .await?;
@@ -263,6 +264,15 @@ async fn enforcement<S: Store + Clone + 'static>(
             Ok(finish(query, body, report, None))
         }
     }
+}
+
+/// What an export to `format` reads, and what the query's filters read.
+fn properties(query: &Query, format: Format) -> Vec<&'static str> {
+    let mut p = concord_exports::properties(format).to_vec();
+    if query.max_tlp.is_some() && !p.contains(&"object_marking_refs") {
+        p.push("object_marking_refs");
+    }
+    p
 }
 
 fn finish(query: &Query, body: Vec<u8>, report: ExportReport, serial: Option<u32>) -> Published {

@@ -128,8 +128,8 @@ pub(crate) struct Want<'q> {
     pub texts: bool,
     /// Leave out revoked objects (a STIX bundle of active objects).
     pub drop_revoked: bool,
-    /// Parse whole objects (identities for authors' names).
-    pub whole: bool,
+    /// The properties to keep of each object (`None`: the whole object).
+    pub properties: Option<Vec<&'static str>>,
 }
 
 /// Reads the view's objects that `want` selects.
@@ -167,7 +167,8 @@ pub(crate) async fn load<S: Store + Clone + 'static>(
                     } => egress::filter(store, federation, recipient, collection, page).await?,
                     _ => page,
                 };
-                take(page, want, &mut seen, &mut loaded).await?;
+                // The scan gives each object once.
+                take(page, want, None, &mut loaded).await?;
             }
         }
         Scope::Collections {
@@ -196,7 +197,9 @@ pub(crate) async fn load<S: Store + Clone + 'static>(
                         }
                         None => page.objects,
                     };
-                    take(objects, want, &mut seen, &mut loaded).await?;
+                    // An object filed in several collections is taken once.
+                    let seen = (collections.len() > 1).then_some(&mut seen);
+                    take(objects, want, seen, &mut loaded).await?;
                     match (more, last) {
                         (true, Some(last)) => after = Some(last),
                         _ => break,
@@ -213,26 +216,26 @@ fn task(e: tokio::task::JoinError) -> PublishError {
 }
 
 /// Parses a page (off the async workers) and keeps what passes the
-/// filters; a version already taken from another collection is taken once.
+/// filters; a version in `seen` (taken from another collection) is not
+/// taken again.
 async fn take(
     page: Vec<StoredObject>,
     want: &Want<'_>,
-    seen: &mut HashSet<(String, String)>,
+    seen: Option<&mut HashSet<(String, String)>>,
     loaded: &mut Loaded,
 ) -> Result<(), PublishError> {
-    let page: Vec<StoredObject> = page
-        .into_iter()
-        .filter(|o| seen.insert((o.id.clone(), o.version.clone())))
-        .collect();
+    let mut page = page;
+    if let Some(seen) = seen {
+        page.retain(|o| seen.insert((o.id.clone(), o.version.clone())));
+    }
     let (max_tlp, since) = (want.query.max_tlp, want.query.since);
-    let (texts, drop_revoked, whole) = (want.texts, want.drop_revoked, want.whole);
-    let parsed = tokio::task::spawn_blocking(move || {
-        let mut out = Vec::with_capacity(page.len());
-        for o in page {
-            let map = if whole {
-                concord_stix::json::parse_object(o.json.as_bytes()).ok()
-            } else {
-                concord_exports::parse_object(o.json.as_bytes()).ok()
+    let (texts, drop_revoked) = (want.texts, want.drop_revoked);
+    let parse = move |part: Vec<StoredObject>, properties: Option<Vec<&'static str>>| {
+        let mut out = Vec::with_capacity(part.len());
+        for o in part {
+            let map = match &properties {
+                None => concord_stix::json::parse_object(o.json.as_bytes()).ok(),
+                Some(p) => concord_exports::parse_object(o.json.as_bytes(), p).ok(),
             };
             // Stored text that does not read is never exported.
             let Some(map) = map else { continue };
@@ -242,9 +245,14 @@ async fn take(
             out.push((map, texts.then_some(o.json)));
         }
         out
-    })
-    .await
-    .map_err(task)?;
+    };
+    // Two halves on two threads: parsing is most of the cost of reading.
+    let second = page.split_off(page.len() / 2);
+    let (p1, p2) = (want.properties.clone(), want.properties.clone());
+    let first = tokio::task::spawn_blocking(move || parse(page, p1));
+    let second = tokio::task::spawn_blocking(move || parse(second, p2));
+    let (first, second) = (first.await.map_err(task)?, second.await.map_err(task)?);
+    let parsed = first.into_iter().chain(second);
     for (map, text) in parsed {
         loaded.maps.push(map);
         loaded.texts.extend(text);
