@@ -1,7 +1,8 @@
 //! End-to-end tests of the `concord` binary: real nodes with their own
 //! data directories, serving on 127.0.0.1 ports, synced, governed and
 //! queried as their operators and peers do, and real third-party tools
-//! (taxii2-client, medallion, stix2-validator, PostgreSQL, Chromium) on
+//! (taxii2-client, medallion, stix2-validator, PostgreSQL, Chromium,
+//! named-checkzone, Unbound, suricataparser and idstools) on
 //! the other end. One test binary with one harness (`harness.rs`).
 #![expect(
     clippy::unwrap_used,
@@ -12,6 +13,9 @@ mod harness;
 
 mod cli;
 mod console_browser;
+mod dns_client;
+mod export_tools;
+mod exports;
 mod faults;
 mod federation;
 mod first_hour;

@@ -7,6 +7,7 @@
 //! | `/api/v1/incidents…` | [`incidents`]: open, answer, follow incidents |
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
+//! | `/exports/<format>` | `exports`: RPZ, Suricata, Zeek, hosts, text, CSV and STIX of what the caller may see, with ETags for pollers |
 //! | `/api/v1/openapi.json` | the OpenAPI 3.1 document of all of these, generated from the handlers |
 //!
 //! What it is for: translating HTTP into calls on the domain crates
@@ -26,6 +27,7 @@ mod caller;
 pub mod community;
 mod error;
 pub mod events;
+mod exports;
 pub mod incidents;
 pub mod matching;
 mod openapi;
@@ -57,6 +59,8 @@ pub struct ApiState {
     pub matching: matching::MatchIndex,
     /// How often the event stream looks for new alerts.
     pub events_poll: Duration,
+    /// The last output of each polled `/exports/` view.
+    pub exports: concord_publish::Cache,
 }
 
 /// Limits the binary sets.
@@ -77,6 +81,7 @@ fn routes(max_match_body: usize) -> OpenApiRouter<Arc<ApiState>> {
         .merge(incidents::routes())
         .merge(events::routes())
         .merge(matching::routes(max_match_body))
+        .merge(exports::routes())
         .routes(routes!(openapi::document))
 }
 
@@ -95,6 +100,7 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         gate,
         matching: matching::MatchIndex::default(),
         events_poll: opts.events_poll,
+        exports: concord_publish::Cache::default(),
     });
     matching::keep_current(state.clone(), opts.match_refresh);
     let (router, doc) = routes(opts.max_match_body).split_for_parts();

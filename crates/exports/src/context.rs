@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use concord_stix::Timestamp;
 use serde_json::{Map, Value};
 
+use crate::report::Kind;
+
 /// Identity ids to names, for the formats that name an indicator's author
 /// (Zeek's `meta.source`, the CSV `author` column).
 #[derive(Debug, Clone, Default)]
@@ -78,6 +80,11 @@ pub struct ExportContext<'a> {
     pub min_confidence: Option<u8>,
     /// Export revoked, expired and not yet valid indicators too.
     pub include_inactive: bool,
+    /// Only values of these kinds (a blocklist of addresses, a list of
+    /// names); empty means every kind. Values of other kinds are left out
+    /// without a skip entry, as asked, and an indicator with none of these
+    /// kinds is not counted.
+    pub kinds: Vec<Kind>,
     /// Names of authors.
     pub authors: &'a Authors,
 }
@@ -89,6 +96,7 @@ impl<'a> ExportContext<'a> {
             now,
             min_confidence: None,
             include_inactive: false,
+            kinds: Vec::new(),
             authors,
         }
     }
@@ -103,5 +111,16 @@ impl<'a> ExportContext<'a> {
     pub fn with_inactive(mut self) -> ExportContext<'a> {
         self.include_inactive = true;
         self
+    }
+
+    /// Only values of `kinds` (none: every kind).
+    pub fn with_kinds(mut self, kinds: Vec<Kind>) -> ExportContext<'a> {
+        self.kinds = kinds;
+        self
+    }
+
+    /// Whether values of `kind` are wanted.
+    pub(crate) fn wants(&self, kind: Kind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
     }
 }

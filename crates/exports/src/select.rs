@@ -303,10 +303,18 @@ fn read<'a>(
             });
         }
     };
-    let values = match pattern::values(parsed.ast()) {
+    let mut values = match pattern::values(parsed.ast()) {
         Ok(v) => v,
         Err(reason) => return skip(reason),
     };
+    if !ctx.kinds.is_empty() {
+        // Kinds not asked for are left out as asked, not as skips.
+        values.valid.retain(|v| ctx.wants(v.kind()));
+        values.invalid.retain(|(_, reason)| match reason {
+            SkipReason::InvalidValue { kind, .. } => ctx.wants(*kind),
+            _ => true,
+        });
+    }
     for (value, reason) in values.invalid {
         report.skip(id, Some(pattern_text), Some(value), reason);
     }

@@ -47,9 +47,75 @@ pub fn serial_after(previous: u32, candidate: u32) -> u32 {
     }
 }
 
+/// Sets the SOA serial of a zone this crate wrote (its third line is
+/// `@ SOA <mname> <rname> <serial> ...`) to `serial`, in place. A server
+/// writes the zone once with serial 0, compares a digest of those bytes
+/// with the content it last published (the digest does not depend on the
+/// serial), and stamps the serial it then decides. Returns false, leaving
+/// `zone` alone, when it holds no such line.
+pub fn stamp(zone: &mut Vec<u8>, serial: u32) -> bool {
+    let Some(at) = soa_serial(zone) else {
+        return false;
+    };
+    zone.splice(at, serial.to_string().into_bytes());
+    true
+}
+
+/// Where the serial of the zone's SOA line is.
+fn soa_serial(zone: &[u8]) -> Option<std::ops::Range<usize>> {
+    let mut start = 0;
+    for _ in 0..3 {
+        let end = start + zone[start..].iter().position(|b| *b == b'\n')?;
+        let line = &zone[start..end];
+        if line.starts_with(b"@ SOA ") {
+            // `@`, `SOA`, mname, rname: the serial is the fifth field.
+            let mut field = 0;
+            let mut i = 0;
+            while i < line.len() {
+                if line[i] == b' ' {
+                    i += 1;
+                    continue;
+                }
+                let from = i;
+                while i < line.len() && line[i] != b' ' {
+                    i += 1;
+                }
+                if field == 4 {
+                    return line[from..i]
+                        .iter()
+                        .all(u8::is_ascii_digit)
+                        .then_some(start + from..start + i);
+                }
+                field += 1;
+            }
+            return None;
+        }
+        start = end + 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stamps_the_soa_serial() {
+        let mut zone = b"$ORIGIN rpz.concord.\n$TTL 300\n@ SOA localhost. hostmaster.localhost. 0 3600 600 86400 300\n@ NS localhost.\nx CNAME . ;\n".to_vec();
+        assert!(stamp(&mut zone, 2026120101));
+        let text = String::from_utf8(zone.clone()).unwrap();
+        assert!(
+            text.contains(
+                "@ SOA localhost. hostmaster.localhost. 2026120101 3600 600 86400 300\n@ NS"
+            ),
+            "{text}"
+        );
+        assert!(stamp(&mut zone, 7));
+        assert!(String::from_utf8(zone).unwrap().contains(" 7 3600 "));
+        let mut other = b"$ORIGIN a.\n; no soa\n".to_vec();
+        assert!(!stamp(&mut other, 1));
+        assert_eq!(other, b"$ORIGIN a.\n; no soa\n");
+    }
 
     #[test]
     fn rfc_1982_order() {

@@ -34,6 +34,34 @@ impl Default for SidRange {
     }
 }
 
+impl std::str::FromStr for SidRange {
+    type Err = ExportError;
+
+    /// `FIRST-LAST`, e.g. `1000000-1999999`: a non-empty range of sids
+    /// from 1.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wrong = |reason: &str| ExportError::InvalidOption {
+            option: "sid-range",
+            reason: format!("{s:?}: {reason}"),
+        };
+        let (first, last) = s
+            .split_once('-')
+            .ok_or_else(|| wrong("expected FIRST-LAST, e.g. 1000000-1999999"))?;
+        let number = |n: &str| {
+            n.trim()
+                .parse::<u32>()
+                .map_err(|_| wrong("the bounds are whole numbers below 2^32"))
+        };
+        let (first, last) = (number(first)?, number(last)?);
+        if first == 0 || first > last {
+            return Err(wrong(
+                "the first sid must be at least 1 and at most the last",
+            ));
+        }
+        Ok(SidRange { first, last })
+    }
+}
+
 /// What the table remembers of one indicator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SidRecord {
@@ -156,6 +184,17 @@ impl SidTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_read_from_text() {
+        assert_eq!(
+            "5-9".parse::<SidRange>().unwrap(),
+            SidRange { first: 5, last: 9 }
+        );
+        for bad in ["", "5", "9-5", "0-3", "a-b", "1-4294967296"] {
+            assert!(bad.parse::<SidRange>().is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sids_are_kept_never_reused_and_revs_follow_modified() {

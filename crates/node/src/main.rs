@@ -69,7 +69,7 @@ enum Command {
     Init(cmd::init::Args),
     /// Import STIX bundles or JSON lines of objects (files, directories, or - for stdin).
     Import(cmd::import::Args),
-    /// Export objects as one STIX bundle.
+    /// Export objects as one STIX bundle, or the active indicators for resolvers, IDS and firewalls (--format rpz, suricata, zeek, hosts, text, csv).
     Export(cmd::export::Args),
     /// Full-text search over names, descriptions, labels and patterns.
     Search(cmd::query::SearchArgs),

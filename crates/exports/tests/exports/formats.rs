@@ -409,3 +409,75 @@ fn csv_quotes_per_rfc_4180() {
     assert_eq!(rows.last(), Some(&""), "the file ends with CRLF");
     assert_eq!(rows.len(), 1 + 13 + 1);
 }
+
+#[test]
+fn the_kinds_of_the_context_limit_every_format() {
+    let authors = super::support::authors();
+    let ctx = concord_exports::ExportContext::new(super::support::now(), &authors)
+        .with_kinds(vec![Kind::Ipv4Addr, Kind::Md5]);
+    let (zeek, report) =
+        super::support::run_with(Target::Zeek(ZeekOptions::default()), &fixture(), &ctx);
+    let values: Vec<&str> = zeek
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(values, ["198.51.100.0/24", "203.0.113.7", MD5], "{zeek}");
+    assert_eq!(report.indicators, 3);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    let (zone, report) =
+        super::support::run_with(Target::Rpz(RpzOptions::new(1)), &fixture(), &ctx);
+    check_zone("rpz.concord.", &zone);
+    assert_eq!(report.records, 2, "{zone}");
+    assert!(!zone.contains("example"), "{zone}");
+}
+
+#[test]
+fn exports_read_from_the_kept_properties_alone() {
+    // What a node hands over after `parse_object`: the same output.
+    let whole: Vec<Map<String, Value>> = fixture()
+        .into_iter()
+        .map(|mut o| {
+            o.insert("description".into(), json!("not read"));
+            o.insert("kill_chain_phases".into(), json!([{"kill_chain_name": "k"}]));
+            o.insert(
+                "extensions".into(),
+                json!({"extension-definition--f9e3a21e-ae23-4100-adb4-4852e951cfd9": {"signer": "identity--22222222-2222-4222-8222-222222222222"}}),
+            );
+            o
+        })
+        .collect();
+    for format in Format::ALL {
+        let kept: Vec<Map<String, Value>> = whole
+            .iter()
+            .map(|o| {
+                let text = serde_json::to_string(o).unwrap();
+                concord_exports::parse_object(text.as_bytes(), concord_exports::properties(format))
+                    .unwrap()
+            })
+            .collect();
+        assert!(kept.iter().all(|o| !o.contains_key("description")));
+        let (mut t1, mut t2) = (SidTable::new(), SidTable::new());
+        let (a, ra) = run(target(format, &mut t1), &whole);
+        let (b, rb) = run(target(format, &mut t2), &kept);
+        assert_eq!(a, b, "{format}");
+        assert_eq!(ra, rb, "{format}");
+        if matches!(format, Format::Zeek | Format::Csv) {
+            assert!(
+                a.contains("identity--22222222"),
+                "the signer is the author:\n{a}"
+            );
+        }
+    }
+}
+
+fn target(format: Format, table: &mut SidTable) -> Target<'_> {
+    match format {
+        Format::Rpz => Target::Rpz(RpzOptions::new(1)),
+        Format::Suricata => Target::Suricata(SuricataOptions::default(), table),
+        Format::Zeek => Target::Zeek(ZeekOptions::default()),
+        Format::Hosts => Target::Hosts,
+        Format::Text => Target::Text(TextOptions::default()),
+        Format::Csv => Target::Csv,
+    }
+}

@@ -1,5 +1,7 @@
 //! `concord export`: the latest version of matching objects as one STIX
-//! bundle, streamed page by page (never the whole store in memory).
+//! bundle, streamed page by page (never the whole store in memory), or,
+//! with `--format`, the indicators in an enforcement format
+//! (`enforcement.rs`).
 
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
@@ -17,7 +19,16 @@ use crate::config::Global;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Only these object types (repeatable, or comma-separated).
+    /// What to write: stix (a bundle of every object), or the active
+    /// indicators as rpz, suricata, zeek, hosts, text or csv.
+    #[arg(long, default_value = "stix", value_name = "FORMAT")]
+    format: String,
+    /// Only these collections (id or title; repeatable).
+    #[arg(long = "collection", value_name = "C")]
+    collections: Vec<String>,
+    /// Only these object types (repeatable, or comma-separated); for an
+    /// enforcement format, kinds of values: ipv4-addr, ipv6-addr,
+    /// domain-name, url, email-addr, file (or md5, sha1, sha256).
     #[arg(long = "type", value_delimiter = ',')]
     types: Vec<String>,
     /// Only versions modified at or after this STIX timestamp (e.g. 2026-01-01T00:00:00Z).
@@ -38,11 +49,28 @@ pub struct Args {
     /// bundles: the same decision as over TAXII, closed over references.
     #[arg(long = "for")]
     recipient: Option<String>,
+    #[command(flatten)]
+    enforcement: super::enforcement::Options,
 }
 
 const PAGE: usize = 10_000;
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    let format: concord_publish::OutputFormat =
+        args.format.parse().map_err(|e| anyhow!("--{e}"))?;
+    if format != concord_publish::OutputFormat::Stix || !args.collections.is_empty() {
+        let common = super::enforcement::Common {
+            format,
+            types: &args.types,
+            since: args.since.as_deref(),
+            tlp: args.tlp.as_deref(),
+            include_revoked: args.include_revoked,
+            collections: &args.collections,
+            recipient: args.recipient.as_deref(),
+            out: args.out.as_deref(),
+        };
+        return super::enforcement::run(global, &common, &args.enforcement);
+    }
     let since_us = args
         .since
         .as_deref()
@@ -125,7 +153,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
 }
 
 /// The policy and recipient `--for NAME` names.
-async fn recipient(global: &Global, node: &Node, name: &str) -> Result<(Federation, Recipient)> {
+pub async fn recipient(
+    global: &Global,
+    node: &Node,
+    name: &str,
+) -> Result<(Federation, Recipient)> {
     let fed = Federation::new(
         node.config.node.identity.clone(),
         concord_federation::policy(&node.config.sharing)?,

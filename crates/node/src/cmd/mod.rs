@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod backup;
 pub mod community;
 pub mod demo;
+pub mod enforcement;
 pub mod export;
 pub mod import;
 pub mod incident;
