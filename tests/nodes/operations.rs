@@ -551,7 +551,9 @@ fn the_openapi_document_is_valid_and_covers_every_route() {
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         assert!(
-            path.starts_with("/api/v1/") || path.starts_with("/concord/v1/"),
+            path.starts_with("/api/v1/")
+                || path.starts_with("/concord/v1/")
+                || path.starts_with("/exports/"),
             "{path}"
         );
         for method in item.as_object().expect("item").keys() {
@@ -562,10 +564,19 @@ fn the_openapi_document_is_valid_and_covers_every_route() {
                 continue;
             };
             operations += 1;
-            let concrete = path.replace("{id}", "x");
+            let concrete = path
+                .replace("{id}", "x")
+                .replace("{format}", "text")
+                .replace("{file}", "no-such-list");
             let r = request(&addr, &m.to_uppercase(), &concrete, &[], "");
+            // A handler may answer 404 for a thing it does not hold (a
+            // hash list here), with the API's error body; the router's own
+            // 404 (no such route) has none.
+            let handler_404 = r.status == 404
+                && serde_json::from_str::<serde_json::Value>(&r.body)
+                    .is_ok_and(|b| b["description"].is_string());
             assert!(
-                r.status != 404 && r.status != 405,
+                (r.status != 404 || handler_404) && r.status != 405,
                 "{} {path} is documented but not served: {}",
                 m.to_uppercase(),
                 r.status
