@@ -7,6 +7,7 @@
 //! | `/api/v1/incidents…` | [`incidents`]: open, answer, follow incidents |
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
+//! | `/feeds/misp/…` | [`misp_feed`]: the node as a MISP feed, under the sharing policy |
 //!
 //! What it is for: translating HTTP into calls on the domain crates
 //! (community, federation, incident, alert, indicators) and their answers
@@ -27,6 +28,7 @@ mod error;
 pub mod events;
 pub mod incidents;
 pub mod matching;
+pub mod misp_feed;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,6 +55,10 @@ pub struct ApiState {
     pub matching: matching::MatchIndex,
     /// How often the event stream looks for new alerts.
     pub events_poll: Duration,
+    /// The member organisation's name (the `Orgc` of its MISP events).
+    pub org: String,
+    /// The MISP feeds built lately.
+    pub misp_feed: concord_bridge::misp_out::FeedCache,
 }
 
 /// Limits the binary sets.
@@ -64,6 +70,8 @@ pub struct ApiOptions {
     pub match_refresh: Duration,
     /// How often the event stream looks for new alerts.
     pub events_poll: Duration,
+    /// The member organisation's name (the `Orgc` of its MISP events).
+    pub org: String,
 }
 
 /// Every route of the API, with its state; starts the match index's
@@ -75,6 +83,8 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         gate,
         matching: matching::MatchIndex::default(),
         events_poll: opts.events_poll,
+        org: opts.org,
+        misp_feed: Default::default(),
     });
     matching::keep_current(state.clone(), opts.match_refresh);
     Router::new()
@@ -82,6 +92,7 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         .merge(incidents::routes())
         .merge(events::routes())
         .merge(matching::routes(opts.max_match_body))
+        .merge(misp_feed::routes())
         .with_state(state)
 }
 

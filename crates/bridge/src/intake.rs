@@ -250,16 +250,27 @@ impl PendingList {
     }
 }
 
-/// The spec of a list imported from a file named `name`.
+/// The spec of a list imported from a file named `name`. Its indicators
+/// cite the list as `urn:concord:list:<name>` (an external reference needs
+/// an absolute URI, and the file's path on this machine is nobody else's
+/// business).
 pub fn list_spec(
     name: &str,
     format: Format,
     floor: &Floor,
     columns: Vec<ColumnMapping>,
 ) -> FeedSpec {
+    let mut urn = String::from("urn:concord:list:");
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            urn.push(char::from(b));
+        } else {
+            urn.push_str(&format!("%{b:02X}"));
+        }
+    }
     FeedSpec {
         name: name.to_string(),
-        url: name.to_string(),
+        url: urn,
         format: if format == Format::Csv {
             FeedFormat::Csv
         } else {
@@ -309,7 +320,14 @@ pub async fn list(
             },
         });
     }
-    publish_parsed(&parsed, with, &mut intake);
+    // Unchanged lines too: they come back as the very versions the store
+    // holds, and the report counts them as already held.
+    let all: Vec<_> = parsed
+        .objects
+        .iter()
+        .map(|o| (o.object.clone(), with.floor.of_object(&o.object)))
+        .collect();
+    publish(all, with, &mut intake);
     let mut state = state;
     state.commit(&parsed, Default::default(), &now.to_stix());
     intake.pending = Some(PendingList {
@@ -325,6 +343,14 @@ pub(crate) fn publish_parsed(parsed: &Parsed, with: &Publishing<'_>, intake: &mu
         .to_store()
         .map(|o| (o.clone(), with.floor.of_object(o)))
         .collect();
+    publish(items, with, intake);
+}
+
+fn publish(
+    items: Vec<(Map<String, Value>, concord_misp::Sharing)>,
+    with: &Publishing<'_>,
+    intake: &mut Intake,
+) {
     for r in with.signer.publish_all(items) {
         match r {
             Ok(p) => intake.objects.push(p),

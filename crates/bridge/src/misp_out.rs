@@ -12,7 +12,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use concord_misp::{Export, Exporter, FeedDocuments, feed_documents};
+use concord_misp::Exporter;
+pub use concord_misp::{Export, FeedDocuments, feed_documents};
 use concord_share::Recipient;
 use concord_store::{AnyStore, ListQuery, ScanQuery, Store, StoredObject, VersionSel};
 use concord_taxii::server::egress::{Federation, filter};
@@ -41,11 +42,13 @@ fn maps(page: Vec<StoredObject>) -> Vec<Map<String, Value>> {
 /// The latest version of every object the node holds (or `share` of it),
 /// as MISP events. References are resolved in `collection` (the node's
 /// local collection, as `concord export --for` does).
+/// `query` selects types, times, TLP and revoked objects as for
+/// `concord export`; its row and limit are the scan's own.
 pub async fn export_all(
     store: &AnyStore,
     collection: &str,
     share: Option<Share<'_>>,
-    include_revoked: bool,
+    query: ScanQuery,
     directory: &Directory,
 ) -> Result<Export> {
     let mut objects = Vec::new();
@@ -55,8 +58,7 @@ pub async fn export_all(
             .scan_latest(ScanQuery {
                 after_row,
                 limit: PAGE,
-                include_revoked,
-                ..ScanQuery::default()
+                ..query.clone()
             })
             .await?;
         let Some(last) = page.last() else { break };

@@ -133,6 +133,34 @@ pub fn check(spec: &FeedSpec) -> Result<()> {
     Ok(())
 }
 
+/// Reads an interval: seconds, or a number with `s`, `m`, `h` or `d`
+/// (`90s`, `15m`, `1h`, `1d`).
+pub fn parse_interval(text: &str) -> std::result::Result<u64, String> {
+    let t = text.trim();
+    let (digits, unit) = match t.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&t[..i], c.to_ascii_lowercase()),
+        _ => (t, 's'),
+    };
+    let n: u64 = digits
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not an interval such as 90s, 15m, 1h or 1d"))?;
+    let scale = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(format!("{text:?}: the unit is s, m, h or d")),
+    };
+    match n.checked_mul(scale) {
+        Some(0) => Err(format!(
+            "{text:?}: the interval must be at least one second"
+        )),
+        Some(secs) => Ok(secs),
+        None => Err(format!("{text:?} is too long an interval")),
+    }
+}
+
 /// Keeps a new feed.
 pub async fn add(store: &AnyStore, spec: &FeedSpec) -> Result<()> {
     check(spec)?;
@@ -282,6 +310,18 @@ mod tests {
         let mut s = spec("t", "https://x.example/", FeedFormat::Text);
         s.csv.columns = vec![concord_feeds::ColumnMapping::parse("1=ipv4-addr:value").unwrap()];
         assert!(check(&s).is_err());
+    }
+
+    #[test]
+    fn intervals_read_with_their_units() {
+        assert_eq!(parse_interval("1h"), Ok(3600));
+        assert_eq!(parse_interval("15m"), Ok(900));
+        assert_eq!(parse_interval("90s"), Ok(90));
+        assert_eq!(parse_interval("2D"), Ok(172_800));
+        assert_eq!(parse_interval("600"), Ok(600));
+        for bad in ["", "h", "0s", "1w", "-1h", "1.5h", "99999999999999999999d"] {
+            assert!(parse_interval(bad).is_err(), "{bad}");
+        }
     }
 
     #[tokio::test]

@@ -38,6 +38,11 @@ pub struct Args {
     /// bundles: the same decision as over TAXII, closed over references.
     #[arg(long = "for")]
     recipient: Option<String>,
+    /// The format: stix (a bundle, the default) or misp (MISP events as
+    /// {"response": [...]}; with --out naming a directory, a MISP feed:
+    /// manifest.json, <uuid>.json, hashes.csv).
+    #[arg(long)]
+    format: Option<String>,
 }
 
 const PAGE: usize = 10_000;
@@ -67,6 +72,26 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => None,
         Some(name) => Some(rt.block_on(recipient(global, &node, name))?),
     };
+    let query = ScanQuery {
+        after_row: 0,
+        limit: PAGE,
+        types: args.types.clone(),
+        since_us,
+        max_tlp,
+        include_revoked: args.include_revoked,
+    };
+    match args
+        .format
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("stix") => {}
+        Some("misp") => {
+            return super::misp_export::run(global, &node, &rt, egress, query, args.out.as_deref());
+        }
+        Some(other) => return Err(anyhow!("--format {other:?}: expected stix or misp")),
+    }
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => {
             Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)
