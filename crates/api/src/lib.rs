@@ -8,6 +8,7 @@
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
 //! | `/exports/<format>` | `exports`: RPZ, Suricata, Zeek, hosts, text, CSV and STIX of what the caller may see, with ETags for pollers |
+//! | `/feeds/misp/…` | [`misp_feed`]: the node as a MISP feed, under the sharing policy |
 //! | `/api/v1/openapi.json` | the OpenAPI 3.1 document of all of these, generated from the handlers |
 //!
 //! What it is for: translating HTTP into calls on the domain crates
@@ -30,6 +31,7 @@ pub mod events;
 mod exports;
 pub mod incidents;
 pub mod matching;
+pub mod misp_feed;
 mod openapi;
 
 use std::sync::Arc;
@@ -61,6 +63,10 @@ pub struct ApiState {
     pub events_poll: Duration,
     /// The last output of each polled `/exports/` view.
     pub exports: concord_publish::Cache,
+    /// The member organisation's name (the `Orgc` of its MISP events).
+    pub org: String,
+    /// The MISP feeds built lately.
+    pub misp_feed: concord_bridge::misp_out::FeedCache,
 }
 
 /// Limits the binary sets.
@@ -72,6 +78,8 @@ pub struct ApiOptions {
     pub match_refresh: Duration,
     /// How often the event stream looks for new alerts.
     pub events_poll: Duration,
+    /// The member organisation's name (the `Orgc` of its MISP events).
+    pub org: String,
 }
 
 /// Every route, each registered with its OpenAPI description.
@@ -82,6 +90,7 @@ fn routes(max_match_body: usize) -> OpenApiRouter<Arc<ApiState>> {
         .merge(events::routes())
         .merge(matching::routes(max_match_body))
         .merge(exports::routes())
+        .merge(misp_feed::routes())
         .routes(routes!(openapi::document))
 }
 
@@ -101,6 +110,8 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         matching: matching::MatchIndex::default(),
         events_poll: opts.events_poll,
         exports: concord_publish::Cache::default(),
+        org: opts.org,
+        misp_feed: Default::default(),
     });
     matching::keep_current(state.clone(), opts.match_refresh);
     let (router, doc) = routes(opts.max_match_body).split_for_parts();

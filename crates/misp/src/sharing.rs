@@ -80,11 +80,15 @@ impl MemberDirectory {
         MemberDirectory::default()
     }
 
-    /// The charter's members by name and its groups by name.
+    /// The charter's members by name (and by member id) and its groups by
+    /// name. A member resolves to its STIX identity id: audiences and the
+    /// sharing policy name members by it.
     pub fn from_charter(charter: &concord_trust::Charter) -> MemberDirectory {
         let mut d = MemberDirectory::new();
         for (id, member) in &charter.members {
-            d.by_name.insert(member.name.to_lowercase(), id.clone());
+            d.by_name
+                .insert(member.name.to_lowercase(), member.identity.clone());
+            d.by_name.insert(id.to_lowercase(), member.identity.clone());
         }
         d.groups.extend(charter.groups.keys().cloned());
         d

@@ -67,10 +67,13 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Create the data directory, its config file and the node key.
     Init(cmd::init::Args),
-    /// Import STIX bundles or JSON lines of objects (files, directories, or - for stdin).
+    /// Import STIX bundles or JSON lines, MISP events and feeds, CSV and text IOC lists (files, directories, or - for stdin).
     Import(cmd::import::Args),
-    /// Export objects as one STIX bundle, or the active indicators for resolvers, IDS and firewalls (--format rpz, suricata, zeek, hosts, text, csv).
+    /// Export objects as one STIX bundle, MISP events (--format misp), or the active indicators for resolvers, IDS and firewalls (--format rpz, suricata, zeek, hosts, text, csv).
     Export(cmd::export::Args),
+    /// Feeds fetched on a schedule (MISP, STIX, TAXII, CSV, text): add, list, pull, remove.
+    #[command(subcommand)]
+    Feed(cmd::feed::Command),
     /// Full-text search over names, descriptions, labels and patterns.
     Search(cmd::query::SearchArgs),
     /// Show one object (latest version, or all versions).
@@ -198,6 +201,7 @@ fn main() -> ExitCode {
         Command::Init(a) => cmd::init::run(&global, a),
         Command::Import(a) => cmd::import::run(&global, a),
         Command::Export(a) => cmd::export::run(&global, a),
+        Command::Feed(c) => cmd::feed::run(&global, c),
         Command::Search(a) => cmd::query::search(&global, a),
         Command::Show(a) => cmd::query::show(&global, a),
         Command::Stats => cmd::query::stats(&global),

@@ -19,8 +19,10 @@ use crate::config::Global;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// What to write: stix (a bundle of every object), or the active
-    /// indicators as rpz, suricata, zeek, hosts, text or csv.
+    /// What to write: stix (a bundle of every object), misp (MISP events as
+    /// {"response": [...]}; with --out naming a directory, a MISP feed:
+    /// manifest.json, <uuid>.json, hashes.csv), or the active indicators
+    /// as rpz, suricata, zeek, hosts, text or csv.
     #[arg(long, default_value = "stix", value_name = "FORMAT")]
     format: String,
     /// Only these collections (id or title; repeatable).
@@ -56,9 +58,20 @@ pub struct Args {
 const PAGE: usize = 10_000;
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
-    let format: concord_publish::OutputFormat =
-        args.format.parse().map_err(|e| anyhow!("--{e}"))?;
-    if format != concord_publish::OutputFormat::Stix || !args.collections.is_empty() {
+    let misp = args.format.eq_ignore_ascii_case("misp");
+    let format: concord_publish::OutputFormat = if misp {
+        concord_publish::OutputFormat::Stix
+    } else {
+        args.format
+            .parse()
+            .map_err(|e| anyhow!("--{e}; or misp"))?
+    };
+    if misp && !args.collections.is_empty() {
+        return Err(anyhow!(
+            "--format misp exports every collection (use --for to narrow it to a recipient's share); --collection is for the other formats"
+        ));
+    }
+    if !misp && (format != concord_publish::OutputFormat::Stix || !args.collections.is_empty()) {
         let common = super::enforcement::Common {
             format,
             types: &args.types,
@@ -95,6 +108,17 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => None,
         Some(name) => Some(rt.block_on(recipient(global, &node, name))?),
     };
+    let query = ScanQuery {
+        after_row: 0,
+        limit: PAGE,
+        types: args.types.clone(),
+        since_us,
+        max_tlp,
+        include_revoked: args.include_revoked,
+    };
+    if misp {
+        return super::misp_export::run(global, &node, &rt, egress, query, args.out.as_deref());
+    }
     let sink: Box<dyn Write> = match &args.out {
         Some(p) => {
             Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?)

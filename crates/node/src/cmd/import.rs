@@ -1,5 +1,7 @@
 //! `concord import`: STIX bundles, arrays and JSON lines from files,
-//! directories or stdin, streamed.
+//! directories or stdin, streamed; MISP events and CSV and text lists
+//! converted, marked and signed by concord_bridge (`super::intake`) and
+//! stored by the same writer.
 //!
 //! Three stages run at once: a reader thread splits the input into objects
 //! (never holding the file), worker threads parse and validate chunks in
@@ -27,6 +29,7 @@ use serde::Serialize;
 use super::Node;
 use crate::Outcome;
 use crate::config::Global;
+use concord_bridge::intake::Format;
 use concord_federation::authoring::Authoring;
 
 #[derive(clap::Args)]
@@ -54,6 +57,19 @@ pub struct Args {
     /// With --tlp: the members (identity ids) or groups that may receive it.
     #[arg(long, value_delimiter = ',', requires = "tlp")]
     audience: Vec<String>,
+    /// The inputs' format: stix, misp (events, lists, {"response": [...]},
+    /// feed directories), csv or text. Default: detected (a directory with
+    /// manifest.json or JSON starting with "Event"/"response" is MISP,
+    /// *.csv is CSV, *.txt text, anything else STIX). MISP, CSV and text are
+    /// always signed by this node; MISP keeps each event's sharing, held to
+    /// --tlp and --audience.
+    #[arg(long)]
+    format: Option<String>,
+    /// CSV: which column holds what, COLUMN=TARGET (`value=ipv4-addr:value`,
+    /// `3=file:hashes.sha256`, `note=description`); repeatable. Default: the
+    /// header row names STIX object paths.
+    #[arg(long = "column", value_name = "COLUMN=TARGET")]
+    columns: Vec<String>,
 }
 
 const CHUNK: usize = 1024;
@@ -79,7 +95,7 @@ pub struct Rejection {
     pub issues: Vec<Issue>,
 }
 
-enum Checked {
+pub enum Checked {
     Ok(Box<PreparedObject>, Vec<Issue>, usize),
     Rejected(Rejection),
 }
@@ -99,6 +115,12 @@ struct Report {
     index_seconds: f64,
     rejections: Vec<Rejection>,
     rejections_truncated: bool,
+    /// MISP records that gave no object, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unmapped: Vec<serde_json::Value>,
+    /// MISP events and attributes read and mapped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    misp: Vec<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     peak_rss_bytes: Option<u64>,
     /// What the counts alone do not say (objects `--tlp` left unmarked).
@@ -115,19 +137,19 @@ fn peak_rss_bytes() -> Option<u64> {
 }
 
 /// Where objects come from.
-enum Source {
+pub enum Source {
     File(PathBuf),
     Stdin,
 }
 
 impl Source {
-    fn name(&self) -> String {
+    pub fn name(&self) -> String {
         match self {
             Source::File(p) => p.display().to_string(),
             Source::Stdin => "-".to_string(),
         }
     }
-    fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+    pub fn open(&self) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
         Ok(match self {
             Source::File(p) => {
                 let f = File::open(p).with_context(|| format!("opening {}", p.display()))?;
@@ -339,7 +361,7 @@ impl BatchWriter<'_> {
     }
 }
 
-fn collect_sources(inputs: &[String]) -> Result<Vec<Source>> {
+pub fn collect_sources(inputs: &[String]) -> Result<Vec<Source>> {
     let mut out = Vec::new();
     for input in inputs {
         if input == "-" {
@@ -422,12 +444,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             super::access::find(&all, key)?
         }
     };
-    let mut sources = collect_sources(&args.inputs)?;
+    let mut sources = super::intake::sources(&args.inputs, args.format.as_deref())?;
     let mut spooled = None;
-    if args.strict && sources.iter().any(|s| matches!(s, Source::Stdin)) {
+    if args.strict && sources.iter().any(|(s, _)| matches!(s, Source::Stdin)) {
         // --strict reads twice (check, then write): keep stdin for the second pass.
         let path = spool_stdin(&global.data_dir)?;
-        for s in sources.iter_mut() {
+        for (s, _) in sources.iter_mut() {
             if matches!(s, Source::Stdin) {
                 *s = Source::File(path.clone());
             }
@@ -445,10 +467,23 @@ fn import(
     global: &Global,
     node: &Node,
     collection: &str,
-    sources: &[Source],
+    sources: &[(Source, Format)],
     args: &Args,
 ) -> Result<Outcome> {
     let rt = super::runtime()?;
+    let foreign = match sources.iter().any(|(_, f)| *f != Format::Stix) {
+        false => None,
+        true => Some(super::intake::Foreign::new(
+            &rt,
+            global,
+            node,
+            concord_bridge::Floor {
+                tlp: args.tlp.as_deref().and_then(concord_stix::tlp::Tlp::parse),
+                audience: args.audience.clone(),
+            },
+            &args.columns,
+        )?),
+    };
     let authoring = match &args.tlp {
         None => None,
         Some(word) => {
@@ -475,19 +510,18 @@ fn import(
         }
     };
     // Authoring: the ids of other members' objects are theirs alone.
-    let owners = match &authoring {
-        Some(a) => {
-            let m = rt.block_on(concord_federation::membership::current(
-                &node.local(),
-                &a.key.public(),
-            ))?;
-            Some(m.names(&node.config.node.identity))
-        }
-        None => None,
+    let owners = if authoring.is_some() || foreign.is_some() {
+        let m = rt.block_on(concord_federation::membership::current(
+            &node.local(),
+            &node.keypair(global)?.public(),
+        ))?;
+        Some(m.names(&node.config.node.identity))
+    } else {
+        None
     };
     let started = Instant::now();
     let mut report = Report {
-        files: sources.iter().map(Source::name).collect(),
+        files: sources.iter().map(|(s, _)| s.name()).collect(),
         ..Default::default()
     };
     let note = |report: &mut Report, r: Rejection| {
@@ -500,11 +534,11 @@ fn import(
         }
     };
     if args.strict {
-        for source in sources {
+        for (source, format) in sources {
             let bar = progress_bar();
             bar.set_message("checking");
             let name = source.name();
-            pipeline(source, &bar, authoring.as_ref(), |chunk| {
+            let mut take = |chunk| {
                 let chunk = match &owners {
                     Some(members) => refuse_others(&rt, node, members, &name, chunk)?,
                     None => chunk,
@@ -522,7 +556,13 @@ fn import(
                     }
                 }
                 Ok(())
-            })?;
+            };
+            match (format, &foreign) {
+                (Format::Stix, _) | (_, None) => {
+                    pipeline(source, &bar, authoring.as_ref(), &mut take)?
+                }
+                (_, Some(f)) => take(f.read(&rt, node, source, *format)?.0)?,
+            }
             bar.finish_and_clear();
         }
         if report.rejected > 0 {
@@ -535,7 +575,8 @@ fn import(
         report.read = 0;
         report.warnings = 0;
     }
-    for source in sources {
+    let mut pending = Vec::new();
+    for (source, format) in sources {
         let bar = progress_bar();
         let mut batch: Vec<PreparedObject> = Vec::with_capacity(write_batch(&node.store));
         let mut writer = BatchWriter {
@@ -545,7 +586,7 @@ fn import(
             in_flight: VecDeque::new(),
         };
         let name = source.name();
-        pipeline(source, &bar, authoring.as_ref(), |chunk| {
+        let mut take = |chunk| {
             let chunk = match &owners {
                 Some(members) => refuse_others(&rt, node, members, &name, chunk)?,
                 None => chunk,
@@ -575,10 +616,39 @@ fn import(
                 report.read as f64 / secs
             ));
             Ok(())
-        })?;
+        };
+        let mut notes = None;
+        match (format, &foreign) {
+            (Format::Stix, _) | (_, None) => pipeline(source, &bar, authoring.as_ref(), &mut take)?,
+            (_, Some(f)) => {
+                let (chunk, n) = f.read(&rt, node, source, *format)?;
+                take(chunk)?;
+                notes = Some(n);
+            }
+        }
         writer.submit(batch, &mut report)?;
         writer.finish(&mut report)?;
+        if let Some(n) = notes {
+            for u in &n.unmapped {
+                eprintln!(
+                    "not mapped {}: event {} {} {} ({}): {}",
+                    u["file"].as_str().unwrap_or(""),
+                    u["event"].as_str().unwrap_or(""),
+                    u["record"].as_str().unwrap_or(""),
+                    u["uuid"].as_str().unwrap_or(""),
+                    u["misp_type"].as_str().unwrap_or(""),
+                    u["reason"].as_str().unwrap_or("")
+                );
+            }
+            report.unmapped.extend(n.unmapped);
+            report.misp.extend(n.misp);
+            pending.extend(n.pending);
+        }
         bar.finish_and_clear();
+    }
+    // A list's state is kept only once its indicators are stored.
+    for p in pending {
+        rt.block_on(p.commit(&node.store))?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     if authoring.is_some() && report.duplicates > 0 {
@@ -680,6 +750,12 @@ fn finish(global: &Global, mut report: Report, started: Instant) -> Result<Outco
             report.rejected,
             report.warnings
         );
+        if !report.unmapped.is_empty() {
+            eprintln!(
+                "{} MISP records were not mapped (listed above)",
+                report.unmapped.len()
+            );
+        }
         if let Some(note) = &report.note {
             eprintln!("note: {note}");
         }

@@ -207,6 +207,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 max_match_body: section.max_body_bytes,
                 match_refresh: Duration::from_secs(30),
                 events_poll: Duration::from_secs(1),
+                org: node.config.node.org.clone(),
             },
         );
         // The analysts' console at `/` with the node's pages (community,
@@ -295,6 +296,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 rounds,
             ));
         }
+        // Feeds: each pulled on its interval (`concord feed add`).
+        tokio::spawn(concord_bridge::feed::schedule::keep_pulling(
+            local.clone(),
+            key.clone(),
+            node.config.node.org.clone(),
+            Duration::from_secs(5),
+        ));
         // Ctrl-C, or SIGTERM from a service manager: stop accepting, end.
         let shutdown = async {
             #[cfg(unix)]
