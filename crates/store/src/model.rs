@@ -16,6 +16,9 @@ pub struct PreparedObject {
     pub tlp: Option<Tlp>,
     pub revoked: bool,
     pub json: String,
+    /// Its place in a transparency log: appended to the node's own log in
+    /// the same transaction (authored here), or its author's (received).
+    pub log: Option<crate::LogMark>,
 }
 
 /// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
@@ -46,7 +49,14 @@ impl PreparedObject {
             tlp: object.tlp(),
             revoked: object.is_revoked(),
             json,
+            log: None,
         }
+    }
+
+    /// The same version with its log material.
+    pub fn with_log(mut self, mark: crate::LogMark) -> PreparedObject {
+        self.log = Some(mark);
+        self
     }
 }
 
