@@ -7,6 +7,7 @@
 //! | `/api/v1/incidents…` | [`incidents`]: open, answer, follow incidents |
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
+//! | `/log/…`, `/concord/v1/proofs`, `/concord/v1/checkpoints`, `/concord/v1/cosignatures` | [`log`]: the node's transparency log, its witness, log material for peers |
 //!
 //! What it is for: translating HTTP into calls on the domain crates
 //! (community, federation, incident, alert, indicators) and their answers
@@ -26,6 +27,7 @@ pub mod community;
 mod error;
 pub mod events;
 pub mod incidents;
+pub mod log;
 pub mod matching;
 
 use std::sync::Arc;
@@ -82,6 +84,7 @@ pub fn router(node: LocalNode, key: Arc<Keypair>, gate: Arc<Gate>, opts: ApiOpti
         .merge(incidents::routes())
         .merge(events::routes())
         .merge(matching::routes(opts.max_match_body))
+        .merge(log::routes())
         .with_state(state)
 }
 

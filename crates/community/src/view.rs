@@ -25,6 +25,10 @@ pub struct CommunityView {
     /// raise the alarm, adopt no new members until a renewal arrives.
     pub frozen: bool,
     pub members: Vec<MemberView>,
+    /// Seconds between two checkpoints of a member's log.
+    pub checkpoint_interval_s: u64,
+    /// Member cosignatures that make a checkpoint community-confirmed.
+    pub witness_threshold: u64,
     /// STIX identity ids of members removed at some point of the chain and
     /// not re-admitted: their new objects are quarantined.
     pub removed: Vec<String>,
@@ -44,6 +48,8 @@ pub struct MemberView {
     pub governance_keys: Vec<String>,
     pub endpoints: Vec<String>,
     pub groups: Vec<String>,
+    /// The origin of its transparency log.
+    pub log_origin: String,
 }
 
 #[allow(
@@ -79,6 +85,7 @@ pub fn of_chain(chain: &Chain, genesis: String, now: Timestamp) -> CommunityView
             node_keys: m.node_keys.values().map(|k| k.public.clone()).collect(),
             governance_keys: m.keys.values().map(|k| k.public.clone()).collect(),
             endpoints: m.endpoints.clone(),
+            log_origin: m.log_origin.clone(),
             groups: c
                 .groups
                 .iter()
@@ -106,6 +113,8 @@ pub fn of_chain(chain: &Chain, genesis: String, now: Timestamp) -> CommunityView
         expires: c.expires.clone(),
         frozen: head.check_expiry(now).is_err(),
         members,
+        checkpoint_interval_s: c.policy.checkpoint_interval_s,
+        witness_threshold: c.policy.witness_threshold,
         removed: removed.into_iter().collect(),
     }
 }

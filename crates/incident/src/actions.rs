@@ -63,7 +63,14 @@ pub async fn store_all(node: &LocalNode, objects: Vec<Map<String, Value>>) -> Re
                 .unwrap_or_else(|| "invalid".into());
             IncidentError::Invalid(format!("an object built here is not valid STIX: {first}"))
         })?;
-        batch.push(PreparedObject::new(&checked.object, text));
+        // What this node signed goes in with its log entry; what stays
+        // local (unsigned) does not leave, so it is not logged.
+        if concord_trust::signer_of(checked.object.as_map()) == Some(node.member.as_str()) {
+            let map = checked.object.as_map().clone();
+            batch.push(concord_federation::authoring::prepared(map)?);
+        } else {
+            batch.push(PreparedObject::new(&checked.object, text));
+        }
     }
     node.store.put_batch(&node.collection, batch).await?;
     Ok(())

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub use concord_alert::{AlertsSection, ConstituencySection};
 pub use concord_federation::{SharingSection, SyncSection};
 pub use concord_incident::SightingsSection;
+pub use concord_log::LogSection;
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";
@@ -46,6 +47,9 @@ pub struct Config {
     /// Alert scanning and delivery (webhooks, e-mail).
     #[serde(default, skip_serializing_if = "AlertsSection::is_default")]
     pub alerts: AlertsSection,
+    /// The node's transparency log (checkpoint interval).
+    #[serde(default, skip_serializing_if = "LogSection::is_default")]
+    pub log: LogSection,
 }
 
 /// `[server]`: where and how `concord serve` listens.

@@ -58,6 +58,44 @@ pub trait Admission: Send + Sync {
 /// The record kind of quarantined objects.
 pub const QUARANTINE: &str = "quarantine";
 
+/// An admitted object of a page, with the member that signed it, before
+/// its author's log has shown it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The object, ready to store.
+    pub object: PreparedObject,
+    /// The member its provenance names (empty when unsigned).
+    pub signer: String,
+}
+
+/// What proving a page's objects came to.
+#[derive(Debug, Default)]
+pub struct Proven {
+    /// The objects to store now (with their log material).
+    pub stored: Vec<PreparedObject>,
+    /// Records written in the page's transaction: objects held until their
+    /// author's log shows them, objects quarantined because it contradicts
+    /// them.
+    pub records: Vec<Record>,
+    /// How many objects are held.
+    pub held: usize,
+    /// How many objects were quarantined.
+    pub quarantined: usize,
+}
+
+/// A future proving one page.
+pub type Proving =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Proven, TaxiiError>> + Send>>;
+
+/// Decides, for the admitted objects of each page, whether their authors'
+/// transparency logs include them (FEDERATION.md section 2b): only those
+/// are stored; the others are held or quarantined. Pages are proved while
+/// the next ones are fetched and checked.
+pub trait Inclusion: Send + Sync {
+    /// Starts proving a page.
+    fn prove(&self, page: Vec<Candidate>) -> Proving;
+}
+
 #[derive(Clone)]
 pub struct PullOptions {
     pub page: usize,
@@ -79,6 +117,9 @@ pub struct PullOptions {
     /// enough that checking goes on during a write, so the store's time
     /// (a commit, a checkpoint) overlaps the rest instead of stalling it.
     pub queue_pages: usize,
+    /// With it, admitted objects are stored only once their author's log
+    /// shows them.
+    pub inclusion: Option<Arc<dyn Inclusion>>,
 }
 
 impl std::fmt::Debug for PullOptions {
@@ -88,6 +129,7 @@ impl std::fmt::Debug for PullOptions {
             .field("overlap", &self.overlap)
             .field("max_pages", &self.max_pages)
             .field("admission", &self.admission.is_some())
+            .field("inclusion", &self.inclusion.is_some())
             .finish()
     }
 }
@@ -102,6 +144,7 @@ impl Default for PullOptions {
             source_name: String::new(),
             group_objects: 20_000,
             queue_pages: 12,
+            inclusion: None,
         }
     }
 }
@@ -123,6 +166,8 @@ pub struct PullReport {
     pub rejected: Vec<Rejected>,
     /// Objects put in quarantine this round (with an admission check).
     pub quarantined: usize,
+    /// Objects held until their author's log shows them.
+    pub held: usize,
     /// Ids of revoked versions received this round (withdrawals).
     pub revoked: Vec<String>,
     /// Bytes of object JSON received (uncompressed).
@@ -137,6 +182,10 @@ pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
 }
 
 /// What became of one received object.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "almost every object is stored: boxing it would cost an allocation each"
+)]
 enum Checked {
     Skip,
     /// Admitted so far: the object to store, whether it is revoked, the
@@ -221,6 +270,12 @@ struct CheckedPage {
     bytes: u64,
     skipped: usize,
     ok: Vec<PreparedObject>,
+    /// The signer of each of `ok`.
+    signers: Vec<String>,
+    /// `ok`, being proved (with an inclusion check).
+    proving: Option<tokio::task::JoinHandle<Result<Proven, TaxiiError>>>,
+    /// How many objects `ok` had before proving took them.
+    admitted: usize,
     bad: Vec<(Rejected, Box<RawValue>)>,
     revoked: Vec<String>,
 }
@@ -276,21 +331,30 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
         bytes,
         skipped: 0,
         ok: Vec::with_capacity(checked.len()),
+        signers: Vec::with_capacity(checked.len()),
+        proving: None,
+        admitted: 0,
         bad: Vec::new(),
         revoked: Vec::new(),
     };
     for c in checked {
         match c {
-            Checked::Store(p, revoked, _, _) => {
+            Checked::Store(p, revoked, o, _) => {
                 if revoked {
                     page.revoked.push(p.id.clone());
                 }
+                page.signers.push(
+                    concord_trust::signer_of(o.as_map())
+                        .unwrap_or_default()
+                        .to_string(),
+                );
                 page.ok.push(p);
             }
             Checked::Reject(r, raw) => page.bad.push((r, raw)),
             Checked::Skip => page.skipped += 1,
         }
     }
+    page.admitted = page.ok.len();
     page
 }
 
@@ -298,17 +362,30 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
 /// keyed by id, version and a digest of the bytes (the same bad object
 /// received twice is kept once; a different one beside it).
 fn quarantine_record(source: &str, rejected: &Rejected, raw: &RawValue) -> Record {
+    quarantined(
+        source,
+        &rejected.id,
+        &rejected.version,
+        &rejected.reason,
+        raw.get(),
+    )
+}
+
+/// The quarantine record of an object received from `source` and not
+/// stored, with the reason: `{"source", "id", "version", "reason",
+/// "received", "sha256", "object"}`.
+pub fn quarantined(source: &str, id: &str, version: &str, reason: &str, json: &str) -> Record {
     use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(raw.get().as_bytes()));
-    let key = format!("{} {} {}", rejected.id, rejected.version, &digest[..16]);
+    let digest = hex::encode(sha2::Sha256::digest(json.as_bytes()));
+    let key = format!("{id} {version} {}", &digest[..16]);
     let value = serde_json::json!({
         "source": source,
-        "id": rejected.id,
-        "version": rejected.version,
-        "reason": rejected.reason,
+        "id": id,
+        "version": version,
+        "reason": reason,
         "received": Timestamp::now().to_taxii(),
         "sha256": digest,
-        "object": raw.get(),
+        "object": json,
     });
     Record::new(QUARANTINE, key, value.to_string())
 }
@@ -474,10 +551,22 @@ pub async fn pull<S: Store>(
                     tokio::task::spawn_blocking(move || check_page(objects, admission.as_deref()))
                         .await
                         .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
-                        .map(|checked| Verified {
-                            body: checked,
-                            last: page.last,
-                            then_fail: page.then_fail,
+                        .map(|mut checked| {
+                            // Proved while the next pages are fetched and
+                            // checked; the store waits for it in order.
+                            if let Some(inclusion) = &opts.inclusion {
+                                let candidates = std::mem::take(&mut checked.ok)
+                                    .into_iter()
+                                    .zip(std::mem::take(&mut checked.signers))
+                                    .map(|(object, signer)| Candidate { object, signer })
+                                    .collect();
+                                checked.proving = Some(tokio::spawn(inclusion.prove(candidates)));
+                            }
+                            Verified {
+                                body: checked,
+                                last: page.last,
+                                then_fail: page.then_fail,
+                            }
                         })
                 }
                 Err(e) => Err(e),
@@ -517,7 +606,7 @@ pub async fn pull<S: Store>(
                 };
                 match next {
                     Some(Ok(page)) => {
-                        objects += page.body.ok.len();
+                        objects += page.body.admitted;
                         let last_one = page.then_fail.is_some();
                         group.push(page);
                         if last_one {
@@ -536,19 +625,30 @@ pub async fn pull<S: Store>(
             }
             let mut ok = Vec::with_capacity(objects);
             let mut records: Vec<Record> = Vec::new();
+            let mut quarantined = 0usize;
             let mut value = cursor.clone();
             let mut any_page = false;
             let mut then_fail = None;
             for page in group {
-                let checked = page.body;
+                let mut checked = page.body;
                 report.bytes += checked.bytes;
                 if opts.admission.is_some() {
+                    quarantined += checked.bad.len();
                     records.extend(
                         checked
                             .bad
                             .iter()
                             .map(|(r, raw)| quarantine_record(&opts.source_name, r, raw)),
                     );
+                }
+                if let Some(proving) = checked.proving.take() {
+                    let proven = proving
+                        .await
+                        .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))??;
+                    checked.ok = proven.stored;
+                    records.extend(proven.records);
+                    report.held += proven.held;
+                    quarantined += proven.quarantined;
                 }
                 report.duplicates += checked.skipped;
                 report
@@ -564,7 +664,7 @@ pub async fn pull<S: Store>(
             }
             // Only empty pages (no cursor to move): nothing to write.
             if let Some(value) = value.filter(|_| any_page) {
-                report.quarantined += records.len();
+                report.quarantined += quarantined;
                 let out = store
                     .put_pulled(
                         local_collection,

@@ -9,6 +9,7 @@ pub mod import;
 pub mod incident;
 pub mod init;
 pub mod key;
+pub mod log;
 pub mod matching;
 pub mod migrate;
 pub mod pattern;
@@ -19,6 +20,7 @@ pub mod serve;
 pub mod sightings;
 pub mod sync;
 pub mod taxii;
+pub mod verify;
 pub mod withdraw;
 
 use std::path::Path;
@@ -53,6 +55,7 @@ impl Node {
             data_dir: self.data_dir.clone(),
             member: self.config.node.identity.clone(),
             collection: self.config.node.collection.clone(),
+            log: self.config.log.clone(),
         }
     }
 
