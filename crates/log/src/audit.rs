@@ -235,7 +235,7 @@ async fn objects(
             })
             .map(|o| (o.id.clone(), o.version.clone()))
             .collect();
-        for l in store.logged_versions(keys).await? {
+        for l in store.logged_versions(keys, true).await? {
             if l.leaf >= size {
                 continue;
             }

@@ -48,6 +48,7 @@ pub async fn export(
                 .iter()
                 .map(|o| (o.id.clone(), o.version.clone()))
                 .collect(),
+            true,
         )
         .await?;
     let me = key.public();

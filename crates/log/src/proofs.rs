@@ -5,12 +5,14 @@
 //! references, so a peer learns nothing (not even that an id exists) about
 //! what it is not entitled to.
 
+use std::collections::HashMap;
+
 use concord_store::{AnyStore, Collection, Store, StoredObject};
 use concord_taxii::access::Principal;
 use concord_taxii::server::egress::{self, Federation};
 
 use crate::own::nonce_to_base64;
-use crate::receipt::{MAX_PROOF_REQUEST, Material, ProofsAnswer, ProofsRequest};
+use crate::receipt::{MAX_PROOF_REQUEST, ProofsAnswer, ProofsRequest};
 use crate::{LogError, Result};
 
 /// The answer to a proofs request by `caller` about versions of
@@ -24,7 +26,7 @@ pub async fn answer(
 ) -> Result<ProofsAnswer> {
     let request: ProofsRequest = serde_json::from_slice(body).map_err(|e| {
         LogError::Refused(format!(
-            "the body is not {{\"versions\": [{{\"id\", \"modified\"}}, ...]}}: {e}"
+            "the body is not {{\"versions\": [[id, modified], ...]}}: {e}"
         ))
     })?;
     if request.versions.len() > MAX_PROOF_REQUEST {
@@ -33,27 +35,30 @@ pub async fn answer(
             request.versions.len()
         )));
     }
-    let keys = request
-        .versions
-        .into_iter()
-        .map(|v| (v.id, v.modified))
-        .collect();
-    let logged = store.logged_versions(keys).await?;
+    let keys = request.versions;
+    // Pages of objects carry their material to concord peers already;
+    // this answers the rest (held objects tried again, other tools), with
+    // the sharing decision taken again in full.
+    let logged = store.logged_versions(keys.clone(), true).await?;
     let objects: Vec<StoredObject> = logged.iter().map(|l| l.object.clone()).collect();
     let visible = match egress::recipient_of(caller, collection) {
         None => objects,
         Some(to) => egress::filter(store, federation, &to, &collection.id, objects).await?,
     };
     let rows: std::collections::HashSet<i64> = visible.iter().map(|o| o.row).collect();
+    let mut found: HashMap<(String, String), (u64, [u8; 32])> = HashMap::new();
+    for l in logged {
+        if rows.contains(&l.object.row) {
+            found.insert((l.object.id, l.object.version), (l.leaf, l.nonce));
+        }
+    }
     Ok(ProofsAnswer {
-        entries: logged
+        material: keys
             .into_iter()
-            .filter(|l| rows.contains(&l.object.row))
-            .map(|l| Material {
-                id: l.object.id,
-                modified: l.object.version,
-                leaf_index: l.leaf,
-                nonce: nonce_to_base64(&l.nonce),
+            .map(|k| {
+                found
+                    .get(&k)
+                    .map(|(leaf, nonce)| (*leaf, nonce_to_base64(nonce)))
             })
             .collect(),
     })

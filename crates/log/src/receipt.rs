@@ -50,43 +50,25 @@ pub const PROOFS_PATH: &str = "/concord/v1/proofs";
 /// The most versions one proofs request may name.
 pub const MAX_PROOF_REQUEST: usize = 10_000;
 
-/// One version named in a proofs request.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Version {
-    /// Its id.
-    pub id: String,
-    /// Its `modified` (the store's version string).
-    pub modified: String,
-}
-
-/// `POST /concord/v1/proofs` body.
+/// `POST /concord/v1/proofs` body: the versions asked about, each as
+/// `[id, modified]`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProofsRequest {
     /// The versions asked for.
-    pub versions: Vec<Version>,
+    pub versions: Vec<(String, String)>,
 }
 
-/// Log material of one version: its leaf in its author's log, and the
-/// nonce of its commitment.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Material {
-    /// Its id.
-    pub id: String,
-    /// Its `modified`.
-    pub modified: String,
-    /// Its leaf index in its author's log.
-    pub leaf_index: u64,
-    /// The nonce, standard base64 of 32 bytes.
-    pub nonce: String,
-}
-
-/// `POST /concord/v1/proofs` answer.
+/// `POST /concord/v1/proofs` answer, in the order asked: for each version
+/// its log material `[leaf_index, nonce]` (leaf in its author's log, the
+/// commitment's nonce in base64), or `null` when the caller may not see
+/// it or it has none. Positional, so a page's answer does not repeat its
+/// ids.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProofsAnswer {
-    /// The versions the caller may see that have material, in no order.
-    pub entries: Vec<Material>,
+    /// One entry per version asked about.
+    pub material: Vec<Option<(u64, String)>>,
 }
 
 /// A held object, as recorded.
@@ -111,12 +93,10 @@ pub struct HeldObject {
 /// A version's material from the peer: leaf index and nonce.
 type Found = Option<(u64, [u8; 32])>;
 
-/// An object to check: its leaf, nonce, and its recomputed leaf hash or
-/// why it does not match.
-type Compared = (Candidate, u64, [u8; 32], std::result::Result<Hash, String>);
-
 /// What became of one object.
 enum Verdict {
+    /// Stored as it is (this member's own).
+    Keep,
     Store(u64, [u8; 32]),
     Hold(String),
     Quarantine(String),
@@ -251,58 +231,85 @@ fn held_record(source: &str, c: &Candidate, reason: &str, received_us: i64) -> R
 }
 
 impl Inner {
+    /// One verdict per object, by its place in the page: the page's objects
+    /// are moved once, into what is stored or recorded (a page of large
+    /// objects copied from vector to vector cost more than its hashes).
     async fn prove(&self, page: Vec<Candidate>) -> Result<Proven> {
-        let mut out = Proven::default();
         let me = self.directory.own.member.as_str();
+        let mut verdicts: Vec<Option<Verdict>> = (0..page.len()).map(|_| None).collect();
         // This member's own versions coming back: it holds them already
         // (or held them), and its own log is its own.
-        let (own, theirs): (Vec<Candidate>, Vec<Candidate>) =
-            page.into_iter().partition(|c| c.signer == me);
-        out.stored.extend(own.into_iter().map(|c| c.object));
+        let theirs: Vec<usize> = (0..page.len())
+            .filter(|&i| {
+                if page[i].signer == me {
+                    verdicts[i] = Some(Verdict::Keep);
+                    false
+                } else {
+                    true
+                }
+            })
+            .collect();
         if theirs.is_empty() {
-            return Ok(out);
+            return self.settle(page, verdicts);
         }
-        let material = match self.material(&theirs).await {
+        // The material came with the page from a concord peer; what did
+        // not (an older peer, a retry of held objects) is asked for.
+        let material = match self.fill_material(&page, &theirs).await {
             Ok(m) => m,
             Err(e) => {
                 let reason = format!("{} gave no log material: {e}", self.source);
-                self.settle(
-                    &mut out,
-                    theirs
-                        .into_iter()
-                        .map(|c| (c, Verdict::Hold(reason.clone())))
-                        .collect(),
-                )?;
-                return Ok(out);
+                for &i in &theirs {
+                    verdicts[i] = Some(Verdict::Hold(reason.clone()));
+                }
+                return self.settle(page, verdicts);
             }
         };
-        let mut by_signer: HashMap<String, Vec<(Candidate, Found)>> = HashMap::new();
-        for c in theirs {
-            let m = material
-                .get(&(c.object.id.clone(), c.object.version.clone()))
-                .copied();
-            by_signer.entry(c.signer.clone()).or_default().push((c, m));
+        // Every leaf hash over the bytes as received, on a blocking thread
+        // (a SHA-256 over each object): the page goes there and back.
+        let (page, leaves) = tokio::task::spawn_blocking(move || {
+            let leaves: Vec<Option<Hash>> = page
+                .iter()
+                .zip(&material)
+                .map(|(c, m)| m.map(|(_, nonce)| intel_leaf(c.object.json.as_bytes(), &nonce)))
+                .collect();
+            (page, (leaves, material))
+        })
+        .await
+        .map_err(|e| LogError::Task(e.to_string()))?;
+        let (leaves, material) = leaves;
+        let mut groups: Vec<(String, Vec<usize>)> = Vec::new();
+        for &i in &theirs {
+            match groups.iter_mut().find(|g| g.0 == page[i].signer) {
+                Some(g) => g.1.push(i),
+                None => groups.push((page[i].signer.clone(), vec![i])),
+            }
         }
-        for (signer, items) in by_signer {
-            let verdicts = match self.directory.by_member(&signer).cloned() {
-                Some(member) => self.verify(&member, items).await?,
-                None => items
-                    .into_iter()
-                    .map(|(c, _)| {
+        for (signer, indexes) in groups {
+            match self.directory.by_member(&signer).cloned() {
+                Some(member) => {
+                    self.verify(&member, &page, &indexes, &material, &leaves, &mut verdicts)
+                        .await?
+                }
+                None => {
+                    for i in indexes {
                         let r = format!("no log is known for its signer {signer}");
-                        (c, Verdict::Hold(r))
-                    })
-                    .collect(),
-            };
-            self.settle(&mut out, verdicts)?;
+                        verdicts[i] = Some(Verdict::Hold(r));
+                    }
+                }
+            }
         }
-        Ok(out)
+        self.settle(page, verdicts)
     }
 
-    fn settle(&self, out: &mut Proven, verdicts: Vec<(Candidate, Verdict)>) -> Result<()> {
+    fn settle(&self, page: Vec<Candidate>, verdicts: Vec<Option<Verdict>>) -> Result<Proven> {
         let now = Timestamp::now().0;
-        for (c, v) in verdicts {
-            match v {
+        let mut out = Proven {
+            stored: Vec::with_capacity(page.len()),
+            ..Default::default()
+        };
+        for (c, v) in page.into_iter().zip(verdicts) {
+            match v.unwrap_or_else(|| Verdict::Hold("not checked".into())) {
+                Verdict::Keep => out.stored.push(c.object),
                 Verdict::Store(leaf, nonce) => out
                     .stored
                     .push(c.object.with_log(LogMark::Received { leaf, nonce })),
@@ -323,24 +330,39 @@ impl Inner {
                 }
             }
         }
-        Ok(())
+        Ok(out)
     }
 
-    /// The peer's log material for these versions.
-    async fn material(
-        &self,
-        page: &[Candidate],
-    ) -> Result<HashMap<(String, String), (u64, [u8; 32])>> {
-        let mut out = HashMap::with_capacity(page.len());
-        for chunk in page.chunks(MAX_PROOF_REQUEST) {
+    /// The log material of the candidates at `at`: from the page, else
+    /// from the peer's proofs endpoint. Indexed like the page.
+    async fn fill_material(&self, page: &[Candidate], at: &[usize]) -> Result<Vec<Found>> {
+        let mut out: Vec<Found> = vec![None; page.len()];
+        let mut missing = Vec::new();
+        for &i in at {
+            match page[i].material {
+                Some(m) => out[i] = Some(m),
+                None => missing.push(i),
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let asked: Vec<(String, String)> = missing
+            .iter()
+            .map(|&i| (page[i].object.id.clone(), page[i].object.version.clone()))
+            .collect();
+        for (i, m) in missing.into_iter().zip(self.material(asked).await?) {
+            out[i] = m;
+        }
+        Ok(out)
+    }
+
+    /// The peer's log material for these versions, in their order.
+    async fn material(&self, versions: Vec<(String, String)>) -> Result<Vec<Found>> {
+        let mut out = Vec::with_capacity(versions.len());
+        for chunk in versions.chunks(MAX_PROOF_REQUEST) {
             let request = ProofsRequest {
-                versions: chunk
-                    .iter()
-                    .map(|c| Version {
-                        id: c.object.id.clone(),
-                        modified: c.object.version.clone(),
-                    })
-                    .collect(),
+                versions: chunk.to_vec(),
             };
             let answer = self
                 .client
@@ -366,23 +388,32 @@ impl Inner {
             }
             let a: ProofsAnswer = serde_json::from_slice(&answer.body)
                 .map_err(|e| LogError::protocol(self.proofs_url.clone(), e.to_string()))?;
-            for m in a.entries {
-                let Some(nonce) = nonce_from_base64(&m.nonce) else {
-                    continue;
-                };
-                out.insert((m.id, m.modified), (m.leaf_index, nonce));
+            if a.material.len() != chunk.len() {
+                return Err(LogError::protocol(
+                    self.proofs_url.clone(),
+                    format!("{} answers for {} versions", a.material.len(), chunk.len()),
+                ));
             }
+            out.extend(
+                a.material.into_iter().map(|m| {
+                    m.and_then(|(leaf, nonce)| nonce_from_base64(&nonce).map(|n| (leaf, n)))
+                }),
+            );
         }
         Ok(out)
     }
 
-    /// Verifies the objects of one author against the checkpoint of its
-    /// log this node holds.
+    /// Verifies the objects of one author (at `indexes` of the page)
+    /// against the checkpoint of its log this node holds.
     async fn verify(
         &self,
         member: &MemberLog,
-        items: Vec<(Candidate, Found)>,
-    ) -> Result<Vec<(Candidate, Verdict)>> {
+        page: &[Candidate],
+        indexes: &[usize],
+        material: &[Found],
+        leaves: &[Option<Hash>],
+        verdicts: &mut [Option<Verdict>],
+    ) -> Result<()> {
         let mut views = self.views.lock().await;
         if !views.contains_key(&member.origin) {
             let checkpoint = witness::held(&self.store, &member.origin).await?;
@@ -408,43 +439,45 @@ impl Inner {
                 "no checkpoint of {}'s log ({}) is verified here yet",
                 member.name, member.origin
             );
-            return Ok(items
-                .into_iter()
-                .map(|(c, _)| (c, Verdict::Hold(reason.clone())))
-                .collect());
+            for &i in indexes {
+                verdicts[i] = Some(Verdict::Hold(reason.clone()));
+            }
+            return Ok(());
         };
         let size = checkpoint.checkpoint().size;
         let root = checkpoint.checkpoint().root;
-        let mut out = Vec::with_capacity(items.len());
-        let mut todo = Vec::new();
-        for (c, m) in items {
-            match m {
+        let mut todo: Vec<usize> = Vec::with_capacity(indexes.len());
+        for &i in indexes {
+            match material[i] {
                 None => {
                     let r = format!("{} has no log entry for it", self.source);
-                    out.push((c, Verdict::Hold(r)));
+                    verdicts[i] = Some(Verdict::Hold(r));
                 }
                 Some((leaf, _)) if leaf >= size => {
                     let r = format!(
                         "its leaf {leaf} is not under the checkpoint of {} verified here (size {size}) yet",
                         member.origin
                     );
-                    out.push((c, Verdict::Hold(r)));
+                    verdicts[i] = Some(Verdict::Hold(r));
                 }
-                Some((leaf, nonce)) => todo.push((c, leaf, nonce)),
+                Some(_) => todo.push(i),
             }
         }
         if todo.is_empty() {
-            return Ok(out);
+            return Ok(());
         }
+        let leaf_of = |i: usize| material[i].map_or(0, |m| m.0);
         if view.source.is_empty() {
             let r = format!("{} has no URL to read its log from", member.name);
-            out.extend(
-                todo.into_iter()
-                    .map(|(c, _, _)| (c, Verdict::Hold(r.clone()))),
-            );
-            return Ok(out);
+            for &i in &todo {
+                verdicts[i] = Some(Verdict::Hold(r.clone()));
+            }
+            return Ok(());
         }
-        let mut wanted: Vec<Tile> = todo.iter().map(|t| leaf_tile(t.1 >> 8, size)).collect();
+        let mut wanted: Vec<Tile> = todo
+            .iter()
+            .map(|&i| leaf_tile(leaf_of(i) >> 8, size))
+            .collect();
         wanted.sort_by_key(|t| t.index);
         wanted.dedup();
         let missing: Vec<Tile> = wanted
@@ -461,38 +494,36 @@ impl Inner {
                 }
                 Err(e) => {
                     let r = format!("the tiles of {} are not available: {e}", member.origin);
-                    out.extend(
-                        todo.into_iter()
-                            .map(|(c, _, _)| (c, Verdict::Hold(r.clone()))),
-                    );
-                    return Ok(out);
+                    for &i in &todo {
+                        verdicts[i] = Some(Verdict::Hold(r.clone()));
+                    }
+                    return Ok(());
                 }
             }
         }
-        // The hashes, on a blocking thread: about two per object.
-        let tiles = std::mem::take(&mut view.tiles);
-        let origin = member.origin.clone();
-        let (tiles, checked) = tokio::task::spawn_blocking(move || {
-            let checked: Vec<Compared> = todo
-                .into_iter()
-                .map(|(c, leaf, nonce)| {
-                    let r = compare_leaf(&tiles, &c, leaf, &nonce, size, &origin);
-                    (c, leaf, nonce, r)
-                })
-                .collect();
-            (tiles, checked)
-        })
-        .await
-        .map_err(|e| LogError::Task(e.to_string()))?;
-        view.tiles = tiles;
-        // One inclusion proof per tile ties its hashes to the root.
+        // Each leaf hash against the author's tile; one inclusion proof per
+        // tile then ties that tile, and every hash in it, to the root.
+        let mut matched: Vec<(usize, u64, Hash)> = Vec::with_capacity(todo.len());
+        for &i in &todo {
+            let (leaf, nonce) = material[i].unwrap_or((0, [0; 32]));
+            match compare_leaf(
+                &view.tiles,
+                &page[i],
+                leaf,
+                &nonce,
+                leaves[i],
+                size,
+                &member.origin,
+            ) {
+                Ok(h) => matched.push((i, leaf, h)),
+                Err(reason) => verdicts[i] = Some(Verdict::Quarantine(reason)),
+            }
+        }
         let mut tile_ok: HashMap<u64, std::result::Result<(), String>> = HashMap::new();
-        for (_, leaf, _, r) in &checked {
-            let Ok(h) = r else { continue };
+        for &(_, leaf, h) in &matched {
             if tile_ok.contains_key(&(leaf >> 8)) {
                 continue;
             }
-            let (leaf, h) = (*leaf, *h);
             let proof = with_tiles(&mut view.tiles, &view.source, |t| {
                 inclusion_proof(leaf, size, &mut TileNodes::new(t, size))
             })
@@ -511,30 +542,28 @@ impl Inner {
             };
             tile_ok.insert(leaf >> 8, verdict);
         }
-        for (c, leaf, nonce, r) in checked {
-            let v = match r {
-                Err(reason) => Verdict::Quarantine(reason),
-                Ok(_) => match tile_ok.get(&(leaf >> 8)) {
-                    Some(Ok(())) => Verdict::Store(leaf, nonce),
-                    Some(Err(reason)) => Verdict::Hold(reason.clone()),
-                    None => Verdict::Hold("not checked".into()),
-                },
-            };
-            out.push((c, v));
+        for (i, leaf, _) in matched {
+            let nonce = material[i].map_or([0; 32], |m| m.1);
+            verdicts[i] = Some(match tile_ok.get(&(leaf >> 8)) {
+                Some(Ok(())) => Verdict::Store(leaf, nonce),
+                Some(Err(reason)) => Verdict::Hold(reason.clone()),
+                None => Verdict::Hold("not checked".into()),
+            });
         }
         // Full leaf tiles are not needed again this round; upper tiles are.
         view.tiles.forget_leaf_tiles();
-        Ok(out)
+        Ok(())
     }
 }
 
-/// The object's leaf hash, recomputed, when it is the one the author's
-/// tile has at `leaf`; else why not.
+/// The object's leaf hash (`raw`: over the bytes as received), when it is
+/// the one the author's tile has at `leaf`; else why not.
 fn compare_leaf(
     tiles: &TileSet,
     c: &Candidate,
     leaf: u64,
     nonce: &[u8; 32],
+    raw: Option<Hash>,
     size: u64,
     origin: &str,
 ) -> std::result::Result<Hash, String> {
@@ -547,7 +576,7 @@ fn compare_leaf(
         .get(at..at + 32)
         .and_then(Hash::from_slice)
         .ok_or_else(|| format!("tile {} is short", tile.path()))?;
-    let mine = intel_leaf(c.object.json.as_bytes(), nonce);
+    let mine = raw.unwrap_or_else(|| intel_leaf(c.object.json.as_bytes(), nonce));
     if mine == logged {
         return Ok(mine);
     }
@@ -606,6 +635,7 @@ pub async fn retry_held(
         candidates.push(Candidate {
             object,
             signer: h.signer.clone(),
+            material: None,
         });
     }
     let proven = receiver.prove_page(candidates).await?;

@@ -244,10 +244,12 @@ pub trait Store: Send + Sync {
     ) -> impl Future<Output = Result<LogAppended>> + Send;
 
     /// The stored versions among `keys` (id, version) that have log
-    /// material, with it (in no particular order).
+    /// material, with it (in no particular order); their JSON only when
+    /// `with_json` (else empty).
     fn logged_versions(
         &self,
         keys: Vec<(String, String)>,
+        with_json: bool,
     ) -> impl Future<Output = Result<Vec<LoggedVersion>>> + Send;
 
     /// Atomically: when the record (kind, key) holds `expected` (`None`: no
@@ -407,8 +409,12 @@ impl Store for AnyStore {
     async fn log_append(&self, leaves: Vec<LogLeaf>, records: Vec<Record>) -> Result<LogAppended> {
         dispatch!(self, s => s.log_append(leaves, records).await)
     }
-    async fn logged_versions(&self, keys: Vec<(String, String)>) -> Result<Vec<LoggedVersion>> {
-        dispatch!(self, s => s.logged_versions(keys).await)
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
+        dispatch!(self, s => s.logged_versions(keys, with_json).await)
     }
     async fn swap_record(&self, expected: Option<String>, record: Record) -> Result<RecordSwap> {
         dispatch!(self, s => s.swap_record(expected, record).await)

@@ -82,6 +82,9 @@ pub struct StoredObject {
     pub json: String,
     /// When listed through a collection: its `date_added` there.
     pub date_added_us: Option<i64>,
+    /// When listed through a collection: its leaf index and nonce, if it
+    /// has log material (in this node's log, or in its author's).
+    pub log: Option<(u64, [u8; 32])>,
 }
 
 /// Which versions of an object a query wants (TAXII `match[version]`).

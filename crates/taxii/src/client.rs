@@ -135,6 +135,9 @@ pub struct ObjectsPage {
     pub more: bool,
     pub next: Option<String>,
     pub objects: Vec<Box<RawValue>>,
+    /// A concord node's log material for each object (leaf index, nonce),
+    /// when it sent any (`envelope::LOG_PROPERTY`).
+    pub log: Option<Vec<Option<(u64, [u8; 32])>>>,
     /// The server's `X-TAXII-Date-Added-First` / `-Last` headers, verbatim.
     pub date_added_first: Option<String>,
     pub date_added_last: Option<String>,
@@ -148,6 +151,8 @@ struct EnvelopeIn {
     next: Option<String>,
     #[serde(default)]
     objects: Vec<Box<RawValue>>,
+    #[serde(default)]
+    x_concord_log: Option<Vec<Option<(u64, String)>>>,
 }
 
 /// The filters of a GET objects request.
@@ -429,6 +434,8 @@ impl Client {
         limit: usize,
     ) -> Result<Exchanged, TaxiiError> {
         let full = url::Url::parse(url).map_err(|_| TaxiiError::Url(url.to_string()))?;
+        // Shared, not copied, by each attempt.
+        let body = body.map(|(ct, b)| (ct, axum::body::Bytes::from(b)));
         let mut wait = self.opts.backoff;
         let mut attempt = 0;
         loop {
@@ -484,7 +491,8 @@ impl Client {
                 .unwrap_or("")
                 .to_string();
             let mut resp = resp;
-            let mut buf = Vec::new();
+            let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+            let mut buf = Vec::with_capacity(hint);
             while let Some(chunk) = resp.chunk().await.map_err(|e| TaxiiError::Http {
                 url: url.to_string(),
                 source: e,
@@ -567,9 +575,28 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
+        // Material that does not line up with the objects is not used.
+        let log = env
+            .x_concord_log
+            .filter(|l| l.len() == env.objects.len())
+            .map(|l| {
+                use base64::Engine;
+                l.into_iter()
+                    .map(|m| {
+                        m.and_then(|(leaf, nonce)| {
+                            base64::engine::general_purpose::STANDARD
+                                .decode(nonce)
+                                .ok()
+                                .and_then(|n| <[u8; 32]>::try_from(n).ok())
+                                .map(|n| (leaf, n))
+                        })
+                    })
+                    .collect()
+            });
         Ok(ObjectsPage {
             more: env.more,
             next: env.next.filter(|n| !n.is_empty()),
+            log,
             objects: env.objects,
             date_added_first: header("x-taxii-date-added-first"),
             date_added_last: header("x-taxii-date-added-last"),

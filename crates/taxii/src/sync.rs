@@ -66,6 +66,9 @@ pub struct Candidate {
     pub object: PreparedObject,
     /// The member its provenance names (empty when unsigned).
     pub signer: String,
+    /// Its log material (leaf index, nonce) as the peer sent it with the
+    /// page, if it did.
+    pub material: Option<(u64, [u8; 32])>,
 }
 
 /// What proving a page's objects came to.
@@ -190,7 +193,7 @@ enum Checked {
     Skip,
     /// Admitted so far: the object to store, whether it is revoked, the
     /// object as read (for [`Admission::bind_all`]) and the bytes received.
-    Store(PreparedObject, bool, StixObject, Box<RawValue>),
+    Store(PreparedObject, bool, StixObject, Box<RawValue>, Material),
     Reject(Rejected, Box<RawValue>),
 }
 
@@ -206,23 +209,29 @@ fn refused(reason: String, raw: Box<RawValue>) -> Checked {
     )
 }
 
+/// An object's log material as the peer sent it with the page.
+type Material = Option<(u64, [u8; 32])>;
+
 /// An object read as STIX, or what is wrong with it.
 type ReadOutcome = Result<concord_stix::ingest::Checked, Vec<concord_stix::Issue>>;
 
 /// Checks a run of objects: each is read as STIX, then the admission check
 /// sees all the readable ones at once (so it can verify signatures in a
 /// batch).
-fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> Vec<Checked> {
-    let read: Vec<(Box<RawValue>, ReadOutcome)> = raws
+fn check_chunk(
+    raws: Vec<(Box<RawValue>, Material)>,
+    admission: Option<&dyn Admission>,
+) -> Vec<Checked> {
+    let read: Vec<(Box<RawValue>, ReadOutcome, Material)> = raws
         .into_iter()
-        .map(|raw| {
+        .map(|(raw, m)| {
             let r = read_object(raw.get().as_bytes());
-            (raw, r)
+            (raw, r, m)
         })
         .collect();
     let skipped: Vec<bool> = read
         .iter()
-        .map(|(_, r)| match (r, admission) {
+        .map(|(_, r, _)| match (r, admission) {
             (Ok(c), Some(a)) => a.skip(&c.object),
             _ => false,
         })
@@ -230,7 +239,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     let to_admit: Vec<&StixObject> = read
         .iter()
         .zip(&skipped)
-        .filter_map(|((_, r), skip)| match r {
+        .filter_map(|((_, r, _), skip)| match r {
             Ok(c) if !skip => Some(&c.object),
             _ => None,
         })
@@ -242,7 +251,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     .into_iter();
     read.into_iter()
         .zip(skipped)
-        .map(|((raw, r), skip)| match r {
+        .map(|((raw, r, material), skip)| match r {
             Ok(_) if skip => Checked::Skip,
             Ok(c) => match verdicts.next().unwrap_or(Err("not checked".into())) {
                 Err(reason) => refused(reason, raw),
@@ -250,7 +259,13 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
                     let revoked =
                         c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
                     let text = into_storable_json(raw.get().to_string(), &c.object);
-                    Checked::Store(PreparedObject::new(&c.object, text), revoked, c.object, raw)
+                    Checked::Store(
+                        PreparedObject::new(&c.object, text),
+                        revoked,
+                        c.object,
+                        raw,
+                        material,
+                    )
                 }
             },
             Err(issues) => {
@@ -270,8 +285,8 @@ struct CheckedPage {
     bytes: u64,
     skipped: usize,
     ok: Vec<PreparedObject>,
-    /// The signer of each of `ok`.
-    signers: Vec<String>,
+    /// The signer of each of `ok`, and its log material from the page.
+    signers: Vec<(String, Material)>,
     /// `ok`, being proved (with an inclusion check).
     proving: Option<tokio::task::JoinHandle<Result<Proven, TaxiiError>>>,
     /// How many objects `ok` had before proving took them.
@@ -282,8 +297,17 @@ struct CheckedPage {
 
 /// Checks a page, on two threads when it is large (signature checks cost
 /// tens of microseconds per object), keeping the page's order.
-fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> CheckedPage {
+fn check_page(
+    objects: Vec<Box<RawValue>>,
+    log: Option<Vec<Material>>,
+    admission: Option<&dyn Admission>,
+) -> CheckedPage {
     let bytes = objects.iter().map(|o| o.get().len() as u64).sum();
+    let n = objects.len();
+    let objects: Vec<(Box<RawValue>, Material)> = objects
+        .into_iter()
+        .zip(log.unwrap_or_else(|| vec![None; n]))
+        .collect();
     let checked: Vec<Checked> = if objects.len() >= 256 {
         let mut objects = objects;
         let second = objects.split_off(objects.len() / 2);
@@ -308,7 +332,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
             let admitted: Vec<&StixObject> = checked
                 .iter()
                 .filter_map(|c| match c {
-                    Checked::Store(_, _, o, _) => Some(o),
+                    Checked::Store(_, _, o, _, _) => Some(o),
                     _ => None,
                 })
                 .collect();
@@ -320,9 +344,9 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
     let checked: Vec<Checked> = checked
         .into_iter()
         .map(|c| match c {
-            Checked::Store(p, revoked, o, raw) => match bound.next() {
+            Checked::Store(p, revoked, o, raw, m) => match bound.next() {
                 Some(Err(reason)) => refused(reason, raw),
-                _ => Checked::Store(p, revoked, o, raw),
+                _ => Checked::Store(p, revoked, o, raw, m),
             },
             other => other,
         })
@@ -339,15 +363,16 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
     };
     for c in checked {
         match c {
-            Checked::Store(p, revoked, o, _) => {
+            Checked::Store(p, revoked, o, _, material) => {
                 if revoked {
                     page.revoked.push(p.id.clone());
                 }
-                page.signers.push(
+                page.signers.push((
                     concord_trust::signer_of(o.as_map())
                         .unwrap_or_default()
                         .to_string(),
-                );
+                    material,
+                ));
                 page.ok.push(p);
             }
             Checked::Reject(r, raw) => page.bad.push((r, raw)),
@@ -410,7 +435,7 @@ struct Staged<T> {
     then_fail: Option<TaxiiError>,
 }
 
-type Fetched = Staged<Vec<Box<RawValue>>>;
+type Fetched = Staged<(Vec<Box<RawValue>>, Option<Vec<Material>>)>;
 type Verified = Staged<CheckedPage>;
 
 /// Pulls every version added to the remote collection since the stored
@@ -527,7 +552,7 @@ pub async fn pull<S: Store>(
                 }
             };
             let fetched = Fetched {
-                body: page.objects,
+                body: (page.objects, page.log),
                 last,
                 then_fail,
             };
@@ -547,27 +572,33 @@ pub async fn pull<S: Store>(
             let out = match item {
                 Ok(page) => {
                     let admission = opts.admission.clone();
-                    let objects = page.body;
-                    tokio::task::spawn_blocking(move || check_page(objects, admission.as_deref()))
-                        .await
-                        .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
-                        .map(|mut checked| {
-                            // Proved while the next pages are fetched and
-                            // checked; the store waits for it in order.
-                            if let Some(inclusion) = &opts.inclusion {
-                                let candidates = std::mem::take(&mut checked.ok)
-                                    .into_iter()
-                                    .zip(std::mem::take(&mut checked.signers))
-                                    .map(|(object, signer)| Candidate { object, signer })
-                                    .collect();
-                                checked.proving = Some(tokio::spawn(inclusion.prove(candidates)));
-                            }
-                            Verified {
-                                body: checked,
-                                last: page.last,
-                                then_fail: page.then_fail,
-                            }
-                        })
+                    let (objects, log) = page.body;
+                    tokio::task::spawn_blocking(move || {
+                        check_page(objects, log, admission.as_deref())
+                    })
+                    .await
+                    .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
+                    .map(|mut checked| {
+                        // Proved while the next pages are fetched and
+                        // checked; the store waits for it in order.
+                        if let Some(inclusion) = &opts.inclusion {
+                            let candidates = std::mem::take(&mut checked.ok)
+                                .into_iter()
+                                .zip(std::mem::take(&mut checked.signers))
+                                .map(|(object, (signer, material))| Candidate {
+                                    object,
+                                    signer,
+                                    material,
+                                })
+                                .collect();
+                            checked.proving = Some(tokio::spawn(inclusion.prove(candidates)));
+                        }
+                        Verified {
+                            body: checked,
+                            last: page.last,
+                            then_fail: page.then_fail,
+                        }
+                    })
                 }
                 Err(e) => Err(e),
             };

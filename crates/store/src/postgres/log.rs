@@ -141,16 +141,18 @@ pub async fn append(
 pub async fn logged_versions(
     client: &Client,
     keys: &[(String, String)],
+    with_json: bool,
 ) -> Result<Vec<LoggedVersion>> {
     let ids: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
     let versions: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
     let rows = client
         .query(
-            "SELECT o.row, o.id, o.version, o.type, o.json, o.log_leaf, o.log_nonce FROM objects o
+            "SELECT o.row, o.id, o.version, o.type, CASE WHEN $3 THEN o.json ELSE '' END,
+                    o.log_leaf, o.log_nonce FROM objects o
              JOIN unnest($1::text[], $2::text[]) AS k(id, version)
                ON o.id = k.id AND o.version = k.version
              WHERE o.log_leaf IS NOT NULL",
-            &[&ids, &versions],
+            &[&ids, &versions, &with_json],
         )
         .await?;
     rows.iter()
@@ -163,6 +165,7 @@ pub async fn logged_versions(
                     object_type: r.get(3),
                     json: r.get(4),
                     date_added_us: None,
+                    log: None,
                 },
                 leaf: from_db(r.get(5))?,
                 nonce: nonce_of(r.get::<_, &[u8]>(6))?,

@@ -353,9 +353,13 @@ impl Store for PgStore {
         log::append(&mut c, &leaves, &records).await
     }
 
-    async fn logged_versions(&self, keys: Vec<(String, String)>) -> Result<Vec<LoggedVersion>> {
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
         let c = self.client().await?;
-        log::logged_versions(&c, &keys).await
+        log::logged_versions(&c, &keys, with_json).await
     }
 
     async fn swap_record(&self, expected: Option<String>, record: Record) -> Result<RecordSwap> {

@@ -105,11 +105,18 @@ pub fn append(
 }
 
 /// The versions among `keys` stored with log material.
-pub fn logged_versions(conn: &Connection, keys: &[(String, String)]) -> Result<Vec<LoggedVersion>> {
-    let mut stmt = conn.prepare_cached(
+pub fn logged_versions(
+    conn: &Connection,
+    keys: &[(String, String)],
+    with_json: bool,
+) -> Result<Vec<LoggedVersion>> {
+    let mut stmt = conn.prepare_cached(if with_json {
         "SELECT row, id, version, type, json, log_leaf, log_nonce FROM objects
-         WHERE id_key = ?1 AND id = ?2 AND version = ?3 AND log_leaf IS NOT NULL",
-    )?;
+         WHERE id_key = ?1 AND id = ?2 AND version = ?3 AND log_leaf IS NOT NULL"
+    } else {
+        "SELECT row, id, version, type, '', log_leaf, log_nonce FROM objects
+         WHERE id_key = ?1 AND id = ?2 AND version = ?3 AND log_leaf IS NOT NULL"
+    })?;
     let mut out = Vec::with_capacity(keys.len());
     for (id, version) in keys {
         let found = stmt
@@ -122,6 +129,7 @@ pub fn logged_versions(conn: &Connection, keys: &[(String, String)]) -> Result<V
                         object_type: r.get(3)?,
                         json: r.get(4)?,
                         date_added_us: None,
+                        log: None,
                     },
                     r.get::<_, i64>(5)?,
                     r.get::<_, Vec<u8>>(6)?,

@@ -410,8 +410,12 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn logged_versions(&self, keys: Vec<(String, String)>) -> Result<Vec<LoggedVersion>> {
-        self.blocking(move |s| s.with_reader(|c| log::logged_versions(c, &keys)))
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
+        self.blocking(move |s| s.with_reader(|c| log::logged_versions(c, &keys, with_json)))
             .await
     }
 

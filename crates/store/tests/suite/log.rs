@@ -123,15 +123,32 @@ pub(super) async fn authored_versions_are_logged_with_them<S: Store>(s: &S) {
             m.to_string(),
         )
     };
-    let got = s
-        .logged_versions(vec![
-            key(5000, "2020-01-01T00:00:00.000Z"),
-            key(5001, "2020-02-01T00:00:00.000Z"),
-            key(6000, "2020-01-01T00:00:00.000Z"),
-            key(5002, "2020-09-09T00:00:00.000Z"),
-        ])
+    let asked = vec![
+        key(5000, "2020-01-01T00:00:00.000Z"),
+        key(5001, "2020-02-01T00:00:00.000Z"),
+        key(6000, "2020-01-01T00:00:00.000Z"),
+        key(5002, "2020-09-09T00:00:00.000Z"),
+    ];
+    let bare = s.logged_versions(asked.clone(), false).await.unwrap();
+    assert!(bare.iter().all(|v| v.object.json.is_empty()));
+    let got = s.logged_versions(asked, true).await.unwrap();
+    assert!(got.iter().all(|v| v.object.json.contains("\"id\"")));
+    assert_eq!(bare.len(), got.len());
+    // Pages of the collection carry the same material.
+    let page = s
+        .list(ListQuery {
+            collection: "log1".into(),
+            added_after_us: None,
+            limit: 1000,
+            ids: vec![key(5001, "").0],
+            types: vec![],
+            spec_versions: vec![],
+            versions: VersionSel::All,
+        })
         .await
         .unwrap();
+    let logs: Vec<Option<u64>> = page.objects.iter().map(|o| o.log.map(|l| l.0)).collect();
+    assert_eq!(logs, vec![Some(1), Some(300)]);
     let mut got: Vec<(String, u64, u8)> = got
         .iter()
         .map(|v| (v.object.id.clone(), v.leaf, v.nonce[0]))
@@ -161,7 +178,7 @@ pub(super) async fn authored_versions_are_logged_with_them<S: Store>(s: &S) {
     .await
     .unwrap();
     let theirs = s
-        .logged_versions(vec![key(8000, "2020-01-01T00:00:00.000Z")])
+        .logged_versions(vec![key(8000, "2020-01-01T00:00:00.000Z")], true)
         .await
         .unwrap();
     assert_eq!((theirs[0].leaf, theirs[0].nonce), (77, [9; 32]));
@@ -297,7 +314,7 @@ pub(super) async fn concurrent_appends<S: Store + Clone + 'static>(first: S, wri
                 200_000 + w * 1000 + i
             );
             let v = first
-                .logged_versions(vec![(id, "2021-01-01T00:00:00.000Z".into())])
+                .logged_versions(vec![(id, "2021-01-01T00:00:00.000Z".into())], true)
                 .await
                 .unwrap();
             let leaf = v[0].leaf;
