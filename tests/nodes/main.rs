@@ -12,6 +12,7 @@ mod federation;
 mod governance;
 mod hostile;
 mod incidents;
+mod logs;
 mod match_api;
 mod pattern_and_match_cli;
 mod postgres;

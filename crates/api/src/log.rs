@@ -9,6 +9,7 @@
 //! | `GET /concord/v1/checkpoints` | peers, admins | the checkpoints held for every member's log, and evidence |
 //! | `POST /concord/v1/cosignatures` | peers | a witness's cosignature of this node's checkpoint |
 //! | `GET /concord/v1/tiles?origin=&path=` | peers, admins | a tile of a member's log, passed on from its node |
+//! | `POST /concord/v1/evidence` | peers | evidence of a split view, kept and handed on when new |
 //!
 //! Tiles and checkpoints are public by design: a log is checked by
 //! anyone, and intel entries are salted commitments that reveal nothing of
@@ -136,6 +137,34 @@ async fn cosignatures(
     Ok(ok(serde_json::json!({"kept": names})))
 }
 
+/// Evidence of a split view a peer forwards: kept when it verifies with the
+/// accused member's key, and handed on to this node's peers when new.
+async fn evidence(
+    State(st): State<Arc<ApiState>>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let Principal::Peer(from) = &caller.0 else {
+        return Err(ApiError::unauthorized(
+            "evidence comes from peer nodes (a request signed with a node key)",
+        ));
+    };
+    let directory = concord_federation::logs::current(&st.node, &st.key.public()).await?;
+    let new = concord_log::evidence::receive(&st.node.store, &directory, &body, &from.name).await?;
+    if new {
+        let (store, key) = (st.node.store.clone(), st.key.clone());
+        tokio::spawn(async move {
+            let Ok(client) = concord_federation::logs::client(key) else {
+                return;
+            };
+            if let Err(e) = concord_log::evidence::forward(&store, &directory, &client).await {
+                tracing::warn!(error = %e, "handing on evidence failed");
+            }
+        });
+    }
+    Ok(ok(serde_json::json!({"kept": new})))
+}
+
 /// Tiles of another member's log, passed on from its node to a peer that
 /// cannot reach it.
 async fn mirror(
@@ -187,6 +216,10 @@ pub(crate) fn routes() -> Router<Arc<ApiState>> {
         )
         .route(concord_log::gossip::CHECKPOINTS_PATH, get(checkpoints))
         .route(concord_log::tiles::MIRROR_PATH, get(mirror))
+        .route(
+            concord_log::evidence::EVIDENCE_PATH,
+            post(evidence).layer(DefaultBodyLimit::max(concord_tlog::MAX_EVIDENCE_BYTES)),
+        )
         .route(
             concord_log::witness::COSIGNATURES_PATH,
             post(cosignatures).layer(DefaultBodyLimit::max(64 * 1024)),

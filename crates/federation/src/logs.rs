@@ -190,6 +190,12 @@ pub async fn keep_checkpointing(node: Arc<LocalNode>, key: Arc<Keypair>) {
         if let Err(e) = log_governance(&node).await {
             tracing::warn!(error = %e, "logging governance messages failed");
         }
+        // Evidence found by a witnessing (add-checkpoint) goes to every peer.
+        if let Ok(c) = client(key.clone())
+            && let Err(e) = concord_log::evidence::forward(&node.store, &directory, &c).await
+        {
+            tracing::warn!(error = %e, "handing on evidence failed");
+        }
         match concord_log::own::checkpoint_if_due(
             &node.store,
             &key,

@@ -70,10 +70,18 @@ pub async fn round(
         });
         let gossip = crate::logs::gossip(node, &directory, &key, &client, &p.member).await;
         let held = release_held(node, &directory, &client, p).await;
+        // A split view found now goes to every peer at once.
+        let forwarded = concord_log::evidence::forward(&node.store, &directory, &client)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "handing on evidence failed");
+                0
+            });
         round.log = Some(serde_json::json!({
             "witness": witnessed,
             "checkpoints": gossip,
             "held": held,
+            "evidence_forwarded": forwarded,
         }));
         out.push(round);
     }

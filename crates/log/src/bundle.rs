@@ -6,7 +6,9 @@
 //! it in only when it checks.
 
 use concord_store::{AnyStore, LogMark, PreparedObject, Store, StoredObject};
-use concord_tlog::{BundleItem, BundleReport, SignedCheckpoint, build_bundle, verify_bundle};
+use concord_tlog::{
+    BundleItem, BundleReport, SignedCheckpoint, TlogError, build_bundle, verify_bundle,
+};
 use concord_trust::{Keypair, PublicKey};
 use serde_json::{Map, Value};
 
@@ -91,9 +93,88 @@ pub async fn export(
     ))
 }
 
-/// Checks a signed bundle with the member's node key alone.
+/// Checks a signed bundle with the member's node key alone. When the
+/// bundle's own signature fails because an object was changed, the error
+/// names that object (the first that fails its own checks).
 pub fn verify(bytes: &[u8], key: &PublicKey) -> Result<BundleReport> {
-    Ok(verify_bundle(bytes, key)?)
+    match verify_bundle(bytes, key) {
+        Ok(r) => Ok(r),
+        Err(TlogError::Bundle(reason)) => Err(first_failing_object(bytes, key)
+            .unwrap_or(TlogError::Bundle(reason))
+            .into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The first object of a bundle that fails its own checks (its provenance
+/// signature by `key`, its commitment and inclusion under the bundle's
+/// checkpoint), whatever the rest of the bundle says.
+fn first_failing_object(bytes: &[u8], key: &PublicKey) -> Option<TlogError> {
+    let v: Value = serde_json::from_slice(bytes).ok()?;
+    let log = v.get(concord_tlog::BUNDLE_PROPERTY)?;
+    let checkpoint = SignedCheckpoint::parse(log.get("checkpoint")?.as_str()?.as_bytes()).ok()?;
+    checkpoint.verify_by_member(key).ok()?;
+    let (size, root) = (checkpoint.checkpoint().size, checkpoint.checkpoint().root);
+    let objects = v.get("objects")?.as_array()?;
+    let entries = log.get("entries")?.as_array()?;
+    for (index, (o, e)) in objects.iter().zip(entries).enumerate() {
+        let id = o
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        let fail = |reason: TlogError| TlogError::BundleObject {
+            index,
+            id: id.clone(),
+            reason: Box::new(reason),
+        };
+        let Some(map) = o.as_object() else {
+            return Some(fail(TlogError::Bundle("not a JSON object".into())));
+        };
+        match concord_trust::verify_integrity(map) {
+            Err(err) => return Some(fail(TlogError::Provenance(err))),
+            Ok(claim) if claim.key != *key => {
+                return Some(fail(TlogError::Bundle(
+                    "signed by another key than the member's".into(),
+                )));
+            }
+            Ok(_) => {}
+        }
+        let leaf = e
+            .get("leaf_index")
+            .and_then(Value::as_u64)
+            .unwrap_or(u64::MAX);
+        let nonce = e
+            .get("nonce")
+            .and_then(Value::as_str)
+            .and_then(crate::own::nonce_from_base64)
+            .unwrap_or([0; 32]);
+        let proof: Vec<concord_tlog::Hash> = e
+            .get("inclusion_proof")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|h| {
+                        h.as_str()
+                            .and_then(|s| concord_tlog::Hash::from_base64(s).ok())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let included = concord_tlog::commitment(map, &nonce).and_then(|c| {
+            concord_tlog::verify_inclusion(
+                leaf,
+                size,
+                &concord_tlog::Entry::Intel(c).leaf_hash(),
+                &proof,
+                &root,
+            )
+        });
+        if let Err(err) = included {
+            return Some(fail(err));
+        }
+    }
+    None
 }
 
 /// Whether `bytes` look like a signed bundle (a STIX bundle with the log
@@ -127,7 +208,7 @@ pub fn take_in(
             "the bundle is from the log {origin:?}, which is no member's (see `concord peer list`)"
         ))
     })?;
-    let report = verify_bundle(bytes, &member.key)?;
+    let report = verify(bytes, &member.key)?;
     let objects = value
         .get("objects")
         .and_then(Value::as_array)

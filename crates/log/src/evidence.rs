@@ -102,6 +102,86 @@ pub async fn keep(
     Ok(Some(held))
 }
 
+/// Where a node takes evidence forwarded by a peer.
+pub const EVIDENCE_PATH: &str = "/concord/v1/evidence";
+
+/// The record kind that says a piece of evidence went to a member's node
+/// (key `<digest> <member>`).
+pub const FORWARDED_KIND: &str = "log-evidence-sent";
+
+/// Hands every piece of evidence held to every member's node that has not
+/// taken it yet (`POST /concord/v1/evidence`): a node that finds a split
+/// view tells all its peers at once, not at their next round; each node
+/// passes a piece on once, when it is new to it, so this ends. Returns
+/// how many deliveries were made.
+pub async fn forward(
+    store: &AnyStore,
+    directory: &Directory,
+    client: &concord_taxii::client::Client,
+) -> Result<usize> {
+    let held = list(store).await?;
+    let mut sent = 0;
+    for h in &held {
+        let digest = {
+            let Ok(e) = Evidence::from_json(&serde_json::to_vec(&h.evidence)?) else {
+                continue;
+            };
+            key_of(&e)
+        };
+        for m in &directory.members {
+            // The accused is told too: its operator should know.
+            let Some(base) = m.base() else { continue };
+            let mark = format!("{digest} {}", m.member);
+            if store.record(FORWARDED_KIND, &mark).await?.is_some() {
+                continue;
+            }
+            let url = format!("{base}{EVIDENCE_PATH}");
+            match client
+                .exchange(
+                    concord_taxii::client::Method::POST,
+                    &url,
+                    Some(("application/json", serde_json::to_vec(&h.evidence)?)),
+                    64 * 1024,
+                )
+                .await
+            {
+                Ok(a) if a.status == 200 => {
+                    store
+                        .put_records(vec![Record::new(
+                            FORWARDED_KIND,
+                            mark,
+                            Timestamp::now().to_taxii(),
+                        )])
+                        .await?;
+                    sent += 1;
+                }
+                Ok(a) => {
+                    tracing::warn!(member = %m.name, status = a.status, "a member did not take the evidence")
+                }
+                Err(e) => {
+                    tracing::warn!(member = %m.name, error = %e, "the evidence could not be handed on")
+                }
+            }
+        }
+    }
+    Ok(sent)
+}
+
+/// Takes evidence a peer forwarded: kept (and logged) when it verifies
+/// with the key of the member whose log it names. Returns whether it was
+/// new here.
+pub async fn receive(
+    store: &AnyStore,
+    directory: &Directory,
+    body: &[u8],
+    from: &str,
+) -> Result<bool> {
+    let e = Evidence::from_json(body)?;
+    Ok(keep(store, directory, &e, &format!("forwarded by {from}"))
+        .await?
+        .is_some())
+}
+
 /// Every piece of evidence held.
 pub async fn list(store: &AnyStore) -> Result<Vec<Held>> {
     let mut out = Vec::new();

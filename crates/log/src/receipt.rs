@@ -261,7 +261,9 @@ impl Inner {
                 for &i in &theirs {
                     verdicts[i] = Some(Verdict::Hold(reason.clone()));
                 }
-                return self.settle(page, verdicts);
+                let mut out = self.settle(page, verdicts)?;
+                self.keep_first_arrival(&mut out).await?;
+                return Ok(out);
             }
         };
         // Every leaf hash over the bytes as received, on a blocking thread
@@ -298,7 +300,28 @@ impl Inner {
                 }
             }
         }
-        self.settle(page, verdicts)
+        let mut out = self.settle(page, verdicts)?;
+        self.keep_first_arrival(&mut out).await?;
+        Ok(out)
+    }
+
+    /// A held object received again (a pull overlaps the last one) keeps
+    /// the time it first arrived: the three intervals count from there.
+    async fn keep_first_arrival(&self, out: &mut Proven) -> Result<()> {
+        for r in out.records.iter_mut().filter(|r| r.kind == HELD_KIND) {
+            let Some(before) = self.store.record(HELD_KIND, &r.key).await? else {
+                continue;
+            };
+            let (Ok(before), Ok(mut now)) = (
+                serde_json::from_str::<HeldObject>(&before.value),
+                serde_json::from_str::<HeldObject>(&r.value),
+            ) else {
+                continue;
+            };
+            now.received_us = before.received_us.min(now.received_us);
+            r.value = serde_json::to_string(&now)?;
+        }
+        Ok(())
     }
 
     fn settle(&self, page: Vec<Candidate>, verdicts: Vec<Option<Verdict>>) -> Result<Proven> {

@@ -137,7 +137,7 @@ pub struct ObjectsPage {
     pub objects: Vec<Box<RawValue>>,
     /// A concord node's log material for each object (leaf index, nonce),
     /// when it sent any (`envelope::LOG_PROPERTY`).
-    pub log: Option<Vec<Option<(u64, [u8; 32])>>>,
+    pub log: Option<Vec<LogMaterial>>,
     /// The server's `X-TAXII-Date-Added-First` / `-Last` headers, verbatim.
     pub date_added_first: Option<String>,
     pub date_added_last: Option<String>,
@@ -214,6 +214,10 @@ fn join(base: &str, rel: &str) -> Result<String, TaxiiError> {
         .map(|u| u.to_string())
         .map_err(|_| TaxiiError::Url(format!("{base}{rel}")))
 }
+
+/// An object's log material as a concord node sends it with a page: its
+/// leaf index in its author's log and its commitment's nonce.
+pub type LogMaterial = Option<(u64, [u8; 32])>;
 
 /// The answer of [`Client::exchange`].
 #[derive(Debug, Clone)]
