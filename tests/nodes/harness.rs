@@ -280,11 +280,20 @@ impl Node {
         let cfg = dir.join("config.toml");
         let text = std::fs::read_to_string(&cfg).expect("config");
         assert!(text.contains("interval_secs = 60"), "{text}");
+        // Checkpoints of the node's log every second (not every minute):
+        // what a node authors is accepted by its peers once a checkpoint
+        // covers it.
+        let log = if extra.contains("[log]") {
+            ""
+        } else {
+            "\n[log]\ncheckpoint_interval_s = 1\n"
+        };
         let text = text
             .replace("interval_secs = 60", "interval_secs = 0")
             .replace("page = 2000", "page = 50")
             + "\n"
-            + extra;
+            + extra
+            + log;
         std::fs::write(&cfg, text).expect("config");
         let k = json_of(&dir, &["key", "show"]);
         Node {

@@ -23,6 +23,7 @@ mod first_hour;
 mod governance;
 mod hostile;
 mod incidents;
+mod logs;
 mod match_api;
 mod operations;
 mod misp;

@@ -504,7 +504,10 @@ fn registered_handlers() -> (usize, Vec<String>) {
                 let inside = rest.split(')').next().unwrap_or("");
                 handlers += inside.split(',').filter(|h| !h.trim().is_empty()).count();
             }
-            if line.contains(".route(") || line.contains(".route_service(") {
+            // A catch-all path (C2SP's tiles) is one OpenAPI cannot express.
+            if (line.contains(".route(") || line.contains(".route_service("))
+                && !line.contains("{*")
+            {
                 plain.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
             }
         }
@@ -554,7 +557,8 @@ fn the_openapi_document_is_valid_and_covers_every_route() {
             path.starts_with("/api/v1/")
                 || path.starts_with("/concord/v1/")
                 || path.starts_with("/exports/")
-                || path.starts_with("/feeds/misp/"),
+                || path.starts_with("/feeds/misp/")
+                || path.starts_with("/log/"),
             "{path}"
         );
         for method in item.as_object().expect("item").keys() {

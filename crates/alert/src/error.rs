@@ -37,6 +37,9 @@ pub enum AlertError {
     /// The community's files could not be read.
     #[error(transparent)]
     Community(#[from] CommunityError),
+    /// The transparency logs' records (evidence) could not be read.
+    #[error(transparent)]
+    Log(#[from] concord_log::LogError),
     /// A stored alert or job is unreadable, or one could not be written.
     #[error("JSON: {0}")]
     Json(#[from] serde_json::Error),

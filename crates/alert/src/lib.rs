@@ -212,6 +212,8 @@ pub mod kind {
     pub const VERIFICATION: &str = "verification-failed";
     /// The adopted charter expired.
     pub const CHARTER: &str = "charter-expired";
+    /// A member's transparency log showed two histories (evidence held).
+    pub const SPLIT_VIEW: &str = "split-view";
 }
 
 /// One alert as stored, listed, streamed and delivered.

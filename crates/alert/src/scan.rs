@@ -328,6 +328,26 @@ async fn quarantine(store: &AnyStore) -> Result<Vec<NewAlert>> {
     Ok(out)
 }
 
+/// Evidence that a member's log showed two histories: one alert per piece,
+/// naming the member.
+async fn split_views(store: &AnyStore) -> Result<Vec<NewAlert>> {
+    let held = concord_log::evidence::list(store).await?;
+    Ok(held
+        .into_iter()
+        .map(|e| NewAlert {
+            cause: format!("split-view {} {} {}", e.origin, e.sizes.0, e.sizes.1),
+            kind: kind::SPLIT_VIEW,
+            title: format!(
+                "SECURITY: member {} showed two histories of its log {} (checkpoints of sizes {} and {}); the evidence verifies with its node key alone (`concord log evidence`)",
+                e.name, e.origin, e.sizes.0, e.sizes.1
+            ),
+            object: None,
+            source: Some(e.member.clone()),
+            detail: json!({"member": e.member, "name": e.name, "origin": e.origin, "kind": e.kind, "found": e.found, "evidence": e.evidence}),
+        })
+        .collect())
+}
+
 /// Open proposals this member has not voted on, and an expired charter.
 fn governance(data_dir: &std::path::Path, me: &str) -> Result<Vec<NewAlert>> {
     let mut out = Vec::new();
@@ -482,6 +502,14 @@ pub async fn run(
         &node.store,
         section,
         quarantine(&node.store).await?,
+        Vec::new(),
+    )
+    .await?
+    .len();
+    report.raised += raise(
+        &node.store,
+        section,
+        split_views(&node.store).await?,
         Vec::new(),
     )
     .await?

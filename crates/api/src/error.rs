@@ -162,6 +162,20 @@ impl From<CommunityError> for ApiError {
     }
 }
 
+impl From<concord_log::LogError> for ApiError {
+    fn from(e: concord_log::LogError) -> Self {
+        match e {
+            concord_log::LogError::Refused(d) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "Refused", d)
+            }
+            concord_log::LogError::Tlog(t) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "Refused", t.to_string())
+            }
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
 impl From<AlertError> for ApiError {
     fn from(e: AlertError) -> Self {
         match e {

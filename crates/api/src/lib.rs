@@ -7,6 +7,7 @@
 //! | `/api/v1/incidents…` | [`incidents`]: open, answer, follow incidents |
 //! | `/api/v1/events` | [`events`]: alerts as server-sent events |
 //! | `/api/v1/match` | [`matching`]: log lines against the active indicators |
+//! | `/log/…`, `/concord/v1/proofs`, `/concord/v1/checkpoints`, `/concord/v1/cosignatures` | [`log`]: the node's transparency log, its witness, log material for peers |
 //! | `/exports/<format>` | `exports`: RPZ, Suricata, Zeek, hosts, text, CSV and STIX of what the caller may see, with ETags for pollers |
 //! | `/feeds/misp/…` | [`misp_feed`]: the node as a MISP feed, under the sharing policy |
 //! | `/api/v1/openapi.json` | the OpenAPI 3.1 document of all of these, generated from the handlers |
@@ -30,6 +31,7 @@ mod error;
 pub mod events;
 mod exports;
 pub mod incidents;
+pub mod log;
 pub mod matching;
 pub mod misp_feed;
 mod openapi;
@@ -91,6 +93,7 @@ fn routes(max_match_body: usize) -> OpenApiRouter<Arc<ApiState>> {
         .merge(matching::routes(max_match_body))
         .merge(exports::routes())
         .merge(misp_feed::routes())
+        .merge(log::routes())
         .routes(routes!(openapi::document))
 }
 

@@ -40,6 +40,7 @@ pub(crate) struct ErrorBody {
         (name = "incidents", description = "incidents and requests for assistance"),
         (name = "alerts", description = "the member's alerts"),
         (name = "matching", description = "log lines against the active indicators"),
+        (name = "log", description = "the node's transparency log (C2SP checkpoints, tlog-witness) and the log exchange between members"),
         (name = "misp", description = "the node as a MISP feed: manifest, events, hashes"),
         (name = "exports", description = "RPZ, Suricata, Zeek, hosts, text, CSV and STIX exports for resolvers and sensors to poll"),
         (name = "meta", description = "this document"),

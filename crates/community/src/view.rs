@@ -31,6 +31,10 @@ pub struct CommunityView {
     pub frozen: bool,
     /// The members, by member id.
     pub members: Vec<MemberView>,
+    /// Seconds between two checkpoints of a member's log.
+    pub checkpoint_interval_s: u64,
+    /// Member cosignatures that make a checkpoint community-confirmed.
+    pub witness_threshold: u64,
     /// STIX identity ids of members removed at some point of the chain and
     /// not re-admitted: their new objects are quarantined.
     pub removed: Vec<String>,
@@ -55,6 +59,8 @@ pub struct MemberView {
     pub endpoints: Vec<String>,
     /// The groups it belongs to.
     pub groups: Vec<String>,
+    /// The origin of its transparency log.
+    pub log_origin: String,
 }
 
 impl CommunityView {
@@ -91,6 +97,7 @@ pub fn of_chain(chain: &Chain, genesis: String, now: Timestamp) -> CommunityView
             node_keys: m.node_keys.values().map(|k| k.public.clone()).collect(),
             governance_keys: m.keys.values().map(|k| k.public.clone()).collect(),
             endpoints: m.endpoints.clone(),
+            log_origin: m.log_origin.clone(),
             groups: c
                 .groups
                 .iter()
@@ -118,6 +125,8 @@ pub fn of_chain(chain: &Chain, genesis: String, now: Timestamp) -> CommunityView
         expires: c.expires.clone(),
         frozen: head.check_expiry(now).is_err(),
         members,
+        checkpoint_interval_s: c.policy.checkpoint_interval_s,
+        witness_threshold: c.policy.witness_threshold,
         removed: removed.into_iter().collect(),
     }
 }

@@ -54,6 +54,33 @@ impl Authoring {
     }
 }
 
+impl Authoring {
+    /// Marks and signs one object and makes it ready to store with its
+    /// entry in the node's log (the one way an authored version reaches
+    /// the store). Marking definitions are not authored: they go in as
+    /// they are.
+    pub fn prepare(&self, object: &Map<String, Value>) -> Result<concord_store::PreparedObject> {
+        let signed = self.author(object)?;
+        if object.get("type").and_then(Value::as_str) == Some("marking-definition") {
+            let text = Value::Object(signed.clone()).to_string();
+            return Ok(concord_store::PreparedObject::new(
+                &concord_stix::StixObject::from_map(signed),
+                text,
+            ));
+        }
+        prepared(signed)
+    }
+}
+
+/// An object this node signed, ready to store with its entry in the
+/// node's log: every authored version goes through here (imports with
+/// `--tlp`, incidents, sightings, withdrawals), so none is stored
+/// without its log entry.
+pub fn prepared(signed: Map<String, Value>) -> Result<concord_store::PreparedObject> {
+    concord_log::own::prepare_authored(signed)
+        .map_err(|e| FederationError::Invalid(format!("logging: {e}")))
+}
+
 /// Makes `tlp` the object's only TLP marking, first among its markings;
 /// other (non-TLP) markings stay.
 pub fn set_tlp(object: &mut Map<String, Value>, tlp: Tlp) {

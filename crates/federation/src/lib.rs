@@ -17,6 +17,7 @@
 pub mod authoring;
 mod error;
 pub mod marking;
+pub mod logs;
 pub mod membership;
 pub mod peers;
 pub mod policy;
@@ -46,4 +47,6 @@ pub struct LocalNode {
     pub member: String,
     /// The collection that local imports, authored objects and pulls go to.
     pub collection: String,
+    /// `[log]`: the node's transparency log.
+    pub log: concord_log::LogSection,
 }

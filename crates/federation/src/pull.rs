@@ -257,6 +257,8 @@ pub struct PeerRound {
     pub duplicates: usize,
     /// Objects put in quarantine (refused by the admission check).
     pub quarantined: usize,
+    /// Objects held until their author's log shows them.
+    pub held: usize,
     /// Revoked versions received (withdrawals), each buried here.
     pub withdrawn: usize,
     /// Object JSON received, uncompressed.
@@ -272,6 +274,10 @@ pub struct PeerRound {
     /// peer without governance documents still syncs its objects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub community: Option<serde_json::Value>,
+    /// What the round did with the peer's log: witnessing it, objects
+    /// held before and released, the checkpoint exchange.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<serde_json::Value>,
     /// When it ran (RFC 3339).
     pub at: String,
 }
@@ -283,6 +289,7 @@ pub async fn sync_peer(
     node: &LocalNode,
     key: Arc<Keypair>,
     membership: &Membership,
+    directory: &concord_log::Directory,
     peer: &PeerRecord,
     page: usize,
 ) -> PeerRound {
@@ -293,7 +300,7 @@ pub async fn sync_peer(
         at: concord_stix::Timestamp::now().to_taxii(),
         ..Default::default()
     };
-    if let Err(e) = run(node, key, membership, peer, page, &mut round).await {
+    if let Err(e) = run(node, key, membership, directory, peer, page, &mut round).await {
         let text = format!("{e:#}");
         // What to do next, for the failures an operator can fix.
         let hint = if text.contains("Connection refused") || text.contains("connect error") {
@@ -318,6 +325,7 @@ async fn run(
     node: &LocalNode,
     key: Arc<Keypair>,
     membership: &Membership,
+    directory: &concord_log::Directory,
     peer: &PeerRecord,
     page: usize,
     round: &mut PeerRound,
@@ -325,6 +333,16 @@ async fn run(
     let store = &node.store;
     let local_collection = node.collection.as_str();
     crate::check_peer_url(&peer.url)?;
+    // Every object is stored only once its author's log shows it.
+    let inclusion = concord_log::receipt::Receiver::new(
+        store.clone(),
+        directory.clone(),
+        crate::logs::client(key.clone())?,
+        &peer.name,
+        &peer.url,
+    )
+    .map_err(|e| FederationError::Invalid(e.to_string()))?;
+    let inclusion: Arc<dyn concord_taxii::sync::Inclusion> = Arc::new(inclusion);
     let client = Client::new(ClientOptions {
         auth: Auth::Node(key),
         attempts: 4,
@@ -365,6 +383,7 @@ async fn run(
             // (a whole import, when it was stored within that second).
             overlap: Duration::ZERO,
             admission: Some(admission.clone()),
+            inclusion: Some(inclusion.clone()),
             source_name: peer.name.clone(),
             ..Default::default()
         };
@@ -374,6 +393,7 @@ async fn run(
         round.stored += report.stored;
         round.duplicates += report.duplicates;
         round.quarantined += report.quarantined;
+        round.held += report.held;
         round.withdrawn += report.revoked.len();
         for id in &report.revoked {
             bury(store, id).await?;
@@ -421,7 +441,7 @@ async fn tombstones(store: &AnyStore) -> Result<HashMap<String, i64>> {
 /// of every earlier version, from storage, collections and search) and
 /// remember it, so earlier versions are never taken again and later live
 /// ones are refused.
-async fn bury(store: &AnyStore, id: &str) -> Result<()> {
+pub(crate) async fn bury(store: &AnyStore, id: &str) -> Result<()> {
     let latest = store.versions(id, concord_store::VersionSel::Last).await?;
     let Some(head) = latest.last() else {
         return Ok(());

@@ -55,9 +55,17 @@ pub async fn round(
     // asking its peers for governance documents would only report, every
     // round, that it has none.
     let governed = concord_community::in_community(&node.data_dir)?;
+    let directory = crate::logs::directory(node, &membership, &key.public())?;
+    let client = crate::logs::client(key.clone())?;
+    if let Err(e) = crate::logs::log_governance(node).await {
+        tracing::warn!(error = %e, "logging governance messages failed");
+    }
     let mut out = Vec::new();
     for p in chosen {
-        let mut round = sync_peer(node, key.clone(), &membership, p, page.max(1)).await;
+        // The peer's log first: the checkpoint its objects are proved
+        // against is the one witnessed now.
+        let witnessed = crate::logs::witness_peer(node, &directory, &key, &client, &p.member).await;
+        let mut round = sync_peer(node, key.clone(), &membership, &directory, p, page.max(1)).await;
         if governed {
             let community =
                 concord_community::pull::from_peer(&node.data_dir, key.clone(), &p.url).await;
@@ -66,9 +74,60 @@ pub async fn round(
                 Err(e) => serde_json::json!({"error": e.to_string()}),
             });
         }
+        let gossip = crate::logs::gossip(node, &directory, &key, &client, &p.member).await;
+        let held = release_held(node, &directory, &client, p).await;
+        // A split view found now goes to every peer at once.
+        let forwarded = concord_log::evidence::forward(&node.store, &directory, &client)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "handing on evidence failed");
+                0
+            });
+        round.log = Some(serde_json::json!({
+            "witness": witnessed,
+            "checkpoints": gossip,
+            "held": held,
+            "evidence_forwarded": forwarded,
+        }));
         out.push(round);
     }
     Ok(out)
+}
+
+/// Tries the objects held from `peer` again: released when their authors'
+/// logs now show them, quarantined after three checkpoint intervals.
+async fn release_held(
+    node: &LocalNode,
+    directory: &concord_log::Directory,
+    client: &concord_taxii::client::Client,
+    peer: &crate::peers::PeerRecord,
+) -> serde_json::Value {
+    let receiver = match concord_log::receipt::Receiver::new(
+        node.store.clone(),
+        directory.clone(),
+        client.clone(),
+        &peer.name,
+        &peer.url,
+    ) {
+        Ok(r) => r,
+        Err(e) => return serde_json::json!({"error": e.to_string()}),
+    };
+    match concord_log::receipt::retry_held(&receiver, &node.collection, directory.interval * 3)
+        .await
+    {
+        Ok(r) => {
+            // A withdrawal released now is carried out as if pulled now.
+            for id in &r.revoked {
+                if let Err(e) = crate::pull::bury(&node.store, id).await {
+                    tracing::warn!(id, error = %e, "carrying out a withdrawal failed");
+                }
+            }
+            serde_json::json!({
+                "released": r.released, "quarantined": r.quarantined, "still_held": r.still_held
+            })
+        }
+        Err(e) => serde_json::json!({"error": e.to_string()}),
+    }
 }
 
 /// What `serve` runs: a round with each peer every `every`; a failing

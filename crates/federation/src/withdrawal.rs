@@ -4,9 +4,9 @@
 //! sync carries it to every peer that received the object, and they stop
 //! matching it at once.
 
+use concord_stix::Timestamp;
 use concord_stix::json::parse_object;
-use concord_stix::{StixObject, Timestamp};
-use concord_store::{PreparedObject, Store, VersionSel};
+use concord_store::{Store, VersionSel};
 use concord_trust::Keypair;
 use serde_json::Value;
 
@@ -73,8 +73,7 @@ pub async fn withdraw(node: &LocalNode, key: &Keypair, id: &str, reason: &str) -
     next.insert("revoked".into(), true.into());
     next.insert("x_concord_withdrawal_reason".into(), reason.into());
     let signed = concord_trust::sign_object(&next, member, key)?;
-    let text = Value::Object(signed.clone()).to_string();
-    let prepared = PreparedObject::new(&StixObject::from_map(signed), text);
+    let prepared = crate::authoring::prepared(signed)?;
     node.store
         .put_batch(&node.collection, vec![prepared])
         .await?;

@@ -11,6 +11,7 @@ pub use concord_alert::{AlertsSection, ConstituencySection};
 pub use concord_federation::{SharingSection, SyncSection};
 pub use concord_incident::SightingsSection;
 pub use concord_telemetry::MetricsSection;
+pub use concord_log::LogSection;
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";
@@ -50,6 +51,9 @@ pub struct Config {
     /// Who may read `/metrics`.
     #[serde(default, skip_serializing_if = "MetricsSection::is_default")]
     pub metrics: MetricsSection,
+    /// The node's transparency log (checkpoint interval).
+    #[serde(default, skip_serializing_if = "LogSection::is_default")]
+    pub log: LogSection,
 }
 
 /// `[server]`: where and how `concord serve` listens.

@@ -138,6 +138,11 @@ enum Command {
     Sightings(cmd::sightings::Args),
     /// The member's alerts: list, acknowledge, scan, deliver, dead letters.
     Alerts(cmd::alerts::Args),
+    /// Transparency logs: this node's, every member's it witnesses, evidence of split views.
+    #[command(subcommand)]
+    Log(cmd::log::Command),
+    /// Check a signed bundle (or split-view evidence) offline with a member's node key.
+    Verify(cmd::verify::Args),
 }
 
 /// `concord man`: the top page on stdout, or every command's page in a directory.
@@ -231,6 +236,8 @@ fn main() -> ExitCode {
         Command::Incident(c) => cmd::incident::run(&global, c),
         Command::Sightings(a) => cmd::sightings::run(&global, a),
         Command::Alerts(a) => cmd::alerts::run(&global, a),
+        Command::Log(c) => cmd::log::run(&global, c),
+        Command::Verify(a) => cmd::verify::run(&global, a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,

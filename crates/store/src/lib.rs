@@ -18,6 +18,7 @@
 mod access;
 mod admin;
 pub mod dump;
+mod log;
 mod model;
 mod parsed;
 pub mod postgres;
@@ -25,6 +26,7 @@ pub mod sqlite;
 
 pub use access::*;
 pub use admin::{CollectionRemoval, TokenInfo};
+pub use log::{LogAppended, LogLeaf, LogMark, LoggedVersion, RecordSwap};
 pub use model::*;
 pub use parsed::{latest_object, latest_of_type};
 pub use postgres::PgStore;
@@ -67,6 +69,10 @@ pub enum StoreError {
     /// A worker thread or lock of the store failed (a panic elsewhere).
     #[error("background task failed: {0}")]
     Task(String),
+    /// The node's transparency log could not be extended (its tiles do
+    /// not match its size, or an entry is too large).
+    #[error("the transparency log: {0}")]
+    Log(String),
 }
 
 /// The result of every store operation.
@@ -232,6 +238,54 @@ pub trait Store: Send + Sync {
         kind: &str,
         keys: Vec<String>,
     ) -> impl Future<Output = Result<usize>> + Send;
+
+    /// Stores a batch in `collection` and, in the same transaction, writes
+    /// `records` and deletes the records of `kind` named by `delete` (held
+    /// objects released into the collection once their log proof arrived).
+    fn put_releasing(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        records: Vec<Record>,
+        delete: (String, Vec<String>),
+    ) -> impl Future<Output = Result<BatchOutcome>> + Send;
+
+    /// The size of the node's own transparency log.
+    fn log_size(&self) -> impl Future<Output = Result<u64>> + Send;
+
+    /// The stored rows of these tiles of the node's own log, by (level,
+    /// index), each at the widest width written (`None`: no such row).
+    fn log_tiles(
+        &self,
+        keys: Vec<(concord_tlog::TileLevel, u64)>,
+    ) -> impl Future<Output = Result<Vec<Option<Vec<u8>>>>> + Send;
+
+    /// Appends entries that are not object versions to the node's own log
+    /// (each key at most once, ever), and writes `records`, in one
+    /// transaction.
+    fn log_append(
+        &self,
+        leaves: Vec<LogLeaf>,
+        records: Vec<Record>,
+    ) -> impl Future<Output = Result<LogAppended>> + Send;
+
+    /// The stored versions among `keys` (id, version) that have log
+    /// material, with it (in no particular order); their JSON only when
+    /// `with_json` (else empty).
+    fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> impl Future<Output = Result<Vec<LoggedVersion>>> + Send;
+
+    /// Atomically: when the record (kind, key) holds `expected` (`None`: no
+    /// record), stores `record`; otherwise changes nothing and answers what
+    /// is stored.
+    fn swap_record(
+        &self,
+        expected: Option<String>,
+        record: Record,
+    ) -> impl Future<Output = Result<RecordSwap>> + Send;
 }
 
 /// The configured backend.
@@ -361,5 +415,36 @@ impl Store for AnyStore {
     }
     async fn delete_records(&self, kind: &str, keys: Vec<String>) -> Result<usize> {
         dispatch!(self, s => s.delete_records(kind, keys).await)
+    }
+    async fn put_releasing(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        records: Vec<Record>,
+        delete: (String, Vec<String>),
+    ) -> Result<BatchOutcome> {
+        dispatch!(self, s => s.put_releasing(collection, batch, records, delete).await)
+    }
+    async fn log_size(&self) -> Result<u64> {
+        dispatch!(self, s => s.log_size().await)
+    }
+    async fn log_tiles(
+        &self,
+        keys: Vec<(concord_tlog::TileLevel, u64)>,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        dispatch!(self, s => s.log_tiles(keys).await)
+    }
+    async fn log_append(&self, leaves: Vec<LogLeaf>, records: Vec<Record>) -> Result<LogAppended> {
+        dispatch!(self, s => s.log_append(leaves, records).await)
+    }
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
+        dispatch!(self, s => s.logged_versions(keys, with_json).await)
+    }
+    async fn swap_record(&self, expected: Option<String>, record: Record) -> Result<RecordSwap> {
+        dispatch!(self, s => s.swap_record(expected, record).await)
     }
 }

@@ -26,6 +26,9 @@ pub struct PreparedObject {
     pub revoked: bool,
     /// The JSON text stored and served, as it is.
     pub json: String,
+    /// Its place in a transparency log: appended to the node's own log in
+    /// the same transaction (authored here), or its author's (received).
+    pub log: Option<crate::LogMark>,
 }
 
 /// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
@@ -56,7 +59,14 @@ impl PreparedObject {
             tlp: object.tlp(),
             revoked: object.is_revoked(),
             json,
+            log: None,
         }
+    }
+
+    /// The same version with its log material.
+    pub fn with_log(mut self, mark: crate::LogMark) -> PreparedObject {
+        self.log = Some(mark);
+        self
     }
 }
 
@@ -86,6 +96,9 @@ pub struct StoredObject {
     pub json: String,
     /// When listed through a collection: its `date_added` there.
     pub date_added_us: Option<i64>,
+    /// When listed through a collection: its leaf index and nonce, if it
+    /// has log material (in this node's log, or in its author's).
+    pub log: Option<(u64, [u8; 32])>,
 }
 
 /// Which versions of an object a query wants (TAXII `match[version]`).

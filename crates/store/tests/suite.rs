@@ -9,6 +9,9 @@ use concord_stix::{StixObject, json::parse_object};
 use concord_store::*;
 use std::collections::HashSet;
 
+#[path = "suite/log.rs"]
+mod log;
+
 fn obj(id_n: u32, modified: &str, name: &str) -> PreparedObject {
     let text = format!(
         r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-{id_n:012}","created":"2020-01-01T00:00:00.000Z","modified":"{modified}","name":"{name}","pattern":"[ipv4-addr:value = '198.51.100.{}']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z","object_marking_refs":["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}}"#,
@@ -580,6 +583,8 @@ async fn run_suite<S: Store>(s: S) {
     statuses_and_cursors(&s).await;
     records_are_kept_by_kind_and_key(&s).await;
     a_tombstone_purges_what_it_supersedes(&s).await;
+    log::authored_versions_are_logged_with_them(&s).await;
+    log::records_swap_only_from_what_was_read(&s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,6 +661,13 @@ async fn concurrent_writers_keep_date_added_unique() {
     let open = || SqliteStore::open_dir(dir.path()).unwrap();
     let first = open();
     concurrent_writers(first, (0..6).map(|_| open()).collect()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_authors_share_one_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || SqliteStore::open_dir(dir.path()).unwrap();
+    log::concurrent_appends(open(), (0..4).map(|_| open()).collect()).await;
 }
 
 #[test]
@@ -929,6 +941,17 @@ mod postgres {
             writers.push(PgStore::connect(&url).await.unwrap());
         }
         concurrent_writers(first, writers).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn concurrent_authors_share_one_log() {
+        let url = fresh_database().await;
+        let first = PgStore::connect(&url).await.unwrap();
+        let mut writers = Vec::new();
+        for _ in 0..4 {
+            writers.push(PgStore::connect(&url).await.unwrap());
+        }
+        log::concurrent_appends(first, writers).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
+/// The HTTP method of [`Client::exchange`].
+pub use reqwest::Method;
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
-use reqwest::{Method, StatusCode};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -174,6 +176,9 @@ pub struct ObjectsPage {
     pub next: Option<String>,
     /// The objects as raw JSON text, unchecked.
     pub objects: Vec<Box<RawValue>>,
+    /// A concord node's log material for each object (leaf index, nonce),
+    /// when it sent any (`envelope::LOG_PROPERTY`).
+    pub log: Option<Vec<LogMaterial>>,
     /// The server's `X-TAXII-Date-Added-First` / `-Last` headers, verbatim.
     pub date_added_first: Option<String>,
     /// See `date_added_first`.
@@ -188,6 +193,8 @@ struct EnvelopeIn {
     next: Option<String>,
     #[serde(default)]
     objects: Vec<Box<RawValue>>,
+    #[serde(default)]
+    x_concord_log: Option<Vec<Option<(u64, String)>>>,
 }
 
 /// The filters of a GET objects request.
@@ -254,6 +261,21 @@ fn join(base: &str, rel: &str) -> Result<String, TaxiiError> {
     u.join(rel)
         .map(|u| u.to_string())
         .map_err(|_| TaxiiError::Url(format!("{base}{rel}")))
+}
+
+/// An object's log material as a concord node sends it with a page: its
+/// leaf index in its author's log and its commitment's nonce.
+pub type LogMaterial = Option<(u64, [u8; 32])>;
+
+/// The answer of [`Client::exchange`].
+#[derive(Debug, Clone)]
+pub struct Exchanged {
+    /// The HTTP status.
+    pub status: u16,
+    /// Its `Content-Type`, as sent.
+    pub content_type: String,
+    /// The body, decoded.
+    pub body: Vec<u8>,
 }
 
 impl Client {
@@ -452,6 +474,100 @@ impl Client {
         })
     }
 
+    /// One request to a node endpoint outside TAXII (concord's transparency
+    /// log: checkpoints, tiles, `add-checkpoint`, proofs), signed like every
+    /// other request of this client; `body` is its content type and bytes.
+    /// Answers any status with its body (at most `limit` bytes, decoded):
+    /// the caller decides what a 404 or a 409 means. Connection failures
+    /// and 5xx are retried as for TAXII.
+    pub async fn exchange(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<(&'static str, Vec<u8>)>,
+        limit: usize,
+    ) -> Result<Exchanged, TaxiiError> {
+        let full = url::Url::parse(url).map_err(|_| TaxiiError::Url(url.to_string()))?;
+        // Shared, not copied, by each attempt.
+        let body = body.map(|(ct, b)| (ct, axum::body::Bytes::from(b)));
+        let mut wait = self.opts.backoff;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut rb = self.http.request(method.clone(), full.clone());
+            if let Auth::Node(key) = &self.opts.auth {
+                let host = match full.port() {
+                    Some(p) => format!("{}:{p}", full.host_str().unwrap_or("")),
+                    None => full.host_str().unwrap_or("").to_string(),
+                };
+                let path_and_query = match full.query() {
+                    Some(q) => format!("{}?{q}", full.path()),
+                    None => full.path().to_string(),
+                };
+                let line = concord_trust::request::RequestLine {
+                    method: method.as_str(),
+                    path_and_query: &path_and_query,
+                    host: &host,
+                };
+                rb = rb.header(
+                    reqwest::header::AUTHORIZATION,
+                    concord_trust::request::sign_request(key, &line),
+                );
+            }
+            if let Some((ct, b)) = &body {
+                rb = rb.header(CONTENT_TYPE, *ct).body(b.clone());
+            }
+            let last = attempt >= self.opts.attempts.max(1);
+            let resp = match rb.send().await {
+                Ok(r) => r,
+                Err(e) if !last && (e.is_connect() || e.is_timeout() || e.is_request()) => {
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(TaxiiError::Http {
+                        url: url.to_string(),
+                        source: e,
+                    });
+                }
+            };
+            let status = resp.status();
+            if !last && status.is_server_error() {
+                tokio::time::sleep(wait).await;
+                wait *= 2;
+                continue;
+            }
+            let content_type = resp
+                .headers()
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            let mut resp = resp;
+            let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
+            let mut buf = Vec::with_capacity(hint);
+            while let Some(chunk) = resp.chunk().await.map_err(|e| TaxiiError::Http {
+                url: url.to_string(),
+                source: e,
+            })? {
+                if buf.len() + chunk.len() > limit {
+                    return Err(TaxiiError::Malformed {
+                        url: url.to_string(),
+                        resource: "answer",
+                        message: format!("larger than {limit} bytes: refused"),
+                    });
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            return Ok(Exchanged {
+                status: status.as_u16(),
+                content_type,
+                body: buf,
+            });
+        }
+    }
+
     /// The discovery resource at `url`.
     pub async fn discover(&self, url: &str) -> Result<Discovery, TaxiiError> {
         self.get_json(url, "discovery resource").await
@@ -548,9 +664,28 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
+        // Material that does not line up with the objects is not used.
+        let log = env
+            .x_concord_log
+            .filter(|l| l.len() == env.objects.len())
+            .map(|l| {
+                use base64::Engine;
+                l.into_iter()
+                    .map(|m| {
+                        m.and_then(|(leaf, nonce)| {
+                            base64::engine::general_purpose::STANDARD
+                                .decode(nonce)
+                                .ok()
+                                .and_then(|n| <[u8; 32]>::try_from(n).ok())
+                                .map(|n| (leaf, n))
+                        })
+                    })
+                    .collect()
+            });
         Ok(ObjectsPage {
             more: env.more,
             next: env.next.filter(|n| !n.is_empty()),
+            log,
             objects: env.objects,
             date_added_first: header("x-taxii-date-added-first"),
             date_added_last: header("x-taxii-date-added-last"),

@@ -120,6 +120,50 @@ pub fn write<'a>(
     out
 }
 
+/// The property of an envelope served to a concord peer node that carries
+/// each object's log material, in the order of `objects`:
+/// `[leaf_index, nonce]` (the nonce in base64), or `null`. The peer needs
+/// it to prove each object's inclusion in its author's log; it rides with
+/// the page, which the sharing policy already decided, so it costs no
+/// second request or decision. Other TAXII clients never get it.
+pub const LOG_PROPERTY: &str = "x_concord_log";
+
+/// [`write`] with [`LOG_PROPERTY`] after the objects.
+pub fn write_with_log<'a>(
+    more: bool,
+    next: Option<&str>,
+    objects: impl IntoIterator<Item = (&'a str, Option<(u64, [u8; 32])>)>,
+) -> String {
+    use base64::Engine;
+    let mut log = String::with_capacity(4096);
+    let mut jsons = Vec::new();
+    for (i, (json, material)) in objects.into_iter().enumerate() {
+        log.push(if i == 0 { '[' } else { ',' });
+        match material {
+            Some((leaf, nonce)) => {
+                log.push('[');
+                log.push_str(&leaf.to_string());
+                log.push_str(",\"");
+                base64::engine::general_purpose::STANDARD.encode_string(nonce, &mut log);
+                log.push_str("\"]");
+            }
+            None => log.push_str("null"),
+        }
+        jsons.push(json);
+    }
+    let mut out = write(more, next, jsons);
+    if !log.is_empty() {
+        log.push(']');
+        out.pop();
+        out.push_str(",\"");
+        out.push_str(LOG_PROPERTY);
+        out.push_str("\":");
+        out.push_str(&log);
+        out.push('}');
+    }
+    out
+}
+
 /// The id and version of a raw object, as far as they can be read (for
 /// status reports about objects that failed validation).
 pub fn key_of(raw: &RawValue) -> (String, String) {

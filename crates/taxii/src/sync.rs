@@ -58,6 +58,47 @@ pub trait Admission: Send + Sync {
 /// The record kind of quarantined objects.
 pub const QUARANTINE: &str = "quarantine";
 
+/// An admitted object of a page, with the member that signed it, before
+/// its author's log has shown it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The object, ready to store.
+    pub object: PreparedObject,
+    /// The member its provenance names (empty when unsigned).
+    pub signer: String,
+    /// Its log material (leaf index, nonce) as the peer sent it with the
+    /// page, if it did.
+    pub material: Option<(u64, [u8; 32])>,
+}
+
+/// What proving a page's objects came to.
+#[derive(Debug, Default)]
+pub struct Proven {
+    /// The objects to store now (with their log material).
+    pub stored: Vec<PreparedObject>,
+    /// Records written in the page's transaction: objects held until their
+    /// author's log shows them, objects quarantined because it contradicts
+    /// them.
+    pub records: Vec<Record>,
+    /// How many objects are held.
+    pub held: usize,
+    /// How many objects were quarantined.
+    pub quarantined: usize,
+}
+
+/// A future proving one page.
+pub type Proving =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<Proven, TaxiiError>> + Send>>;
+
+/// Decides, for the admitted objects of each page, whether their authors'
+/// transparency logs include them (FEDERATION.md section 2b): only those
+/// are stored; the others are held or quarantined. Pages are proved while
+/// the next ones are fetched and checked.
+pub trait Inclusion: Send + Sync {
+    /// Starts proving a page.
+    fn prove(&self, page: Vec<Candidate>) -> Proving;
+}
+
 /// How [`pull`] pages, checks and stores.
 #[derive(Clone)]
 pub struct PullOptions {
@@ -84,6 +125,9 @@ pub struct PullOptions {
     /// enough that checking goes on during a write, so the store's time
     /// (a commit, a checkpoint) overlaps the rest instead of stalling it.
     pub queue_pages: usize,
+    /// With it, admitted objects are stored only once their author's log
+    /// shows them.
+    pub inclusion: Option<Arc<dyn Inclusion>>,
 }
 
 impl std::fmt::Debug for PullOptions {
@@ -93,6 +137,7 @@ impl std::fmt::Debug for PullOptions {
             .field("overlap", &self.overlap)
             .field("max_pages", &self.max_pages)
             .field("admission", &self.admission.is_some())
+            .field("inclusion", &self.inclusion.is_some())
             .finish()
     }
 }
@@ -107,6 +152,7 @@ impl Default for PullOptions {
             source_name: String::new(),
             group_objects: 20_000,
             queue_pages: 12,
+            inclusion: None,
         }
     }
 }
@@ -137,6 +183,8 @@ pub struct PullReport {
     pub rejected: Vec<Rejected>,
     /// Objects put in quarantine this round (with an admission check).
     pub quarantined: usize,
+    /// Objects held until their author's log shows them.
+    pub held: usize,
     /// Ids of revoked versions received this round (withdrawals).
     pub revoked: Vec<String>,
     /// Bytes of object JSON received (uncompressed).
@@ -151,11 +199,15 @@ pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
 }
 
 /// What became of one received object.
+#[expect(
+    clippy::large_enum_variant,
+    reason = "almost every object is stored: boxing it would cost an allocation each"
+)]
 enum Checked {
     Skip,
     /// Admitted so far: the object to store, whether it is revoked, the
     /// object as read (for [`Admission::bind_all`]) and the bytes received.
-    Store(PreparedObject, bool, StixObject, Box<RawValue>),
+    Store(PreparedObject, bool, StixObject, Box<RawValue>, Material),
     Reject(Rejected, Box<RawValue>),
 }
 
@@ -171,23 +223,29 @@ fn refused(reason: String, raw: Box<RawValue>) -> Checked {
     )
 }
 
+/// An object's log material as the peer sent it with the page.
+type Material = Option<(u64, [u8; 32])>;
+
 /// An object read as STIX, or what is wrong with it.
 type ReadOutcome = Result<concord_stix::ingest::Checked, Vec<concord_stix::Issue>>;
 
 /// Checks a run of objects: each is read as STIX, then the admission check
 /// sees all the readable ones at once (so it can verify signatures in a
 /// batch).
-fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> Vec<Checked> {
-    let read: Vec<(Box<RawValue>, ReadOutcome)> = raws
+fn check_chunk(
+    raws: Vec<(Box<RawValue>, Material)>,
+    admission: Option<&dyn Admission>,
+) -> Vec<Checked> {
+    let read: Vec<(Box<RawValue>, ReadOutcome, Material)> = raws
         .into_iter()
-        .map(|raw| {
+        .map(|(raw, m)| {
             let r = read_object(raw.get().as_bytes(), &concord_pattern::Grammar);
-            (raw, r)
+            (raw, r, m)
         })
         .collect();
     let skipped: Vec<bool> = read
         .iter()
-        .map(|(_, r)| match (r, admission) {
+        .map(|(_, r, _)| match (r, admission) {
             (Ok(c), Some(a)) => a.skip(&c.object),
             _ => false,
         })
@@ -195,7 +253,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     let to_admit: Vec<&StixObject> = read
         .iter()
         .zip(&skipped)
-        .filter_map(|((_, r), skip)| match r {
+        .filter_map(|((_, r, _), skip)| match r {
             Ok(c) if !skip => Some(&c.object),
             _ => None,
         })
@@ -207,7 +265,7 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
     .into_iter();
     read.into_iter()
         .zip(skipped)
-        .map(|((raw, r), skip)| match r {
+        .map(|((raw, r, material), skip)| match r {
             Ok(_) if skip => Checked::Skip,
             Ok(c) => match verdicts.next().unwrap_or(Err("not checked".into())) {
                 Err(reason) => refused(reason, raw),
@@ -215,7 +273,13 @@ fn check_chunk(raws: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> V
                     let revoked =
                         c.object.as_map().get("revoked") == Some(&serde_json::Value::Bool(true));
                     let text = into_storable_json(raw.get().to_string(), &c.object);
-                    Checked::Store(PreparedObject::new(&c.object, text), revoked, c.object, raw)
+                    Checked::Store(
+                        PreparedObject::new(&c.object, text),
+                        revoked,
+                        c.object,
+                        raw,
+                        material,
+                    )
                 }
             },
             Err(issues) => {
@@ -235,14 +299,29 @@ struct CheckedPage {
     bytes: u64,
     skipped: usize,
     ok: Vec<PreparedObject>,
+    /// The signer of each of `ok`, and its log material from the page.
+    signers: Vec<(String, Material)>,
+    /// `ok`, being proved (with an inclusion check).
+    proving: Option<tokio::task::JoinHandle<Result<Proven, TaxiiError>>>,
+    /// How many objects `ok` had before proving took them.
+    admitted: usize,
     bad: Vec<(Rejected, Box<RawValue>)>,
     revoked: Vec<String>,
 }
 
 /// Checks a page, on two threads when it is large (signature checks cost
 /// tens of microseconds per object), keeping the page's order.
-fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) -> CheckedPage {
+fn check_page(
+    objects: Vec<Box<RawValue>>,
+    log: Option<Vec<Material>>,
+    admission: Option<&dyn Admission>,
+) -> CheckedPage {
     let bytes = objects.iter().map(|o| o.get().len() as u64).sum();
+    let n = objects.len();
+    let objects: Vec<(Box<RawValue>, Material)> = objects
+        .into_iter()
+        .zip(log.unwrap_or_else(|| vec![None; n]))
+        .collect();
     let checked: Vec<Checked> = if objects.len() >= 256 {
         let mut objects = objects;
         let second = objects.split_off(objects.len() / 2);
@@ -267,7 +346,7 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
             let admitted: Vec<&StixObject> = checked
                 .iter()
                 .filter_map(|c| match c {
-                    Checked::Store(_, _, o, _) => Some(o),
+                    Checked::Store(_, _, o, _, _) => Some(o),
                     _ => None,
                 })
                 .collect();
@@ -279,9 +358,9 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
     let checked: Vec<Checked> = checked
         .into_iter()
         .map(|c| match c {
-            Checked::Store(p, revoked, o, raw) => match bound.next() {
+            Checked::Store(p, revoked, o, raw, m) => match bound.next() {
                 Some(Err(reason)) => refused(reason, raw),
-                _ => Checked::Store(p, revoked, o, raw),
+                _ => Checked::Store(p, revoked, o, raw, m),
             },
             other => other,
         })
@@ -290,21 +369,31 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
         bytes,
         skipped: 0,
         ok: Vec::with_capacity(checked.len()),
+        signers: Vec::with_capacity(checked.len()),
+        proving: None,
+        admitted: 0,
         bad: Vec::new(),
         revoked: Vec::new(),
     };
     for c in checked {
         match c {
-            Checked::Store(p, revoked, _, _) => {
+            Checked::Store(p, revoked, o, _, material) => {
                 if revoked {
                     page.revoked.push(p.id.clone());
                 }
+                page.signers.push((
+                    concord_trust::signer_of(o.as_map())
+                        .unwrap_or_default()
+                        .to_string(),
+                    material,
+                ));
                 page.ok.push(p);
             }
             Checked::Reject(r, raw) => page.bad.push((r, raw)),
             Checked::Skip => page.skipped += 1,
         }
     }
+    page.admitted = page.ok.len();
     page
 }
 
@@ -312,17 +401,30 @@ fn check_page(objects: Vec<Box<RawValue>>, admission: Option<&dyn Admission>) ->
 /// keyed by id, version and a digest of the bytes (the same bad object
 /// received twice is kept once; a different one beside it).
 fn quarantine_record(source: &str, rejected: &Rejected, raw: &RawValue) -> Record {
+    quarantined(
+        source,
+        &rejected.id,
+        &rejected.version,
+        &rejected.reason,
+        raw.get(),
+    )
+}
+
+/// The quarantine record of an object received from `source` and not
+/// stored, with the reason: `{"source", "id", "version", "reason",
+/// "received", "sha256", "object"}`.
+pub fn quarantined(source: &str, id: &str, version: &str, reason: &str, json: &str) -> Record {
     use sha2::Digest;
-    let digest = hex::encode(sha2::Sha256::digest(raw.get().as_bytes()));
-    let key = format!("{} {} {}", rejected.id, rejected.version, &digest[..16]);
+    let digest = hex::encode(sha2::Sha256::digest(json.as_bytes()));
+    let key = format!("{id} {version} {}", &digest[..16]);
     let value = serde_json::json!({
         "source": source,
-        "id": rejected.id,
-        "version": rejected.version,
-        "reason": rejected.reason,
+        "id": id,
+        "version": version,
+        "reason": reason,
         "received": Timestamp::now().to_taxii(),
         "sha256": digest,
-        "object": raw.get(),
+        "object": json,
     });
     Record::new(QUARANTINE, key, value.to_string())
 }
@@ -347,7 +449,7 @@ struct Staged<T> {
     then_fail: Option<TaxiiError>,
 }
 
-type Fetched = Staged<Vec<Box<RawValue>>>;
+type Fetched = Staged<(Vec<Box<RawValue>>, Option<Vec<Material>>)>;
 type Verified = Staged<CheckedPage>;
 
 /// Pulls every version added to the remote collection since the stored
@@ -464,7 +566,7 @@ pub async fn pull<S: Store>(
                 }
             };
             let fetched = Fetched {
-                body: page.objects,
+                body: (page.objects, page.log),
                 last,
                 then_fail,
             };
@@ -484,15 +586,33 @@ pub async fn pull<S: Store>(
             let out = match item {
                 Ok(page) => {
                     let admission = opts.admission.clone();
-                    let objects = page.body;
-                    tokio::task::spawn_blocking(move || check_page(objects, admission.as_deref()))
-                        .await
-                        .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
-                        .map(|checked| Verified {
+                    let (objects, log) = page.body;
+                    tokio::task::spawn_blocking(move || {
+                        check_page(objects, log, admission.as_deref())
+                    })
+                    .await
+                    .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))
+                    .map(|mut checked| {
+                        // Proved while the next pages are fetched and
+                        // checked; the store waits for it in order.
+                        if let Some(inclusion) = &opts.inclusion {
+                            let candidates = std::mem::take(&mut checked.ok)
+                                .into_iter()
+                                .zip(std::mem::take(&mut checked.signers))
+                                .map(|(object, (signer, material))| Candidate {
+                                    object,
+                                    signer,
+                                    material,
+                                })
+                                .collect();
+                            checked.proving = Some(tokio::spawn(inclusion.prove(candidates)));
+                        }
+                        Verified {
                             body: checked,
                             last: page.last,
                             then_fail: page.then_fail,
-                        })
+                        }
+                    })
                 }
                 Err(e) => Err(e),
             };
@@ -531,7 +651,7 @@ pub async fn pull<S: Store>(
                 };
                 match next {
                     Some(Ok(page)) => {
-                        objects += page.body.ok.len();
+                        objects += page.body.admitted;
                         let last_one = page.then_fail.is_some();
                         group.push(page);
                         if last_one {
@@ -550,19 +670,30 @@ pub async fn pull<S: Store>(
             }
             let mut ok = Vec::with_capacity(objects);
             let mut records: Vec<Record> = Vec::new();
+            let mut quarantined = 0usize;
             let mut value = cursor.clone();
             let mut any_page = false;
             let mut then_fail = None;
             for page in group {
-                let checked = page.body;
+                let mut checked = page.body;
                 report.bytes += checked.bytes;
                 if opts.admission.is_some() {
+                    quarantined += checked.bad.len();
                     records.extend(
                         checked
                             .bad
                             .iter()
                             .map(|(r, raw)| quarantine_record(&opts.source_name, r, raw)),
                     );
+                }
+                if let Some(proving) = checked.proving.take() {
+                    let proven = proving
+                        .await
+                        .map_err(|e| TaxiiError::Io(std::io::Error::other(e.to_string())))??;
+                    checked.ok = proven.stored;
+                    records.extend(proven.records);
+                    report.held += proven.held;
+                    quarantined += proven.quarantined;
                 }
                 report.duplicates += checked.skipped;
                 report
@@ -578,7 +709,7 @@ pub async fn pull<S: Store>(
             }
             // Only empty pages (no cursor to move): nothing to write.
             if let Some(value) = value.filter(|_| any_page) {
-                report.quarantined += records.len();
+                report.quarantined += quarantined;
                 let out = store
                     .put_pulled(
                         local_collection,

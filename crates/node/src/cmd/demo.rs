@@ -177,8 +177,10 @@ pub fn run(_global: &Global, args: Args) -> Result<Outcome> {
         let init: Value = serde_json::from_str(&concord(&dir, &["--json", "init", "--org", org])?)?;
         // Keep pulling every few seconds while the demo runs.
         let cfg = dir.join(crate::config::CONFIG_FILE);
-        let text =
-            std::fs::read_to_string(&cfg)?.replace("interval_secs = 60", "interval_secs = 5");
+        // ...and sign a checkpoint of each log every second (peers accept
+        // what a member authored once a checkpoint covers it).
+        let text = std::fs::read_to_string(&cfg)?.replace("interval_secs = 60", "interval_secs = 5")
+            + "\n[log]\ncheckpoint_interval_s = 1\n";
         std::fs::write(&cfg, text)?;
         let exe = std::env::current_exe()?;
         let mut child = Command::new(exe)
@@ -345,9 +347,20 @@ pub fn run(_global: &Global, args: Args) -> Result<Outcome> {
         &[n],
     )?;
 
-    // Running servers re-read the charter every 2 s; then two rounds, so
-    // anything relayed arrives too.
+    // Running servers re-read the charter every 2 s and sign a checkpoint
+    // of what their member authored; then two rounds, so anything relayed
+    // arrives too.
     std::thread::sleep(std::time::Duration::from_millis(2500));
+    for m in &members {
+        let started = std::time::Instant::now();
+        loop {
+            let s: Value = serde_json::from_str(&concord(&m.dir, &["--json", "log", "status"])?)?;
+            if s["checkpoint"]["size"] == s["size"] || started.elapsed().as_secs() > 30 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
+    }
     for _ in 0..2 {
         for m in &members {
             concord(&m.dir, &["--json", "sync"])?;

@@ -170,23 +170,35 @@ fn id_of(bytes: &[u8]) -> Option<String> {
         .map(str::to_string)
 }
 
-fn check_raw(
-    file: &str,
-    raw: Result<RawObject, ReadError>,
-    authoring: Option<&Authoring>,
-) -> Checked {
+/// How objects are taken in: authored here (`--tlp`), or as they are,
+/// except that versions this node signed itself (elsewhere, e.g. a file it
+/// exported) go in with their log entry like every authored version.
+struct Intake {
+    authoring: Option<Authoring>,
+    member: String,
+    key_hex: String,
+}
+
+impl Intake {
+    fn signed_here(&self, object: &concord_stix::StixObject) -> bool {
+        concord_trust::signer_of(object.as_map()) == Some(self.member.as_str())
+            && object
+                .as_map()
+                .get("extensions")
+                .and_then(|e| e.get(concord_trust::PROVENANCE_EXTENSION_ID))
+                .and_then(|p| p.get("key"))
+                .and_then(serde_json::Value::as_str)
+                == Some(self.key_hex.as_str())
+    }
+}
+
+fn check_raw(file: &str, raw: Result<RawObject, ReadError>, intake: &Intake) -> Checked {
+    let authoring = intake.authoring.as_ref();
     match raw {
         Ok(raw) => match read_object(&raw.bytes, &concord_pattern::Grammar) {
-            Ok(c) if let Some(a) = authoring => match a.author(c.object.as_map()) {
-                Ok(map) => {
-                    let text = serde_json::Value::Object(map.clone()).to_string();
-                    let object = concord_stix::StixObject::from_map(map);
-                    Checked::Ok(
-                        Box::new(PreparedObject::new(&object, text)),
-                        c.warnings,
-                        raw.location.line,
-                    )
-                }
+            // Marked, signed, and carrying its entry for the node's log.
+            Ok(c) if let Some(a) = authoring => match a.prepare(c.object.as_map()) {
+                Ok(p) => Checked::Ok(Box::new(p), c.warnings, raw.location.line),
                 Err(e) => Checked::Rejected(Rejection {
                     file: file.to_string(),
                     line: raw.location.line,
@@ -199,6 +211,18 @@ fn check_raw(
                     )],
                 }),
             },
+            Ok(c) if intake.signed_here(&c.object) => {
+                match concord_federation::authoring::prepared(c.object.as_map().clone()) {
+                    Ok(p) => Checked::Ok(Box::new(p), c.warnings, raw.location.line),
+                    Err(e) => Checked::Rejected(Rejection {
+                        file: file.to_string(),
+                        line: raw.location.line,
+                        path: raw.location.path,
+                        id: id_of(&raw.bytes),
+                        issues: vec![Issue::error("$", "log", format!("{e:#}"))],
+                    }),
+                }
+            }
             Ok(c) => {
                 let text = storable_json(&raw.bytes, &c.object);
                 Checked::Ok(
@@ -239,7 +263,7 @@ fn check_raw(
 fn pipeline(
     source: &Source,
     progress: &ProgressBar,
-    authoring: Option<&Authoring>,
+    intake: &Intake,
     mut sink: impl FnMut(Vec<Checked>) -> Result<()>,
 ) -> Result<()> {
     let (input, len) = source.open()?;
@@ -289,7 +313,7 @@ fn pipeline(
                     let Ok((seq, chunk)) = next else { return };
                     let checked = chunk
                         .into_iter()
-                        .map(|r| check_raw(&name, r, authoring))
+                        .map(|r| check_raw(&name, r, intake))
                         .collect();
                     if tx.send((seq, checked)).is_err() {
                         return;
@@ -463,6 +487,57 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     result
 }
 
+/// A signed bundle from another member (`concord export --signed`), if
+/// `source` is one: read whole (such bundles are bounded).
+fn signed_bundle(source: &Source) -> Option<Vec<u8>> {
+    let Source::File(p) = source else { return None };
+    let len = std::fs::metadata(p).ok()?.len();
+    if len > concord_tlog::MAX_BUNDLE_BYTES as u64 {
+        return None;
+    }
+    let bytes = std::fs::read(p).ok()?;
+    concord_log::bundle::is_signed_bundle(&bytes).then_some(bytes)
+}
+
+/// Takes in a signed bundle only when every object, its inclusion proof
+/// and the checkpoint check with the member's key; else stores nothing
+/// and names the first object that failed.
+fn import_signed(
+    global: &Global,
+    rt: &tokio::runtime::Runtime,
+    node: &Node,
+    collection: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Outcome> {
+    let own = node.keypair(global)?.public();
+    let directory = rt.block_on(concord_federation::logs::current(&node.local(), &own))?;
+    match concord_log::bundle::take_in(bytes, &directory) {
+        Ok((objects, report, _)) => {
+            let n = objects.len();
+            let out = rt.block_on(node.store.put_batch(collection, objects))?;
+            let msg = serde_json::json!({"file": name, "origin": report.origin, "checkpoint_size": report.size,
+                "verified": n, "stored": out.inserted, "duplicates": out.duplicates});
+            println!(
+                "{}",
+                if global.json {
+                    msg.to_string()
+                } else {
+                    format!(
+                        "{name}: {n} objects verified against {} (size {}): {} stored, {} already held",
+                        report.origin, report.size, out.inserted, out.duplicates
+                    )
+                }
+            );
+            Ok(Outcome::Ok)
+        }
+        Err(e) => {
+            eprintln!("rejected {name}: {e}; nothing was stored");
+            Ok(Outcome::Failed)
+        }
+    }
+}
+
 fn import(
     global: &Global,
     node: &Node,
@@ -471,6 +546,24 @@ fn import(
     args: &Args,
 ) -> Result<Outcome> {
     let rt = super::runtime()?;
+    let signed: Vec<(String, Vec<u8>)> = sources
+        .iter()
+        .filter_map(|(s, _)| signed_bundle(s).map(|b| (s.name(), b)))
+        .collect();
+    if !signed.is_empty() {
+        if signed.len() != sources.len() || args.tlp.is_some() {
+            bail!(
+                "import a signed bundle on its own, without --tlp: it is another member's, checked against its log"
+            );
+        }
+        let mut outcome = Outcome::Ok;
+        for (name, bytes) in &signed {
+            if let Outcome::Failed = import_signed(global, &rt, node, collection, name, bytes)? {
+                outcome = Outcome::Failed;
+            }
+        }
+        return Ok(outcome);
+    }
     let foreign = match sources.iter().any(|(_, f)| *f != Format::Stix) {
         false => None,
         true => Some(super::intake::Foreign::new(
@@ -519,6 +612,11 @@ fn import(
     } else {
         None
     };
+    let intake = Intake {
+        authoring,
+        member: node.config.node.identity.clone(),
+        key_hex: node.keypair(global)?.public().to_hex(),
+    };
     let started = Instant::now();
     let mut report = Report {
         files: sources.iter().map(|(s, _)| s.name()).collect(),
@@ -559,7 +657,7 @@ fn import(
             };
             match (format, &foreign) {
                 (Format::Stix, _) | (_, None) => {
-                    pipeline(source, &bar, authoring.as_ref(), &mut take)?
+                    pipeline(source, &bar, &intake, &mut take)?
                 }
                 (_, Some(f)) => take(f.read(&rt, node, source, *format)?.0)?,
             }
@@ -619,7 +717,7 @@ fn import(
         };
         let mut notes = None;
         match (format, &foreign) {
-            (Format::Stix, _) | (_, None) => pipeline(source, &bar, authoring.as_ref(), &mut take)?,
+            (Format::Stix, _) | (_, None) => pipeline(source, &bar, &intake, &mut take)?,
             (_, Some(f)) => {
                 let (chunk, n) = f.read(&rt, node, source, *format)?;
                 take(chunk)?;
@@ -651,7 +749,7 @@ fn import(
         rt.block_on(p.commit(&node.store))?;
     }
     report.seconds = started.elapsed().as_secs_f64();
-    if authoring.is_some() && report.duplicates > 0 {
+    if intake.authoring.is_some() && report.duplicates > 0 {
         // The same (id, modified) is the same version: it is not stored
         // again, so the marking never reaches it.
         report.note = Some(format!(

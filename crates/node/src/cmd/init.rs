@@ -109,6 +109,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         constituency: Default::default(),
         alerts: Default::default(),
         metrics: Default::default(),
+        log: Default::default(),
     };
     rt.block_on(async {
         store
@@ -119,11 +120,10 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 public: false,
             })
             .await?;
-        let text = serde_json::Value::Object(identity).to_string();
-        let object = StixObject::from_map(parse_object(text.as_bytes())?);
-        store
-            .put_batch(&collection_id, vec![PreparedObject::new(&object, text)])
-            .await?;
+        // The member's identity is its first authored object: the first
+        // entry of its log.
+        let prepared = concord_federation::authoring::prepared(identity)?;
+        store.put_batch(&collection_id, vec![prepared]).await?;
         anyhow::Ok(())
     })?;
     config.save(dir)?;

@@ -14,6 +14,7 @@ pub mod incident;
 pub mod init;
 pub mod intake;
 pub mod key;
+pub mod log;
 pub mod mark;
 pub mod matching;
 pub mod migrate;
@@ -26,6 +27,7 @@ pub mod serve;
 pub mod sightings;
 pub mod sync;
 pub mod taxii;
+pub mod verify;
 pub mod withdraw;
 
 use std::path::Path;
@@ -60,6 +62,7 @@ impl Node {
             data_dir: self.data_dir.clone(),
             member: self.config.node.identity.clone(),
             collection: self.config.node.collection.clone(),
+            log: self.config.log.clone(),
         }
     }
 

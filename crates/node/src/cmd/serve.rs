@@ -272,6 +272,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             to_pull,
             peers_changed.clone(),
         ));
+        // A checkpoint of the node's log each interval when it grew.
+        tokio::spawn(concord_federation::logs::keep_checkpointing(
+            local.clone(),
+            key.clone(),
+        ));
         // Alerts: a scan on an interval and after each sync round,
         // delivery of due jobs every second.
         let rounds = Arc::new(Notify::new());

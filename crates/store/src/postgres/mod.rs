@@ -21,6 +21,7 @@
 mod access;
 mod admin;
 mod dump;
+mod log;
 mod read;
 mod schema;
 mod write;
@@ -29,8 +30,9 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::NoTls;
 
 use crate::{
-    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Record, Result,
-    ScanQuery, Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
+    BatchOutcome, Collection, ListQuery, LogAppended, LogLeaf, LoggedVersion, NewCollection, Page,
+    PreparedObject, Record, RecordSwap, Result, ScanQuery, Stats, StatusRecord, Store, StoreError,
+    StoredObject, SyncCursor, User, VersionSel,
 };
 
 /// A PostgreSQL store: a pool of connections that reconnects after the
@@ -318,5 +320,52 @@ impl Store for PgStore {
         let n = access::delete_records(&tx, kind, &keys).await?;
         tx.commit().await?;
         Ok(n)
+    }
+    async fn put_releasing(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        records: Vec<Record>,
+        delete: (String, Vec<String>),
+    ) -> Result<BatchOutcome> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await?;
+        let outcome = write::put_batch_in(&tx, collection, &batch).await?;
+        access::put_records(&tx, &records).await?;
+        access::delete_records(&tx, &delete.0, &delete.1).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    async fn log_size(&self) -> Result<u64> {
+        let c = self.client().await?;
+        log::size(&c).await
+    }
+
+    async fn log_tiles(
+        &self,
+        keys: Vec<(concord_tlog::TileLevel, u64)>,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        let c = self.client().await?;
+        log::tiles(&c, &keys).await
+    }
+
+    async fn log_append(&self, leaves: Vec<LogLeaf>, records: Vec<Record>) -> Result<LogAppended> {
+        let mut c = self.client().await?;
+        log::append(&mut c, &leaves, &records).await
+    }
+
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
+        let c = self.client().await?;
+        log::logged_versions(&c, &keys, with_json).await
+    }
+
+    async fn swap_record(&self, expected: Option<String>, record: Record) -> Result<RecordSwap> {
+        let mut c = self.client().await?;
+        log::swap_record(&mut c, expected.as_deref(), &record).await
     }
 }

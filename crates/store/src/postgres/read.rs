@@ -17,6 +17,7 @@ fn stored(r: &Row, with_date: bool) -> StoredObject {
         object_type: r.get(3),
         json: r.get(4),
         date_added_us: if with_date { r.get(5) } else { None },
+        log: None,
     }
 }
 
@@ -130,7 +131,8 @@ pub(super) async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
             version_condition(&q.versions, &mut p)
         };
         let mut sql = format!(
-            "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, {keep}
+            "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, {keep},
+                    o.log_leaf, o.log_nonce
              FROM entries e JOIN objects o ON o.row = e.object
              WHERE e.collection = {coll_p} AND e.date_added_us > {after_p}"
         );
@@ -154,7 +156,16 @@ pub(super) async fn list(c: &mut Client, q: &ListQuery) -> Result<Page> {
         for r in &rows {
             after = r.get(5);
             if r.get::<_, bool>(6) {
-                objects.push(stored(r, true));
+                let mut o = stored(r, true);
+                let leaf: Option<i64> = r.get(7);
+                let nonce: Option<&[u8]> = r.get(8);
+                if let (Some(leaf), Some(nonce)) = (leaf, nonce)
+                    && let (Ok(leaf), Ok(nonce)) =
+                        (u64::try_from(leaf), <[u8; 32]>::try_from(nonce))
+                {
+                    o.log = Some((leaf, nonce));
+                }
+                objects.push(o);
                 if objects.len() == want {
                     break;
                 }

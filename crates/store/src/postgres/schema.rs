@@ -4,7 +4,7 @@
 
 use crate::{Result, StoreError};
 
-pub(super) const SCHEMA_VERSION: i32 = 2;
+pub(super) const SCHEMA_VERSION: i32 = 3;
 
 /// An arbitrary constant naming concord's migration lock.
 const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
@@ -105,6 +105,28 @@ CREATE TABLE records (
 );
 "#;
 
+/// The node's own transparency log: tiles (entry bundles are level -1),
+/// governance entry keys, the size in `log_head` (its row lock is the log's
+/// single-writer lock), and each version's leaf index and nonce.
+const V3: &str = r#"
+ALTER TABLE objects ADD COLUMN log_leaf BIGINT, ADD COLUMN log_nonce BYTEA;
+CREATE TABLE log_tiles (
+    level         SMALLINT NOT NULL,
+    idx           BIGINT NOT NULL,
+    data          BYTEA NOT NULL,
+    PRIMARY KEY (level, idx)
+);
+CREATE TABLE log_entries (
+    leaf          BIGINT PRIMARY KEY,
+    key           TEXT COLLATE "C" NOT NULL UNIQUE
+);
+CREATE TABLE log_head (
+    id            SMALLINT PRIMARY KEY,
+    size          BIGINT NOT NULL
+);
+INSERT INTO log_head (id, size) VALUES (1, 0);
+"#;
+
 pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -130,6 +152,11 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()
     if found < 2 {
         tx.batch_execute(V2).await?;
         tx.execute("INSERT INTO concord_schema (version) VALUES (2)", &[])
+            .await?;
+    }
+    if found < 3 {
+        tx.batch_execute(V3).await?;
+        tx.execute("INSERT INTO concord_schema (version) VALUES (3)", &[])
             .await?;
     }
     tx.commit().await?;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use concord_stix::{StixObject, Timestamp};
 use deadpool_postgres::{Client, Transaction};
 
-use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, StoreError};
+use crate::{BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, StoreError};
 
 pub(super) async fn put_batch(
     client: &mut Client,
@@ -62,34 +62,49 @@ pub(super) async fn put_batch_in(
         .map(|&i| batch[i].tlp.map(|t| t as i16))
         .collect();
     let revoked: Vec<bool> = order.iter().map(|&i| batch[i].revoked).collect();
+    // Received versions carry their author's leaf and nonce; authored
+    // ones get a leaf of the node's log below, once it is known which
+    // were inserted.
+    let (leaves, nonces): (Vec<Option<i64>>, Vec<Option<Vec<u8>>>) = order
+        .iter()
+        .map(|&i| match &batch[i].log {
+            Some(LogMark::Received { leaf, nonce }) => {
+                (i64::try_from(*leaf).ok(), Some(nonce.to_vec()))
+            }
+            _ => (None, None),
+        })
+        .unzip();
     let inserted = tx
         .query(
-            "INSERT INTO objects (id, version, version_us, type, spec_version, created_by, tlp, revoked, json)
-             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::bool[], $9::text[])
+            "INSERT INTO objects (id, version, version_us, type, spec_version, created_by, tlp, revoked, json, log_leaf, log_nonce)
+             SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::smallint[], $8::bool[], $9::text[], $10::bigint[], $11::bytea[])
              ON CONFLICT (id, version) DO NOTHING
              RETURNING row, id, version",
-            &[&ids, &versions, &version_us, &types, &spec, &created_by, &tlp, &revoked, &jsons],
+            &[&ids, &versions, &version_us, &types, &spec, &created_by, &tlp, &revoked, &jsons, &leaves, &nonces],
         )
         .await?;
-    let mut rows: HashMap<(String, String), (i64, bool)> = HashMap::with_capacity(batch.len());
+    // (row, inserted now, stored with log material)
+    let mut rows: HashMap<(String, String), (i64, bool, bool)> =
+        HashMap::with_capacity(batch.len());
     for r in &inserted {
-        rows.insert((r.get(1), r.get(2)), (r.get(0), true));
+        rows.insert((r.get(1), r.get(2)), (r.get(0), true, false));
     }
     outcome.inserted = inserted.len();
     outcome.duplicates = batch.len() - inserted.len();
     if outcome.duplicates > 0 {
         let existing = tx
             .query(
-                "SELECT o.row, o.id, o.version FROM objects o
+                "SELECT o.row, o.id, o.version, o.log_leaf IS NOT NULL FROM objects o
                  JOIN unnest($1::text[], $2::text[]) AS k(id, version) ON o.id = k.id AND o.version = k.version",
                 &[&ids, &versions],
             )
             .await?;
         for r in &existing {
             rows.entry((r.get(1), r.get(2)))
-                .or_insert((r.get(0), false));
+                .or_insert((r.get(0), false, r.get(3)));
         }
     }
+    mark_logged(tx, batch, &mut rows).await?;
 
     // New heads: the newest inserted version per id; the upsert keeps a
     // stored head that is newer still.
@@ -97,7 +112,7 @@ pub(super) async fn put_batch_in(
     for o in batch {
         if !matches!(
             rows.get(&(o.id.clone(), o.version.clone())),
-            Some((_, true))
+            Some((_, true, _))
         ) {
             continue;
         }
@@ -160,7 +175,7 @@ pub(super) async fn put_batch_in(
     let mut dates = Vec::with_capacity(batch.len());
     let mut objects = Vec::with_capacity(batch.len());
     for (i, o) in batch.iter().enumerate() {
-        if let Some((row, _)) = rows.get(&(o.id.clone(), o.version.clone())) {
+        if let Some((row, _, _)) = rows.get(&(o.id.clone(), o.version.clone())) {
             dates.push(start + i as i64);
             objects.push(*row);
         }
@@ -183,6 +198,65 @@ pub(super) async fn put_batch_in(
         .await?;
     }
     Ok(outcome)
+}
+
+/// Gives the versions of the batch that have no log material yet theirs:
+/// authored ones the next leaves of the node's log (appended here, under
+/// the log's row lock, in the batch's order), received ones their author's
+/// leaf when they were stored before without it.
+async fn mark_logged(
+    tx: &Transaction<'_>,
+    batch: &[PreparedObject],
+    rows: &mut HashMap<(String, String), (i64, bool, bool)>,
+) -> Result<()> {
+    let mut targets: Vec<i64> = Vec::new();
+    let mut leaves: Vec<i64> = Vec::new();
+    let mut nonces: Vec<Vec<u8>> = Vec::new();
+    let mut entries: Vec<&[u8]> = Vec::new();
+    let mut start: Option<u64> = None;
+    for o in batch {
+        let Some(mark) = &o.log else { continue };
+        let Some(slot) = rows.get_mut(&(o.id.clone(), o.version.clone())) else {
+            continue;
+        };
+        let (row, inserted, logged) = *slot;
+        match mark {
+            LogMark::Append { entry, nonce } if !logged => {
+                let size = match start {
+                    Some(s) => s,
+                    None => {
+                        let s = super::log::lock_size(tx).await?;
+                        start = Some(s);
+                        s
+                    }
+                };
+                leaves.push(crate::log::to_db(size + entries.len() as u64)?);
+                entries.push(entry);
+                nonces.push(nonce.to_vec());
+                targets.push(row);
+            }
+            LogMark::Received { leaf, nonce } if !logged && !inserted => {
+                leaves.push(crate::log::to_db(*leaf)?);
+                nonces.push(nonce.to_vec());
+                targets.push(row);
+            }
+            _ => continue,
+        }
+        slot.2 = true;
+    }
+    if !targets.is_empty() {
+        tx.execute(
+            "UPDATE objects SET log_leaf = t.leaf, log_nonce = t.nonce
+             FROM unnest($1::bigint[], $2::bigint[], $3::bytea[]) AS t(row, leaf, nonce)
+             WHERE objects.row = t.row",
+            &[&targets, &leaves, &nonces],
+        )
+        .await?;
+    }
+    if let Some(size) = start {
+        super::log::extend(tx, size, &entries).await?;
+    }
+    Ok(())
 }
 
 /// Adds queued rows to the search index; returns how many it took.

@@ -5,6 +5,7 @@
 mod access;
 mod admin;
 mod dump;
+mod log;
 mod read;
 mod remove;
 mod schema;
@@ -17,8 +18,9 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
-    BatchOutcome, Collection, ListQuery, NewCollection, Page, PreparedObject, Record, Result,
-    ScanQuery, Stats, StatusRecord, Store, StoreError, StoredObject, SyncCursor, User, VersionSel,
+    BatchOutcome, Collection, ListQuery, LogAppended, LogLeaf, LoggedVersion, NewCollection, Page,
+    PreparedObject, Record, RecordSwap, Result, ScanQuery, Stats, StatusRecord, Store, StoreError,
+    StoredObject, SyncCursor, User, VersionSel,
 };
 
 /// Rows indexed per transaction when a search catches the index up.
@@ -373,5 +375,55 @@ impl Store for SqliteStore {
             })
         })
         .await
+    }
+    async fn put_releasing(
+        &self,
+        collection: &str,
+        batch: Vec<PreparedObject>,
+        records: Vec<Record>,
+        delete: (String, Vec<String>),
+    ) -> Result<BatchOutcome> {
+        let collection = collection.to_string();
+        self.blocking(move |s| {
+            s.with_writer(|c| {
+                write::put_batch_then(c, &collection, &batch, |tx| {
+                    access::put_records(tx, &records)?;
+                    access::delete_records(tx, &delete.0, &delete.1)?;
+                    Ok(())
+                })
+            })
+        })
+        .await
+    }
+
+    async fn log_size(&self) -> Result<u64> {
+        self.blocking(|s| s.with_reader(log::size)).await
+    }
+
+    async fn log_tiles(
+        &self,
+        keys: Vec<(concord_tlog::TileLevel, u64)>,
+    ) -> Result<Vec<Option<Vec<u8>>>> {
+        self.blocking(move |s| s.with_reader(|c| log::tiles(c, &keys)))
+            .await
+    }
+
+    async fn log_append(&self, leaves: Vec<LogLeaf>, records: Vec<Record>) -> Result<LogAppended> {
+        self.blocking(move |s| s.with_writer(|c| log::append(c, &leaves, &records)))
+            .await
+    }
+
+    async fn logged_versions(
+        &self,
+        keys: Vec<(String, String)>,
+        with_json: bool,
+    ) -> Result<Vec<LoggedVersion>> {
+        self.blocking(move |s| s.with_reader(|c| log::logged_versions(c, &keys, with_json)))
+            .await
+    }
+
+    async fn swap_record(&self, expected: Option<String>, record: Record) -> Result<RecordSwap> {
+        self.blocking(move |s| s.with_writer(|c| log::swap_record(c, expected.as_deref(), &record)))
+            .await
     }
 }

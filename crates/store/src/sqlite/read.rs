@@ -17,7 +17,21 @@ fn stored(r: &Row<'_>, with_date: bool) -> rusqlite::Result<StoredObject> {
         object_type: r.get(3)?,
         json: r.get(4)?,
         date_added_us: if with_date { r.get(5)? } else { None },
+        log: None,
     })
+}
+
+/// [`stored`] with the log material of columns 6 and 7.
+fn stored_with_log(r: &Row<'_>) -> rusqlite::Result<StoredObject> {
+    let mut o = stored(r, true)?;
+    let leaf: Option<i64> = r.get(6)?;
+    let nonce: Option<Vec<u8>> = r.get(7)?;
+    if let (Some(leaf), Some(nonce)) = (leaf, nonce)
+        && let (Ok(leaf), Ok(nonce)) = (u64::try_from(leaf), <[u8; 32]>::try_from(nonce))
+    {
+        o.log = Some((leaf, nonce));
+    }
+    Ok(o)
 }
 
 fn in_list(column: &str, values: &[String], args: &mut Vec<Sql>) -> String {
@@ -147,11 +161,11 @@ pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     // collection's entries in order.
     let by_id = !q.ids.is_empty();
     let mut sql = String::from(if by_id {
-        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
+        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, o.log_leaf, o.log_nonce
          FROM objects o CROSS JOIN entries e ON e.object = o.row
          WHERE e.collection = ? AND e.date_added_us > ?"
     } else {
-        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us
+        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, o.log_leaf, o.log_nonce
          FROM entries e JOIN objects o ON o.row = e.object
          WHERE e.collection = ? AND e.date_added_us > ?"
     });
@@ -181,7 +195,7 @@ pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     ));
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut objects: Vec<StoredObject> = stmt
-        .query_map(params_from_iter(args), |r| stored(r, true))?
+        .query_map(params_from_iter(args), stored_with_log)?
         .collect::<rusqlite::Result<_>>()?;
     let more = objects.len() > q.limit;
     objects.truncate(q.limit);

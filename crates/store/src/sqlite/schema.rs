@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -99,6 +99,27 @@ CREATE TABLE records (
 ) WITHOUT ROWID;
 "#;
 
+/// The node's own transparency log: its tiles (one row per level and
+/// index; entry bundles are level -1), the keys of its governance entries,
+/// its size (in `progress`), and on each object version its leaf index and
+/// nonce (in the node's log when authored here, in its author's when
+/// received).
+const V4: &str = r#"
+ALTER TABLE objects ADD COLUMN log_leaf INTEGER;
+ALTER TABLE objects ADD COLUMN log_nonce BLOB;
+CREATE TABLE log_tiles (
+    level         INTEGER NOT NULL,
+    idx           INTEGER NOT NULL,
+    data          BLOB NOT NULL,
+    PRIMARY KEY (level, idx)
+) WITHOUT ROWID;
+CREATE TABLE log_entries (
+    leaf          INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE
+);
+INSERT INTO progress (name, row) VALUES ('log', 0);
+"#;
+
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -124,6 +145,10 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
             if now < 3 {
                 conn.execute_batch(V3)?;
                 conn.pragma_update(None, "user_version", 3)?;
+            }
+            if now < 4 {
+                conn.execute_batch(V4)?;
+                conn.pragma_update(None, "user_version", 4)?;
             }
             Ok(())
         };

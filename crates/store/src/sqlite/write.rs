@@ -5,7 +5,7 @@
 use concord_stix::Timestamp;
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use crate::{BatchOutcome, Collection, NewCollection, PreparedObject, Result, id_key};
+use crate::{BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, id_key};
 
 pub(super) fn put_batch(
     conn: &mut Connection,
@@ -27,17 +27,27 @@ pub(super) fn put_batch_then(
     let (coll_row, mut last) = super::read::collection_row(&tx, collection)?;
     let now = Timestamp::now().0;
     let mut outcome = BatchOutcome::default();
+    // The node's log, when this batch authors anything: its size now (the
+    // write lock is held, so the leaves handed out below are the next
+    // ones) and the entries to append, in leaf order.
+    let authors = batch
+        .iter()
+        .any(|o| matches!(o.log, Some(LogMark::Append { .. })));
+    let log_start = if authors { super::log::size(&tx)? } else { 0 };
+    let mut entries: Vec<&[u8]> = Vec::new();
     {
         // One probe finds both a stored copy of this version and the
         // current latest version of the id.
         let mut known = tx.prepare_cached(
-            "SELECT row, version_us, version, latest FROM objects
+            "SELECT row, version_us, version, latest, log_leaf IS NOT NULL FROM objects
              WHERE id_key = ?1 AND id = ?2 AND (version = ?3 OR latest = 1)",
         )?;
         let mut insert = tx.prepare_cached(
-            "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json, log_leaf, log_nonce)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
+        let mut set_log =
+            tx.prepare_cached("UPDATE objects SET log_leaf = ?2, log_nonce = ?3 WHERE row = ?1")?;
         let mut unset_latest = tx.prepare_cached("UPDATE objects SET latest = 0 WHERE row = ?1")?;
         let mut entry = tx.prepare_cached(
             "INSERT INTO entries (collection, date_added_us, object) VALUES (?1, ?2, ?3)
@@ -45,7 +55,7 @@ pub(super) fn put_batch_then(
         )?;
         for o in batch {
             let key = id_key(&o.id);
-            let mut same: Option<i64> = None;
+            let mut same: Option<(i64, bool)> = None;
             let mut current: Option<(i64, i64, String)> = None;
             let rows = known.query_map(params![key, o.id, o.version], |r| {
                 Ok((
@@ -53,20 +63,38 @@ pub(super) fn put_batch_then(
                     r.get::<_, i64>(1)?,
                     r.get::<_, String>(2)?,
                     r.get::<_, bool>(3)?,
+                    r.get::<_, bool>(4)?,
                 ))
             })?;
             for row in rows {
-                let (row, us, version, latest) = row?;
+                let (row, us, version, latest, logged) = row?;
                 if version == o.version {
-                    same = Some(row);
+                    same = Some((row, logged));
                 }
                 if latest {
                     current = Some((row, us, version));
                 }
             }
+            // A version stored without log material gets it now (an
+            // authored version is never left out of the log).
+            let needs_log = !matches!(same, Some((_, true)));
+            let (leaf, nonce): (Option<i64>, Option<&[u8]>) = match &o.log {
+                Some(LogMark::Append { entry, nonce }) if needs_log => {
+                    let leaf = crate::log::to_db(log_start + entries.len() as u64)?;
+                    entries.push(entry);
+                    (Some(leaf), Some(nonce))
+                }
+                Some(LogMark::Received { leaf, nonce }) if needs_log => {
+                    (Some(crate::log::to_db(*leaf)?), Some(nonce))
+                }
+                _ => (None, None),
+            };
             let row = match same {
-                Some(row) => {
+                Some((row, _)) => {
                     outcome.duplicates += 1;
+                    if leaf.is_some() {
+                        set_log.execute(params![row, leaf, nonce])?;
+                    }
                     row
                 }
                 None => {
@@ -89,6 +117,8 @@ pub(super) fn put_batch_then(
                         o.revoked,
                         newest,
                         o.json,
+                        leaf,
+                        nonce,
                     ])?;
                     outcome.inserted += 1;
                     tx.last_insert_rowid()
@@ -105,6 +135,9 @@ pub(super) fn put_batch_then(
         "UPDATE collections SET last_added_us = ?2 WHERE row = ?1",
         params![coll_row, last],
     )?;
+    if !entries.is_empty() {
+        super::log::extend(&tx, log_start, &entries)?;
+    }
     also(&tx)?;
     tx.commit()?;
     Ok(outcome)

@@ -307,6 +307,18 @@ pub(super) async fn objects(
     let c = readable(&st, &p, &cid).await?;
     let f = filters(q)?;
     let page = visible_page(&st, &p, &c, collection_query(&st, c.id.clone(), &f)).await?;
+    if matches!(p, Principal::Peer(_)) {
+        // A concord peer gets each object's log material with the page.
+        let next = next_of(&page);
+        let body = envelope::write_with_log(
+            page.more,
+            next.as_deref(),
+            page.objects.iter().map(|o| (o.json.as_str(), o.log)),
+        );
+        let mut r = taxii(StatusCode::OK, body);
+        date_headers(&mut r, &page);
+        return Ok(r);
+    }
     Ok(envelope_response(&page))
 }
 
