@@ -341,6 +341,15 @@ async fn split_views(store: &AnyStore) -> Result<Vec<NewAlert>> {
                 "SECURITY: member {} showed two histories of its log {} (checkpoints of sizes {} and {}); the evidence verifies with its node key alone (`concord log evidence`)",
                 e.name, e.origin, e.sizes.0, e.sizes.1
             ),
+            message: Some(Message::new(
+                "alert-msg-split-view",
+                &[
+                    ("member", e.name.clone()),
+                    ("origin", e.origin.clone()),
+                    ("a", e.sizes.0.to_string()),
+                    ("b", e.sizes.1.to_string()),
+                ],
+            )),
             object: None,
             source: Some(e.member.clone()),
             detail: json!({"member": e.member, "name": e.name, "origin": e.origin, "kind": e.kind, "found": e.found, "evidence": e.evidence}),

@@ -18,11 +18,11 @@
 
 use std::sync::Arc;
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use axum::routing::get;
 use concord_store::Store;
 use concord_taxii::access::Principal;
@@ -232,7 +232,9 @@ pub(crate) fn routes() -> OpenApiRouter<Arc<ApiState>> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(add_checkpoint))
-                .layer(DefaultBodyLimit::max(concord_tlog::MAX_ADD_CHECKPOINT_BYTES)),
+                .layer(DefaultBodyLimit::max(
+                    concord_tlog::MAX_ADD_CHECKPOINT_BYTES,
+                )),
         )
         .merge(
             OpenApiRouter::new()
@@ -258,9 +260,15 @@ mod tests {
     #[test]
     fn documented_paths_are_the_clients() {
         assert_eq!(concord_log::receipt::PROOFS_PATH, "/concord/v1/proofs");
-        assert_eq!(concord_log::gossip::CHECKPOINTS_PATH, "/concord/v1/checkpoints");
+        assert_eq!(
+            concord_log::gossip::CHECKPOINTS_PATH,
+            "/concord/v1/checkpoints"
+        );
         assert_eq!(concord_log::tiles::MIRROR_PATH, "/concord/v1/tiles");
         assert_eq!(concord_log::evidence::EVIDENCE_PATH, "/concord/v1/evidence");
-        assert_eq!(concord_log::witness::COSIGNATURES_PATH, "/concord/v1/cosignatures");
+        assert_eq!(
+            concord_log::witness::COSIGNATURES_PATH,
+            "/concord/v1/cosignatures"
+        );
     }
 }

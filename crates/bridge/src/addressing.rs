@@ -166,20 +166,25 @@ impl Signer<'_> {
         &self,
         object: Map<String, Value>,
     ) -> std::result::Result<PreparedObject, Unsigned> {
-        let signed = if object.get("type").and_then(Value::as_str) == Some("marking-definition") {
-            object
-        } else {
-            sign_object(&object, self.member, self.key).map_err(|e| Unsigned {
-                id: object
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("(no id)")
-                    .to_string(),
-                reason: format!("could not sign it: {e}"),
-            })?
-        };
-        let text = Value::Object(signed.clone()).to_string();
-        Ok(PreparedObject::new(&StixObject::from_map(signed), text))
+        if object.get("type").and_then(Value::as_str) == Some("marking-definition") {
+            let text = Value::Object(object.clone()).to_string();
+            return Ok(PreparedObject::new(&StixObject::from_map(object), text));
+        }
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("(no id)")
+            .to_string();
+        let signed = sign_object(&object, self.member, self.key).map_err(|e| Unsigned {
+            id: id.clone(),
+            reason: format!("could not sign it: {e}"),
+        })?;
+        // Every version this member authors goes into its transparency
+        // log with it: peers store it only once the log shows it.
+        concord_federation::authoring::prepared(signed).map_err(|e| Unsigned {
+            id,
+            reason: format!("could not log it: {e}"),
+        })
     }
 }
 

@@ -16,8 +16,8 @@
 
 pub mod authoring;
 mod error;
-pub mod marking;
 pub mod logs;
+pub mod marking;
 pub mod membership;
 pub mod peers;
 pub mod policy;

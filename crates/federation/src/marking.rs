@@ -9,10 +9,10 @@
 //! from a feed), may be marked: another member's intel is that member's to
 //! mark.
 
+use concord_stix::Timestamp;
 use concord_stix::json::parse_object;
 use concord_stix::tlp::Tlp;
-use concord_stix::{StixObject, Timestamp};
-use concord_store::{PreparedObject, Store, VersionSel};
+use concord_store::{Store, VersionSel};
 use concord_trust::{AUDIENCE_EXTENSION_ID, Keypair};
 use serde::Serialize;
 use serde_json::Value;
@@ -95,8 +95,8 @@ pub async fn mark(
         audience: audience.clone(),
     }
     .author(&next)?;
-    let text = Value::Object(signed.clone()).to_string();
-    let prepared = PreparedObject::new(&StixObject::from_map(signed), text);
+    // An authored version: logged in the same transaction.
+    let prepared = crate::authoring::prepared(signed)?;
     node.store
         .put_batch(&node.collection, vec![prepared])
         .await?;
@@ -111,7 +111,8 @@ pub async fn mark(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use concord_store::{AnyStore, SqliteStore};
+    use concord_stix::StixObject;
+    use concord_store::{AnyStore, PreparedObject, SqliteStore};
 
     async fn node(dir: &std::path::Path) -> (LocalNode, Keypair) {
         // A node directory is one with a config file (the community's
@@ -132,6 +133,7 @@ mod tests {
             data_dir: dir.to_path_buf(),
             member: "identity--a0000000-0000-4000-8000-000000000001".into(),
             collection: c.id,
+            log: Default::default(),
         };
         (node, Keypair::generate())
     }

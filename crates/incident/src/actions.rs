@@ -64,13 +64,14 @@ pub async fn store_all(node: &LocalNode, objects: Vec<Map<String, Value>>) -> Re
     let mut batch = Vec::new();
     for o in objects {
         let text = Value::Object(o).to_string();
-        let checked = read_object(text.as_bytes(), &concord_pattern::Grammar).map_err(|issues| {
-            let first = issues
-                .first()
-                .map(|i| i.to_string())
-                .unwrap_or_else(|| "invalid".into());
-            IncidentError::Invalid(format!("an object built here is not valid STIX: {first}"))
-        })?;
+        let checked =
+            read_object(text.as_bytes(), &concord_pattern::Grammar).map_err(|issues| {
+                let first = issues
+                    .first()
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "invalid".into());
+                IncidentError::Invalid(format!("an object built here is not valid STIX: {first}"))
+            })?;
         // What this node signed goes in with its log entry; what stays
         // local (unsigned) does not leave, so it is not logged.
         if concord_trust::signer_of(checked.object.as_map()) == Some(node.member.as_str()) {

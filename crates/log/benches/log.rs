@@ -184,7 +184,10 @@ fn bench_proofs(c: &mut Criterion) {
     let leaves: Vec<u64> = (0..1000).map(|i| (i * 97) % N).collect();
     g.throughput(Throughput::Elements(leaves.len() as u64));
     g.bench_function("inclusion_proofs_from_store", |b| {
-        b.iter(|| rt.block_on(inclusion_proofs(&store, N, &leaves)).expect("proofs"))
+        b.iter(|| {
+            rt.block_on(inclusion_proofs(&store, N, &leaves))
+                .expect("proofs")
+        })
     });
     g.finish();
 }

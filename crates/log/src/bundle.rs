@@ -221,13 +221,14 @@ pub fn take_in(
     let mut out = Vec::with_capacity(objects.len());
     for (o, e) in objects.iter().zip(entries) {
         let text = o.to_string();
-        let checked = concord_stix::ingest::read_object(text.as_bytes()).map_err(|issues| {
-            LogError::Refused(format!(
-                "{}: not valid STIX: {}",
-                o.get("id").and_then(Value::as_str).unwrap_or("?"),
-                issues.first().map(|i| i.to_string()).unwrap_or_default()
-            ))
-        })?;
+        let checked = concord_stix::ingest::read_object(text.as_bytes(), &concord_pattern::Grammar)
+            .map_err(|issues| {
+                LogError::Refused(format!(
+                    "{}: not valid STIX: {}",
+                    o.get("id").and_then(Value::as_str).unwrap_or("?"),
+                    issues.first().map(|i| i.to_string()).unwrap_or_default()
+                ))
+            })?;
         let leaf = e.get("leaf_index").and_then(Value::as_u64).unwrap_or(0);
         let nonce = e
             .get("nonce")

@@ -647,13 +647,15 @@ pub async fn retry_held(
     let mut expired = Vec::new();
     let mut received: HashMap<String, (i64, String)> = HashMap::new();
     for (key, h) in held {
-        let object = match concord_stix::ingest::read_object(h.object.as_bytes()) {
-            Ok(c) => PreparedObject::new(&c.object, h.object.clone()),
-            Err(_) => {
-                expired.push((key, h, "it is no longer readable as STIX".to_string()));
-                continue;
-            }
-        };
+        let object =
+            match concord_stix::ingest::read_object(h.object.as_bytes(), &concord_pattern::Grammar)
+            {
+                Ok(c) => PreparedObject::new(&c.object, h.object.clone()),
+                Err(_) => {
+                    expired.push((key, h, "it is no longer readable as STIX".to_string()));
+                    continue;
+                }
+            };
         received.insert(key.clone(), (h.received_us, h.reason.clone()));
         candidates.push(Candidate {
             object,

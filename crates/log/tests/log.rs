@@ -4,11 +4,15 @@
 //! tlog-witness decisions, compare-and-swap under concurrency, evidence
 //! kept and logged), offline bundles and the audit. The HTTP side is
 //! tested end to end in the `tests` package.
+#![expect(
+    clippy::unwrap_used,
+    reason = "helpers outside #[test] fns: a failed setup is a failed test"
+)]
 
-#[path = "log/common.rs"]
-mod common;
 #[path = "log/bundle.rs"]
 mod bundle;
+#[path = "log/common.rs"]
+mod common;
 #[path = "log/own.rs"]
 mod own;
 #[path = "log/witness.rs"]

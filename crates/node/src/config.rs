@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 pub use concord_alert::{AlertsSection, ConstituencySection};
 pub use concord_federation::{SharingSection, SyncSection};
 pub use concord_incident::SightingsSection;
-pub use concord_telemetry::MetricsSection;
 pub use concord_log::LogSection;
+pub use concord_telemetry::MetricsSection;
 
 pub const CONFIG_FILE: &str = "config.toml";
 pub const KEY_FILE: &str = "node.key";

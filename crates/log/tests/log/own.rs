@@ -18,7 +18,12 @@ async fn checkpoints_come_at_most_once_per_interval_and_only_when_the_log_grew()
     let origin = me.origin();
     let hour = Duration::from_secs(3600);
     // Nothing logged: nothing to sign.
-    assert!(checkpoint_if_due(&s, &me.key, &origin, hour, Timestamp::now()).await.unwrap().is_none());
+    assert!(
+        checkpoint_if_due(&s, &me.key, &origin, hour, Timestamp::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     author(&s, &me, 0, 300).await;
     let first = checkpoint_if_due(&s, &me.key, &origin, hour, Timestamp::now())
         .await
@@ -28,13 +33,26 @@ async fn checkpoints_come_at_most_once_per_interval_and_only_when_the_log_grew()
     first.verify_by_member(&me.key.public()).unwrap();
     // The log grows, but the interval has not passed.
     author(&s, &me, 300, 310).await;
-    assert!(checkpoint_if_due(&s, &me.key, &origin, hour, Timestamp::now()).await.unwrap().is_none());
+    assert!(
+        checkpoint_if_due(&s, &me.key, &origin, hour, Timestamp::now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     // An hour later it is due; the same size again never is.
     let later = Timestamp(Timestamp::now().0 + 3_700_000_000);
-    let second = checkpoint_if_due(&s, &me.key, &origin, hour, later).await.unwrap().expect("due");
+    let second = checkpoint_if_due(&s, &me.key, &origin, hour, later)
+        .await
+        .unwrap()
+        .expect("due");
     assert_eq!(second.checkpoint().size, 310);
     let much_later = Timestamp(later.0 + 7_400_000_000);
-    assert!(checkpoint_if_due(&s, &me.key, &origin, hour, much_later).await.unwrap().is_none());
+    assert!(
+        checkpoint_if_due(&s, &me.key, &origin, hour, much_later)
+            .await
+            .unwrap()
+            .is_none()
+    );
     // A new origin (a charter was adopted): signed under it, same tree.
     let renamed = checkpoint_if_due(&s, &me.key, "concord/c1/me", hour, much_later)
         .await
@@ -50,7 +68,12 @@ async fn checkpoints_come_at_most_once_per_interval_and_only_when_the_log_grew()
         .logged_versions(
             (0..310u64)
                 .step_by(7)
-                .map(|i| (format!("indicator--00000000-0000-4000-8000-{i:012}"), "2026-01-01T00:00:00.000Z".into()))
+                .map(|i| {
+                    (
+                        format!("indicator--00000000-0000-4000-8000-{i:012}"),
+                        "2026-01-01T00:00:00.000Z".into(),
+                    )
+                })
                 .collect(),
             true,
         )
@@ -60,7 +83,8 @@ async fn checkpoints_come_at_most_once_per_interval_and_only_when_the_log_grew()
     for l in &logged {
         let i = leaves.iter().position(|x| *x == l.leaf).expect("asked for");
         let map = concord_stix::json::parse_object(l.object.json.as_bytes()).unwrap();
-        let leaf = concord_tlog::Entry::Intel(concord_tlog::commitment(&map, &l.nonce).unwrap()).leaf_hash();
+        let leaf = concord_tlog::Entry::Intel(concord_tlog::commitment(&map, &l.nonce).unwrap())
+            .leaf_hash();
         verify_inclusion(l.leaf, 310, &leaf, &proofs[i], &served.checkpoint().root).unwrap();
     }
     let st = status(&s, "concord/c1/me").await.unwrap();
@@ -76,13 +100,28 @@ async fn tiles_are_served_at_every_width_a_checkpoint_needs() {
     assert_eq!(full.len(), 256 * 32);
     let part = tile(&s, "tile/0/001.p/44").await.unwrap().expect("partial");
     assert_eq!(part.len(), 44 * 32);
-    let narrower = tile(&s, "tile/0/001.p/10").await.unwrap().expect("a prefix");
+    let narrower = tile(&s, "tile/0/001.p/10")
+        .await
+        .unwrap()
+        .expect("a prefix");
     assert_eq!(narrower, part[..320]);
-    let entries = tile(&s, "tile/entries/001.p/44").await.unwrap().expect("entries");
-    assert_eq!(concord_tlog::parse_entry_bundle(&entries).unwrap().len(), 44);
-    assert!(tile(&s, "tile/0/001.p/45").await.unwrap().is_none(), "wider than held");
+    let entries = tile(&s, "tile/entries/001.p/44")
+        .await
+        .unwrap()
+        .expect("entries");
+    assert_eq!(
+        concord_tlog::parse_entry_bundle(&entries).unwrap().len(),
+        44
+    );
+    assert!(
+        tile(&s, "tile/0/001.p/45").await.unwrap().is_none(),
+        "wider than held"
+    );
     assert!(tile(&s, "tile/0/002").await.unwrap().is_none());
-    assert!(tile(&s, "tile/0/1").await.unwrap().is_none(), "not a tile path");
+    assert!(
+        tile(&s, "tile/0/1").await.unwrap().is_none(),
+        "not a tile path"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,15 +139,26 @@ async fn a_log_whose_tiles_changed_is_never_signed_again_and_the_audit_says_so()
     // A byte of a stored leaf tile changes (a damaged or rolled-back store).
     let conn = rusqlite::Connection::open(d.path().join(concord_store::sqlite::DB_FILE)).unwrap();
     let mut data: Vec<u8> = conn
-        .query_row("SELECT data FROM log_tiles WHERE level = 0 AND idx = 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT data FROM log_tiles WHERE level = 0 AND idx = 1",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     data[5] ^= 1;
-    conn.execute("UPDATE log_tiles SET data = ?1 WHERE level = 0 AND idx = 1", [&data])
-        .unwrap();
+    conn.execute(
+        "UPDATE log_tiles SET data = ?1 WHERE level = 0 AND idx = 1",
+        [&data],
+    )
+    .unwrap();
     drop(conn);
     author(&s, &me, 600, 700).await;
-    let refused = checkpoint_if_due(&s, &me.key, &me.origin(), Duration::ZERO, Timestamp::now()).await;
-    assert!(refused.is_err(), "signed a checkpoint over changed tiles: {refused:?}");
+    let refused =
+        checkpoint_if_due(&s, &me.key, &me.origin(), Duration::ZERO, Timestamp::now()).await;
+    assert!(
+        refused.is_err(),
+        "signed a checkpoint over changed tiles: {refused:?}"
+    );
     let audit = concord_log::audit::own(&s, &dir).await.unwrap();
     assert!(!audit.ok(), "the audit found nothing: {audit:?}");
 }
@@ -126,7 +176,12 @@ async fn cosignatures_of_its_own_checkpoints_are_kept_and_served() {
         .expect("signed");
     // W witnesses it (W's directory follows this member's log).
     let w_dir = directory(&w, &[(&me, "me")]);
-    let body = AddCheckpoint { old_size: 0, proof: vec![], checkpoint: c.clone() }.to_bytes();
+    let body = AddCheckpoint {
+        old_size: 0,
+        proof: vec![],
+        checkpoint: c.clone(),
+    }
+    .to_bytes();
     let cosigned = concord_log::witness::add_checkpoint(&ws, &w_dir, &w.key, &body)
         .await
         .unwrap()
@@ -139,7 +194,13 @@ async fn cosignatures_of_its_own_checkpoints_are_kept_and_served() {
         .unwrap();
     assert_eq!(kept, vec![format!("{}/witness", w.origin())]);
     let served = served_checkpoint(&s).await.unwrap().unwrap();
-    assert_eq!(served.cosignatures(&my_dir.witnesses().unwrap()).unwrap().len(), 1);
+    assert_eq!(
+        served
+            .cosignatures(&my_dir.witnesses().unwrap())
+            .unwrap()
+            .len(),
+        1
+    );
     assert_eq!(status(&s, &me.origin()).await.unwrap().cosigned_by, kept);
     // A note this node never signed is refused.
     let (_, other) = {
@@ -151,5 +212,9 @@ async fn cosignatures_of_its_own_checkpoints_are_kept_and_served() {
             .unwrap();
         (_od, o)
     };
-    assert!(accept_cosignatures(&s, &other.to_bytes(), &my_dir.witnesses().unwrap()).await.is_err());
+    assert!(
+        accept_cosignatures(&s, &other.to_bytes(), &my_dir.witnesses().unwrap())
+            .await
+            .is_err()
+    );
 }

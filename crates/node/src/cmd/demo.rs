@@ -179,7 +179,8 @@ pub fn run(_global: &Global, args: Args) -> Result<Outcome> {
         let cfg = dir.join(crate::config::CONFIG_FILE);
         // ...and sign a checkpoint of each log every second (peers accept
         // what a member authored once a checkpoint covers it).
-        let text = std::fs::read_to_string(&cfg)?.replace("interval_secs = 60", "interval_secs = 5")
+        let text = std::fs::read_to_string(&cfg)?
+            .replace("interval_secs = 60", "interval_secs = 5")
             + "\n[log]\ncheckpoint_interval_s = 1\n";
         std::fs::write(&cfg, text)?;
         let exe = std::env::current_exe()?;

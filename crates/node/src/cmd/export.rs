@@ -67,10 +67,13 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let format: concord_publish::OutputFormat = if misp {
         concord_publish::OutputFormat::Stix
     } else {
-        args.format
-            .parse()
-            .map_err(|e| anyhow!("--{e}; or misp"))?
+        args.format.parse().map_err(|e| anyhow!("--{e}; or misp"))?
     };
+    if args.signed && (misp || format != concord_publish::OutputFormat::Stix) {
+        return Err(anyhow!(
+            "--signed writes a signed STIX bundle: leave out --format, or use --format stix"
+        ));
+    }
     if misp && !args.collections.is_empty() {
         return Err(anyhow!(
             "--format misp exports every collection (use --for to narrow it to a recipient's share); --collection is for the other formats"
@@ -123,6 +126,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             max_tlp,
             egress.as_ref(),
         );
+    }
     let query = ScanQuery {
         after_row: 0,
         limit: PAGE,

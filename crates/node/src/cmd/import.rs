@@ -656,9 +656,7 @@ fn import(
                 Ok(())
             };
             match (format, &foreign) {
-                (Format::Stix, _) | (_, None) => {
-                    pipeline(source, &bar, &intake, &mut take)?
-                }
+                (Format::Stix, _) | (_, None) => pipeline(source, &bar, &intake, &mut take)?,
                 (_, Some(f)) => take(f.read(&rt, node, source, *format)?.0)?,
             }
             bar.finish_and_clear();

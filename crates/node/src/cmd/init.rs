@@ -5,8 +5,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use concord_stix::{StixObject, Timestamp, json::parse_object};
-use concord_store::{AnyStore, NewCollection, PreparedObject, Store};
+use concord_stix::Timestamp;
+use concord_store::{AnyStore, NewCollection, Store};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::EncodePrivateKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;

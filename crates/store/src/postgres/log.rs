@@ -11,7 +11,7 @@ use crate::log::{edge, from_db, level_number, nonce_of, to_db};
 use crate::{LogAppended, LogLeaf, LoggedVersion, Record, RecordSwap, Result, StoredObject};
 
 /// The log's size, locked for this transaction.
-pub async fn lock_size(tx: &Transaction<'_>) -> Result<u64> {
+pub(super) async fn lock_size(tx: &Transaction<'_>) -> Result<u64> {
     let n: i64 = tx
         .query_one("SELECT size FROM log_head WHERE id = 1 FOR UPDATE", &[])
         .await?
@@ -19,7 +19,7 @@ pub async fn lock_size(tx: &Transaction<'_>) -> Result<u64> {
     from_db(n)
 }
 
-pub async fn size(client: &Client) -> Result<u64> {
+pub(super) async fn size(client: &Client) -> Result<u64> {
     let n: i64 = client
         .query_one("SELECT size FROM log_head WHERE id = 1", &[])
         .await?
@@ -28,7 +28,7 @@ pub async fn size(client: &Client) -> Result<u64> {
 }
 
 /// Appends `entries` to the log of `size` leaves (its lock held by `tx`).
-pub async fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Result<u64> {
+pub(super) async fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Result<u64> {
     let edge = edge(size);
     let mut tiles = MemoryTiles::new();
     if !edge.is_empty() {
@@ -80,7 +80,10 @@ pub async fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Resul
     Ok(appended.size)
 }
 
-pub async fn tiles(client: &Client, keys: &[(TileLevel, u64)]) -> Result<Vec<Option<Vec<u8>>>> {
+pub(super) async fn tiles(
+    client: &Client,
+    keys: &[(TileLevel, u64)],
+) -> Result<Vec<Option<Vec<u8>>>> {
     let mut out = Vec::with_capacity(keys.len());
     let stmt = client
         .prepare_cached("SELECT data FROM log_tiles WHERE level = $1 AND idx = $2")
@@ -94,7 +97,7 @@ pub async fn tiles(client: &Client, keys: &[(TileLevel, u64)]) -> Result<Vec<Opt
     Ok(out)
 }
 
-pub async fn append(
+pub(super) async fn append(
     client: &mut Client,
     leaves: &[LogLeaf],
     records: &[Record],
@@ -138,7 +141,7 @@ pub async fn append(
     Ok(out)
 }
 
-pub async fn logged_versions(
+pub(super) async fn logged_versions(
     client: &Client,
     keys: &[(String, String)],
     with_json: bool,
@@ -174,7 +177,7 @@ pub async fn logged_versions(
         .collect()
 }
 
-pub async fn swap_record(
+pub(super) async fn swap_record(
     client: &mut Client,
     expected: Option<&str>,
     record: &Record,

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// The log's size as the connection sees it.
-pub fn size(conn: &Connection) -> Result<u64> {
+pub(super) fn size(conn: &Connection) -> Result<u64> {
     let n: Option<i64> = conn
         .prepare_cached("SELECT row FROM progress WHERE name = 'log'")?
         .query_row([], |r| r.get(0))
@@ -29,7 +29,7 @@ fn tile_row(conn: &Connection, level: TileLevel, index: u64) -> Result<Option<Ve
 /// Appends `entries` to the log of `size` leaves inside `tx`: the partial
 /// tiles at its right edge are read, the new and grown tiles written over
 /// them, and the size moved.
-pub fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Result<u64> {
+pub(super) fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Result<u64> {
     let mut tiles = MemoryTiles::new();
     for tile in edge(size) {
         if let Some(data) = tile_row(tx, tile.level, tile.index)? {
@@ -55,7 +55,7 @@ pub fn extend(tx: &Transaction<'_>, size: u64, entries: &[&[u8]]) -> Result<u64>
     Ok(appended.size)
 }
 
-pub fn tiles(conn: &Connection, keys: &[(TileLevel, u64)]) -> Result<Vec<Option<Vec<u8>>>> {
+pub(super) fn tiles(conn: &Connection, keys: &[(TileLevel, u64)]) -> Result<Vec<Option<Vec<u8>>>> {
     keys.iter()
         .map(|(level, index)| tile_row(conn, *level, *index))
         .collect()
@@ -63,7 +63,7 @@ pub fn tiles(conn: &Connection, keys: &[(TileLevel, u64)]) -> Result<Vec<Option<
 
 /// Appends the leaves whose keys are new, writes `records`, in one
 /// transaction.
-pub fn append(
+pub(super) fn append(
     conn: &mut Connection,
     leaves: &[LogLeaf],
     records: &[Record],
@@ -105,7 +105,7 @@ pub fn append(
 }
 
 /// The versions among `keys` stored with log material.
-pub fn logged_versions(
+pub(super) fn logged_versions(
     conn: &Connection,
     keys: &[(String, String)],
     with_json: bool,
@@ -147,7 +147,7 @@ pub fn logged_versions(
     Ok(out)
 }
 
-pub fn swap_record(
+pub(super) fn swap_record(
     conn: &mut Connection,
     expected: Option<&str>,
     record: &Record,
