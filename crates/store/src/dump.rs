@@ -47,11 +47,23 @@ pub enum Table {
     /// Records of every kind (peers, quarantine, alerts, feeds, ...): kind,
     /// key, value, updated_us.
     Records,
+    /// The node's transparency log, its tiles: level (-1 for entry
+    /// bundles), index, data (hex). A restored node goes on with the same
+    /// log: starting it again would sign a second history, which every
+    /// witness keeps as evidence against this member.
+    LogTiles,
+    /// The keys of the log's governance entries: leaf, key.
+    LogEntries,
+    /// Each logged object version's place in its log: object id, version,
+    /// leaf index, nonce (hex).
+    LogMarks,
+    /// The log's size: one row.
+    LogSize,
 }
 
 impl Table {
     /// Every table, in dump order.
-    pub const ALL: [Table; 9] = [
+    pub const ALL: [Table; 13] = [
         Table::Collections,
         Table::Objects,
         Table::Entries,
@@ -61,6 +73,10 @@ impl Table {
         Table::Statuses,
         Table::SyncCursors,
         Table::Records,
+        Table::LogTiles,
+        Table::LogEntries,
+        Table::LogMarks,
+        Table::LogSize,
     ];
 
     /// The table's name in dumps and reports.
@@ -75,6 +91,10 @@ impl Table {
             Table::Statuses => "statuses",
             Table::SyncCursors => "sync_cursors",
             Table::Records => "records",
+            Table::LogTiles => "log_tiles",
+            Table::LogEntries => "log_entries",
+            Table::LogMarks => "log_marks",
+            Table::LogSize => "log_size",
         }
     }
 
@@ -87,8 +107,14 @@ impl Table {
     pub fn width(self) -> usize {
         match self {
             Table::Collections | Table::Statuses => 5,
-            Table::Objects | Table::Users | Table::Tokens | Table::SyncCursors => 3,
-            Table::Entries | Table::Grants | Table::Records => 4,
+            Table::Objects
+            | Table::Users
+            | Table::Tokens
+            | Table::SyncCursors
+            | Table::LogTiles => 3,
+            Table::Entries | Table::Grants | Table::Records | Table::LogMarks => 4,
+            Table::LogEntries => 2,
+            Table::LogSize => 1,
         }
     }
 }
@@ -133,6 +159,22 @@ impl DumpRow {
             .get(i)
             .and_then(Value::as_i64)
             .ok_or_else(|| self.bad(i, "an integer"))
+    }
+
+    /// Value `i` as bytes written in hex (either case).
+    pub(crate) fn hex(&self, i: usize) -> Result<Vec<u8>> {
+        let t = self.text(i)?;
+        let b = t.as_bytes();
+        if b.len() % 2 != 0 {
+            return Err(self.bad(i, "hex"));
+        }
+        let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        b.chunks(2)
+            .map(|p| match (digit(p[0]), digit(p[1])) {
+                (Some(h), Some(l)) => Ok(h << 4 | l),
+                _ => Err(self.bad(i, "hex")),
+            })
+            .collect()
     }
 
     /// Value `i` as a boolean.

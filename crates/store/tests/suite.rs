@@ -742,6 +742,39 @@ async fn filled(s: &AnyStore) {
     s.put_records(vec![Record::new("peer", "peer-b", r#"{"url":"http://x"}"#)])
         .await
         .unwrap();
+    // The node's log: an authored version with its entry, a governance
+    // entry, and a version received with its place in its author's log.
+    s.put_batch(
+        "c1",
+        vec![
+            obj(3, "2020-01-01T00:00:00.000Z", "authored").with_log(LogMark::Append {
+                entry: b"authored entry".to_vec(),
+                nonce: [7; 32],
+            }),
+        ],
+    )
+    .await
+    .unwrap();
+    s.log_append(
+        vec![LogLeaf {
+            key: "proposal p1".into(),
+            entry: b"proposal entry".to_vec(),
+        }],
+        vec![],
+    )
+    .await
+    .unwrap();
+    s.put_batch(
+        "c2",
+        vec![
+            obj(4, "2020-01-01T00:00:00.000Z", "received").with_log(LogMark::Received {
+                leaf: 41,
+                nonce: [9; 32],
+            }),
+        ],
+    )
+    .await
+    .unwrap();
 }
 
 /// Dumps `from` into `to` and checks that every table arrived, with the
@@ -751,7 +784,7 @@ async fn dump_and_load(from: &AnyStore, to: &AnyStore) {
     let (dumped, loaded) = tokio::join!(from.dump(tx), to.load(rx));
     dumped.unwrap();
     let report = loaded.unwrap();
-    assert_eq!(report.rows["objects"], 4);
+    assert_eq!(report.rows["objects"], 6);
     let a = from.digests().await.unwrap();
     let b = to.digests().await.unwrap();
     assert_eq!(a, b);
@@ -797,6 +830,41 @@ async fn dump_and_load(from: &AnyStore, to: &AnyStore) {
         (x.objects, x.versions, x.by_type, x.by_tlp, x.collections),
         (y.objects, y.versions, y.by_type, y.by_tlp, y.collections)
     );
+    // The log goes on where it was: same size, same tiles, same leaves;
+    // the next entry appended to the copy gets the next index.
+    assert_eq!(to.log_size().await.unwrap(), 2);
+    let keys: Vec<(String, String)> = [(3, "authored"), (4, "received")]
+        .iter()
+        .map(|(n, _)| {
+            (
+                format!("indicator--00000000-0000-4000-8000-{n:012}"),
+                "2020-01-01T00:00:00.000Z".to_string(),
+            )
+        })
+        .collect();
+    let leaves = |v: Vec<LoggedVersion>| {
+        let mut v: Vec<_> = v
+            .into_iter()
+            .map(|l| (l.object.id, l.leaf, l.nonce))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        leaves(to.logged_versions(keys.clone(), false).await.unwrap()),
+        leaves(from.logged_versions(keys, false).await.unwrap())
+    );
+    let again = to
+        .log_append(
+            vec![LogLeaf {
+                key: "proposal p1".into(),
+                entry: b"proposal entry".to_vec(),
+            }],
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.size, again.appended), (2, 0), "logged once, ever");
     // A second load into the same store is refused: it is not empty.
     let (tx, rx) = tokio::sync::mpsc::channel(64);
     let (_, again) = tokio::join!(from.dump(tx), to.load(rx));
@@ -820,7 +888,7 @@ async fn users_tokens_and_collections_are_administered(s: &AnyStore) {
     assert_eq!(s.users().await.unwrap()[0].grants.len(), 1);
     let gone = s.remove_collection("c1").await.unwrap();
     assert!(
-        gone.existed && gone.entries == 3 && gone.grants == 1,
+        gone.existed && gone.entries == 4 && gone.grants == 1,
         "{gone:?}"
     );
     assert!(!s.remove_collection("c1").await.unwrap().existed);

@@ -37,6 +37,15 @@ fn query(t: Table) -> &'static str {
         }
         Table::SyncCursors => "SELECT source, value, updated_us FROM sync_cursors ORDER BY source",
         Table::Records => "SELECT kind, key, value, updated_us FROM records ORDER BY kind, key",
+        Table::LogTiles => {
+            "SELECT level::bigint, idx, encode(data, 'hex') FROM log_tiles ORDER BY level, idx"
+        }
+        Table::LogEntries => "SELECT leaf, key FROM log_entries ORDER BY leaf",
+        Table::LogMarks => {
+            "SELECT id, version, log_leaf, encode(log_nonce, 'hex') FROM objects
+             WHERE log_leaf IS NOT NULL ORDER BY row"
+        }
+        Table::LogSize => "SELECT size FROM log_head WHERE id = 1",
     }
 }
 
@@ -106,6 +115,7 @@ impl PgStore {
             ("statuses", "statuses"),
             ("sync cursors", "sync_cursors"),
             ("records", "records"),
+            ("log tiles", "log_tiles"),
         ] {
             let n: i64 = client
                 .query_one(&format!("SELECT count(*) FROM {table}"), &[])
@@ -292,6 +302,46 @@ async fn write_row(tx: &Transaction<'_>, row: &DumpRow) -> Result<()> {
             tx.execute(
                 "INSERT INTO records (kind, key, value, updated_us) VALUES ($1, $2, $3, $4)",
                 &[&row.text(0)?, &row.text(1)?, &row.text(2)?, &row.int(3)?],
+            )
+            .await?;
+        }
+        Table::LogTiles => {
+            let level = i16::try_from(row.int(0)?).map_err(|_| {
+                StoreError::Corrupt(format!("a log tile's level {}", row.int(0).unwrap_or(0)))
+            })?;
+            tx.execute(
+                "INSERT INTO log_tiles (level, idx, data) VALUES ($1, $2, $3)",
+                &[&level, &row.int(1)?, &row.hex(2)?],
+            )
+            .await?;
+        }
+        Table::LogEntries => {
+            tx.execute(
+                "INSERT INTO log_entries (leaf, key) VALUES ($1, $2)",
+                &[&row.int(0)?, &row.text(1)?],
+            )
+            .await?;
+        }
+        Table::LogMarks => {
+            let n = tx
+                .execute(
+                    "UPDATE objects SET log_leaf = $3, log_nonce = $4 WHERE id = $1 AND version = $2",
+                    &[&row.text(0)?, &row.text(1)?, &row.int(2)?, &row.hex(3)?],
+                )
+                .await?;
+            if n != 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "a log mark names {} {}, which the dump did not hold",
+                    row.text(0)?,
+                    row.text(1)?
+                )));
+            }
+        }
+        Table::LogSize => {
+            tx.execute(
+                "INSERT INTO log_head (id, size) VALUES (1, $1)
+                 ON CONFLICT (id) DO UPDATE SET size = excluded.size",
+                &[&row.int(0)?],
             )
             .await?;
         }

@@ -35,6 +35,13 @@ fn query(t: Table) -> &'static str {
         }
         Table::SyncCursors => "SELECT source, value, updated_us FROM sync_cursors ORDER BY source",
         Table::Records => "SELECT kind, key, value, updated_us FROM records ORDER BY kind, key",
+        Table::LogTiles => "SELECT level, idx, lower(hex(data)) FROM log_tiles ORDER BY level, idx",
+        Table::LogEntries => "SELECT leaf, key FROM log_entries ORDER BY leaf",
+        Table::LogMarks => {
+            "SELECT id, version, log_leaf, lower(hex(log_nonce)) FROM objects
+             WHERE log_leaf IS NOT NULL ORDER BY row"
+        }
+        Table::LogSize => "SELECT row FROM progress WHERE name = 'log'",
     }
 }
 
@@ -98,6 +105,7 @@ impl SqliteStore {
                     ("statuses", "SELECT count(*) FROM statuses"),
                     ("sync cursors", "SELECT count(*) FROM sync_cursors"),
                     ("records", "SELECT count(*) FROM records"),
+                    ("log tiles", "SELECT count(*) FROM log_tiles"),
                 ]
                 .iter()
                 .map(|(n, q)| Ok((*n, conn.query_row(q, [], |r| r.get(0))?)))
@@ -268,6 +276,42 @@ fn write_row(tx: &rusqlite::Transaction<'_>, row: &DumpRow) -> Result<()> {
                 row.text(2)?,
                 row.int(3)?
             ])?;
+        }
+        Table::LogTiles => {
+            tx.prepare_cached("INSERT INTO log_tiles (level, idx, data) VALUES (?1, ?2, ?3)")?
+                .execute(params![row.int(0)?, row.int(1)?, row.hex(2)?])?;
+        }
+        Table::LogEntries => {
+            tx.prepare_cached("INSERT INTO log_entries (leaf, key) VALUES (?1, ?2)")?
+                .execute(params![row.int(0)?, row.text(1)?])?;
+        }
+        Table::LogMarks => {
+            let n = tx
+                .prepare_cached(
+                    "UPDATE objects SET log_leaf = ?3, log_nonce = ?4
+                     WHERE id_key = ?1 AND id = ?2 AND version = ?5",
+                )?
+                .execute(params![
+                    id_key(row.text(0)?),
+                    row.text(0)?,
+                    row.int(2)?,
+                    row.hex(3)?,
+                    row.text(1)?
+                ])?;
+            if n != 1 {
+                return Err(StoreError::Corrupt(format!(
+                    "a log mark names {} {}, which the dump did not hold",
+                    row.text(0)?,
+                    row.text(1)?
+                )));
+            }
+        }
+        Table::LogSize => {
+            tx.prepare_cached(
+                "INSERT INTO progress (name, row) VALUES ('log', ?1)
+                 ON CONFLICT (name) DO UPDATE SET row = excluded.row",
+            )?
+            .execute(params![row.int(0)?])?;
         }
     }
     Ok(())
