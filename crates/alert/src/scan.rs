@@ -346,8 +346,8 @@ async fn split_views(store: &AnyStore) -> Result<Vec<NewAlert>> {
                 &[
                     ("member", e.name.clone()),
                     ("origin", e.origin.clone()),
-                    ("a", e.sizes.0.to_string()),
-                    ("b", e.sizes.1.to_string()),
+                    ("first_size", e.sizes.0.to_string()),
+                    ("second_size", e.sizes.1.to_string()),
                 ],
             )),
             object: None,

@@ -309,6 +309,9 @@ mod tests {
             "expires",
             "proposal",
             "changes",
+            "origin",
+            "first_size",
+            "second_size",
         ] {
             m.insert(Cow::Borrowed(k), FluentValue::from("x"));
         }

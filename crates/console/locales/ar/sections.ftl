@@ -195,6 +195,6 @@ alert-msg-incident-decline = اعتذر { $who } عن الحادثة «{ $title 
 alert-msg-incident-link = ربط { $who } كائنًا بالحادثة «{ $title }»
 alert-msg-incident-note = أضاف { $who } ملاحظة إلى الحادثة «{ $title }»
 alert-msg-verification = فشل التحقق من كائن وارد من النظير { $peer } فوُضع في الحجر: { $reason }
-alert-msg-split-view = أمن: أظهر العضو { $member } تاريخين لسجله { $origin } (نقطتا تحقق بحجمين { $a } و{ $b })؛ يُتحقق من الدليل بمفتاح عقدته وحده
+alert-msg-split-view = أمن: أظهر العضو { $member } تاريخين لسجله { $origin } (نقطتا تحقق بحجمين { $first_size } و{ $second_size })؛ يُتحقق من الدليل بمفتاح عقدته وحده
 alert-msg-charter = انتهت صلاحية ميثاق { $community } (الإصدار { $version }) في { $expires }: المجتمع مجمّد حتى اعتماد تجديد
 alert-msg-vote = المقترح { $proposal } لإصدار الميثاق { $version } بانتظار تصويتنا ({ $count } من { $quorum } أصوات): { $changes }

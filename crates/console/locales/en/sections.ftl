@@ -195,6 +195,6 @@ alert-msg-incident-decline = { $who } declined incident “{ $title }”
 alert-msg-incident-link = { $who } linked an object to incident “{ $title }”
 alert-msg-incident-note = { $who } added a note to incident “{ $title }”
 alert-msg-verification = An object from peer { $peer } failed verification and was quarantined: { $reason }
-alert-msg-split-view = SECURITY: member { $member } showed two histories of its log { $origin } (checkpoints of sizes { $a } and { $b }); the evidence verifies with its node key alone
+alert-msg-split-view = SECURITY: member { $member } showed two histories of its log { $origin } (checkpoints of sizes { $first_size } and { $second_size }); the evidence verifies with its node key alone
 alert-msg-charter = The charter of { $community } (version { $version }) expired on { $expires }: the community is frozen until a renewal is adopted
 alert-msg-vote = Proposal { $proposal } for charter version { $version } waits for our vote ({ $count } of { $quorum } votes): { $changes }

@@ -195,6 +195,6 @@ alert-msg-incident-decline = { $who } rechazó el incidente «{ $title }»
 alert-msg-incident-link = { $who } vinculó un objeto al incidente «{ $title }»
 alert-msg-incident-note = { $who } añadió una nota al incidente «{ $title }»
 alert-msg-verification = Un objeto del par { $peer } no superó la verificación y quedó en cuarentena: { $reason }
-alert-msg-split-view = SEGURIDAD: el miembro { $member } mostró dos historias de su registro { $origin } (puntos de control de tamaños { $a } y { $b }); la prueba se verifica solo con la clave de su nodo
+alert-msg-split-view = SEGURIDAD: el miembro { $member } mostró dos historias de su registro { $origin } (puntos de control de tamaños { $first_size } y { $second_size }); la prueba se verifica solo con la clave de su nodo
 alert-msg-charter = La carta de { $community } (versión { $version }) caducó el { $expires }: la comunidad queda congelada hasta que se adopte una renovación
 alert-msg-vote = La propuesta { $proposal } para la versión { $version } de la carta espera nuestro voto ({ $count } de { $quorum } votos): { $changes }

@@ -195,6 +195,6 @@ alert-msg-incident-decline = { $who } a décliné l’incident « { $title } »
 alert-msg-incident-link = { $who } a lié un objet à l’incident « { $title } »
 alert-msg-incident-note = { $who } a ajouté une note à l’incident « { $title } »
 alert-msg-verification = Un objet du pair { $peer } n’a pas passé la vérification et a été mis en quarantaine : { $reason }
-alert-msg-split-view = SÉCURITÉ : le membre { $member } a montré deux historiques de son journal { $origin } (points de contrôle de tailles { $a } et { $b }) ; la preuve se vérifie avec la seule clé de son nœud
+alert-msg-split-view = SÉCURITÉ : le membre { $member } a montré deux historiques de son journal { $origin } (points de contrôle de tailles { $first_size } et { $second_size }) ; la preuve se vérifie avec la seule clé de son nœud
 alert-msg-charter = La charte de { $community } (version { $version }) a expiré le { $expires } : la communauté est gelée jusqu’à l’adoption d’un renouvellement
 alert-msg-vote = La proposition { $proposal } pour la version { $version } de la charte attend notre vote ({ $count } votes sur { $quorum }) : { $changes }

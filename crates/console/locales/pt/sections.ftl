@@ -195,6 +195,6 @@ alert-msg-incident-decline = { $who } recusou o incidente “{ $title }”
 alert-msg-incident-link = { $who } ligou um objeto ao incidente “{ $title }”
 alert-msg-incident-note = { $who } acrescentou uma nota ao incidente “{ $title }”
 alert-msg-verification = Um objeto do par { $peer } falhou a verificação e foi posto em quarentena: { $reason }
-alert-msg-split-view = SEGURANÇA: o membro { $member } mostrou duas histórias do seu registo { $origin } (pontos de controlo de tamanhos { $a } e { $b }); a prova verifica-se apenas com a chave do seu nó
+alert-msg-split-view = SEGURANÇA: o membro { $member } mostrou duas histórias do seu registo { $origin } (pontos de controlo de tamanhos { $first_size } e { $second_size }); a prova verifica-se apenas com a chave do seu nó
 alert-msg-charter = A carta de { $community } (versão { $version }) expirou em { $expires }: a comunidade fica congelada até ser adotada uma renovação
 alert-msg-vote = A proposta { $proposal } para a versão { $version } da carta aguarda o nosso voto ({ $count } de { $quorum } votos): { $changes }

@@ -195,6 +195,6 @@ alert-msg-incident-decline = { $who } отклонил инцидент «{ $tit
 alert-msg-incident-link = { $who } связал объект с инцидентом «{ $title }»
 alert-msg-incident-note = { $who } добавил заметку к инциденту «{ $title }»
 alert-msg-verification = Объект от узла { $peer } не прошёл проверку и помещён в карантин: { $reason }
-alert-msg-split-view = БЕЗОПАСНОСТЬ: участник { $member } показал две истории своего журнала { $origin } (контрольные точки размеров { $a } и { $b }); доказательство проверяется одним ключом его узла
+alert-msg-split-view = БЕЗОПАСНОСТЬ: участник { $member } показал две истории своего журнала { $origin } (контрольные точки размеров { $first_size } и { $second_size }); доказательство проверяется одним ключом его узла
 alert-msg-charter = Устав { $community } (версия { $version }) истёк { $expires }: сообщество заморожено до принятия продления
 alert-msg-vote = Предложение { $proposal } для версии устава { $version } ждёт нашего голоса (голосов: { $count } из { $quorum }): { $changes }

@@ -194,6 +194,6 @@ alert-msg-incident-decline = { $who } 拒绝了事件“{ $title }”
 alert-msg-incident-link = { $who } 将一个对象关联到事件“{ $title }”
 alert-msg-incident-note = { $who } 为事件“{ $title }”添加了备注
 alert-msg-verification = 来自对等节点 { $peer } 的对象未通过验证，已被隔离：{ $reason }
-alert-msg-split-view = 安全：成员 { $member } 对其日志 { $origin } 展示了两种历史（大小为 { $a } 和 { $b } 的检查点）；仅用其节点密钥即可验证该证据
+alert-msg-split-view = 安全：成员 { $member } 对其日志 { $origin } 展示了两种历史（大小为 { $first_size } 和 { $second_size } 的检查点）；仅用其节点密钥即可验证该证据
 alert-msg-charter = { $community } 的章程（版本 { $version }）已于 { $expires } 过期：在续期被采纳之前，社区处于冻结状态
 alert-msg-vote = 章程版本 { $version } 的提案 { $proposal } 等待我方投票（{ $count } / { $quorum } 票）：{ $changes }
