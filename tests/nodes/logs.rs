@@ -69,8 +69,8 @@ fn sign(origin: &str, size: u64, root: Hash, key: &Keypair) -> SignedCheckpoint 
     SignedCheckpoint::sign(Checkpoint::new(origin, size, root), &note).expect("sign")
 }
 
-/// A server that answers `GET /log/checkpoint` with `note` and everything
-/// else with 404, until dropped.
+/// A server that answers `GET /log/checkpoint` with `note`, `GET /taxii2/`
+/// with a discovery document, and everything else with 404, until dropped.
 struct FakeLog {
     url: String,
     stop: Arc<AtomicBool>,
@@ -83,6 +83,8 @@ impl FakeLog {
         let url = format!("http://{}/taxii2/", listener.local_addr().expect("addr"));
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
+        // A TAXII discovery document, so that `peer add` takes the URL.
+        let discovery = format!(r#"{{"title":"a lying log","api_roots":["{url}root/"]}}"#);
         std::thread::spawn(move || {
             while !flag.load(Ordering::Relaxed) {
                 let Ok((mut s, _)) = listener.accept() else {
@@ -100,14 +102,17 @@ impl FakeLog {
                         break;
                     }
                 }
-                let (status, body): (&str, &[u8]) = if line.starts_with("GET /log/checkpoint ") {
-                    ("200 OK", &note)
-                } else {
-                    ("404 Not Found", b"not here")
-                };
+                let (status, kind, body): (&str, &str, &[u8]) =
+                    if line.starts_with("GET /log/checkpoint ") {
+                        ("200 OK", "text/plain; charset=utf-8", &note)
+                    } else if line.starts_with("GET /taxii2/ ") {
+                        ("200 OK", "application/taxii+json;version=2.1", discovery.as_bytes())
+                    } else {
+                        ("404 Not Found", "text/plain; charset=utf-8", b"not here")
+                    };
                 let _ = write!(
                     s,
-                    "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
                     body.len()
                 );
                 let _ = s.write_all(body);
@@ -296,6 +301,7 @@ fn a_witness_never_lowers_its_stored_size_under_concurrent_add_checkpoint() {
             &l.key,
             "--member",
             &l.member,
+            "--no-pull",
         ],
     );
     let origin = status(&l)["origin"].as_str().expect("origin").to_string();

@@ -199,7 +199,7 @@ fn concurrent_imports_from_several_processes_keep_date_added_unique() {
 fn all_verified(report: &Value) {
     assert_eq!(report["verified"], true, "{report}");
     let tables = report["tables"].as_array().expect("a list of tables");
-    assert_eq!(tables.len(), 9, "{report}");
+    assert_eq!(tables.len(), 13, "{report}");
     assert!(tables.iter().all(|t| t["verified"] == true), "{report}");
 }
 

@@ -148,8 +148,8 @@ fn answer(headers: &HeaderMap, etag: &str, media_type: &'static str, body: &[u8]
 }
 
 #[utoipa::path(get, path = "/exports/{format}", tag = "exports", summary = "An enforcement export of what the caller may see",
-    params(("format" = String, Path, description = "rpz, suricata, zeek, hosts, text, csv or stix"),),
     params(
+        ("format" = String, Path, description = "rpz, suricata, zeek, hosts, text, csv or stix"),
         ("collection" = Option<String>, Query, description = "a collection id or title to export (repeatable; default: every collection the caller may read)"),
         ("type" = Option<String>, Query, description = "kinds of values: ipv4-addr, ipv6-addr, domain-name, url, email-addr, file, md5, sha1, sha256 (comma-separated, repeatable)"),
         ("tlp" = Option<String>, Query, description = "the highest TLP level to include"),
@@ -185,8 +185,8 @@ async fn export(
 }
 
 #[utoipa::path(get, path = "/exports/suricata/{file}", tag = "exports", summary = "A hash list that the Suricata export's dataset rules load",
-    params(("file" = String, Path, description = "the list's file name, as the rules name it"),),
     params(
+        ("file" = String, Path, description = "the list's file name, as the rules name it"),
         ("collection" = Option<String>, Query, description = "a collection id or title to export (repeatable; default: every collection the caller may read)"),
         ("type" = Option<String>, Query, description = "kinds of values: ipv4-addr, ipv6-addr, domain-name, url, email-addr, file, md5, sha1, sha256 (comma-separated, repeatable)"),
         ("tlp" = Option<String>, Query, description = "the highest TLP level to include"),

@@ -16,7 +16,10 @@ pub enum Command {
     /// This node's log: its size, last checkpoint, the witnesses that cosigned it, objects held.
     Status,
     /// Check everything held of a member's log (a peer name, identity id, or `self`).
-    Verify { member: String },
+    Verify {
+        /// `self` (this node's log), or a member's identity id or peer name.
+        member: String,
+    },
     /// Evidence of split views held, each verifiable offline with the member's key.
     Evidence,
 }
