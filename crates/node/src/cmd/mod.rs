@@ -12,7 +12,6 @@ pub mod feed;
 pub mod import;
 pub mod incident;
 pub mod init;
-pub mod intake;
 pub mod key;
 pub mod log;
 pub mod mark;

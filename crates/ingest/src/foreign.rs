@@ -1,28 +1,36 @@
-//! `concord import` of MISP events and CSV and text IOC lists: which
-//! format each input is (`--format`, else detected by concord_bridge), and
-//! each foreign input converted, marked, addressed and signed by
-//! concord_bridge into the objects the import pipeline stores.
+//! MISP events and CSV and text IOC lists: which format each input is
+//! (given, else detected by concord_bridge), and each foreign input
+//! converted, marked, addressed and signed by concord_bridge into the
+//! objects the import stores.
 
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result, anyhow, bail};
 use concord_bridge::intake::{self, Format, MispInput, PendingList, Publishing};
 use concord_bridge::{Directory, Floor, Signer};
+use concord_feeds::ColumnMapping;
 use concord_stix::Issue;
+use concord_store::AnyStore;
+use concord_trust::Keypair;
 use serde_json::{Value, json};
+use tokio::runtime::Handle;
 
-use super::Node;
-use super::import::{Checked, Rejection, Source};
+use crate::IngestError;
+use crate::check::{Checked, Rejection};
+use crate::source::{Source, collect_sources};
 
-/// Each input with its format: `--format` for all, else detected (a
-/// directory with `manifest.json` is a MISP feed, other directories are
-/// walked for STIX files; standard input is STIX).
-pub fn sources(inputs: &[String], format: Option<&str>) -> Result<Vec<(Source, Format)>> {
-    let given = format
+/// Each input with its format: `given` for all, else detected (a directory
+/// with `manifest.json` is a MISP feed, other directories are walked for
+/// STIX files; standard input is STIX).
+pub fn sources(
+    inputs: &[String],
+    given: Option<&str>,
+) -> Result<Vec<(Source, Format)>, IngestError> {
+    let given = given
         .map(|w| {
-            Format::parse(w)
-                .ok_or_else(|| anyhow!("--format {w:?}: expected stix, misp, csv or text"))
+            Format::parse(w).ok_or_else(|| {
+                IngestError::Foreign(format!("--format {w:?}: expected stix, misp, csv or text"))
+            })
         })
         .transpose()?;
     let mut out = Vec::new();
@@ -31,20 +39,22 @@ pub fn sources(inputs: &[String], format: Option<&str>) -> Result<Vec<(Source, F
         let format = match given {
             Some(f) => f,
             None if input == "-" => Format::Stix,
-            None => intake::detect(path)?,
+            None => intake::detect(path).map_err(|e| IngestError::Foreign(e.to_string()))?,
         };
         match format {
             Format::Stix => out.extend(
-                super::import::collect_sources(std::slice::from_ref(input))?
+                collect_sources(std::slice::from_ref(input))?
                     .into_iter()
                     .map(|s| (s, Format::Stix)),
             ),
             _ if input == "-" => out.push((Source::Stdin, format)),
             Format::Misp => out.push((Source::File(path.to_path_buf()), format)),
-            _ if path.is_dir() => bail!(
-                "{input} is a directory: --format {} reads one list file",
-                format.word()
-            ),
+            _ if path.is_dir() => {
+                return Err(IngestError::Foreign(format!(
+                    "{input} is a directory: --format {} reads one list file",
+                    format.word()
+                )));
+            }
             _ => out.push((Source::File(path.to_path_buf()), format)),
         }
     }
@@ -53,7 +63,7 @@ pub fn sources(inputs: &[String], format: Option<&str>) -> Result<Vec<(Source, F
 
 /// What one foreign input gave besides its objects.
 #[derive(Default)]
-pub struct Notes {
+pub(crate) struct Notes {
     /// MISP records that gave no object, as the report lists them.
     pub unmapped: Vec<Value>,
     /// MISP counts: events, attributes read and mapped.
@@ -62,51 +72,50 @@ pub struct Notes {
     pub pending: Option<PendingList>,
 }
 
-/// How foreign inputs are published: the node key, the community's
-/// directory and the operator's floor.
+/// How foreign inputs are published: as this member (its identity and
+/// node key), addressed through the community's directory, held to the
+/// operator's floor.
 pub struct Foreign {
-    key: concord_trust::Keypair,
+    member: String,
+    key: Keypair,
     directory: Directory,
     floor: Floor,
-    columns: Vec<concord_feeds::ColumnMapping>,
-    member: String,
+    columns: Vec<ColumnMapping>,
 }
 
 impl Foreign {
+    /// Publishing as `member` with `key`; `columns` are the CSV column
+    /// mappings (`COLUMN=TARGET`), checked here.
     pub fn new(
-        rt: &tokio::runtime::Runtime,
-        global: &crate::config::Global,
-        node: &Node,
+        member: String,
+        key: Keypair,
+        directory: Directory,
         floor: Floor,
         columns: &[String],
-    ) -> Result<Foreign> {
-        let key = node.keypair(global)?;
-        let directory = rt.block_on(Directory::of_node(
-            &node.local(),
-            &key.public(),
-            &node.config.node.org,
-        ))?;
+    ) -> Result<Foreign, IngestError> {
         let columns = columns
             .iter()
-            .map(|c| concord_feeds::ColumnMapping::parse(c).map_err(|e| anyhow!("--column {e}")))
-            .collect::<Result<_>>()?;
+            .map(|c| {
+                ColumnMapping::parse(c).map_err(|e| IngestError::Foreign(format!("--column {e}")))
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Foreign {
+            member,
             key,
             directory,
             floor,
             columns,
-            member: node.config.node.identity.clone(),
         })
     }
 
     /// Converts one input and publishes its objects.
-    pub fn read(
+    pub(crate) fn read(
         &self,
-        rt: &tokio::runtime::Runtime,
-        node: &Node,
+        rt: &Handle,
+        store: &AnyStore,
         source: &Source,
         format: Format,
-    ) -> Result<(Vec<Checked>, Notes)> {
+    ) -> Result<(Vec<Checked>, Notes), IngestError> {
         let name = source.name();
         let with = Publishing {
             signer: Signer {
@@ -116,24 +125,32 @@ impl Foreign {
             directory: &self.directory,
             floor: self.floor.clone(),
         };
-        let bytes = || -> Result<Vec<u8>> {
+        let bytes = || -> Result<Vec<u8>, IngestError> {
             let mut b = Vec::new();
             source
                 .open()?
                 .0
                 .read_to_end(&mut b)
-                .with_context(|| format!("reading {name}"))?;
+                .map_err(|e| IngestError::Read {
+                    path: name.clone(),
+                    source: e,
+                })?;
             Ok(b)
         };
-        let mut notes = Notes::default();
+        let failed = |what: &str, e: concord_bridge::BridgeError| {
+            IngestError::Foreign(format!("reading {what} {name}: {e}"))
+        };
         let got = match (format, source) {
             (Format::Misp, Source::File(p)) if p.is_dir() => {
-                intake::misp(MispInput::Feed(p), &with)
-                    .with_context(|| format!("reading the MISP feed {name}"))?
+                intake::misp(MispInput::Feed(p), &with).map_err(|e| failed("the MISP feed", e))?
             }
             (Format::Misp, _) => intake::misp(MispInput::Bytes(&bytes()?), &with)
-                .with_context(|| format!("reading MISP events from {name}"))?,
-            (Format::Stix, _) => bail!("{name}: STIX goes through the import pipeline"),
+                .map_err(|e| failed("MISP events from", e))?,
+            (Format::Stix, _) => {
+                return Err(IngestError::Foreign(format!(
+                    "{name}: STIX goes through the import pipeline"
+                )));
+            }
             (list, _) => {
                 let file_name = match source {
                     Source::File(p) => p
@@ -144,15 +161,16 @@ impl Foreign {
                 let spec = intake::list_spec(&file_name, list, &self.floor, self.columns.clone());
                 let body = bytes()?;
                 rt.block_on(intake::list(
-                    &node.store,
+                    store,
                     &spec,
                     &body,
                     concord_stix::Timestamp::now(),
                     &with,
                 ))
-                .with_context(|| format!("reading the {} list {name}", list.word()))?
+                .map_err(|e| failed(&format!("the {} list", list.word()), e))?
             }
         };
+        let mut notes = Notes::default();
         if format == Format::Misp {
             notes.misp = Some(json!({
                 "events": got.misp.events,
