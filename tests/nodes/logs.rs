@@ -106,7 +106,11 @@ impl FakeLog {
                     if line.starts_with("GET /log/checkpoint ") {
                         ("200 OK", "text/plain; charset=utf-8", &note)
                     } else if line.starts_with("GET /taxii2/ ") {
-                        ("200 OK", "application/taxii+json;version=2.1", discovery.as_bytes())
+                        (
+                            "200 OK",
+                            "application/taxii+json;version=2.1",
+                            discovery.as_bytes(),
+                        )
                     } else {
                         ("404 Not Found", "text/plain; charset=utf-8", b"not here")
                     };
