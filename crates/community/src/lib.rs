@@ -231,6 +231,21 @@ impl KindSpec {
 /// writes it): the community directory is only ever made beside it.
 pub const NODE_CONFIG_FILE: &str = "config.toml";
 
+/// What [`Session::sign_charter`] did.
+#[derive(Debug, Default)]
+pub struct SignedCharter {
+    /// The envelope with this member's signature, to write back.
+    pub envelope: Vec<u8>,
+    /// The charter's version.
+    pub version: u64,
+    /// Signatures the envelope holds now.
+    pub signatures: usize,
+    /// Versions adopted by this signature (N+1 reaching its quorum).
+    pub adopted: Vec<u64>,
+    /// For N+1: the base version and the proposals competing on it.
+    pub competing: Option<(u64, Vec<ballot::Tally>)>,
+}
+
 /// The community directory, locked, with its chain loaded and verified.
 pub struct Session {
     /// The community directory.
@@ -453,6 +468,67 @@ impl Session {
             cast.rejected.extend(second.rejected);
         }
         Ok(cast)
+    }
+
+    /// Signs the charter document `bytes` (an envelope) as `member` with its
+    /// governance key. A genesis is signed by each founder listed with that
+    /// key (no base to guard: a founder may re-sign a corrected draft);
+    /// version N+1 is a vote on the held version N and goes through the
+    /// signing guard ([`Session::vote`]), with the competing proposals on
+    /// the same base returned for the operator to see.
+    pub fn sign_charter(
+        &mut self,
+        bytes: &[u8],
+        member: &str,
+        key: &Keypair,
+    ) -> Result<SignedCharter> {
+        use concord_trust::{CHARTER_CONTEXT, Charter, Envelope, MAX_CHARTER_BYTES};
+        let mut envelope = Envelope::from_bytes(bytes, MAX_CHARTER_BYTES)?;
+        let charter = Charter::from_value(&envelope.signed)
+            .map_err(|e| CommunityError::Invalid(format!("signed: {e}")))?;
+        charter
+            .check()
+            .map_err(|e| CommunityError::Invalid(format!("signed: {e}")))?;
+        let mut out = SignedCharter {
+            version: charter.version,
+            ..SignedCharter::default()
+        };
+        if charter.version == 1 {
+            let listed = charter
+                .members
+                .get(member)
+                .is_some_and(|m| m.keys.contains_key(&key.key_id().to_hex()));
+            if !listed {
+                return Err(CommunityError::Refused(format!(
+                    "{member} with governance key {} is not a founder of this genesis",
+                    key.key_id()
+                )));
+            }
+            envelope.sign(CHARTER_CONTEXT, member, key)?;
+        } else {
+            let head = self.chain()?.head().clone();
+            if charter.version != head.version() + 1 {
+                return Err(CommunityError::Refused(format!(
+                    "version {} does not succeed the held version {}",
+                    charter.version,
+                    head.version()
+                )));
+            }
+            let p = Proposal::from_bytes(&head, bytes)?;
+            if !self.ledger.has_proposal(&p.id().to_hex()) {
+                self.ledger.write_proposal(&p.id(), &p.to_bytes()?)?;
+            }
+            out.competing = Some((head.version(), ballot::competing(&self.ledger, &head, &p)?));
+            let cast = self.vote(&p, member, key)?;
+            let sig = cast.vote.signature();
+            if !envelope.signatures.contains(&sig) {
+                envelope.signatures.push(sig);
+            }
+            out.adopted = cast.adopted;
+        }
+        out.signatures = envelope.signatures.len();
+        out.envelope = serde_json::to_vec_pretty(&envelope)?;
+        Ok(out)
     }
 
     /// Adopts a charter document (genesis or N+1).

@@ -5,9 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use concord_stix::Timestamp;
-use concord_trust::{CHARTER_CONTEXT, Charter, DocHash, Envelope, MAX_CHARTER_BYTES, Proposal};
+use concord_trust::{DocHash, Envelope, MAX_CHARTER_BYTES};
 use serde_json::{Value, json};
 
 use crate::Outcome;
@@ -323,71 +323,27 @@ fn signer(global: &Global) -> Result<(String, concord_trust::Keypair)> {
 fn sign(global: &Global, path: &Path) -> Result<Outcome> {
     let (member, key) = signer(global)?;
     let bytes = durable::read_limited(path, MAX_CHARTER_BYTES)?;
-    let mut envelope = Envelope::from_bytes(&bytes, MAX_CHARTER_BYTES)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let charter = Charter::from_value(&envelope.signed)
-        .map_err(|e| anyhow::anyhow!("{}: signed: {e}", path.display()))?;
-    charter
-        .check()
-        .map_err(|e| anyhow::anyhow!("{}: signed: {e}", path.display()))?;
-    let mut adopted = Vec::new();
-    if charter.version == 1 {
-        // A genesis needs every founder and each node pins the hash it
-        // adopts: no base to guard, and a founder may re-sign a corrected
-        // draft.
-        let listed = charter
-            .members
-            .get(&member)
-            .is_some_and(|m| m.keys.contains_key(&key.key_id().to_hex()));
-        if !listed {
-            bail!(
-                "{}: {member} with governance key {} is not a founder of this genesis",
-                path.display(),
-                key.key_id()
-            );
-        }
-        envelope.sign(CHARTER_CONTEXT, &member, &key)?;
-    } else {
-        // Signing N+1 is a vote: it goes through the signing guard.
-        let mut session = Session::open(&global.data_dir)?;
-        let head = session.chain()?.head().clone();
-        if charter.version != head.version() + 1 {
-            bail!(
-                "{}: version {} does not succeed the held version {}",
-                path.display(),
-                charter.version,
-                head.version()
-            );
-        }
-        let p = Proposal::from_bytes(&head, &bytes)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        if !session.ledger.has_proposal(&p.id().to_hex()) {
-            session.ledger.write_proposal(&p.id(), &p.to_bytes()?)?;
-        }
-        let competing = ballot::competing(&session.ledger, &head, &p)?;
-        if !global.json {
-            print_competing(head.version(), &competing);
-        }
-        let cast = session.vote(&p, &member, &key)?;
-        let sig = cast.vote.signature();
-        if !envelope.signatures.contains(&sig) {
-            envelope.signatures.push(sig);
-        }
-        adopted = cast.adopted;
+    let signed = Session::open(&global.data_dir)?
+        .sign_charter(&bytes, &member, &key)
+        .with_context(|| format!("{}", path.display()))?;
+    if let Some((base, competing)) = &signed.competing
+        && !global.json
+    {
+        print_competing(*base, competing);
     }
-    durable::write_atomic(path, &serde_json::to_vec_pretty(&envelope)?)?;
+    durable::write_atomic(path, &signed.envelope)?;
     if global.json {
         println!(
             "{}",
-            json!({"charter": path, "member": member, "version": charter.version,
-                   "signatures": envelope.signatures.len(), "adopted": adopted})
+            json!({"charter": path, "member": member, "version": signed.version,
+                   "signatures": signed.signatures, "adopted": signed.adopted})
         );
     } else {
         println!(
             "signed {} (version {}) as {member}; {} signature(s)",
             path.display(),
-            charter.version,
-            envelope.signatures.len()
+            signed.version,
+            signed.signatures
         );
     }
     Ok(Outcome::Ok)
