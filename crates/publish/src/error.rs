@@ -35,6 +35,9 @@ pub enum PublishError {
     /// A worker thread failed.
     #[error("an export task failed: {0}")]
     Task(String),
+    /// The output could not be written (a full disk, a closed pipe).
+    #[error("writing the export: {0}")]
+    Write(String),
 }
 
 impl PublishError {

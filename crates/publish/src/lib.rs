@@ -15,12 +15,16 @@
 //! on when, and only when, the zone's content changes). [`Cache`] keeps the
 //! last output of each polled view until the store's change markers of its
 //! collections move, so that an unchanged export costs a comparison.
+//! [`bundle`] streams the node's own view as one STIX bundle, page by page
+//! (for `concord export` without `--format`, and the selection of a signed
+//! export).
 //!
 //! What it must never do: decide who may see what (the caller hands the
 //! scope; `concord_taxii::server::egress` decides per object), let an
 //! object of one view into another's output or cache entry, hand a sid to
 //! a second indicator, or publish a changed zone under an old serial.
 
+pub mod bundle;
 mod cache;
 mod error;
 mod publish;

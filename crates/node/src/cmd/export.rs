@@ -7,8 +7,9 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, anyhow};
+use concord_publish::bundle;
 use concord_stix::{Timestamp, tlp::Tlp};
-use concord_store::{ScanQuery, Store};
+use concord_store::ScanQuery;
 
 use concord_share::{Peer, Recipient};
 use concord_taxii::server::egress::Federation;
@@ -145,42 +146,17 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => Box::new(std::io::stdout().lock()),
     };
     let mut out = BufWriter::with_capacity(1 << 20, sink);
-    write!(
-        out,
-        "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
-        uuid::Uuid::new_v4()
-    )?;
-    let mut after_row = 0;
-    let mut n = 0u64;
-    loop {
-        let page = rt.block_on(node.store.scan_latest(ScanQuery {
-            after_row,
-            limit: PAGE,
-            types: args.types.clone(),
-            since_us,
-            max_tlp,
-            include_revoked: args.include_revoked,
-        }))?;
-        let Some(last) = page.last() else { break };
-        after_row = last.row;
-        let page = match &egress {
-            None => page,
-            Some((fed, to)) => rt.block_on(concord_taxii::server::egress::filter(
-                &node.store,
-                fed,
-                to,
-                &node.config.node.collection,
-                page,
-            ))?,
-        };
-        for o in &page {
-            out.write_all(if n == 0 { b"\n" } else { b",\n" })?;
-            out.write_all(o.json.as_bytes())?;
-            n += 1;
-        }
-    }
-    out.write_all(b"\n]}\n")?;
-    out.flush()?;
+    let to = egress.as_ref().map(|(federation, recipient)| bundle::For {
+        federation,
+        recipient,
+        collection: &node.config.node.collection,
+    });
+    let n = rt.block_on(bundle::write_bundle(
+        &node.store,
+        query,
+        to.as_ref(),
+        &mut out,
+    ))?;
     if args.out.is_some() || global.json {
         let msg = serde_json::json!({"exported": n});
         eprintln!(
@@ -219,35 +195,24 @@ fn signed(
         )
         .await?;
         let mut all = Vec::new();
-        let mut after_row = 0;
-        loop {
-            let page = node
-                .store
-                .scan_latest(ScanQuery {
-                    after_row,
-                    limit: PAGE,
-                    types: args.types.clone(),
-                    since_us,
-                    max_tlp,
-                    include_revoked: args.include_revoked,
-                })
-                .await?;
-            let Some(last) = page.last() else { break };
-            after_row = last.row;
-            all.extend(match egress {
-                None => page,
-                Some((fed, to)) => {
-                    concord_taxii::server::egress::filter(
-                        &node.store,
-                        fed,
-                        to,
-                        &node.config.node.collection,
-                        page,
-                    )
-                    .await?
-                }
-            });
-        }
+        let scan = ScanQuery {
+            after_row: 0,
+            limit: PAGE,
+            types: args.types.clone(),
+            since_us,
+            max_tlp,
+            include_revoked: args.include_revoked,
+        };
+        let to = egress.map(|(federation, recipient)| bundle::For {
+            federation,
+            recipient,
+            collection: &node.config.node.collection,
+        });
+        bundle::pages(&node.store, scan, to.as_ref(), &mut |page| {
+            all.extend(page);
+            Ok(())
+        })
+        .await?;
         anyhow::Ok(concord_log::bundle::export(&node.store, &key, all).await?)
     })?;
     match &args.out {
