@@ -31,6 +31,43 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::openapi::ErrorBody;
 use crate::{ApiError, ApiState, Caller};
 
+/// The query options of every export, as the OpenAPI document names them
+/// (the handlers read them in order with `Query::set`).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[expect(
+    dead_code,
+    reason = "a schema for the document; the handlers read the raw query"
+)]
+struct ExportOptions {
+    /// A collection id or title to export (repeatable; default: every collection the caller may read).
+    collection: Option<String>,
+    /// Kinds of values: ipv4-addr, ipv6-addr, domain-name, url, email-addr, file, md5, sha1, sha256 (comma-separated, repeatable).
+    #[param(rename = "type")]
+    kind: Option<String>,
+    /// The highest TLP level to include.
+    tlp: Option<String>,
+    /// Only indicators modified at or after this time (RFC 3339).
+    since: Option<String>,
+    /// Only indicators with at least this confidence.
+    confidence: Option<u8>,
+    /// Also revoked, withdrawn and expired indicators.
+    #[param(rename = "include-inactive")]
+    include_inactive: Option<bool>,
+    /// RPZ: the zone name (default rpz.concord.).
+    zone: Option<String>,
+    /// RPZ: nxdomain, nodata, passthru or cname:NAME.
+    action: Option<String>,
+    /// RPZ: also *.domain.
+    wildcard: Option<bool>,
+    /// RPZ: URL indicators contribute their host.
+    #[param(rename = "url-hosts")]
+    url_hosts: Option<bool>,
+    /// Suricata: FIRST-LAST, the sids to allocate from.
+    #[param(rename = "sid-range")]
+    sid_range: Option<String>,
+}
+
 /// The export routes.
 pub(crate) fn routes() -> OpenApiRouter<Arc<ApiState>> {
     OpenApiRouter::new()
@@ -150,17 +187,7 @@ fn answer(headers: &HeaderMap, etag: &str, media_type: &'static str, body: &[u8]
 #[utoipa::path(get, path = "/exports/{format}", tag = "exports", summary = "An enforcement export of what the caller may see",
     params(
         ("format" = String, Path, description = "rpz, suricata, zeek, hosts, text, csv or stix"),
-        ("collection" = Option<String>, Query, description = "a collection id or title to export (repeatable; default: every collection the caller may read)"),
-        ("type" = Option<String>, Query, description = "kinds of values: ipv4-addr, ipv6-addr, domain-name, url, email-addr, file, md5, sha1, sha256 (comma-separated, repeatable)"),
-        ("tlp" = Option<String>, Query, description = "the highest TLP level to include"),
-        ("since" = Option<String>, Query, description = "only indicators modified at or after this time (RFC 3339)"),
-        ("confidence" = Option<u8>, Query, description = "only indicators with at least this confidence"),
-        ("include-inactive" = Option<bool>, Query, description = "also revoked, withdrawn and expired indicators"),
-        ("zone" = Option<String>, Query, description = "RPZ: the zone name (default rpz.concord.)"),
-        ("action" = Option<String>, Query, description = "RPZ: nxdomain, nodata, passthru or cname:NAME"),
-        ("wildcard" = Option<bool>, Query, description = "RPZ: also *.domain"),
-        ("url-hosts" = Option<bool>, Query, description = "RPZ: URL indicators contribute their host"),
-        ("sid-range" = Option<String>, Query, description = "Suricata: FIRST-LAST, the sids to allocate from"),
+        ExportOptions,
     ),
     responses((status = 200, description = "the export; a strong ETag of it", body = String), (status = 304, description = "unchanged since the If-None-Match ETag"), (status = 400, description = "a parameter is not what the route takes", body = ErrorBody), (status = 401, description = "bad credentials", body = ErrorBody), (status = 404, description = "no such export format or collection", body = ErrorBody)))]
 async fn export(
@@ -187,17 +214,7 @@ async fn export(
 #[utoipa::path(get, path = "/exports/suricata/{file}", tag = "exports", summary = "A hash list that the Suricata export's dataset rules load",
     params(
         ("file" = String, Path, description = "the list's file name, as the rules name it"),
-        ("collection" = Option<String>, Query, description = "a collection id or title to export (repeatable; default: every collection the caller may read)"),
-        ("type" = Option<String>, Query, description = "kinds of values: ipv4-addr, ipv6-addr, domain-name, url, email-addr, file, md5, sha1, sha256 (comma-separated, repeatable)"),
-        ("tlp" = Option<String>, Query, description = "the highest TLP level to include"),
-        ("since" = Option<String>, Query, description = "only indicators modified at or after this time (RFC 3339)"),
-        ("confidence" = Option<u8>, Query, description = "only indicators with at least this confidence"),
-        ("include-inactive" = Option<bool>, Query, description = "also revoked, withdrawn and expired indicators"),
-        ("zone" = Option<String>, Query, description = "RPZ: the zone name (default rpz.concord.)"),
-        ("action" = Option<String>, Query, description = "RPZ: nxdomain, nodata, passthru or cname:NAME"),
-        ("wildcard" = Option<bool>, Query, description = "RPZ: also *.domain"),
-        ("url-hosts" = Option<bool>, Query, description = "RPZ: URL indicators contribute their host"),
-        ("sid-range" = Option<String>, Query, description = "Suricata: FIRST-LAST, the sids to allocate from"),
+        ExportOptions,
     ),
     responses((status = 200, description = "the list; a strong ETag of it", body = String), (status = 304, description = "unchanged since the If-None-Match ETag"), (status = 400, description = "a parameter is not what the route takes", body = ErrorBody), (status = 401, description = "bad credentials", body = ErrorBody), (status = 404, description = "no such list", body = ErrorBody)))]
 async fn suricata_file(

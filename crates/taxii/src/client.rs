@@ -263,6 +263,25 @@ fn join(base: &str, rel: &str) -> Result<String, TaxiiError> {
         .map_err(|_| TaxiiError::Url(format!("{base}{rel}")))
 }
 
+/// The `Authorization` value of a request signed with this node's key,
+/// bound to the method, path and query, and the host it is sent to.
+fn node_signature(key: &concord_trust::Keypair, method: &Method, full: &url::Url) -> String {
+    let host = match full.port() {
+        Some(p) => format!("{}:{p}", full.host_str().unwrap_or("")),
+        None => full.host_str().unwrap_or("").to_string(),
+    };
+    let path_and_query = match full.query() {
+        Some(q) => format!("{}?{q}", full.path()),
+        None => full.path().to_string(),
+    };
+    let line = concord_trust::request::RequestLine {
+        method: method.as_str(),
+        path_and_query: &path_and_query,
+        host: &host,
+    };
+    concord_trust::request::sign_request(key, &line)
+}
+
 /// An object's log material as a concord node sends it with a page: its
 /// leaf index in its author's log and its commitment's nonce.
 pub type LogMaterial = Option<(u64, [u8; 32])>;
@@ -343,25 +362,10 @@ impl Client {
                 Auth::None => rb,
                 Auth::Basic { user, password } => rb.basic_auth(user, Some(password)),
                 Auth::Bearer(t) => rb.bearer_auth(t),
-                Auth::Node(key) => {
-                    let host = match full.port() {
-                        Some(p) => format!("{}:{p}", full.host_str().unwrap_or("")),
-                        None => full.host_str().unwrap_or("").to_string(),
-                    };
-                    let path_and_query = match full.query() {
-                        Some(q) => format!("{}?{q}", full.path()),
-                        None => full.path().to_string(),
-                    };
-                    let line = concord_trust::request::RequestLine {
-                        method: method.as_str(),
-                        path_and_query: &path_and_query,
-                        host: &host,
-                    };
-                    rb.header(
-                        reqwest::header::AUTHORIZATION,
-                        concord_trust::request::sign_request(key, &line),
-                    )
-                }
+                Auth::Node(key) => rb.header(
+                    reqwest::header::AUTHORIZATION,
+                    node_signature(key, &method, &full),
+                ),
             };
             if let Some(b) = body {
                 rb = rb.header(CONTENT_TYPE, TAXII_21).body(b.to_vec());
@@ -496,22 +500,9 @@ impl Client {
             attempt += 1;
             let mut rb = self.http.request(method.clone(), full.clone());
             if let Auth::Node(key) = &self.opts.auth {
-                let host = match full.port() {
-                    Some(p) => format!("{}:{p}", full.host_str().unwrap_or("")),
-                    None => full.host_str().unwrap_or("").to_string(),
-                };
-                let path_and_query = match full.query() {
-                    Some(q) => format!("{}?{q}", full.path()),
-                    None => full.path().to_string(),
-                };
-                let line = concord_trust::request::RequestLine {
-                    method: method.as_str(),
-                    path_and_query: &path_and_query,
-                    host: &host,
-                };
                 rb = rb.header(
                     reqwest::header::AUTHORIZATION,
-                    concord_trust::request::sign_request(key, &line),
+                    node_signature(key, &method, &full),
                 );
             }
             if let Some((ct, b)) = &body {
