@@ -2,7 +2,8 @@
 //! pull consumer of a real `nats-server -js`, one of them killed with
 //! SIGKILL mid-stream. Every hit `concord match` finds on one box is
 //! published at least once, no other hit is, and every duplicate comes
-//! from a redelivery (at-least-once, duplicates counted).
+//! from a redelivery (at-least-once, duplicates counted). And a worker's
+//! hits recorded as sightings.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpStream;
@@ -127,11 +128,16 @@ fn corpus(out: &Path) -> (PathBuf, PathBuf) {
 }
 
 async fn consumer_state(js: &jetstream::Context) -> Option<(u64, usize)> {
+    consumer_state_of(js, "workers").await
+}
+
+/// (messages pending, messages delivered and not acked) of a consumer of EVENTS.
+async fn consumer_state_of(js: &jetstream::Context, durable: &str) -> Option<(u64, usize)> {
     let mut c: consumer::PullConsumer = js
         .get_stream("EVENTS")
         .await
         .ok()?
-        .get_consumer("workers")
+        .get_consumer(durable)
         .await
         .ok()?;
     let info = c.info().await.ok()?;
@@ -351,4 +357,99 @@ fn workers_on_one_consumer_lose_no_hit_when_one_is_killed() {
         want.len(),
         hits.len()
     );
+}
+
+#[test]
+fn a_worker_records_its_hits_as_sightings() {
+    let server = nats();
+    let root = tempfile::tempdir().unwrap();
+    let node = Node::new(root.path(), "a");
+    let sample = crate::harness::sample();
+    ok(&node.dir, &["import", sample.to_str().unwrap()]);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let js = rt.block_on(async {
+        let js = jetstream::new(async_nats::connect(server.url.as_str()).await.unwrap());
+        js.create_stream(stream::Config {
+            name: "EVENTS".into(),
+            subjects: vec!["events.>".into()],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        // Two hits on the sample's C2 address, one miss, one that is no event.
+        for body in [
+            r#"{"ts":1764061200.25,"id.orig_h":"10.0.0.5","id.resp_h":"203.0.113.66"}"#,
+            r#"{"ts":1764064800.0,"id.orig_h":"10.0.0.7","id.resp_h":"203.0.113.66"}"#,
+            r#"{"ts":1764064801.0,"id.orig_h":"10.0.0.7","id.resp_h":"192.0.2.10"}"#,
+            "not an event",
+        ] {
+            js.publish("events.conn", body.into())
+                .await
+                .unwrap()
+                .await
+                .unwrap();
+        }
+        js
+    });
+    let log = root.path().join("worker.log");
+    let mut worker = command(&node.dir)
+        .args([
+            "--json",
+            "match",
+            "--nats",
+            &server.url,
+            "--stream",
+            "EVENTS",
+        ])
+        .args([
+            "--subject",
+            "events.>",
+            "--durable",
+            "w",
+            "--hits-subject",
+            "hits",
+        ])
+        .args(["--sighting", "--sighting-every", "1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("start a worker");
+    let started = Instant::now();
+    while rt.block_on(consumer_state_of(&js, "w")) != Some((0, 0)) {
+        assert!(
+            started.elapsed() < BOUND,
+            "{}",
+            std::fs::read_to_string(&log).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(&worker, "-TERM");
+    let code = exit_code(&mut worker);
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(code, Some(1), "a malformed message fails the run: {text}");
+    let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["events"], 3, "{summary}");
+    assert_eq!(summary["hits"], 2, "{summary}");
+    assert_eq!(summary["malformed"], 1, "{summary}");
+    assert_eq!(
+        summary["sightings"].as_array().unwrap().len(),
+        1,
+        "{summary}"
+    );
+
+    let bundle: Value =
+        serde_json::from_str(&ok(&node.dir, &["export", "--type", "sighting"])).unwrap();
+    let s = &bundle["objects"][0];
+    assert_eq!(
+        s["sighting_of_ref"],
+        "indicator--04c2dd3f-1e8c-4934-a390-b4fcb1234818"
+    );
+    assert_eq!(s["count"], 2);
+    assert_eq!(s["first_seen"], "2025-11-25T09:00:00.250Z");
+    assert_eq!(s["last_seen"], "2025-11-25T10:00:00.000Z");
+    assert_eq!(s["where_sighted_refs"][0], node.member.as_str());
 }

@@ -22,6 +22,9 @@ const PULL_WAIT: Duration = Duration::from_secs(1);
 /// Pull failures in a row after which the worker gives up (the client
 /// reconnects on its own meanwhile; a deleted consumer never comes back).
 const MAX_PULL_FAILURES: u32 = 30;
+/// Hits published to a stream whose acks are awaited at once (below the
+/// client's limit of 5,000 in flight).
+const MAX_STORED_INFLIGHT: usize = 1_000;
 
 /// What a worker needs to know.
 #[derive(Debug, Clone)]
@@ -444,6 +447,11 @@ impl Worker {
                     Counters::add(&self.counters.errors, 1);
                     round.failed = true;
                 }
+                // The client holds at most 5,000 publications awaiting
+                // their acks and then waits: take them in before that.
+                if stored.len() >= MAX_STORED_INFLIGHT {
+                    self.await_stored(&mut stored, &mut round.failed).await;
+                }
                 hit = true;
                 Counters::add(&self.counters.hits, 1);
                 if self.settings.sightings {
@@ -455,12 +463,7 @@ impl Worker {
         }
         if any_hit {
             if self.hits_stored {
-                for ack in stored {
-                    if ack.await.is_err() {
-                        Counters::add(&self.counters.errors, 1);
-                        round.failed = true;
-                    }
-                }
+                self.await_stored(&mut stored, &mut round.failed).await;
             } else if self.client.flush().await.is_err() {
                 Counters::add(&self.counters.errors, 1);
                 round.failed = true;
@@ -478,6 +481,21 @@ impl Worker {
             }
         }
         round.failed = false;
+    }
+}
+
+impl Worker {
+    async fn await_stored(
+        &self,
+        stored: &mut Vec<async_nats::jetstream::context::PublishAckFuture>,
+        failed: &mut bool,
+    ) {
+        for ack in stored.drain(..) {
+            if ack.await.is_err() {
+                Counters::add(&self.counters.errors, 1);
+                *failed = true;
+            }
+        }
     }
 }
 
