@@ -2,8 +2,8 @@
 //! data directories, serving on 127.0.0.1 ports, synced, governed and
 //! queried as their operators and peers do, and real third-party tools
 //! (taxii2-client, medallion, stix2-validator, PostgreSQL, Chromium,
-//! named-checkzone, Unbound, suricataparser and idstools) on
-//! the other end. One test binary with one harness (`harness.rs`).
+//! named-checkzone, Unbound, suricataparser, idstools, nats-server with
+//! JetStream) on the other end. One test binary with one harness (`harness.rs`).
 #![expect(
     clippy::unwrap_used,
     reason = "helpers outside #[test] fns: a failed setup is a failed test"
@@ -27,6 +27,7 @@ mod hostile;
 mod incidents;
 mod logs;
 mod match_api;
+mod match_nats;
 mod misp;
 mod operations;
 mod pattern_and_match_cli;

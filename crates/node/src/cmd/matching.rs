@@ -37,6 +37,8 @@ pub struct Args {
     /// List each indicator that could not be indexed (id, pattern, reason).
     #[arg(long)]
     warnings: bool,
+    #[command(flatten)]
+    nats: super::matching_nats::NatsArgs,
 }
 
 /// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
@@ -61,6 +63,20 @@ fn event_time_us(line: &str) -> Option<i64> {
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
+    if args.nats.url.is_some() {
+        if !args.files.is_empty() {
+            return Err(anyhow!(
+                "--nats reads events from JetStream: give no files (or run without --nats)"
+            ));
+        }
+        return super::matching_nats::run(
+            global,
+            &args.fields,
+            &args.format,
+            args.sighting,
+            args.nats,
+        );
+    }
     let mappings = args
         .fields
         .iter()

@@ -16,6 +16,7 @@ pub mod key;
 pub mod log;
 pub mod mark;
 pub mod matching;
+pub mod matching_nats;
 pub mod migrate;
 pub mod misp_export;
 pub mod pattern;
