@@ -23,11 +23,11 @@ use crate::plan::{Atom, Plan, plan};
 
 /// A posting target: a record slot, or (with the top bit) a pattern to
 /// evaluate.
-const EVALUATE: u32 = 1 << 31;
+pub(crate) const EVALUATE: u32 = 1 << 31;
 
 /// One or more targets; almost every key has exactly one.
 #[derive(Debug, Clone)]
-enum Postings {
+pub(crate) enum Postings {
     One(u32),
     // A boxed slice keeps the enum at 16 bytes; keys with many targets are rare.
     Many(Box<[u32]>),
@@ -45,7 +45,7 @@ impl Postings {
         }
     }
 
-    fn as_slice(&self) -> &[u32] {
+    pub(crate) fn as_slice(&self) -> &[u32] {
         match self {
             Postings::One(a) => std::slice::from_ref(a),
             Postings::Many(v) => v,
@@ -63,9 +63,9 @@ fn post<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Postings>, k: K, t: u32) {
 }
 
 /// A pattern the evaluator runs, with the record it reports.
-struct Evaluated {
-    slot: u32,
-    pattern: Pattern,
+pub(crate) struct Evaluated {
+    pub(crate) slot: u32,
+    pub(crate) pattern: Pattern,
 }
 
 /// One hit: an indicator and the observable of the event that hit it.
@@ -88,22 +88,22 @@ pub struct Scratch {
 /// The indicator index.
 #[derive(Default)]
 pub struct Index {
-    records: Vec<Record>,
-    names: String,
-    producers: Vec<Box<str>>,
-    producer_ids: HashMap<Box<str>, u32>,
-    long_ids: Vec<Box<str>>,
-    by_id: HashMap<IdKey, u32>,
-    exact: HashMap<Box<[u8]>, Postings>,
-    v4: Vec<HashMap<u32, Postings>>,
-    v4_lengths: u64,
-    v6: Vec<HashMap<u128, Postings>>,
-    v6_lengths: Vec<u8>,
-    subdomains: HashMap<Box<str>, Postings>,
-    evaluated: Vec<Option<Evaluated>>,
-    evaluated_of: HashMap<u32, u32>,
-    always: Vec<u32>,
-    live: usize,
+    pub(crate) records: Vec<Record>,
+    pub(crate) names: String,
+    pub(crate) producers: Vec<Box<str>>,
+    pub(crate) producer_ids: HashMap<Box<str>, u32>,
+    pub(crate) long_ids: Vec<Box<str>>,
+    pub(crate) by_id: HashMap<IdKey, u32>,
+    pub(crate) exact: HashMap<Box<[u8]>, Postings>,
+    pub(crate) v4: Vec<HashMap<u32, Postings>>,
+    pub(crate) v4_lengths: u64,
+    pub(crate) v6: Vec<HashMap<u128, Postings>>,
+    pub(crate) v6_lengths: Vec<u8>,
+    pub(crate) subdomains: HashMap<Box<str>, Postings>,
+    pub(crate) evaluated: Vec<Option<Evaluated>>,
+    pub(crate) evaluated_of: HashMap<u32, u32>,
+    pub(crate) always: Vec<u32>,
+    pub(crate) live: usize,
 }
 
 impl Index {
