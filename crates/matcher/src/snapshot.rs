@@ -341,12 +341,12 @@ impl Index {
             }
             index.v4_lengths |= 1 << len;
             let m = r.count(8)?;
-            let table = &mut index.v4[usize::from(len)];
-            table.reserve(m);
+            index.v4[usize::from(len)].reserve(m);
             for _ in 0..m {
                 let a = r.u32()?;
                 let p = r.postings(records, evaluated)?;
-                table.insert(a, p);
+                index.mark_v4(a, len);
+                index.v4[usize::from(len)].insert(a, p);
             }
         }
         index.v6_lengths = r.bytes()?.to_vec();
