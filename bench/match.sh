@@ -113,7 +113,7 @@ printf 'snapshot load (whole command on empty input): %.3f s, snapshot %d bytes\
 py=${CONCORD_PYTHON:-$("$root/scripts/python-env.sh")}
 peer_corpus="$data/peer-m$PEER_M-n$PEER_N"
 if [ ! -f "$peer_corpus/observed.json" ]; then
-  python3 "$shared/corpus/gen_corpus.py" --indicators "$PEER_M" --events "$PEER_N" --hit-rate 0.05 --out "$peer_corpus" >/dev/null
+  python3 "$shared/corpus/gen_corpus.py" --indicators "$PEER_M" --events "$PEER_N" --hit-rate 0.05 --out "$peer_corpus" >/dev/null 2>&1
 fi
 peer=$("$py" "$shared/peer-bench/bench_matcher.py" --corpus "$peer_corpus" --mode pairs -M "$PEER_M" -N "$PEER_N" --runs 1 2>/dev/null |
   python3 -c 'import json,sys
