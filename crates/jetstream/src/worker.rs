@@ -13,8 +13,9 @@ use concord_incident::sighting::Seen;
 use concord_matcher::{FieldMapping, Format, Hit, LineKind, LogReader, Observable, Scratch};
 use futures_util::{FutureExt, StreamExt};
 
-use crate::hit::{event_time_us, hit_record};
+use crate::hit::hit_record;
 use crate::{IndexWatch, JetStreamError};
+use concord_matcher::event_time_us;
 
 /// How long one pull request waits for messages: also how long a stop
 /// may wait for the batch in flight to end.

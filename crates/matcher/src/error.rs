@@ -41,4 +41,12 @@ pub enum MatcherError {
         /// What it is not, and why.
         reason: String,
     },
+    /// Index snapshot bytes that cannot be read back.
+    #[error("index snapshot, byte {offset}: {reason}")]
+    Snapshot {
+        /// Where in the bytes the problem was found.
+        offset: usize,
+        /// What is wrong there.
+        reason: String,
+    },
 }

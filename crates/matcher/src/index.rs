@@ -23,11 +23,11 @@ use crate::plan::{Atom, Plan, plan};
 
 /// A posting target: a record slot, or (with the top bit) a pattern to
 /// evaluate.
-const EVALUATE: u32 = 1 << 31;
+pub(crate) const EVALUATE: u32 = 1 << 31;
 
 /// One or more targets; almost every key has exactly one.
 #[derive(Debug, Clone)]
-enum Postings {
+pub(crate) enum Postings {
     One(u32),
     // A boxed slice keeps the enum at 16 bytes; keys with many targets are rare.
     Many(Box<[u32]>),
@@ -45,7 +45,7 @@ impl Postings {
         }
     }
 
-    fn as_slice(&self) -> &[u32] {
+    pub(crate) fn as_slice(&self) -> &[u32] {
         match self {
             Postings::One(a) => std::slice::from_ref(a),
             Postings::Many(v) => v,
@@ -63,9 +63,9 @@ fn post<K: std::hash::Hash + Eq>(map: &mut HashMap<K, Postings>, k: K, t: u32) {
 }
 
 /// A pattern the evaluator runs, with the record it reports.
-struct Evaluated {
-    slot: u32,
-    pattern: Pattern,
+pub(crate) struct Evaluated {
+    pub(crate) slot: u32,
+    pub(crate) pattern: Pattern,
 }
 
 /// One hit: an indicator and the observable of the event that hit it.
@@ -88,22 +88,26 @@ pub struct Scratch {
 /// The indicator index.
 #[derive(Default)]
 pub struct Index {
-    records: Vec<Record>,
-    names: String,
-    producers: Vec<Box<str>>,
-    producer_ids: HashMap<Box<str>, u32>,
-    long_ids: Vec<Box<str>>,
-    by_id: HashMap<IdKey, u32>,
-    exact: HashMap<Box<[u8]>, Postings>,
-    v4: Vec<HashMap<u32, Postings>>,
-    v4_lengths: u64,
-    v6: Vec<HashMap<u128, Postings>>,
-    v6_lengths: Vec<u8>,
-    subdomains: HashMap<Box<str>, Postings>,
-    evaluated: Vec<Option<Evaluated>>,
-    evaluated_of: HashMap<u32, u32>,
-    always: Vec<u32>,
-    live: usize,
+    pub(crate) records: Vec<Record>,
+    pub(crate) names: String,
+    pub(crate) producers: Vec<Box<str>>,
+    pub(crate) producer_ids: HashMap<Box<str>, u32>,
+    pub(crate) long_ids: Vec<Box<str>>,
+    pub(crate) by_id: HashMap<IdKey, u32>,
+    pub(crate) exact: HashMap<Box<[u8]>, Postings>,
+    pub(crate) v4: Vec<HashMap<u32, Postings>>,
+    pub(crate) v4_lengths: u64,
+    /// One bit per /24 that a network of prefix length 16 or more covers:
+    /// an address outside every marked /24 skips the lookups of those
+    /// lengths (most addresses of a log are in no listed network).
+    pub(crate) v4_blocks: Vec<u64>,
+    pub(crate) v6: Vec<HashMap<u128, Postings>>,
+    pub(crate) v6_lengths: Vec<u8>,
+    pub(crate) subdomains: HashMap<Box<str>, Postings>,
+    pub(crate) evaluated: Vec<Option<Evaluated>>,
+    pub(crate) evaluated_of: HashMap<u32, u32>,
+    pub(crate) always: Vec<u32>,
+    pub(crate) live: usize,
 }
 
 impl Index {
@@ -265,6 +269,7 @@ impl Index {
             Atom::V4Net(addr, len) => {
                 let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
                 self.v4_lengths |= 1 << len;
+                self.mark_v4(addr & mask, len);
                 post(&mut self.v4[usize::from(len)], addr & mask, target);
             }
             Atom::V6Net(addr, len) => {
@@ -280,6 +285,31 @@ impl Index {
             }
             Atom::Subdomain(s) => post(&mut self.subdomains, s.into_boxed_str(), target),
         }
+    }
+
+    /// Marks the /24 blocks a network of `len` >= 16 covers.
+    pub(crate) fn mark_v4(&mut self, network: u32, len: u8) {
+        if len < 16 {
+            return;
+        }
+        if self.v4_blocks.is_empty() {
+            self.v4_blocks = vec![0; (1 << 24) / 64];
+        }
+        let first = (network >> 8) as usize;
+        let count = 1usize << 24u8.saturating_sub(len);
+        for b in first..first + count {
+            if let Some(w) = self.v4_blocks.get_mut(b / 64) {
+                *w |= 1 << (b % 64);
+            }
+        }
+    }
+
+    /// Whether a network of prefix length 16 or more may hold `addr`.
+    fn v4_marked(&self, addr: u32) -> bool {
+        let b = (addr >> 8) as usize;
+        self.v4_blocks
+            .get(b / 64)
+            .is_some_and(|w| w >> (b % 64) & 1 == 1)
     }
 
     /// Removes an indicator (revocation, or before a new version). Returns
@@ -366,6 +396,9 @@ impl Index {
                 Observable::Ipv4(a) if self.v4_lengths != 0 => {
                     let addr = u32::from(*a);
                     let mut lengths = self.v4_lengths;
+                    if !self.v4_marked(addr) {
+                        lengths &= (1 << 16) - 1;
+                    }
                     while lengths != 0 {
                         let len = lengths.trailing_zeros();
                         lengths &= lengths - 1;
@@ -454,6 +487,7 @@ impl Index {
             + table(&self.exact)
             + postings(&self.exact)
             + self.v4.iter().map(table).sum::<usize>()
+            + self.v4_blocks.capacity() * 8
             + self.v6.iter().map(table).sum::<usize>()
             + table(&self.subdomains)
             + self.subdomains.keys().map(|k| k.len()).sum::<usize>()

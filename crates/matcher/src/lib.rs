@@ -19,17 +19,30 @@
 //! them in any case. It must never read the store, files, environment
 //! variables or configuration, print, or panic on any event line; the
 //! binary feeds it indicators and lines and prints what it returns.
+//!
+//! For whole inputs, [`match_stream`] reads what the caller opened in
+//! large blocks of lines ([`BlockReader`]) and matches them on several
+//! threads, results in input order; [`Index::to_snapshot`] and
+//! [`Index::from_snapshot`] let the caller keep a compiled index in a file
+//! (the bytes are checked, never trusted).
 
+mod blocks;
 mod error;
+mod event_time;
 pub mod extract;
 mod index;
 mod indicator;
 mod observable;
 mod plan;
 mod reader;
+mod snapshot;
+mod stream;
 
+pub use blocks::{Block, BlockReader};
 pub use error::MatcherError;
+pub use event_time::event_time_us;
 pub use index::{Hit, Index, Scratch};
 pub use indicator::{IndicatorInfo, Tlp, is_active};
 pub use observable::{HashAlgorithm, Observable, normal_domain, normal_url};
 pub use reader::{FieldMapping, Format, LineKind, LogReader, observables_of, read_line};
+pub use stream::{EventHits, Piece, StreamOptions, match_stream};

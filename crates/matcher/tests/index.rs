@@ -188,3 +188,50 @@ fn text_lines_detect_their_type() {
     let obs = read_line(Format::Text, &[], " 203.0.113.5 ", "list.txt", 1).expect("line");
     assert_eq!(hits(&index, &obs), vec![id(1)]);
 }
+
+proptest::proptest! {
+    /// Networks of every prefix length (1 to 32, as stix2-matcher takes
+    /// them; the /24 marks in front of the long
+    /// prefixes included): an address hits exactly the networks holding it,
+    /// before and after a snapshot round trip.
+    #[test]
+    fn ipv4_networks_hit_exactly_the_addresses_inside(
+        nets in proptest::collection::vec((proptest::prelude::any::<u32>(), 1u8..=32), 1..12),
+        probes in proptest::collection::vec(proptest::prelude::any::<u32>(), 1..24),
+    ) {
+        let indicators: Vec<Value> = nets
+            .iter()
+            .enumerate()
+            .map(|(i, (a, len))| {
+                let net = std::net::Ipv4Addr::from(a & (u64::from(u32::MAX) << (32 - u32::from(*len))) as u32);
+                indicator(i as u32, &format!("[ipv4-addr:value ISSUBSET '{net}/{len}']"))
+            })
+            .collect();
+        let (index, errors) = Index::build(&indicators, None);
+        proptest::prop_assert!(errors.is_empty(), "{:?}", errors);
+        let loaded = Index::from_snapshot(&index.to_snapshot()).expect("round trip");
+        // Addresses next to each network's edges, and random ones.
+        let mut addrs = probes.clone();
+        for (a, len) in &nets {
+            let mask = (u64::from(u32::MAX) << (32 - u32::from(*len))) as u32;
+            let start = a & mask;
+            let end = start | !mask;
+            addrs.extend([start, end, start.wrapping_sub(1), end.wrapping_add(1), start ^ 0x100]);
+        }
+        for addr in addrs {
+            let mut want: Vec<String> = nets
+                .iter()
+                .enumerate()
+                .filter(|(_, (a, len))| {
+                    let mask = (u64::from(u32::MAX) << (32 - u32::from(*len))) as u32;
+                    addr & mask == a & mask
+                })
+                .map(|(i, _)| id(i as u32))
+                .collect();
+            want.sort();
+            let event = [Observable::Ipv4(addr.into())];
+            proptest::prop_assert_eq!(&hits(&index, &event), &want, "{}", std::net::Ipv4Addr::from(addr));
+            proptest::prop_assert_eq!(&hits(&loaded, &event), &want);
+        }
+    }
+}

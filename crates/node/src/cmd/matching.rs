@@ -3,15 +3,20 @@
 //! active indicators of the store. Hits go to stdout as JSON lines, one per
 //! (event, indicator); malformed lines and the summary (events, hits,
 //! events/s) go to stderr.
+//!
+//! The input is matched on every core (`--threads`), in large blocks, with
+//! the output in input order; the index comes from the snapshot in the
+//! data directory (`concord_indicators::snapshot`), rebuilt here when it
+//! is missing or stale.
 
-use std::io::{BufRead, BufWriter, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow};
 use concord_incident::sighting::{self, Seen};
-use concord_matcher::{FieldMapping, Format, LineKind, LogReader, Scratch};
-use serde_json::{Value, json};
+use concord_matcher::{EventHits, FieldMapping, Format, LogReader, Piece, StreamOptions};
+use serde_json::json;
 
 use super::Node;
 use crate::Outcome;
@@ -39,27 +44,21 @@ pub struct Args {
     warnings: bool,
     #[command(flatten)]
     nats: super::matching_nats::NatsArgs,
+    /// Threads matching the input (default: every core).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
-/// The time of a log event, from the fields Zeek (`ts`: epoch seconds or
-/// ISO 8601) and Suricata (`timestamp`) write; `None` when absent or unreadable.
-fn event_time_us(line: &str) -> Option<i64> {
-    let v: Value = serde_json::from_str(line).ok()?;
-    let t = v.get("ts").or_else(|| v.get("timestamp"))?;
-    if let Some(secs) = t.as_f64() {
-        return Some((secs * 1e6) as i64);
-    }
-    let s = t.as_str()?;
-    if let Ok(ts) = concord_stix::Timestamp::parse(s) {
-        return Some(ts.0);
-    }
-    // Suricata writes offsets such as +0000; jiff reads RFC 3339 and those.
-    s.parse::<jiff::Timestamp>()
-        .or_else(|_| {
-            jiff::fmt::strtime::parse("%Y-%m-%dT%H:%M:%S%.f%z", s).and_then(|p| p.to_timestamp())
-        })
-        .ok()
-        .map(|t| t.as_microsecond())
+/// Input is read and matched in blocks of this many bytes.
+const BLOCK_SIZE: usize = 4 << 20;
+
+/// What the matching threads make of one piece of input: the hit records
+/// (JSON lines) and, for `--sighting`, each hit's indicator and time.
+#[derive(Default)]
+struct Emitted {
+    lines: Vec<u8>,
+    hits: u64,
+    seen: Vec<(u32, i64)>,
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
@@ -97,7 +96,19 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let node = Node::open(global)?;
     let rt = super::runtime()?;
     let run_started_us = concord_stix::Timestamp::now().0;
-    let loaded = rt.block_on(concord_indicators::load_active(&node.store, run_started_us))?;
+    let snapshot = global
+        .data_dir
+        .join(concord_indicators::snapshot::FILE_NAME);
+    let (loaded, origin) = rt.block_on(concord_indicators::snapshot::current(
+        &node.store,
+        &snapshot,
+        run_started_us,
+    ))?;
+    if let concord_indicators::snapshot::Origin::Built { saved: Err(e), .. } = &origin
+        && !global.json
+    {
+        eprintln!("warning: the indicator index snapshot was not saved: {e}");
+    }
     let index = loaded.index;
     let mut seen: std::collections::BTreeMap<String, Seen> = Default::default();
     let unindexed = loaded.unindexed;
@@ -118,9 +129,14 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             );
         }
     }
-    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut scratch = Scratch::default();
-    let mut hits = Vec::new();
+    let options = StreamOptions {
+        threads: args.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            usize::from,
+        ),
+        block_size: BLOCK_SIZE,
+    };
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout());
     let (mut events, mut hit_count, mut bad) = (0u64, 0u64, 0u64);
     let started = Instant::now();
     let inputs: Vec<Option<PathBuf>> = if args.files.is_empty() {
@@ -129,72 +145,73 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         args.files.iter().cloned().map(Some).collect()
     };
     for input in inputs {
-        let (name, reader): (String, Box<dyn BufRead>) = match &input {
+        let (name, reader): (String, Box<dyn Read>) = match &input {
             Some(p) => (
                 p.display().to_string(),
-                Box::new(std::io::BufReader::new(
+                Box::new(
                     std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?,
-                )),
+                ),
             ),
             None => ("-".to_string(), Box::new(std::io::stdin().lock())),
         };
-        // One reader per file: a Zeek TSV header sets up the lines after it.
-        let mut log = LogReader::new(format, mappings.clone());
-        let mut observables = Vec::new();
-        for (n, line) in reader.lines().enumerate() {
-            let line_no = n as u64 + 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) => {
-                    bad += 1;
-                    eprintln!("{name}:{line_no}: {e}");
-                    continue;
-                }
-            };
-            observables.clear();
-            match log.read(&line, &name, line_no, &mut observables) {
-                Ok(LineKind::Event) => {}
-                // Headers, comments and blank lines are no events.
-                Ok(LineKind::Skipped) => continue,
-                Err(e) => {
-                    bad += 1;
-                    eprintln!("{e}");
-                    continue;
-                }
-            }
-            events += 1;
-            hits.clear();
-            index.match_event(&observables, &mut scratch, &mut hits);
-            let when = if args.sighting && !hits.is_empty() {
-                event_time_us(&line).unwrap_or(run_started_us)
+        let emit = |e: &EventHits<'_>, t: &mut Emitted| {
+            let when = if args.sighting {
+                concord_matcher::event_time_us(e.line).unwrap_or(run_started_us)
             } else {
                 run_started_us
             };
-            for h in &hits {
+            for h in e.hits {
                 let Some(info) = index.info(h.slot) else {
                     continue;
                 };
-                hit_count += 1;
+                t.hits += 1;
                 if args.sighting {
-                    let e = seen.entry(info.id.clone()).or_insert(Seen {
-                        count: 0,
-                        first_us: when,
-                        last_us: when,
-                        tlp: info.tlp.and_then(concord_stix::tlp::Tlp::parse),
-                    });
-                    e.count += 1;
-                    e.first_us = e.first_us.min(when);
-                    e.last_us = e.last_us.max(when);
+                    t.seen.push((h.slot, when));
                 }
                 let record = json!({
-                    "file": name, "line": line_no,
-                    "observable": observables.get(h.observable).map(|o| o.text()),
+                    "file": name, "line": e.line_no,
+                    "observable": e.observables.get(h.observable).map(|o| o.text()),
                     "indicator": info.id, "name": info.name, "confidence": info.confidence,
                     "tlp": info.tlp, "created_by_ref": info.created_by_ref,
                 });
-                writeln!(out, "{record}")?;
+                // Writing to memory cannot fail.
+                let _ = writeln!(t.lines, "{record}");
             }
-        }
+        };
+        let sink = |p: Piece<Emitted>| -> std::io::Result<()> {
+            events += p.events;
+            for e in &p.errors {
+                bad += 1;
+                eprintln!("{e}");
+            }
+            hit_count += p.emitted.hits;
+            for (slot, when) in p.emitted.seen {
+                let Some(info) = index.info(slot) else {
+                    continue;
+                };
+                let e = seen.entry(info.id.clone()).or_insert(Seen {
+                    count: 0,
+                    first_us: when,
+                    last_us: when,
+                    tlp: info.tlp.and_then(concord_stix::tlp::Tlp::parse),
+                });
+                e.count += 1;
+                e.first_us = e.first_us.min(when);
+                e.last_us = e.last_us.max(when);
+            }
+            out.write_all(&p.emitted.lines)
+        };
+        // One reader per file: a Zeek TSV header sets up the lines after it.
+        concord_matcher::match_stream(
+            &index,
+            reader,
+            &name,
+            LogReader::new(format, mappings.clone()),
+            &options,
+            emit,
+            sink,
+        )
+        .with_context(|| format!("reading {name}"))?;
     }
     out.flush()?;
     let sightings = if args.sighting {

@@ -301,6 +301,12 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 rounds,
             ));
         }
+        // The indicator index snapshot `concord match` loads.
+        tokio::spawn(concord_indicators::snapshot::keep_current(
+            node.store.clone(),
+            node.data_dir.join(concord_indicators::snapshot::FILE_NAME),
+            Duration::from_secs(30),
+        ));
         // Feeds: each pulled on its interval (`concord feed add`).
         tokio::spawn(concord_bridge::feed::schedule::keep_pulling(
             local.clone(),
