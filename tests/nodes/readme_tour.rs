@@ -92,6 +92,13 @@ fn fixtures(work: &std::path::Path) {
 "#,
     )
     .expect("events.jsonl");
+    // A Suricata EVE log: a flow to the Emotet C2.
+    std::fs::write(
+        work.join("eve.json"),
+        r#"{"timestamp":"2026-11-06T09:00:01.000000+0000","event_type":"flow","src_ip":"10.1.2.3","src_port":51000,"dest_ip":"203.0.113.66","dest_port":443,"proto":"TCP"}
+"#,
+    )
+    .expect("eve.json");
 }
 
 /// One object as a JSON line, for the tour's `-` (standard input).
@@ -241,6 +248,8 @@ fn the_readme_tour_runs_as_written() {
     );
     let fields = out_of("concord match --field");
     assert_eq!(fields.lines().count(), 2, "{fields}");
+    let eve = out_of("concord match --threads 2 eve.json");
+    assert!(eve.contains("203.0.113.66"), "{eve}");
 
     // The user the tour added reads "Partner feed" over TAXII.
     let server = server.expect("the tour serves");
