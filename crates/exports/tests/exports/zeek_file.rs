@@ -102,7 +102,14 @@ pub(crate) fn read_intel(text: &str) -> Vec<IntelItem> {
                 indicator.split('.').all(|l| !l.is_empty() && l.len() <= 63),
                 "{indicator}"
             ),
-            "Intel::URL" => assert!(!indicator.contains("://"), "{indicator}"),
+            // No scheme: Zeek's URLs start with the host. A "://" further
+            // on, in the path or query, is part of the URL.
+            "Intel::URL" => assert!(
+                indicator
+                    .find("://")
+                    .is_none_or(|i| indicator.find('/').is_some_and(|s| s < i)),
+                "{indicator}"
+            ),
             "Intel::EMAIL" => assert!(indicator.contains('@'), "{indicator}"),
             _ => assert!(
                 matches!(indicator.len(), 32 | 40 | 64)
