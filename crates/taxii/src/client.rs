@@ -350,106 +350,45 @@ impl Client {
                 pairs.append_pair(k, v);
             }
         }
-        let mut wait = self.opts.backoff;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut rb = self
-                .http
-                .request(method.clone(), full.clone())
-                .header(ACCEPT, TAXII_21);
-            rb = match &self.opts.auth {
-                Auth::None => rb,
-                Auth::Basic { user, password } => rb.basic_auth(user, Some(password)),
-                Auth::Bearer(t) => rb.bearer_auth(t),
-                Auth::Node(key) => rb.header(
-                    reqwest::header::AUTHORIZATION,
-                    node_signature(key, &method, &full),
-                ),
-            };
-            if let Some(b) = body {
-                rb = rb.header(CONTENT_TYPE, TAXII_21).body(b.to_vec());
-            }
-            let last = attempt >= self.opts.attempts.max(1);
-            let resp = match rb.send().await {
-                Ok(r) => r,
-                Err(e) if !last && (e.is_connect() || e.is_timeout() || e.is_request()) => {
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                    continue;
-                }
-                Err(e) => {
-                    return Err(TaxiiError::Http {
-                        url: url.to_string(),
-                        source: e,
-                    });
-                }
-            };
-            let status = resp.status();
-            if !last && (status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()) {
-                let hint = resp
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<u64>().ok())
-                    .map(|s| Duration::from_secs(s.min(60)));
-                tokio::time::sleep(hint.unwrap_or(wait).max(wait)).await;
-                wait *= 2;
-                continue;
-            }
-            let headers = resp.headers().clone();
-            let mut resp = resp;
-            let mut buf = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(|e| TaxiiError::Http {
-                url: url.to_string(),
-                source: e,
-            })? {
-                if buf.len() + chunk.len() > limit {
-                    return Err(TaxiiError::Malformed {
-                        url: url.to_string(),
-                        resource: "answer",
-                        message: format!("larger than {limit} bytes: refused"),
-                    });
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            let bytes = axum::body::Bytes::from(buf);
-            if !status.is_success() {
-                let message = serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .ok()
-                    .and_then(|v| {
-                        let t = v.get("title")?.as_str()?.to_string();
-                        Some(match v.get("description").and_then(|d| d.as_str()) {
-                            Some(d) => format!("{t}: {d}"),
-                            None => t,
-                        })
+        let body = body.map(|b| (TAXII_21, axum::body::Bytes::copy_from_slice(b)));
+        let (status, headers, bytes) = self
+            .answered(&method, &full, url, Some(TAXII_21), body, true, limit)
+            .await?;
+        if !status.is_success() {
+            let message = serde_json::from_slice::<serde_json::Value>(&bytes)
+                .ok()
+                .and_then(|v| {
+                    let t = v.get("title")?.as_str()?.to_string();
+                    Some(match v.get("description").and_then(|d| d.as_str()) {
+                        Some(d) => format!("{t}: {d}"),
+                        None => t,
                     })
-                    .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
-                return Err(TaxiiError::Status {
+                })
+                .unwrap_or_else(|| String::from_utf8_lossy(&bytes).chars().take(200).collect());
+            return Err(TaxiiError::Status {
+                url: url.to_string(),
+                status: status.as_u16(),
+                message,
+            });
+        }
+        if !bytes.is_empty() {
+            let ct = headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let ct = ct.to_ascii_lowercase();
+            if !(ct.starts_with("application/taxii+json")
+                || (method == Method::GET
+                    && ct.starts_with("application/json")
+                    && !url.contains("/collections/")))
+            {
+                return Err(TaxiiError::MediaType {
                     url: url.to_string(),
-                    status: status.as_u16(),
-                    message,
+                    found: ct.to_string(),
                 });
             }
-            if !bytes.is_empty() {
-                let ct = headers
-                    .get(CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                let ct = ct.to_ascii_lowercase();
-                if !(ct.starts_with("application/taxii+json")
-                    || (method == Method::GET
-                        && ct.starts_with("application/json")
-                        && !url.contains("/collections/")))
-                {
-                    return Err(TaxiiError::MediaType {
-                        url: url.to_string(),
-                        found: ct.to_string(),
-                    });
-                }
-            }
-            return Ok((headers, bytes));
         }
+        Ok((headers, bytes))
     }
 
     async fn get_json<T: DeserializeOwned>(
@@ -492,19 +431,60 @@ impl Client {
         limit: usize,
     ) -> Result<Exchanged, TaxiiError> {
         let full = url::Url::parse(url).map_err(|_| TaxiiError::Url(url.to_string()))?;
-        // Shared, not copied, by each attempt.
         let body = body.map(|(ct, b)| (ct, axum::body::Bytes::from(b)));
+        let (status, headers, body) = self
+            .answered(&method, &full, url, None, body, false, limit)
+            .await?;
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        Ok(Exchanged {
+            status: status.as_u16(),
+            content_type,
+            body: body.to_vec(),
+        })
+    }
+
+    /// One request, authorized as this client is, with retries: connection
+    /// failures and 5xx (and 429, after its `Retry-After`, when
+    /// `retry_busy`) are tried again with a doubling wait, up to the
+    /// configured attempts. Answers the last status with its headers and
+    /// at most `limit` bytes of (decoded) body: a peer cannot make us hold
+    /// more than that.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one private request path for both callers"
+    )]
+    async fn answered(
+        &self,
+        method: &Method,
+        full: &url::Url,
+        url: &str,
+        accept: Option<&'static str>,
+        body: Option<(&'static str, axum::body::Bytes)>,
+        retry_busy: bool,
+        limit: usize,
+    ) -> Result<(StatusCode, HeaderMap, axum::body::Bytes), TaxiiError> {
         let mut wait = self.opts.backoff;
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut rb = self.http.request(method.clone(), full.clone());
-            if let Auth::Node(key) = &self.opts.auth {
-                rb = rb.header(
-                    reqwest::header::AUTHORIZATION,
-                    node_signature(key, &method, &full),
-                );
+            if let Some(a) = accept {
+                rb = rb.header(ACCEPT, a);
             }
+            rb = match &self.opts.auth {
+                Auth::None => rb,
+                Auth::Basic { user, password } => rb.basic_auth(user, Some(password)),
+                Auth::Bearer(t) => rb.bearer_auth(t),
+                Auth::Node(key) => rb.header(
+                    reqwest::header::AUTHORIZATION,
+                    node_signature(key, method, full),
+                ),
+            };
+            // The body is shared, not copied, by each attempt.
             if let Some((ct, b)) = &body {
                 rb = rb.header(CONTENT_TYPE, *ct).body(b.clone());
             }
@@ -524,17 +504,19 @@ impl Client {
                 }
             };
             let status = resp.status();
-            if !last && status.is_server_error() {
-                tokio::time::sleep(wait).await;
+            let busy = retry_busy && status == StatusCode::TOO_MANY_REQUESTS;
+            if !last && (busy || status.is_server_error()) {
+                let hint = resp
+                    .headers()
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .map(|s| Duration::from_secs(s.min(60)));
+                tokio::time::sleep(hint.unwrap_or(wait).max(wait)).await;
                 wait *= 2;
                 continue;
             }
-            let content_type = resp
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("")
-                .to_string();
+            let headers = resp.headers().clone();
             let mut resp = resp;
             let hint = resp.content_length().unwrap_or(0).min(limit as u64) as usize;
             let mut buf = Vec::with_capacity(hint);
@@ -551,11 +533,7 @@ impl Client {
                 }
                 buf.extend_from_slice(&chunk);
             }
-            return Ok(Exchanged {
-                status: status.as_u16(),
-                content_type,
-                body: buf,
-            });
+            return Ok((status, headers, axum::body::Bytes::from(buf)));
         }
     }
 
