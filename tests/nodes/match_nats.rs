@@ -6,7 +6,7 @@
 //! hits recorded as sightings.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpStream;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,68 +16,10 @@ use serde_json::Value;
 
 use crate::harness::{BOUND, Node, checked, command, ok, shared_dir};
 
-/// A `nats-server -js` on a loopback port, killed when dropped.
-struct Nats {
-    child: Child,
-    url: String,
-    _store: tempfile::TempDir,
-}
-
-impl Drop for Nats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Debian's nats-server: `CONCORD_NATS_SERVER`, else on PATH or in /usr/sbin.
-fn nats_server_binary() -> PathBuf {
-    if let Some(p) = std::env::var_os("CONCORD_NATS_SERVER") {
-        return PathBuf::from(p);
-    }
-    std::env::var_os("PATH")
-        .map(|p| {
-            std::env::split_paths(&p)
-                .map(|d| d.join("nats-server"))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-        .into_iter()
-        .chain([PathBuf::from("/usr/sbin/nats-server")])
-        .find(|p| p.is_file())
-        .expect(
-            "nats-server is missing: this test needs a real NATS server with JetStream \
-             (apt-get install nats-server, or scripts/tools-env.sh; or set CONCORD_NATS_SERVER)",
-        )
-}
-
-fn nats() -> Nats {
-    let store = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
-    let child = Command::new(nats_server_binary())
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(store.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start nats-server");
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < BOUND,
-            "nats-server never listened on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Nats {
-        child,
-        url: format!("nats://127.0.0.1:{port}"),
-        _store: store,
-    }
-}
+// The NATS server launcher of concord-jetstream's own tests: one copy.
+#[path = "../../crates/jetstream/tests/jetstream/nats_server.rs"]
+mod nats_server;
+use nats_server::nats;
 
 /// Sends `signal` (`-STOP`, `-TERM`) to a process.
 fn signal(child: &Child, signal: &str) {
