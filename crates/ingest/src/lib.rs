@@ -48,8 +48,11 @@ use writer::BatchWriter;
 /// Rejections kept in the report (all are counted and told to the observer).
 const MAX_LISTED: usize = 10_000;
 
-/// Rows indexed per step when the search index is caught up at the end.
-const INDEX_STEP: usize = 20_000;
+/// Rows indexed per step when the search index is caught up at the end:
+/// each step writes a chunk per distinct trigram, so large steps keep the
+/// index a few chunks per trigram; a step holds its postings in memory
+/// (about 130 bytes a row).
+const INDEX_STEP: usize = 250_000;
 
 /// Errors that stop an import (rejected objects do not: they are reported).
 #[derive(Debug, thiserror::Error)]

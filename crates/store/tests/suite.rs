@@ -670,6 +670,84 @@ async fn concurrent_authors_share_one_log() {
     log::concurrent_appends(open(), (0..4).map(|_| open()).collect()).await;
 }
 
+/// A server catches the index up a few objects at a time: every object
+/// stays findable, and the index stays a few chunks per trigram rather
+/// than growing a chunk per trigram and step. A version purged since it was
+/// indexed is never returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_caught_up_in_small_steps_stays_complete_and_compact() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    with_collection(&s, "c1").await;
+    for n in 0..300u32 {
+        s.put_batch(
+            "c1",
+            vec![obj(
+                n,
+                "2020-01-01T00:00:00.000Z",
+                &format!("zeta{n:04}q loader"),
+            )],
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.index_search(20_000).await.unwrap(), 1);
+    }
+    for n in [0u32, 1, 149, 299] {
+        let hits = s.search(&format!("ZETA{n:04}Q"), 10).await.unwrap();
+        assert_eq!(hits.len(), 1, "object {n}");
+        assert!(hits[0].id.ends_with(&format!("{n:012}")));
+    }
+    assert_eq!(s.search("loader", 1000).await.unwrap().len(), 300);
+    let conn = rusqlite::Connection::open(dir.path().join(sqlite::DB_FILE)).unwrap();
+    let (chunks, grams): (i64, i64) = conn
+        .query_row(
+            "SELECT count(*), count(DISTINCT gram) FROM grams",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert!(chunks < grams * 2, "{chunks} chunks for {grams} trigrams");
+    drop(conn);
+    let id = obj(7, "2020-01-01T00:00:00.000Z", "x").id;
+    s.put_batch("c1", vec![obj(7, "2021-01-01T00:00:00.000Z", "tombstone")])
+        .await
+        .unwrap();
+    let cut = concord_stix::Timestamp::parse("2021-01-01T00:00:00.000Z")
+        .unwrap()
+        .0;
+    assert_eq!(s.purge_before(&id, cut).await.unwrap(), 1);
+    assert!(s.search("zeta0007q", 10).await.unwrap().is_empty());
+}
+
+/// A store whose search index was FTS5 (schema 4) moves to the trigram
+/// postings and indexes what it held again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_from_the_fts5_schema_is_indexed_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    with_collection(&s, "c1").await;
+    s.put_batch(
+        "c1",
+        vec![obj(1, "2020-01-01T00:00:00.000Z", "Emotet loader")],
+    )
+    .await
+    .unwrap();
+    drop(s);
+    let conn = rusqlite::Connection::open(dir.path().join(sqlite::DB_FILE)).unwrap();
+    conn.execute_batch(
+        "DROP TABLE grams;
+         CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
+         INSERT INTO search (rowid, text) VALUES (1, 'Emotet loader');
+         UPDATE progress SET row = 1 WHERE name = 'search';
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(conn);
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    assert_eq!(s.search_backlog().await.unwrap(), 1);
+    assert_eq!(s.search("emotet", 10).await.unwrap().len(), 1);
+}
+
 #[test]
 fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -147,7 +147,8 @@ fn mark_latest(conn: &Connection) -> Result<()> {
                 SELECT row, row_number() OVER (PARTITION BY id ORDER BY version_us DESC, version DESC) AS n
                 FROM objects)
             WHERE n = 1);
-         UPDATE progress SET row = 0 WHERE name = 'search';",
+         UPDATE progress SET row = 0 WHERE name = 'search';
+         DELETE FROM grams;",
     )?;
     Ok(())
 }

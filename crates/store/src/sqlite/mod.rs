@@ -6,6 +6,7 @@ mod access;
 mod admin;
 mod dump;
 mod log;
+mod postings;
 mod read;
 mod remove;
 mod schema;
@@ -191,7 +192,7 @@ impl Store for SqliteStore {
                 while search::index_pending(c, SEARCH_STEP)? > 0 {}
                 Ok(())
             })?;
-            s.with_reader(|c| read::search(c, &text, limit))
+            s.with_reader(|c| search::search(c, &text, limit))
         })
         .await
     }

@@ -9,7 +9,7 @@ use crate::{
     Collection, ListQuery, Page, Result, ScanQuery, Stats, StoreError, StoredObject, VersionSel,
 };
 
-fn stored(r: &Row<'_>, with_date: bool) -> rusqlite::Result<StoredObject> {
+pub(super) fn stored(r: &Row<'_>, with_date: bool) -> rusqlite::Result<StoredObject> {
     Ok(StoredObject {
         row: r.get(0)?,
         id: r.get(1)?,
@@ -237,34 +237,6 @@ pub(super) fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<Stored
     ));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params_from_iter(args), |r| stored(r, false))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
-/// Turns user text into an FTS5 query: every word of three or more
-/// characters must occur (trigram tokenizer: substring match in any script).
-fn fts_query(text: &str) -> Option<String> {
-    let terms: Vec<String> = text
-        .split_whitespace()
-        .filter(|t| t.chars().count() >= 3)
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-        .collect();
-    (!terms.is_empty()).then(|| terms.join(" AND "))
-}
-
-pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
-    let query = fts_query(text).ok_or_else(|| {
-        StoreError::InvalidQuery("search text needs a word of at least 3 characters".into())
-    })?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT o.row, o.id, o.version, o.type, o.json FROM search s
-         JOIN objects o ON o.row = s.rowid
-         WHERE search MATCH ?1 AND o.latest = 1
-         ORDER BY s.rank LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(
-        rusqlite::params![query, i64::try_from(limit).unwrap_or(i64::MAX)],
-        |r| stored(r, false),
-    )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -69,15 +69,10 @@ pub(super) fn purge_before(conn: &mut Connection, id: &str, version_us: i64) -> 
         stmt.query_map(rusqlite::params![id_key(id), id, version_us], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?
     };
-    let indexed: i64 = tx.query_row("SELECT row FROM progress WHERE name = 'search'", [], |r| {
-        r.get(0)
-    })?;
+    // The search index keeps the rows' postings: a search checks every
+    // candidate against the objects table, where these rows are gone.
     for row in &rows {
         tx.execute("DELETE FROM entries WHERE object = ?1", [row])?;
-        // Only rows the index covers have an entry there.
-        if *row <= indexed {
-            tx.execute("DELETE FROM search WHERE rowid = ?1", [row])?;
-        }
         tx.execute("DELETE FROM objects WHERE row = ?1", [row])?;
     }
     tx.commit()?;

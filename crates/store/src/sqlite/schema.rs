@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -47,7 +47,7 @@ CREATE TABLE progress (
     row           INTEGER NOT NULL
 );
 INSERT INTO progress (name, row) VALUES ('search', 0);
--- Derived from objects, caught up after writes (see search.rs).
+-- Derived from objects, caught up after writes (replaced in V5).
 CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
 "#;
 
@@ -120,6 +120,20 @@ CREATE TABLE log_entries (
 INSERT INTO progress (name, row) VALUES ('log', 0);
 "#;
 
+/// Search without FTS5 (see `postings.rs`): trigram postings in chunks,
+/// written by the indexing step from every core. Rows stored before are
+/// indexed again by the next catch-up.
+const V5: &str = r#"
+DROP TABLE search;
+CREATE TABLE grams (
+    gram          INTEGER NOT NULL,
+    last          INTEGER NOT NULL,
+    rows          BLOB NOT NULL,
+    PRIMARY KEY (gram, last)
+) WITHOUT ROWID;
+UPDATE progress SET row = 0 WHERE name = 'search';
+"#;
+
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -149,6 +163,10 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
             if now < 4 {
                 conn.execute_batch(V4)?;
                 conn.pragma_update(None, "user_version", 4)?;
+            }
+            if now < 5 {
+                conn.execute_batch(V5)?;
+                conn.pragma_update(None, "user_version", 5)?;
             }
             Ok(())
         };

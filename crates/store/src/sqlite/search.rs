@@ -3,12 +3,27 @@
 //! speed of the table, and the index follows (at the end of an import, in the
 //! background of a server, and always before a search answers, so a search
 //! never misses a stored object). `progress.search` is the last indexed row;
-//! it moves in the same transaction as the index rows it covers.
+//! it moves in the same transaction as the index rows it covers. What the
+//! index holds and how a search reads it: `postings.rs`.
 
 use concord_stix::StixObject;
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use crate::Result;
+use super::postings::{self, Chunk, Postings, Query};
+use crate::{Result, StoredObject};
+
+/// Rows read and hashed at a time inside one indexing step (bounds the JSON
+/// held in memory; the postings of the whole step stay).
+const READ_ROWS: usize = 8192;
+
+/// A step of fewer rows than this (a server catching up a few new objects)
+/// appends to each trigram's last chunk while it is short, rather than
+/// adding a chunk per trigram and step: the index stays a few chunks per
+/// trigram however often it is caught up.
+const SMALL_STEP: usize = 4096;
+
+/// A chunk shorter than this takes the rows of a small step.
+const SHORT_CHUNK: usize = 512;
 
 /// Indexes up to `max_rows` stored rows not yet in the index; returns how
 /// many rows it covered (0 when the index is current).
@@ -17,33 +32,111 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
     let from: i64 = tx.query_row("SELECT row FROM progress WHERE name = 'search'", [], |r| {
         r.get(0)
     })?;
+    if from == 0 {
+        // A rebuild (a restored or migrated store resets the progress).
+        tx.execute("DELETE FROM grams", [])?;
+    }
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(8);
+    let mut postings = Postings::new(threads);
     let mut covered = 0usize;
     let mut last = from;
     {
         let mut rows = tx
             .prepare_cached("SELECT row, json FROM objects WHERE row > ?1 ORDER BY row LIMIT ?2")?;
-        let mut insert = tx.prepare_cached("INSERT INTO search (rowid, text) VALUES (?1, ?2)")?;
         let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
         let mut q = rows.query(params![from, limit])?;
-        while let Some(r) = q.next()? {
-            let row: i64 = r.get(0)?;
-            let json: String = r.get(1)?;
-            // A custom object whose `name` (say) is not a string gets no
-            // entry, rather than blocking the index.
-            if let Some(text) = StixObject::search_text_of(&json)
-                && !text.is_empty()
-            {
-                insert.execute(params![row, text])?;
+        let mut texts: Vec<(i64, String)> = Vec::with_capacity(READ_ROWS.min(max_rows));
+        loop {
+            let next = q.next()?;
+            if let Some(r) = next {
+                texts.push((r.get(0)?, r.get(1)?));
             }
-            last = row;
-            covered += 1;
+            if texts.len() == READ_ROWS || (next.is_none() && !texts.is_empty()) {
+                covered += texts.len();
+                last = texts.last().map_or(last, |t| t.0);
+                postings.add(&grams_of_rows(std::mem::take(&mut texts), threads));
+            }
+            if next.is_none() {
+                break;
+            }
         }
     }
     if covered > 0 {
+        let chunks = postings.into_chunks();
+        if covered < SMALL_STEP {
+            append_to_short(&tx, chunks)?;
+        } else {
+            let mut insert =
+                tx.prepare_cached("INSERT INTO grams (gram, last, rows) VALUES (?1, ?2, ?3)")?;
+            for c in chunks {
+                insert.execute(params![c.gram, c.last, c.bytes])?;
+            }
+        }
         tx.execute("UPDATE progress SET row = ?1 WHERE name = 'search'", [last])?;
     }
     tx.commit()?;
     Ok(covered)
+}
+
+/// The trigrams of each stored JSON text, hashed on `threads` threads. A
+/// custom object whose `name` (say) is not a string gets none, rather than
+/// blocking the index.
+fn grams_of_rows(texts: Vec<(i64, String)>, threads: usize) -> Vec<(i64, Vec<u32>)> {
+    let grams = |part: &[(i64, String)]| -> Vec<(i64, Vec<u32>)> {
+        part.iter()
+            .map(|(row, json)| {
+                let text = StixObject::search_text_of(json).unwrap_or_default();
+                (*row, postings::grams_of(&text))
+            })
+            .collect()
+    };
+    if threads < 2 || texts.len() < 256 {
+        return grams(&texts);
+    }
+    let size = texts.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = texts
+            .chunks(size)
+            .map(|part| s.spawn(move || grams(part)))
+            .collect();
+        // A hashing thread only panics on a bug; its rows are then left
+        // out of this step rather than taking the process down.
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// Writes a small step's chunks, each appended to its trigram's last chunk
+/// when that one is short.
+fn append_to_short(tx: &rusqlite::Transaction<'_>, chunks: Vec<Chunk>) -> Result<()> {
+    let mut newest = tx.prepare_cached(
+        "SELECT last, rows FROM grams WHERE gram = ?1 ORDER BY last DESC LIMIT 1",
+    )?;
+    let mut remove = tx.prepare_cached("DELETE FROM grams WHERE gram = ?1 AND last = ?2")?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO grams (gram, last, rows) VALUES (?1, ?2, ?3)")?;
+    for c in chunks {
+        let before: Option<(i64, Vec<u8>)> = newest
+            .query_row([c.gram], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let bytes = match before {
+            Some((last, old)) if old.len() < SHORT_CHUNK => {
+                let mut rows = Vec::new();
+                postings::decode_rows(&old, &mut rows)?;
+                postings::decode_rows(&c.bytes, &mut rows)?;
+                remove.execute(params![c.gram, last])?;
+                postings::encode_rows(&rows)
+            }
+            _ => c.bytes,
+        };
+        insert.execute(params![c.gram, c.last, bytes])?;
+    }
+    Ok(())
 }
 
 /// How many stored rows the index does not cover yet.
@@ -53,4 +146,46 @@ pub(super) fn backlog(conn: &Connection) -> Result<u64> {
         [],
         |r| r.get::<_, i64>(0),
     )? as u64)
+}
+
+/// The latest versions whose searchable text holds every word of `text`,
+/// best first (see [`Query::score`]), then oldest row first.
+pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
+    let query = Query::parse(text)?;
+    let mut lists = Vec::new();
+    {
+        let mut chunks = conn.prepare_cached("SELECT rows FROM grams WHERE gram = ?1")?;
+        for gram in query.grams() {
+            let mut rows = Vec::new();
+            let mut q = chunks.query([gram])?;
+            while let Some(r) = q.next()? {
+                let bytes: Vec<u8> = r.get(0)?;
+                postings::decode_rows(&bytes, &mut rows)?;
+            }
+            if rows.is_empty() {
+                return Ok(Vec::new());
+            }
+            rows.sort_unstable();
+            rows.dedup();
+            lists.push(rows);
+        }
+    }
+    let mut hits: Vec<(f64, StoredObject)> = Vec::new();
+    let mut read = conn.prepare_cached(
+        "SELECT row, id, version, type, json FROM objects WHERE row = ?1 AND latest = 1",
+    )?;
+    for row in postings::intersect(lists) {
+        let Some(object) = read
+            .query_row([row], |r| super::read::stored(r, false))
+            .optional()?
+        else {
+            continue;
+        };
+        let text = StixObject::search_text_of(&object.json).unwrap_or_default();
+        if let Some(score) = query.score(&text) {
+            hits.push((score, object));
+        }
+    }
+    hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.row.cmp(&b.1.row)));
+    Ok(hits.into_iter().take(limit).map(|(_, o)| o).collect())
 }
