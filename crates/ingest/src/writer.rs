@@ -1,5 +1,5 @@
-//! Batched writes with up to two in flight: while the store commits one,
-//! the next is filled, and PostgreSQL works on two at once.
+//! Batched writes: while the store commits one batch, the next is filled,
+//! and PostgreSQL works on two at once.
 
 use std::collections::VecDeque;
 
@@ -14,8 +14,18 @@ use crate::IngestError;
 /// works on two batches at once, and smaller ones keep both busy.
 pub(crate) fn batch_size(store: &AnyStore) -> usize {
     match store {
-        AnyStore::Sqlite(_) => 32_768,
+        AnyStore::Sqlite(_) => 16_384,
         AnyStore::Postgres(_) => 8_192,
+    }
+}
+
+/// Batches submitted and not yet committed: SQLite commits one at a time
+/// (a second would only wait for the lock, holding its objects in memory),
+/// PostgreSQL works on two at once.
+fn max_in_flight(store: &AnyStore) -> usize {
+    match store {
+        AnyStore::Sqlite(_) => 1,
+        AnyStore::Postgres(_) => 2,
     }
 }
 
@@ -49,7 +59,7 @@ impl BatchWriter {
         if batch.is_empty() {
             return Ok(());
         }
-        while self.in_flight.len() >= 2 {
+        while self.in_flight.len() >= max_in_flight(&self.store) {
             self.settle_one()?;
         }
         let store = self.store.clone();
