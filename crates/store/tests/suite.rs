@@ -1055,6 +1055,43 @@ mod postgres {
         format!("{}/{name}", &base[..cut])
     }
 
+    /// A large indexing step builds the trigram index anew, a small one
+    /// adds to it; searches find what either indexed.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_bulk_index_step_rebuilds_the_trigram_index() {
+        let url = fresh_database().await;
+        let s = PgStore::connect(&url).await.unwrap();
+        with_collection(&s, "c1").await;
+        let batch: Vec<PreparedObject> = (0..12_000u32)
+            .map(|n| obj(n, "2020-01-01T00:00:00.000Z", &format!("bulk{n:05}x")))
+            .collect();
+        s.put_batch("c1", batch).await.unwrap();
+        assert_eq!(s.index_search(100_000).await.unwrap(), 12_000);
+        s.put_batch(
+            "c1",
+            vec![obj(20_000, "2020-01-01T00:00:00.000Z", "late one")],
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.index_search(100_000).await.unwrap(), 1);
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let n: i64 = client
+            .query_one(
+                "SELECT count(*) FROM pg_indexes WHERE indexname = 'search_trgm'",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "the trigram index is back");
+        assert_eq!(s.search("BULK11999X", 10).await.unwrap().len(), 1);
+        assert_eq!(s.search("bulk0000", 100).await.unwrap().len(), 10);
+        assert_eq!(s.search("late one", 10).await.unwrap().len(), 1);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn dumps_move_between_the_backends_both_ways() {
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
