@@ -44,7 +44,15 @@ pub(super) fn fold(text: &str) -> String {
 /// The sorted, distinct trigram hashes of a searchable text. Its lines are
 /// separate properties: no trigram spans two.
 pub(super) fn grams_of(text: &str) -> Vec<u32> {
-    let mut out = Vec::with_capacity(text.len());
+    let mut out = Vec::new();
+    grams_into(text, &mut out);
+    out
+}
+
+/// [`grams_of`] into a buffer the caller reuses (the indexer hashes
+/// millions of trigrams; one allocation per text would show).
+pub(super) fn grams_into(text: &str, out: &mut Vec<u32>) {
+    out.clear();
     if text.is_ascii() {
         for part in text.as_bytes().split(|b| *b == b'\n') {
             for w in part.windows(3) {
@@ -72,8 +80,6 @@ pub(super) fn grams_of(text: &str) -> Vec<u32> {
     }
     out.sort_unstable();
     out.dedup();
-    out.shrink_to_fit();
-    out
 }
 
 /// A trigram's hash: the three code points (21 bits each) mixed by a
@@ -147,67 +153,72 @@ pub(super) fn intersect(mut lists: Vec<Vec<i64>>) -> Vec<i64> {
     out
 }
 
-/// The postings of one indexing step, grouped by trigram: each trigram's
-/// rows so far, already delta-encoded, so a step costs a hash probe and a
-/// byte or two per (row, trigram), and memory about the size of its
-/// encoded postings. Split into parts by trigram so that each part is
-/// filled by its own thread.
+/// The postings of a run of rows, grouped by trigram: each trigram's rows
+/// so far, already delta-encoded, so a row costs a hash probe and a byte
+/// or two per trigram, and memory stays about the size of the encoded
+/// postings. Threads each fill the postings of a contiguous run of rows;
+/// the runs are then appended in row order.
+#[derive(Default)]
 pub(super) struct Postings {
-    parts: Vec<HashMap<u32, Pending, FixedState>>,
+    by_gram: HashMap<u32, Pending, FixedState>,
 }
 
 #[derive(Default)]
 struct Pending {
+    first: i64,
     last: i64,
     count: u32,
     deltas: Vec<u8>,
 }
 
 impl Postings {
-    /// Empty postings filled by `threads` threads.
-    pub(super) fn new(threads: usize) -> Postings {
-        Postings {
-            parts: (0..threads.max(1)).map(|_| HashMap::default()).collect(),
+    /// Adds a row's trigrams (distinct); rows come in ascending order.
+    pub(super) fn add(&mut self, row: i64, grams: &[u32]) {
+        for g in grams {
+            let p = self.by_gram.entry(*g).or_default();
+            if p.count == 0 {
+                p.first = row;
+            } else if row <= p.last {
+                continue;
+            }
+            push_varint(&mut p.deltas, row.abs_diff(p.last));
+            p.last = row;
+            p.count += 1;
         }
     }
 
-    /// Adds rows' trigrams; rows ascending, after every row added before.
-    pub(super) fn add(&mut self, rows: &[(i64, Vec<u32>)]) {
-        let n = self.parts.len();
-        let fill = |k: usize, part: &mut HashMap<u32, Pending, FixedState>| {
-            for (row, grams) in rows {
-                for g in grams.iter().filter(|g| **g as usize % n == k) {
-                    let p = part.entry(*g).or_default();
-                    if p.count > 0 && *row <= p.last {
-                        continue;
-                    }
-                    push_varint(&mut p.deltas, row.abs_diff(p.last));
-                    p.last = *row;
-                    p.count += 1;
-                }
+    /// Appends the postings of rows that all come after these.
+    pub(super) fn append(&mut self, later: Postings) {
+        for (g, q) in later.by_gram {
+            let p = self.by_gram.entry(g).or_default();
+            if p.count == 0 {
+                *p = q;
+                continue;
             }
-        };
-        if n == 1 || rows.len() < 64 {
-            for (k, part) in self.parts.iter_mut().enumerate() {
-                fill(k, part);
+            if q.first <= p.last {
+                // Not after: only a caller's bug gets here; keep what is
+                // already in order rather than corrupt the chunk.
+                continue;
             }
-            return;
+            // `q` starts with its first row in full (a delta from 0):
+            // re-encode that one against this run's last row.
+            let mut rest = &q.deltas[..];
+            if read_varint(&mut rest).is_none() {
+                continue;
+            }
+            push_varint(&mut p.deltas, q.first.abs_diff(p.last));
+            p.deltas.extend_from_slice(rest);
+            p.last = q.last;
+            p.count += q.count;
         }
-        std::thread::scope(|s| {
-            for (k, part) in self.parts.iter_mut().enumerate() {
-                let fill = &fill;
-                s.spawn(move || fill(k, part));
-            }
-        });
     }
 
     /// The chunks to write: per trigram, its last row and encoded rows, in
     /// trigram order.
     pub(super) fn into_chunks(self) -> Vec<Chunk> {
         let mut out: Vec<Chunk> = self
-            .parts
+            .by_gram
             .into_iter()
-            .flat_map(HashMap::into_iter)
             .map(|(gram, p)| {
                 let mut bytes = Vec::with_capacity(p.deltas.len() + 1);
                 bytes.push(DELTAS);
@@ -369,13 +380,22 @@ mod tests {
         }
 
         #[test]
-        fn postings_built_on_threads_are_the_rows_of_each_gram(texts in proptest::collection::vec("[a-e]{0,12}", 1..200), threads in 1usize..4) {
+        fn postings_appended_in_runs_are_the_rows_of_each_gram(texts in proptest::collection::vec("[a-e]{0,12}", 1..200), cuts in proptest::collection::vec(0usize..200, 0..4)) {
             let rows: Vec<(i64, Vec<u32>)> = texts.iter().enumerate().map(|(i, t)| (i as i64 * 3 + 1, grams_of(t))).collect();
-            let mut p = Postings::new(threads);
-            let (a, b) = rows.split_at(rows.len() / 2);
-            p.add(a);
-            p.add(b);
-            let chunks = p.into_chunks();
+            // Runs of rows filled apart (as threads do), appended in order.
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(rows.len())).collect();
+            cuts.push(0);
+            cuts.push(rows.len());
+            cuts.sort_unstable();
+            let mut all = Postings::default();
+            for w in cuts.windows(2) {
+                let mut run = Postings::default();
+                for (row, grams) in &rows[w[0]..w[1]] {
+                    run.add(*row, grams);
+                }
+                all.append(run);
+            }
+            let chunks = all.into_chunks();
             let mut expected: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
             for (row, grams) in &rows {
                 for g in grams {

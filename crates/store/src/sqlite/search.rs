@@ -10,7 +10,7 @@ use concord_stix::StixObject;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::postings::{self, Chunk, Postings, Query};
-use crate::{Result, StoredObject};
+use crate::{Result, StoreError, StoredObject};
 
 /// Rows read and hashed at a time inside one indexing step (bounds the JSON
 /// held in memory; the postings of the whole step stay).
@@ -40,7 +40,7 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
         .map(usize::from)
         .unwrap_or(1)
         .min(8);
-    let mut postings = Postings::new(threads);
+    let mut postings = Postings::default();
     let mut covered = 0usize;
     let mut last = from;
     {
@@ -57,7 +57,10 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
             if texts.len() == READ_ROWS || (next.is_none() && !texts.is_empty()) {
                 covered += texts.len();
                 last = texts.last().map_or(last, |t| t.0);
-                postings.add(&grams_of_rows(std::mem::take(&mut texts), threads));
+                for run in postings_of_rows(&texts, threads)? {
+                    postings.append(run);
+                }
+                texts.clear();
             }
             if next.is_none() {
                 break;
@@ -81,32 +84,37 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
     Ok(covered)
 }
 
-/// The trigrams of each stored JSON text, hashed on `threads` threads. A
-/// custom object whose `name` (say) is not a string gets none, rather than
-/// blocking the index.
-fn grams_of_rows(texts: Vec<(i64, String)>, threads: usize) -> Vec<(i64, Vec<u32>)> {
-    let grams = |part: &[(i64, String)]| -> Vec<(i64, Vec<u32>)> {
-        part.iter()
-            .map(|(row, json)| {
-                let text = StixObject::search_text_of(json).unwrap_or_default();
-                (*row, postings::grams_of(&text))
-            })
-            .collect()
+/// The postings of stored JSON texts, built on `threads` threads, one run
+/// of rows each, in row order. A custom object whose `name` (say) is not a
+/// string gets no trigrams, rather than blocking the index.
+fn postings_of_rows(texts: &[(i64, String)], threads: usize) -> Result<Vec<Postings>> {
+    let run = |part: &[(i64, String)]| -> Postings {
+        let mut postings = Postings::default();
+        let mut grams = Vec::new();
+        for (row, json) in part {
+            let text = StixObject::search_text_of(json).unwrap_or_default();
+            postings::grams_into(&text, &mut grams);
+            postings.add(*row, &grams);
+        }
+        postings
     };
     if threads < 2 || texts.len() < 256 {
-        return grams(&texts);
+        return Ok(vec![run(texts)]);
     }
     let size = texts.len().div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = texts
             .chunks(size)
-            .map(|part| s.spawn(move || grams(part)))
+            .map(|part| s.spawn(move || run(part)))
             .collect();
-        // A hashing thread only panics on a bug; its rows are then left
-        // out of this step rather than taking the process down.
+        // A thread only panics on a bug: the step fails (nothing of it is
+        // committed) rather than leave its rows out of the index.
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .map(|h| {
+                h.join()
+                    .map_err(|_| StoreError::Task("a search indexing thread failed".into()))
+            })
             .collect()
     })
 }
