@@ -109,7 +109,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 let r = alert::deliver::run(
                     &node.store,
                     &node.data_dir,
-                    &node.config.alerts_with_secrets(&node.data_dir)?,
+                    &node
+                        .config
+                        .alerts_with_secrets(&node.data_dir, &crate::config::env)?,
                 )
                 .await?;
                 if global.json {

@@ -11,7 +11,7 @@ use concord_trust::{DocHash, Envelope, MAX_CHARTER_BYTES};
 use serde_json::{Value, json};
 
 use crate::Outcome;
-use crate::config::{Config, Global};
+use crate::config::{self, Global};
 use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
 
 #[derive(clap::Subcommand)]
@@ -196,7 +196,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             genesis_hash,
         } => adopt(global, &charter, genesis_hash.as_deref()),
         Command::Propose(p) => {
-            let me = Config::load(dir)?.node.identity;
+            let me = config::load(dir)?.node.identity;
             let tally = Session::open(dir)?.propose(&p.spec(&me))?;
             if global.json {
                 println!("{}", json!({"id": tally.id, "proposal": tally}));
@@ -315,7 +315,7 @@ fn init(
 
 /// This node's member id and governance key.
 fn signer(global: &Global) -> Result<(String, concord_trust::Keypair)> {
-    let config = Config::load(&global.data_dir)?;
+    let config = config::load(&global.data_dir)?;
     let key = governance_key::load_or_create(&global.data_dir)?;
     Ok((config.node.identity, key))
 }

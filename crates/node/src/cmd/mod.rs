@@ -33,9 +33,10 @@ pub mod withdraw;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use concord_config::Storage;
 use concord_store::{AnyStore, SqliteStore};
 
-use crate::config::{Config, Global};
+use crate::config::{self, Config, Global};
 
 /// A node opened for a command: its config and store.
 pub struct Node {
@@ -67,11 +68,8 @@ impl Node {
     }
 
     pub fn open(global: &Global) -> Result<Node> {
-        let config = Config::load(&global.data_dir)?;
-        let storage = std::env::var("CONCORD_STORAGE")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or_else(|| config.storage.clone());
+        let config = config::load(&global.data_dir)?;
+        let storage = config::storage(&config);
         let store = open_store(storage.as_deref(), &global.data_dir)?;
         Ok(Node {
             config,
@@ -81,26 +79,22 @@ impl Node {
     }
 }
 
-/// Whether a storage setting names a PostgreSQL database.
-pub fn is_postgres_url(s: &str) -> bool {
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
-}
-
 /// Opens the store a storage setting names: `None` (or "embedded") is the
 /// SQLite file in `data_dir`, a `postgres://` URL a PostgreSQL database
 /// (connected on first use).
 pub fn open_store(storage: Option<&str>, data_dir: &Path) -> Result<AnyStore> {
-    match storage {
-        None | Some("embedded") => {
+    match Storage::of_setting(storage) {
+        Some(Storage::Embedded) => {
             let store = SqliteStore::open_dir(data_dir)
                 .with_context(|| format!("opening the store in {}", data_dir.display()))?;
             Ok(AnyStore::Sqlite(store))
         }
-        Some(url) if is_postgres_url(url) => Ok(AnyStore::Postgres(
-            concord_store::postgres::PgStore::new(url)?,
+        Some(Storage::Postgres(url)) => Ok(AnyStore::Postgres(
+            concord_store::postgres::PgStore::new(&url)?,
         )),
-        Some(other) => bail!(
-            "storage {other:?} is neither \"embedded\" nor a postgres:// URL; fix `storage` in config.toml or CONCORD_STORAGE"
+        None => bail!(
+            "storage {:?} is neither \"embedded\" nor a postgres:// URL; fix `storage` in config.toml or CONCORD_STORAGE",
+            storage.unwrap_or_default()
         ),
     }
 }

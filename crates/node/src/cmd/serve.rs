@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use concord_taxii::server::egress::Federation;
-use concord_taxii::server::{self, ServerOptions, listen};
+use concord_taxii::server::{self, listen};
 
 use concord_api::ApiOptions;
 use concord_console::sections::{self, NodePages};
@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use super::Node;
 use crate::Outcome;
-use crate::config::{Global, ServerSection};
+use crate::config::Global;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,22 +33,6 @@ pub struct Args {
     /// Default: the listen address.
     #[arg(long = "public-url")]
     public_urls: Vec<String>,
-}
-
-fn options(s: &ServerSection) -> ServerOptions {
-    ServerOptions {
-        title: s.title.clone(),
-        description: "TAXII 2.1 server of a concord node".into(),
-        default_page: s.default_page.max(1),
-        max_page: s.max_page.max(1),
-        max_body_bytes: s.max_body_bytes,
-        request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
-        rate_per_second: s.rate_per_second,
-        rate_burst: s.rate_burst,
-        anonymous_rate_per_second: s.anonymous_rate_per_second,
-        anonymous_rate_burst: s.anonymous_rate_burst,
-        background_post_over: s.background_post_over,
-    }
 }
 
 /// Loads the peers into the server's table: what a peer may pull is the
@@ -238,7 +222,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 key_loaded: true,
             },
             node.config.metrics.access,
-            node.config.metrics_token(&node.data_dir)?,
+            node.config
+                .metrics_token(&node.data_dir, &crate::config::env)?,
         );
         let counted = metrics.clone();
         let observer = concord_api::matching::MatchObserver(Arc::new(move |events, hits| {
@@ -247,7 +232,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         }));
         // Every route is in the app before the request counter is layered
         // over it (a layer covers the routes it is applied to).
-        let app = server::router_with(node.store.clone(), options(&section), gate)
+        let app = server::router_with(node.store.clone(), section.options(), gate)
             .merge(api)
             .merge(console.into_router())
             .merge(concord_telemetry::probes::routes(probes))
@@ -282,7 +267,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         let rounds = Arc::new(Notify::new());
         tokio::spawn(concord_alert::keep_running_observed(
             local.clone(),
-            node.config.alerts_with_secrets(&node.data_dir)?,
+            node.config
+                .alerts_with_secrets(&node.data_dir, &crate::config::env)?,
             node.config.constituency.clone(),
             rounds.clone(),
             move |r| {
