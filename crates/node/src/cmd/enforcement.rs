@@ -136,13 +136,7 @@ async fn scope(global: &Global, node: &Node, c: &Common<'_>) -> Result<Scope> {
     let all = concord_store::Store::collections(&node.store).await?;
     let (federation, to) = match recipient {
         Some((f, r)) => (f, Some(r)),
-        None => (
-            concord_taxii::server::egress::Federation::new(
-                node.config.node.identity.clone(),
-                concord_federation::policy(&node.config.sharing)?,
-            ),
-            None,
-        ),
+        None => (node.federation()?, None),
     };
     let collections = c
         .collections

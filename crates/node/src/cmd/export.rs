@@ -11,7 +11,7 @@ use concord_publish::bundle;
 use concord_stix::{Timestamp, tlp::Tlp};
 use concord_store::ScanQuery;
 
-use concord_share::{Peer, Recipient};
+use concord_share::Recipient;
 use concord_taxii::server::egress::Federation;
 
 use super::Node;
@@ -240,28 +240,14 @@ pub async fn recipient(
     node: &Node,
     name: &str,
 ) -> Result<(Federation, Recipient)> {
-    let fed = Federation::new(
-        node.config.node.identity.clone(),
-        concord_federation::policy(&node.config.sharing)?,
-    );
+    let fed = node.federation()?;
     if name == "public" {
         return Ok((fed, Recipient::Public));
     }
     let own = node.keypair(global)?.public();
     let m = concord_federation::membership::current(&node.local(), &own).await?;
-    let member = m
-        .members
-        .iter()
-        .find(|p| p.record.name == name || p.record.member == name)
-        .ok_or_else(|| {
-            anyhow!(
-                "--for {name:?}: no such peer or member (see `concord peer list`), or use `public`"
-            )
-        })?;
-    let to = Recipient::Peer(Peer {
-        member: member.record.member.clone(),
-        groups: member.groups.clone(),
-        charter_member: member.charter_member,
-    });
+    let to = m.recipient(name).ok_or_else(|| {
+        anyhow!("--for {name:?}: no such peer or member (see `concord peer list`), or use `public`")
+    })?;
     Ok((fed, to))
 }

@@ -58,22 +58,6 @@ fn seconds(flag: &str, s: f64) -> Result<Duration> {
         .ok_or_else(|| anyhow!("--{flag} {s}: expected a positive number of seconds"))
 }
 
-/// Stops at SIGINT or SIGTERM.
-async fn signalled() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
-}
-
 pub fn run(
     global: &Global,
     fields: &[String],
@@ -151,7 +135,7 @@ pub fn run(
             }
             Ok(())
         };
-        let run = worker.run(&watch, signalled());
+        let run = worker.run(&watch, super::stopped());
         let mut run = std::pin::pin!(run);
         let mut tick = tokio::time::interval(sighting_every);
         tick.tick().await;

@@ -67,6 +67,14 @@ impl Node {
         }
     }
 
+    /// The sharing policy of this member, as the TAXII server applies it.
+    pub fn federation(&self) -> Result<concord_taxii::server::egress::Federation> {
+        Ok(concord_taxii::server::egress::Federation::new(
+            self.config.node.identity.clone(),
+            concord_federation::policy(&self.config.sharing)?,
+        ))
+    }
+
     pub fn open(global: &Global) -> Result<Node> {
         let config = config::load(&global.data_dir)?;
         let storage = config::storage(&config);
@@ -106,4 +114,23 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+/// Ends at Ctrl-C (SIGINT) or, on Unix, SIGTERM from a service manager.
+pub async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
