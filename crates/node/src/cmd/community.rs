@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::Outcome;
 use crate::config::{self, Global};
-use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
+use concord_community::text::{self, Competing};
+use concord_community::{KindSpec, Session, chain, durable, founding, governance_key};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -201,8 +202,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             if global.json {
                 println!("{}", json!({"id": tally.id, "proposal": tally}));
             } else {
-                println!("proposal {}", tally.id);
-                print_tally(&tally);
+                println!("proposal {}\n{tally}", tally.id);
             }
             Ok(Outcome::Ok)
         }
@@ -214,7 +214,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 println!("no open proposals");
             } else {
                 for t in &list {
-                    print_tally(t);
+                    println!("{t}");
                 }
             }
             Ok(Outcome::Ok)
@@ -225,7 +225,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             if global.json {
                 println!("{status}");
             } else {
-                print_status(&status);
+                println!("{}", text::Status(&status));
             }
             Ok(Outcome::Ok)
         }
@@ -233,8 +233,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             let log = Session::open(dir)?.log()?;
             if global.json {
                 println!("{}", Value::Array(log));
-            } else {
-                print_log(&log);
+            } else if !log.is_empty() {
+                println!("{}", text::Log(&log));
             }
             Ok(Outcome::Ok)
         }
@@ -259,18 +259,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             if global.json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
-                println!(
-                    "version {} -> {}; adopted {:?}; new: {} proposals, {} votes, {} evidence",
-                    report.version_before,
-                    report.version,
-                    report.adopted,
-                    report.new_proposals,
-                    report.new_votes,
-                    report.new_evidence
-                );
-                for r in &report.rejected {
-                    println!("rejected: {r}");
-                }
+                println!("{report}");
             }
             Ok(Outcome::Ok)
         }
@@ -329,7 +318,13 @@ fn sign(global: &Global, path: &Path) -> Result<Outcome> {
     if let Some((base, competing)) = &signed.competing
         && !global.json
     {
-        print_competing(*base, competing);
+        println!(
+            "{}",
+            Competing {
+                base: *base,
+                proposals: competing
+            }
+        );
     }
     durable::write_atomic(path, &signed.envelope)?;
     if global.json {
@@ -383,7 +378,14 @@ fn vote(global: &Global, id: &str) -> Result<Outcome> {
     // The discussion stage: competing proposals on the same base, with
     // their current signatures, are shown before anything is signed.
     if !global.json {
-        print_competing(p.base_version(), &competing);
+        let base = p.base_version();
+        println!(
+            "{}",
+            Competing {
+                base,
+                proposals: &competing
+            }
+        );
     }
     let cast = session.vote(&p, &member, &key)?;
     let version = session.chain()?.head().version();
@@ -395,109 +397,7 @@ fn vote(global: &Global, id: &str) -> Result<Outcome> {
                    "rejected": cast.rejected, "version": version})
         );
     } else {
-        println!(
-            "{} proposal {} as {}",
-            if cast.new { "signed" } else { "already signed" },
-            cast.id,
-            cast.member
-        );
-        for v in &cast.adopted {
-            println!("adopted version {v}");
-        }
-        for r in &cast.rejected {
-            println!("{r}");
-        }
+        println!("{cast}");
     }
     Ok(Outcome::Ok)
-}
-
-fn print_competing(base: u64, competing: &[ballot::Tally]) {
-    if competing.is_empty() {
-        println!("no competing proposals on base version {base}");
-        return;
-    }
-    println!("competing proposals on base version {base}:");
-    for t in competing {
-        print_tally(t);
-    }
-}
-
-fn print_tally(t: &ballot::Tally) {
-    let voters: Vec<&str> = t.votes.iter().map(|v| v.member.as_str()).collect();
-    println!(
-        "  {}  version {} on base {}: {}",
-        t.id,
-        t.version,
-        t.base_version,
-        t.changes.join("; ")
-    );
-    println!(
-        "      {} of quorum {} signed: {}",
-        t.count,
-        t.quorum,
-        if voters.is_empty() {
-            "nobody yet".to_string()
-        } else {
-            voters.join(", ")
-        }
-    );
-}
-
-fn print_status(s: &Value) {
-    if s["adopted"] != Value::Bool(true) {
-        println!("no charter adopted yet");
-        return;
-    }
-    println!("community  {}", s["community"].as_str().unwrap_or(""));
-    println!(
-        "version    {} (hash {})",
-        s["version"],
-        s["hash"].as_str().unwrap_or("")
-    );
-    println!(
-        "quorum     {} of {}",
-        s["quorum"],
-        s["members"].as_array().map_or(0, Vec::len)
-    );
-    println!("expires    {}", s["expires"].as_str().unwrap_or(""));
-    if let Some(members) = s["details"].as_array() {
-        for m in members {
-            println!(
-                "  {}  {} ({})",
-                m["member"].as_str().unwrap_or(""),
-                m["name"].as_str().unwrap_or(""),
-                m["country"].as_str().unwrap_or("")
-            );
-        }
-    }
-    println!("open proposals {}", s["open_proposals"]);
-    for a in s["alarms"].as_array().into_iter().flatten() {
-        println!("ALARM: {}", a.as_str().unwrap_or(""));
-    }
-}
-
-fn print_log(log: &[Value]) {
-    for e in log {
-        println!(
-            "version {}  {}  adopted {} ({})",
-            e["version"],
-            e["hash"].as_str().unwrap_or(""),
-            e["adopted_at"].as_str().unwrap_or("?"),
-            e["via"].as_str().unwrap_or("?")
-        );
-        for c in e["changes"].as_array().into_iter().flatten() {
-            println!("  change: {}", c.as_str().unwrap_or(""));
-        }
-        for s in e["signatures"].as_array().into_iter().flatten() {
-            println!(
-                "  signed by {} (key {}){}",
-                s["member"].as_str().unwrap_or(""),
-                s["keyid"].as_str().unwrap_or(""),
-                s["recorded"]
-                    .as_str()
-                    .map(|t| format!(", vote recorded {t}"))
-                    .unwrap_or_default()
-            );
-        }
-    }
 }
