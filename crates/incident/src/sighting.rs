@@ -330,6 +330,27 @@ pub struct Seen {
     pub tlp: Option<Tlp>,
 }
 
+impl Seen {
+    /// Counts one hit of `indicator` at `when_us` in `tally` (`tlp`: the
+    /// indicator's TLP word as the index knew it).
+    pub fn add(
+        tally: &mut BTreeMap<String, Seen>,
+        indicator: &str,
+        when_us: i64,
+        tlp: Option<&str>,
+    ) {
+        let e = tally.entry(indicator.to_string()).or_insert(Seen {
+            count: 0,
+            first_us: when_us,
+            last_us: when_us,
+            tlp: tlp.and_then(Tlp::parse),
+        });
+        e.count += 1;
+        e.first_us = e.first_us.min(when_us);
+        e.last_us = e.last_us.max(when_us);
+    }
+}
+
 /// Builds, checks, signs and stores one sighting per indicator seen. Each
 /// goes back to the indicator's author (its audience) under the
 /// indicator's TLP or stricter, as `[sightings]` says ([`address`]).
@@ -487,5 +508,23 @@ mod tests {
         let mut bad = section();
         bad.share = "everyone".into();
         assert!(address(&bad, "identity--b", None, &a).is_err());
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    #[test]
+    fn hits_are_tallied_per_indicator_with_first_and_last_times() {
+        let mut tally = BTreeMap::new();
+        Seen::add(&mut tally, "indicator--a", 20, Some("amber"));
+        Seen::add(&mut tally, "indicator--a", 10, Some("red"));
+        Seen::add(&mut tally, "indicator--a", 30, None);
+        Seen::add(&mut tally, "indicator--b", 5, None);
+        let a = &tally["indicator--a"];
+        assert_eq!((a.count, a.first_us, a.last_us), (3, 10, 30));
+        assert_eq!(a.tlp, Some(Tlp::Amber), "the TLP of the first hit stays");
+        assert_eq!(tally["indicator--b"].count, 1);
     }
 }

@@ -197,15 +197,7 @@ impl Sightings {
 
     fn seen(&self, indicator: &str, when_us: i64, tlp: Option<&str>) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let e = map.entry(indicator.to_string()).or_insert(Seen {
-            count: 0,
-            first_us: when_us,
-            last_us: when_us,
-            tlp: tlp.and_then(concord_stix::tlp::Tlp::parse),
-        });
-        e.count += 1;
-        e.first_us = e.first_us.min(when_us);
-        e.last_us = e.last_us.max(when_us);
+        Seen::add(&mut map, indicator, when_us, tlp);
     }
 }
 

@@ -189,15 +189,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 let Some(info) = index.info(slot) else {
                     continue;
                 };
-                let e = seen.entry(info.id.clone()).or_insert(Seen {
-                    count: 0,
-                    first_us: when,
-                    last_us: when,
-                    tlp: info.tlp.and_then(concord_stix::tlp::Tlp::parse),
-                });
-                e.count += 1;
-                e.first_us = e.first_us.min(when);
-                e.last_us = e.last_us.max(when);
+                Seen::add(&mut seen, &info.id, when, info.tlp);
             }
             out.write_all(&p.emitted.lines)
         };
