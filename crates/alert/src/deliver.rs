@@ -60,6 +60,29 @@ pub struct DeliveryReport {
     pub dead: usize,
 }
 
+impl std::fmt::Display for DeadLetter {
+    /// `ALERT CHANNEL after N attempts: WHY`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = self.last_error.as_deref().unwrap_or("");
+        write!(
+            f,
+            "{} {} after {} attempts: {why}",
+            self.alert, self.channel, self.attempts
+        )
+    }
+}
+
+impl std::fmt::Display for DeliveryReport {
+    /// Delivered, waiting for a retry, given up.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} delivered, {} waiting for a retry, {} given up",
+            self.delivered, self.retrying, self.dead
+        )
+    }
+}
+
 /// Waits before the attempt after `attempts` failures: `retry_secs`
 /// doubling, at most an hour.
 pub fn backoff(retry_secs: u64, attempts: u32) -> Duration {

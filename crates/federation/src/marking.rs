@@ -34,6 +34,22 @@ pub struct Marked {
     pub audience: Vec<String>,
 }
 
+impl std::fmt::Display for Marked {
+    /// The object, its level and audience, and its new version.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = if self.audience.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", self.audience.join(", "))
+        };
+        write!(
+            f,
+            "{} marked {}{to} (version {}); the next sync shares it",
+            self.id, self.tlp, self.modified
+        )
+    }
+}
+
 /// Marks the latest version of `id` with `tlp` and, when given, addresses
 /// it to `audience` (replacing any earlier audience: without one, the new
 /// version goes to everyone its level allows), signs it as this member and

@@ -282,6 +282,26 @@ pub struct PeerRound {
     pub at: String,
 }
 
+impl std::fmt::Display for PeerRound {
+    /// `PEER: N received, N stored, ... (S s)`, or why the round failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{}: failed: {e}", self.peer),
+            None => write!(
+                f,
+                "{}: {} received, {} stored, {} already held, {} quarantined, {} withdrawn ({:.1} s)",
+                self.peer,
+                self.received,
+                self.stored,
+                self.duplicates,
+                self.quarantined,
+                self.withdrawn,
+                self.seconds
+            ),
+        }
+    }
+}
+
 /// Pulls everything new from one peer. Errors are reported in the round
 /// (and stored as the peer's sync status), not returned: one unreachable
 /// peer must not stop the others.

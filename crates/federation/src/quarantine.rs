@@ -25,6 +25,20 @@ impl Entry {
     }
 }
 
+impl std::fmt::Display for Entry {
+    /// The key, where it came from and when, then why it was refused.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = |k: &str| self.value.get(k).and_then(Value::as_str).unwrap_or("?");
+        let (source, received) = (field("source"), field("received"));
+        write!(
+            f,
+            "{}  from {source}  at {received}\n    {}",
+            self.key,
+            field("reason")
+        )
+    }
+}
+
 /// Every quarantined object, in key order.
 pub async fn entries(store: &AnyStore) -> Result<Vec<Entry>> {
     let mut out = Vec::new();

@@ -189,6 +189,21 @@ pub struct Incident {
     pub description: Option<String>,
 }
 
+impl std::fmt::Display for Incident {
+    /// One line: id, status, severity, title and owner.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}  {:<13} {:<8} {}  (owner {})",
+            self.id,
+            self.status.word(),
+            self.severity.word(),
+            self.title,
+            self.owner
+        )
+    }
+}
+
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(a)) => a

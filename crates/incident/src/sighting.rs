@@ -189,6 +189,28 @@ pub struct IndicatorSightings {
     pub by_member: Vec<MemberSightings>,
 }
 
+impl std::fmt::Display for IndicatorSightings {
+    /// One line: the indicator, who sighted it how often and when, and
+    /// the false-positive reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {} members, {} sightings, count {}, first {} last {}",
+            self.indicator,
+            self.name.as_deref().unwrap_or(""),
+            self.members,
+            self.sightings,
+            self.count,
+            self.first_seen.as_deref().unwrap_or("-"),
+            self.last_seen.as_deref().unwrap_or("-"),
+        )?;
+        if self.false_positives > 0 {
+            write!(f, ", {} false-positive reports", self.false_positives)?;
+        }
+        Ok(())
+    }
+}
+
 fn text<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
     o.get(k).and_then(Value::as_str)
 }

@@ -36,6 +36,20 @@ pub struct Audit {
     pub failed: Vec<String>,
 }
 
+impl std::fmt::Display for Audit {
+    /// The log and its owner, then each check, passed or failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "log {} of {}", self.origin, self.member)?;
+        for p in &self.passed {
+            write!(f, "\n  ok      {p}")?;
+        }
+        for x in &self.failed {
+            write!(f, "\n  FAILED  {x}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Audit {
     /// Whether everything checked out.
     pub fn ok(&self) -> bool {

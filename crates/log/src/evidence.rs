@@ -39,6 +39,17 @@ pub struct Held {
     pub evidence: Value,
 }
 
+impl std::fmt::Display for Held {
+    /// Whose log showed two views, of which sizes, found how and when.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SPLIT VIEW by {} ({}): {} checkpoints of sizes {} and {}; found by {} at {}",
+            self.name, self.origin, self.kind, self.sizes.0, self.sizes.1, self.found, self.at
+        )
+    }
+}
+
 /// The key of a piece of evidence: the digest of its serialisation.
 pub fn key_of(evidence: &Evidence) -> String {
     hex::encode(Sha256::digest(evidence.to_json()))

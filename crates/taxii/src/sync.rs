@@ -193,6 +193,41 @@ pub struct PullReport {
     pub cursor: Option<String>,
 }
 
+impl std::fmt::Display for PullReport {
+    /// The counts and the cursor, then one line per rejected object.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pulled {} objects in {} pages: {} new, {} already held, {} rejected; cursor {}",
+            self.received,
+            self.pages,
+            self.stored,
+            self.duplicates,
+            self.rejected.len(),
+            self.cursor.as_deref().unwrap_or("none")
+        )?;
+        for r in &self.rejected {
+            write!(f, "\n  rejected {} {}: {}", r.id, r.version, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for PushReport {
+    /// The counts, then one line per refused object.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pushed {} objects in {} envelopes: {} accepted, {} refused",
+            self.sent, self.envelopes, self.succeeded, self.failed
+        )?;
+        for r in &self.failures {
+            write!(f, "\n  refused {} {}: {}", r.id, r.version, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
 /// The key under which a sync cursor is kept.
 pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
     format!("{direction} {api_root} {collection}")

@@ -50,6 +50,27 @@ pub struct PullReport {
     pub error: Option<String>,
 }
 
+impl std::fmt::Display for PullReport {
+    /// What the pull stored and skipped, or why it failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{}: failed, the last good data stays: {e}", self.feed),
+            None if self.outcome == "not-modified" => write!(f, "{}: not modified", self.feed),
+            None => write!(
+                f,
+                "{}: {} objects, {} stored, {} already held, {} unchanged, {} gone from the feed, {} problems",
+                self.feed,
+                self.objects,
+                self.stored,
+                self.already_held,
+                self.unchanged,
+                self.removed,
+                self.problems_total
+            ),
+        }
+    }
+}
+
 /// A feed as `concord feed list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedView {
@@ -69,6 +90,26 @@ pub struct FeedView {
     /// The last pull's report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_pull: Option<PullReport>,
+}
+
+impl std::fmt::Display for FeedView {
+    /// The feed and its schedule, then its last fetches and error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.spec;
+        let (word, every) = (s.format.word(), s.interval_secs);
+        write!(f, "{}  {} ({word}, every {every} s)", s.name, s.url)?;
+        write!(
+            f,
+            "\n  last fetch {}, last good {}, {} objects",
+            self.last_fetch.as_deref().unwrap_or("never"),
+            self.last_good_fetch.as_deref().unwrap_or("never"),
+            self.objects,
+        )?;
+        if let Some(e) = &self.last_error {
+            write!(f, "\n  last error: {e}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads a record's JSON.

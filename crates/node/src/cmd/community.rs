@@ -208,15 +208,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
         }
         Command::Proposals => {
             let list = Session::open(dir)?.proposals()?;
-            if global.json {
-                println!("{}", serde_json::to_string(&list)?);
-            } else if list.is_empty() {
-                println!("no open proposals");
-            } else {
-                for t in &list {
-                    println!("{t}");
-                }
-            }
+            super::print_list(global, &list, "no open proposals")?;
             Ok(Outcome::Ok)
         }
         Command::Vote { id } => vote(global, &id),
@@ -256,11 +248,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             let report = Session::open(dir)?
                 .ingest(&doc, pin)
                 .with_context(|| format!("{}", file.display()))?;
-            if global.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!("{report}");
-            }
+            super::print(global, &report, || report.to_string())?;
             Ok(Outcome::Ok)
         }
     }

@@ -107,6 +107,39 @@ pub fn open_store(storage: Option<&str>, data_dir: &Path) -> Result<AnyStore> {
     }
 }
 
+/// Prints `value` as JSON with `--json`, else the text `text` makes.
+pub fn print<T: serde::Serialize + ?Sized>(
+    global: &Global,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string(value)?);
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+/// Prints a list as JSON with `--json`, else each item on its own line,
+/// or `empty` when there is none (nothing when `empty` is "").
+pub fn print_list<T: serde::Serialize + std::fmt::Display>(
+    global: &Global,
+    list: &[T],
+    empty: &str,
+) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string(list)?);
+    } else if list.is_empty() && !empty.is_empty() {
+        println!("{empty}");
+    } else {
+        for item in list {
+            println!("{item}");
+        }
+    }
+    Ok(())
+}
+
 /// A tokio runtime for commands that talk to the store.
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()

@@ -53,8 +53,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     println!("nothing in quarantine");
                 } else {
                     for e in &all {
-                        let f = |k: &str| e.value.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
-                        println!("{}  from {}  at {}\n    {}", e.key, f("source"), f("received"), f("reason"));
+                        println!("{e}");
                     }
                 }
                 Ok(Outcome::Ok)

@@ -37,29 +37,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         match args.command {
             None => {
                 let list = sighting::summary(&node.store, &me).await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&list)?);
-                } else if list.is_empty() {
-                    println!("no sightings of this member's indicators");
-                } else {
-                    for i in &list {
-                        println!(
-                            "{} {}: {} members, {} sightings, count {}, first {} last {}{}",
-                            i.indicator,
-                            i.name.as_deref().unwrap_or(""),
-                            i.members,
-                            i.sightings,
-                            i.count,
-                            i.first_seen.as_deref().unwrap_or("-"),
-                            i.last_seen.as_deref().unwrap_or("-"),
-                            if i.false_positives > 0 {
-                                format!(", {} false-positive reports", i.false_positives)
-                            } else {
-                                String::new()
-                            }
-                        );
-                    }
-                }
+                let none = "no sightings of this member's indicators";
+                super::print_list(global, &list, none)?;
                 Ok(Outcome::Ok)
             }
             Some(Command::FalsePositive { id, reason }) => {
