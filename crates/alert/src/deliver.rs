@@ -343,6 +343,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn reports_and_dead_letters_read_as_lines() {
+        let r = DeliveryReport {
+            delivered: 2,
+            retrying: 1,
+            dead: 0,
+        };
+        assert_eq!(
+            r.to_string(),
+            "2 delivered, 1 waiting for a retry, 0 given up"
+        );
+        let d = DeadLetter {
+            alert: "a1".into(),
+            channel: "webhook".into(),
+            attempts: 8,
+            last_error: Some("503".into()),
+            at: "t".into(),
+        };
+        assert_eq!(d.to_string(), "a1 webhook after 8 attempts: 503");
+        let s = crate::scan::ScanReport {
+            examined: 10,
+            raised: 1,
+        };
+        assert_eq!(s.to_string(), "10 entries examined, 1 alerts raised");
+    }
+
+    #[test]
     fn hmac_sha256_matches_rfc_4231_case_2() {
         assert_eq!(
             signature("Jefe", b"what do ya want for nothing?"),

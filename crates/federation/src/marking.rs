@@ -127,6 +127,23 @@ pub async fn mark(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marked_version_reads_with_its_audience() {
+        let mut m = Marked {
+            id: "indicator--x".into(),
+            modified: "2026-01-01T00:00:00.000Z".into(),
+            tlp: "amber".into(),
+            audience: vec!["a".into(), "g".into()],
+        };
+        let v = "(version 2026-01-01T00:00:00.000Z); the next sync shares it";
+        assert_eq!(
+            m.to_string(),
+            format!("indicator--x marked amber for a, g {v}")
+        );
+        m.audience.clear();
+        assert_eq!(m.to_string(), format!("indicator--x marked amber {v}"));
+    }
     use concord_stix::StixObject;
     use concord_store::{AnyStore, PreparedObject, SqliteStore};
 

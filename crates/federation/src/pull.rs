@@ -480,3 +480,26 @@ pub(crate) async fn bury(store: &AnyStore, id: &str) -> Result<()> {
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod round_text_tests {
+    use super::PeerRound;
+
+    #[test]
+    fn a_round_reads_as_one_line() {
+        let mut r = PeerRound {
+            peer: "b".into(),
+            received: 3,
+            stored: 2,
+            duplicates: 1,
+            seconds: 0.25,
+            ..PeerRound::default()
+        };
+        assert_eq!(
+            r.to_string(),
+            "b: 3 received, 2 stored, 1 already held, 0 quarantined, 0 withdrawn (0.2 s)"
+        );
+        r.error = Some("refused".into());
+        assert_eq!(r.to_string(), "b: failed: refused");
+    }
+}

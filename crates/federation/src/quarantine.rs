@@ -61,3 +61,18 @@ pub async fn entries(store: &AnyStore) -> Result<Vec<Entry>> {
 pub async fn drop(store: &AnyStore, keys: Vec<String>) -> Result<usize> {
     Ok(store.delete_records(QUARANTINE, keys).await?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+
+    #[test]
+    fn an_entry_reads_as_its_key_source_and_reason() {
+        let e = Entry {
+            key: "k1".into(),
+            value: serde_json::json!({"id": "indicator--x", "source": "b", "reason": "unsigned"}),
+        };
+        assert_eq!(e.to_string(), "k1  from b  at ?\n    unsigned");
+        assert!(e.is_named("indicator--x") && e.is_named("k1") && !e.is_named("k2"));
+    }
+}

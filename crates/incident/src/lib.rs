@@ -479,6 +479,49 @@ mod tests {
     }
 
     #[test]
+    fn an_incident_and_its_view_read_as_lines() {
+        let i = Incident {
+            id: "incident--x".into(),
+            title: "Outage".into(),
+            status: Status::Triaged,
+            severity: Severity::High,
+            owner: "identity--a".into(),
+            tlp: None,
+            requested: Vec::new(),
+            sectors: Vec::new(),
+            countries: Vec::new(),
+            created: String::new(),
+            modified: String::new(),
+            description: None,
+        };
+        assert_eq!(
+            i.to_string(),
+            "incident--x  triaged       high     Outage  (owner identity--a)"
+        );
+        let v = timeline::View {
+            incident: i,
+            timeline: vec![timeline::Entry {
+                at: "t".into(),
+                author: "identity--a".into(),
+                kind: "opened".into(),
+                id: "incident--x".into(),
+                text: None,
+            }],
+            responses: vec![timeline::Response {
+                member: "identity--b".into(),
+                answer: "acknowledged".into(),
+                at: "t2".into(),
+            }],
+            pending: vec!["identity--c".into()],
+            related: Vec::new(),
+        };
+        assert_eq!(
+            v.to_string(),
+            "Outage\n  incident--x | status triaged | severity high | owner identity--a | TLP none\n  identity--b acknowledged at t2\n  identity--c has not answered\n  t  opened      identity--a  "
+        );
+    }
+
+    #[test]
     fn the_workflow_goes_forward_and_may_reopen() {
         assert!(Status::New.may_become(Status::Investigating));
         assert!(!Status::Contained.may_become(Status::Triaged));

@@ -277,3 +277,24 @@ async fn objects(
     }
     Ok((checked, failed))
 }
+
+#[cfg(test)]
+mod text_tests {
+    use super::Audit;
+
+    #[test]
+    fn an_audit_lists_each_check() {
+        let a = Audit {
+            member: "b".into(),
+            origin: "o".into(),
+            checkpoint: None,
+            passed: vec!["consistent".into()],
+            failed: vec!["entry 3 missing".into()],
+        };
+        assert_eq!(
+            a.to_string(),
+            "log o of b\n  ok      consistent\n  FAILED  entry 3 missing"
+        );
+        assert!(!a.ok());
+    }
+}

@@ -212,3 +212,26 @@ pub async fn list(store: &AnyStore) -> Result<Vec<Held>> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod text_tests {
+    use super::Held;
+
+    #[test]
+    fn held_evidence_reads_as_one_line() {
+        let h = Held {
+            origin: "o".into(),
+            member: "identity--b".into(),
+            name: "b".into(),
+            kind: "same-size".into(),
+            sizes: (4, 4),
+            found: "witnessing".into(),
+            at: "t".into(),
+            evidence: serde_json::Value::Null,
+        };
+        assert_eq!(
+            h.to_string(),
+            "SPLIT VIEW by b (o): same-size checkpoints of sizes 4 and 4; found by witnessing at t"
+        );
+    }
+}

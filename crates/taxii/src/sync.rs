@@ -857,3 +857,42 @@ pub async fn push<S: Store>(
     }
     Ok(report)
 }
+
+#[cfg(test)]
+mod report_text_tests {
+    use super::{PullReport, PushReport, Rejected};
+
+    fn rejected() -> Vec<Rejected> {
+        vec![Rejected {
+            id: "indicator--x".into(),
+            version: "v".into(),
+            reason: "bad".into(),
+        }]
+    }
+
+    #[test]
+    fn reports_read_as_counts_then_one_line_per_refusal() {
+        let pull = PullReport {
+            pages: 2,
+            received: 5,
+            stored: 4,
+            rejected: rejected(),
+            ..PullReport::default()
+        };
+        assert_eq!(
+            pull.to_string(),
+            "pulled 5 objects in 2 pages: 4 new, 0 already held, 1 rejected; cursor none\n  rejected indicator--x v: bad"
+        );
+        let push = PushReport {
+            envelopes: 1,
+            sent: 2,
+            succeeded: 1,
+            failed: 1,
+            failures: rejected(),
+        };
+        assert_eq!(
+            push.to_string(),
+            "pushed 2 objects in 1 envelopes: 1 accepted, 1 refused\n  refused indicator--x v: bad"
+        );
+    }
+}

@@ -326,6 +326,38 @@ mod tests {
     }
 
     #[test]
+    fn pulls_and_feeds_read_as_lines() {
+        let mut r = PullReport {
+            feed: "f".into(),
+            outcome: "stored".into(),
+            objects: 3,
+            stored: 2,
+            already_held: 1,
+            ..PullReport::default()
+        };
+        assert_eq!(
+            r.to_string(),
+            "f: 3 objects, 2 stored, 1 already held, 0 unchanged, 0 gone from the feed, 0 problems"
+        );
+        r.outcome = "not-modified".into();
+        assert_eq!(r.to_string(), "f: not modified");
+        r.error = Some("404".into());
+        assert_eq!(r.to_string(), "f: failed, the last good data stays: 404");
+        let v = FeedView {
+            spec: spec("f", "https://x/l.txt", FeedFormat::Text),
+            last_fetch: Some("t".into()),
+            last_good_fetch: None,
+            last_error: Some("404".into()),
+            objects: 0,
+            last_pull: None,
+        };
+        assert_eq!(
+            v.to_string(),
+            "f  https://x/l.txt (text, every 3600 s)\n  last fetch t, last good never, 0 objects\n  last error: 404"
+        );
+    }
+
+    #[test]
     fn specs_are_checked() {
         assert!(
             check(&spec(
