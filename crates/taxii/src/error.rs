@@ -91,6 +91,10 @@ pub enum TaxiiError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] concord_store::StoreError),
+    /// An operator's request on users, tokens or collections that cannot
+    /// be done (a name taken, none such, the local collection...).
+    #[error("{0}")]
+    Admin(String),
     /// An address to listen on, or a public URL, that is none.
     #[error("{0}")]
     Address(String),

@@ -4,6 +4,8 @@
 
 #[path = "taxii/addresses.rs"]
 mod addresses;
+#[path = "taxii/admin.rs"]
+mod admin;
 #[path = "taxii/egress_property.rs"]
 mod egress_property;
 #[path = "taxii/server.rs"]

@@ -150,7 +150,7 @@ async fn scope(global: &Global, node: &Node, c: &Common<'_>) -> Result<Scope> {
     let collections = c
         .collections
         .iter()
-        .map(|k| Ok((super::access::find(&all, k)?, to.clone())))
+        .map(|k| Ok((concord_taxii::admin::find_collection(&all, k)?, to.clone())))
         .collect::<Result<Vec<_>>>()?;
     Ok(Scope::Collections {
         federation: std::sync::Arc::new(federation),

@@ -89,7 +89,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 .transpose()?;
             let collection = match &a.collection {
                 None => None,
-                Some(key) => Some(super::access::find(
+                Some(key) => Some(concord_taxii::admin::find_collection(
                     &rt.block_on(node.store.collections())?,
                     key,
                 )?),

@@ -1,7 +1,6 @@
 //! One module per command.
 
 pub mod access;
-pub mod admin;
 pub mod alerts;
 pub mod backup;
 pub mod community;
