@@ -44,29 +44,10 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         .map_err(|e| anyhow::anyhow!("encoding the node key: {e}"))?;
     config::write_private(&dir.join(KEY_FILE), pem.as_bytes(), true)?;
     let governance = concord_community::governance_key::create(dir)?;
-    let now = Timestamp::now().to_stix();
-    let identity_id = concord_stix::id::new_id("identity");
-    let identity = serde_json::json!({
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": identity_id,
-        "created": now,
-        "modified": now,
-        "name": args.org,
-        "identity_class": "organization",
-        // Peers need the member's identity to resolve `created_by_ref`
-        // and audiences: it is public within the community.
-        "object_marking_refs": [concord_stix::tlp::Tlp::Clear.marking_id()],
-    });
-    // The identity is the node's first authored object: signed like all.
-    let identity = {
-        let map = identity
-            .as_object()
-            .cloned()
-            .context("the identity is a JSON object")?;
-        concord_trust::sign_object(&map, &identity_id, &key)
-            .map_err(|e| anyhow::anyhow!("signing the member identity: {e}"))?
-    };
+    // The member's identity is its first authored object: the first
+    // entry of its log.
+    let (identity_id, identity) =
+        concord_federation::identity::member(&args.org, &key, Timestamp::now())?;
     let collection_id = uuid::Uuid::new_v4().to_string();
     let config = Config::new(
         NodeSection {
@@ -86,10 +67,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 public: false,
             })
             .await?;
-        // The member's identity is its first authored object: the first
-        // entry of its log.
-        let prepared = concord_federation::authoring::prepared(identity)?;
-        store.put_batch(&collection_id, vec![prepared]).await?;
+        store.put_batch(&collection_id, vec![identity]).await?;
         anyhow::Ok(())
     })?;
     config::save(&config, dir)?;
