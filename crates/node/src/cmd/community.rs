@@ -10,6 +10,7 @@ use concord_stix::Timestamp;
 use concord_trust::{DocHash, Envelope, MAX_CHARTER_BYTES};
 use serde_json::{Value, json};
 
+use super::print;
 use crate::Outcome;
 use crate::config::{self, Global};
 use concord_community::text::{self, Competing};
@@ -199,11 +200,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
         Command::Propose(p) => {
             let me = config::load(dir)?.node.identity;
             let tally = Session::open(dir)?.propose(&p.spec(&me))?;
-            if global.json {
-                println!("{}", json!({"id": tally.id, "proposal": tally}));
-            } else {
-                println!("proposal {}\n{tally}", tally.id);
-            }
+            let v = json!({"id": tally.id, "proposal": tally});
+            print(global, &v, || format!("proposal {}\n{tally}", tally.id))?;
             Ok(Outcome::Ok)
         }
         Command::Proposals => {
@@ -214,11 +212,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
         Command::Vote { id } => vote(global, &id),
         Command::Status => {
             let status = Session::open(dir)?.status(Timestamp::now())?;
-            if global.json {
-                println!("{status}");
-            } else {
-                println!("{}", text::Status(&status));
-            }
+            print(global, &status, || text::Status(&status).to_string())?;
             Ok(Outcome::Ok)
         }
         Command::Log => {
@@ -275,18 +269,15 @@ fn init(
     let hash = charter.hash()?;
     let envelope = Envelope::of_charter(&charter)?;
     durable::write_atomic(out, &serde_json::to_vec_pretty(&envelope)?)?;
-    if global.json {
-        println!(
-            "{}",
-            json!({"out": out, "hash": hash.to_hex(), "community": charter.community,
-                   "version": 1, "members": charter.members.keys().collect::<Vec<_>>()})
-        );
-    } else {
-        println!("wrote the unsigned genesis to {}", out.display());
-        println!("  community     {}", charter.community);
-        println!("  genesis hash  {hash} (give it to every founder out of band)");
-        println!("  members       {}", charter.members.len());
-    }
+    let v = json!({"out": out, "hash": hash.to_hex(), "community": charter.community,
+                   "version": 1, "members": charter.members.keys().collect::<Vec<_>>()});
+    print(global, &v, || {
+        let (c, n) = (&charter.community, charter.members.len());
+        format!(
+            "wrote the unsigned genesis to {}\n  community     {c}\n  genesis hash  {hash} (give it to every founder out of band)\n  members       {n}",
+            out.display()
+        )
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -315,20 +306,15 @@ fn sign(global: &Global, path: &Path) -> Result<Outcome> {
         );
     }
     durable::write_atomic(path, &signed.envelope)?;
-    if global.json {
-        println!(
-            "{}",
-            json!({"charter": path, "member": member, "version": signed.version,
-                   "signatures": signed.signatures, "adopted": signed.adopted})
-        );
-    } else {
-        println!(
-            "signed {} (version {}) as {member}; {} signature(s)",
-            path.display(),
-            signed.version,
-            signed.signatures
-        );
-    }
+    let v = json!({"charter": path, "member": member, "version": signed.version,
+                   "signatures": signed.signatures, "adopted": signed.adopted});
+    print(global, &v, || {
+        let (version, n) = (signed.version, signed.signatures);
+        format!(
+            "signed {} (version {version}) as {member}; {n} signature(s)",
+            path.display()
+        )
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -345,17 +331,12 @@ fn adopt(global: &Global, path: &Path, genesis_hash: Option<&str>) -> Result<Out
         chain::Adoption::Adopted(v) => (true, v),
         chain::Adoption::AlreadyHeld(v) => (false, v),
     };
-    if global.json {
-        println!(
-            "{}",
-            json!({"adopted": new, "version": version, "hash": head.hash().to_hex(),
-                   "held_version": head.version()})
-        );
-    } else if new {
-        println!("adopted version {version} (hash {})", head.hash());
-    } else {
-        println!("version {version} is already held");
-    }
+    let v = json!({"adopted": new, "version": version, "hash": head.hash().to_hex(),
+                   "held_version": head.version()});
+    print(global, &v, || match new {
+        true => format!("adopted version {version} (hash {})", head.hash()),
+        false => format!("version {version} is already held"),
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -377,15 +358,9 @@ fn vote(global: &Global, id: &str) -> Result<Outcome> {
     }
     let cast = session.vote(&p, &member, &key)?;
     let version = session.chain()?.head().version();
-    if global.json {
-        println!(
-            "{}",
-            json!({"id": cast.id, "member": cast.member, "base_version": cast.base_version,
+    let v = json!({"id": cast.id, "member": cast.member, "base_version": cast.base_version,
                    "new": cast.new, "competing": competing, "adopted": cast.adopted,
-                   "rejected": cast.rejected, "version": version})
-        );
-    } else {
-        println!("{cast}");
-    }
+                   "rejected": cast.rejected, "version": version});
+    print(global, &v, || cast.to_string())?;
     Ok(Outcome::Ok)
 }

@@ -28,15 +28,11 @@ fn show(global: &Global) -> Result<Outcome> {
     let governance = concord_community::governance_key::load_or_create(&global.data_dir)?
         .public()
         .to_hex();
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string(), "governance_key": governance})
-        );
-    } else {
-        println!("public key      {public_key}");
-        println!("member          {member}");
-        println!("governance key  {governance}");
-    }
+    let v = serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string(), "governance_key": governance});
+    super::print(global, &v, || {
+        format!(
+            "public key      {public_key}\nmember          {member}\ngovernance key  {governance}"
+        )
+    })?;
     Ok(Outcome::Ok)
 }

@@ -80,11 +80,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     (None, false) => bail!("give a key or id from `concord quarantine list`, or --all"),
                 };
                 let n = quarantine::drop(&node.store, keys).await?;
-                if global.json {
-                    println!("{}", serde_json::json!({"dropped": n}));
-                } else {
-                    println!("{n} dropped from quarantine");
-                }
+                let v = serde_json::json!({"dropped": n});
+                super::print(global, &v, || format!("{n} dropped from quarantine"))?;
                 Ok(Outcome::Ok)
             }
         }

@@ -51,17 +51,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     reason.as_deref(),
                 )
                 .await?;
-                if global.json {
-                    println!(
-                        "{}",
-                        json!({"id": fp.id, "object": id, "to": fp.to.audience, "tlp": fp.to.tlp.word()})
-                    );
-                } else {
-                    match &fp.to.audience {
-                        Some(a) => println!("{id} marked a false positive; sent to {}", a.join(", ")),
-                        None => println!("{id} marked a false positive (kept on this node)"),
-                    }
-                }
+                let v = json!({"id": fp.id, "object": id, "to": fp.to.audience, "tlp": fp.to.tlp.word()});
+                super::print(global, &v, || match &fp.to.audience {
+                    Some(a) => format!("{id} marked a false positive; sent to {}", a.join(", ")),
+                    None => format!("{id} marked a false positive (kept on this node)"),
+                })?;
                 Ok(Outcome::Ok)
             }
         }
