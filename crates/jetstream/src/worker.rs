@@ -306,6 +306,31 @@ impl Worker {
         self.sightings.clone()
     }
 
+    /// [`Worker::run`], handing the tally of hits per indicator to
+    /// `record` every `every` while it runs (when the settings keep one)
+    /// and once more when it ends, so that sightings are recorded as they
+    /// come and none is lost at a stop.
+    pub async fn run_recording<E: From<JetStreamError>>(
+        &self,
+        index: &IndexWatch,
+        stop: impl Future<Output = ()>,
+        every: Duration,
+        mut record: impl AsyncFnMut(BTreeMap<String, Seen>) -> Result<(), E>,
+    ) -> Result<Totals, E> {
+        let run = self.run(index, stop);
+        let mut run = std::pin::pin!(run);
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        let totals = loop {
+            tokio::select! {
+                done = &mut run => break done?,
+                _ = tick.tick(), if self.settings.sightings => record(self.sightings.take()).await?,
+            }
+        };
+        record(self.sightings.take()).await?;
+        Ok(totals)
+    }
+
     /// Pulls, matches against `index`'s current index, publishes and acks
     /// until `stop` completes; then ends the batch in flight (at most
     /// about a second), flushes the last acks and returns the counts.

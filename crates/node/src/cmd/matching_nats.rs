@@ -123,29 +123,20 @@ pub fn run(
                 },
             );
         }
-        let tally = worker.sightings();
         let mut recorded = Vec::new();
-        let record = async |seen: BTreeMap<String, Seen>, recorded: &mut Vec<String>| -> Result<()> {
+        let record = async |seen: BTreeMap<String, Seen>| -> Result<()> {
             if let Some(key) = &key
                 && !seen.is_empty()
             {
-                recorded.extend(
-                    sighting::record(&node.local(), key, &node.config.sightings, &seen).await?,
-                );
+                let local = node.local();
+                let section = &node.config.sightings;
+                recorded.extend(sighting::record(&local, key, section, &seen).await?);
             }
             Ok(())
         };
-        let run = worker.run(&watch, super::stopped());
-        let mut run = std::pin::pin!(run);
-        let mut tick = tokio::time::interval(sighting_every);
-        tick.tick().await;
-        let totals = loop {
-            tokio::select! {
-                done = &mut run => break done?,
-                _ = tick.tick(), if sightings => record(tally.take(), &mut recorded).await?,
-            }
-        };
-        record(tally.take(), &mut recorded).await?;
+        let totals = worker
+            .run_recording(&watch, super::stopped(), sighting_every, record)
+            .await?;
         let summary = json!({
             "events": totals.events, "hits": totals.hits, "redelivered": totals.redelivered,
             "malformed": totals.malformed, "errors": totals.errors,
