@@ -117,17 +117,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => None,
         Some(name) => Some(rt.block_on(recipient(global, &node, name))?),
     };
-    if args.signed {
-        return signed(
-            global,
-            &node,
-            &rt,
-            &args,
-            since_us,
-            max_tlp,
-            egress.as_ref(),
-        );
-    }
     let query = ScanQuery {
         after_row: 0,
         limit: PAGE,
@@ -136,6 +125,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         max_tlp,
         include_revoked: args.include_revoked,
     };
+    if args.signed {
+        return signed(global, &node, &rt, &args, query, egress.as_ref());
+    }
     if misp {
         return super::misp_export::run(global, &node, &rt, egress, query, args.out.as_deref());
     }
@@ -179,8 +171,7 @@ fn signed(
     node: &Node,
     rt: &tokio::runtime::Runtime,
     args: &Args,
-    since_us: Option<i64>,
-    max_tlp: Option<Tlp>,
+    scan: ScanQuery,
     egress: Option<&(Federation, Recipient)>,
 ) -> Result<Outcome> {
     let key = node.keypair(global)?;
@@ -195,14 +186,6 @@ fn signed(
         )
         .await?;
         let mut all = Vec::new();
-        let scan = ScanQuery {
-            after_row: 0,
-            limit: PAGE,
-            types: args.types.clone(),
-            since_us,
-            max_tlp,
-            include_revoked: args.include_revoked,
-        };
         let to = egress.map(|(federation, recipient)| bundle::For {
             federation,
             recipient,

@@ -113,18 +113,13 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 },
             };
             rt.block_on(record::add(&node.store, &spec))?;
-            if global.json {
-                println!("{}", serde_json::to_string(&spec)?);
-            } else {
-                println!(
-                    "feed {} added: {} ({}), every {} s; `concord feed pull {}` fetches it now",
-                    spec.name,
-                    spec.url,
-                    spec.format.word(),
-                    spec.interval_secs,
-                    spec.name
-                );
-            }
+            let (name, url, every) = (&spec.name, &spec.url, spec.interval_secs);
+            super::print(global, &spec, || {
+                let word = spec.format.word();
+                format!(
+                    "feed {name} added: {url} ({word}), every {every} s; `concord feed pull {name}` fetches it now"
+                )
+            })?;
             Ok(Outcome::Ok)
         }
         Command::List => {

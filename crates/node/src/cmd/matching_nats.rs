@@ -60,7 +60,7 @@ fn seconds(flag: &str, s: f64) -> Result<Duration> {
 
 pub fn run(
     global: &Global,
-    fields: &[String],
+    mappings: Vec<FieldMapping>,
     format: &str,
     sightings: bool,
     args: NatsArgs,
@@ -81,11 +81,7 @@ pub fn run(
     settings.ack_wait = seconds("ack-wait", args.ack_wait)?;
     settings.batch = args.batch;
     settings.sightings = sightings;
-    settings.mappings = fields
-        .iter()
-        .map(|f| FieldMapping::parse(f))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("--field: {e}"))?;
+    settings.mappings = mappings;
     settings.format = match format {
         // A message is one event: JSON unless told it is free text.
         "auto" | "json" => Format::Json,
