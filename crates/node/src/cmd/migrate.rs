@@ -91,18 +91,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
     } else {
         for t in &r.tables {
-            println!(
-                "{} {:<13} {} rows, sha256 {} {}",
-                if t.verified { "ok " } else { "BAD" },
-                t.table,
-                t.target.rows,
-                t.target.sha256.get(..16).unwrap_or(""),
-                if t.verified {
-                    "(same on both sides)"
-                } else {
-                    "(differs!)"
-                }
-            );
+            println!("{t}");
         }
     }
     if !r.verified {
