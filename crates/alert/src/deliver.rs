@@ -60,6 +60,29 @@ pub struct DeliveryReport {
     pub dead: usize,
 }
 
+impl std::fmt::Display for DeadLetter {
+    /// `ALERT CHANNEL after N attempts: WHY`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let why = self.last_error.as_deref().unwrap_or("");
+        write!(
+            f,
+            "{} {} after {} attempts: {why}",
+            self.alert, self.channel, self.attempts
+        )
+    }
+}
+
+impl std::fmt::Display for DeliveryReport {
+    /// Delivered, waiting for a retry, given up.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} delivered, {} waiting for a retry, {} given up",
+            self.delivered, self.retrying, self.dead
+        )
+    }
+}
+
 /// Waits before the attempt after `attempts` failures: `retry_secs`
 /// doubling, at most an hour.
 pub fn backoff(retry_secs: u64, attempts: u32) -> Duration {
@@ -318,6 +341,32 @@ pub async fn retry_dead(store: &AnyStore) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_and_dead_letters_read_as_lines() {
+        let r = DeliveryReport {
+            delivered: 2,
+            retrying: 1,
+            dead: 0,
+        };
+        assert_eq!(
+            r.to_string(),
+            "2 delivered, 1 waiting for a retry, 0 given up"
+        );
+        let d = DeadLetter {
+            alert: "a1".into(),
+            channel: "webhook".into(),
+            attempts: 8,
+            last_error: Some("503".into()),
+            at: "t".into(),
+        };
+        assert_eq!(d.to_string(), "a1 webhook after 8 attempts: 503");
+        let s = crate::scan::ScanReport {
+            examined: 10,
+            raised: 1,
+        };
+        assert_eq!(s.to_string(), "10 entries examined, 1 alerts raised");
+    }
 
     #[test]
     fn hmac_sha256_matches_rfc_4231_case_2() {

@@ -40,6 +40,17 @@ pub struct ScanReport {
     pub raised: usize,
 }
 
+impl std::fmt::Display for ScanReport {
+    /// Entries examined, alerts raised.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} entries examined, {} alerts raised",
+            self.examined, self.raised
+        )
+    }
+}
+
 /// The scanner's view of the node.
 struct Scanner<'a> {
     store: &'a AnyStore,

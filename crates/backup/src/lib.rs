@@ -99,6 +99,19 @@ pub struct TableCheck {
     pub verified: bool,
 }
 
+impl std::fmt::Display for TableCheck {
+    /// `ok ` or `BAD`, the table, its rows and the start of its digest.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (ok, same) = match self.verified {
+            true => ("ok ", "(same on both sides)"),
+            false => ("BAD", "(differs!)"),
+        };
+        let digest = self.target.sha256.get(..16).unwrap_or("");
+        let (table, rows) = (&self.table, self.target.rows);
+        write!(f, "{ok} {table:<13} {rows} rows, sha256 {digest} {same}")
+    }
+}
+
 /// Every table compared.
 pub fn compare(
     source: &BTreeMap<String, TableDigest>,
@@ -231,4 +244,29 @@ pub async fn migrate(from: &AnyStore, to: &AnyStore) -> Result<CopyReport> {
         verified: tables.iter().all(|t| t.verified),
         tables,
     })
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::*;
+
+    #[test]
+    fn a_table_check_reads_as_one_line() {
+        let d = TableDigest {
+            rows: 3,
+            sha256: "0123456789abcdef0123".into(),
+        };
+        let mut c = TableCheck {
+            table: "objects".into(),
+            source: d.clone(),
+            target: d,
+            verified: true,
+        };
+        assert_eq!(
+            c.to_string(),
+            "ok  objects       3 rows, sha256 0123456789abcdef (same on both sides)"
+        );
+        c.verified = false;
+        assert!(c.to_string().starts_with("BAD objects ") && c.to_string().ends_with("(differs!)"));
+    }
 }

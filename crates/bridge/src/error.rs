@@ -47,6 +47,17 @@ pub enum BridgeError {
         /// Why.
         source: std::io::Error,
     },
+    /// An output file or directory could not be made.
+    #[error("{what} {}", path.display())]
+    Write {
+        /// `creating` or `writing`.
+        what: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The input is no MISP JSON concord reads.
     #[error(transparent)]
     Misp(#[from] MispError),

@@ -114,6 +114,33 @@ pub fn feed_of(objects: &[Map<String, Value>], directory: &Directory) -> FeedDoc
     feed_documents(&export.events)
 }
 
+/// Writes the MISP feed of `events` into `dir` (made if missing):
+/// `manifest.json`, `<uuid>.json` per event, `hashes.csv`.
+pub fn write_feed(dir: &std::path::Path, events: &[Value]) -> Result<()> {
+    let docs = feed_documents(events);
+    std::fs::create_dir_all(dir).map_err(|source| crate::BridgeError::Write {
+        what: "creating",
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let write = |name: String, bytes: Vec<u8>| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|source| crate::BridgeError::Write {
+            what: "writing",
+            path,
+            source,
+        })
+    };
+    write(
+        "manifest.json".into(),
+        docs.manifest.to_string().into_bytes(),
+    )?;
+    for (uuid, event) in &docs.events {
+        write(format!("{uuid}.json"), event.to_string().into_bytes())?;
+    }
+    write("hashes.csv".into(), docs.hashes_csv.into_bytes())
+}
+
 /// Recently built feeds, per collection and recipient: MISP fetches the
 /// manifest and then every event in turn, and building the feed reads the
 /// whole collection. An entry serves while the collection has no new entry
@@ -195,6 +222,26 @@ impl FeedCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_is_written_as_its_manifest_events_and_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let into = dir.path().join("feed");
+        let event = serde_json::json!({"Event": {"uuid": "5f1b6c3e-0000-4000-8000-000000000001",
+            "info": "x", "date": "2026-01-01", "timestamp": "1767225600",
+            "threat_level_id": "4", "analysis": "0", "published": true, "Attribute": []}});
+        write_feed(&into, &[event]).unwrap();
+        let manifest: Value =
+            serde_json::from_slice(&std::fs::read(into.join("manifest.json")).unwrap()).unwrap();
+        assert_eq!(manifest.as_object().map(|m| m.len()), Some(1), "{manifest}");
+        assert!(
+            into.join("5f1b6c3e-0000-4000-8000-000000000001.json")
+                .is_file()
+        );
+        assert!(into.join("hashes.csv").is_file());
+        let e = write_feed(&into.join("manifest.json").join("x"), &[]).unwrap_err();
+        assert!(e.to_string().starts_with("creating "), "{e}");
+    }
 
     #[test]
     fn the_cache_serves_only_current_feeds() {

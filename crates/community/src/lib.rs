@@ -27,6 +27,7 @@ pub mod founding;
 pub mod governance_key;
 pub mod ledger;
 pub mod pull;
+pub mod text;
 pub mod view;
 
 use std::path::Path;

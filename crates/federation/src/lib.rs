@@ -16,6 +16,7 @@
 
 pub mod authoring;
 mod error;
+pub mod identity;
 pub mod logs;
 pub mod marking;
 pub mod membership;

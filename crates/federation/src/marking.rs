@@ -34,6 +34,22 @@ pub struct Marked {
     pub audience: Vec<String>,
 }
 
+impl std::fmt::Display for Marked {
+    /// The object, its level and audience, and its new version.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let to = if self.audience.is_empty() {
+            String::new()
+        } else {
+            format!(" for {}", self.audience.join(", "))
+        };
+        write!(
+            f,
+            "{} marked {}{to} (version {}); the next sync shares it",
+            self.id, self.tlp, self.modified
+        )
+    }
+}
+
 /// Marks the latest version of `id` with `tlp` and, when given, addresses
 /// it to `audience` (replacing any earlier audience: without one, the new
 /// version goes to everyone its level allows), signs it as this member and
@@ -111,6 +127,23 @@ pub async fn mark(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_marked_version_reads_with_its_audience() {
+        let mut m = Marked {
+            id: "indicator--x".into(),
+            modified: "2026-01-01T00:00:00.000Z".into(),
+            tlp: "amber".into(),
+            audience: vec!["a".into(), "g".into()],
+        };
+        let v = "(version 2026-01-01T00:00:00.000Z); the next sync shares it";
+        assert_eq!(
+            m.to_string(),
+            format!("indicator--x marked amber for a, g {v}")
+        );
+        m.audience.clear();
+        assert_eq!(m.to_string(), format!("indicator--x marked amber {v}"));
+    }
     use concord_stix::StixObject;
     use concord_store::{AnyStore, PreparedObject, SqliteStore};
 

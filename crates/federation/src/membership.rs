@@ -7,9 +7,13 @@
 //! nor trusted any more, so its new objects land in quarantine.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
 
 use concord_taxii::access::PeerIdentity;
+use concord_taxii::server::egress::Federation;
 use concord_trust::{KeyId, PublicKey, TrustedKeySet};
+use tokio::sync::Notify;
 
 use crate::peers::{self, PeerRecord};
 use crate::{FederationError, LocalNode, Result};
@@ -64,6 +68,20 @@ impl Membership {
                 None => !p.no_pull && !p.url.is_empty(),
             })
             .collect()
+    }
+
+    /// The sharing recipient a peer's name or a member's identity id
+    /// names.
+    pub fn recipient(&self, name: &str) -> Option<concord_share::Recipient> {
+        let m = self
+            .members
+            .iter()
+            .find(|p| p.record.name == name || p.record.member == name)?;
+        Some(concord_share::Recipient::Peer(concord_share::Peer {
+            member: m.record.member.clone(),
+            groups: m.groups.clone(),
+            charter_member: m.charter_member,
+        }))
     }
 
     /// The server's table: by node key, with what each may pull.
@@ -207,4 +225,84 @@ pub async fn current(node: &LocalNode, own: &PublicKey) -> Result<Membership> {
         trusted,
         own_groups,
     })
+}
+
+/// Loads whom the node serves into the server's table: what a peer may
+/// pull is the node's local collection, under the sharing policy. Returns
+/// the peers to pull from (name and URL).
+pub async fn serve(
+    node: &LocalNode,
+    own: &PublicKey,
+    federation: &Federation,
+) -> Result<HashSet<(String, String)>> {
+    let m = current(node, own).await?;
+    let table = m.table(std::slice::from_ref(&node.collection));
+    federation.peers.store(Arc::new(table));
+    Ok(m.to_pull(None)
+        .into_iter()
+        .map(|p| (p.name.clone(), p.url.clone()))
+        .collect())
+}
+
+/// What `serve` runs: `peer add` and an adopted charter change the
+/// membership in the store and on disk; the server's table follows within
+/// a few seconds, and a new peer to pull from is pulled at once
+/// (`peers_changed`; `to_pull` is what [`serve`] returned first).
+pub async fn keep_serving(
+    node: Arc<LocalNode>,
+    own: PublicKey,
+    federation: Arc<Federation>,
+    mut to_pull: HashSet<(String, String)>,
+    peers_changed: Arc<Notify>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        match serve(&node, &own, &federation).await {
+            Ok(now) => {
+                if !now.is_subset(&to_pull) {
+                    peers_changed.notify_one();
+                }
+                to_pull = now;
+            }
+            Err(e) => tracing::warn!(error = %e, "reading the peers failed"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipient_is_named_by_peer_name_or_member_id() {
+        let record = PeerRecord {
+            name: "cert-b".into(),
+            url: "https://b.example/taxii2/".into(),
+            key: "00".repeat(32),
+            member: "identity--00000000-0000-4000-8000-00000000000b".into(),
+            groups: vec!["health".into()],
+            no_pull: false,
+        };
+        let m = Membership {
+            members: vec![Member {
+                keys: vec![record.key.clone()],
+                groups: BTreeSet::from(["health".to_string()]),
+                charter_member: false,
+                record,
+            }],
+            trusted: TrustedKeySet::new(),
+            own_groups: BTreeSet::new(),
+        };
+        let Some(concord_share::Recipient::Peer(p)) = m.recipient("cert-b") else {
+            panic!("cert-b is a peer");
+        };
+        assert_eq!(p.member, "identity--00000000-0000-4000-8000-00000000000b");
+        assert!(p.groups.contains("health") && !p.charter_member);
+        assert!(
+            m.recipient("identity--00000000-0000-4000-8000-00000000000b")
+                .is_some()
+        );
+        assert!(m.recipient("nobody").is_none());
+    }
 }

@@ -282,6 +282,26 @@ pub struct PeerRound {
     pub at: String,
 }
 
+impl std::fmt::Display for PeerRound {
+    /// `PEER: N received, N stored, ... (S s)`, or why the round failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{}: failed: {e}", self.peer),
+            None => write!(
+                f,
+                "{}: {} received, {} stored, {} already held, {} quarantined, {} withdrawn ({:.1} s)",
+                self.peer,
+                self.received,
+                self.stored,
+                self.duplicates,
+                self.quarantined,
+                self.withdrawn,
+                self.seconds
+            ),
+        }
+    }
+}
+
 /// Pulls everything new from one peer. Errors are reported in the round
 /// (and stored as the peer's sync status), not returned: one unreachable
 /// peer must not stop the others.
@@ -459,4 +479,27 @@ pub(crate) async fn bury(store: &AnyStore, id: &str) -> Result<()> {
         .put_records(vec![Record::new(TOMBSTONE_KIND, id, cut.0.to_string())])
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod round_text_tests {
+    use super::PeerRound;
+
+    #[test]
+    fn a_round_reads_as_one_line() {
+        let mut r = PeerRound {
+            peer: "b".into(),
+            received: 3,
+            stored: 2,
+            duplicates: 1,
+            seconds: 0.25,
+            ..PeerRound::default()
+        };
+        assert_eq!(
+            r.to_string(),
+            "b: 3 received, 2 stored, 1 already held, 0 quarantined, 0 withdrawn (0.2 s)"
+        );
+        r.error = Some("refused".into());
+        assert_eq!(r.to_string(), "b: failed: refused");
+    }
 }

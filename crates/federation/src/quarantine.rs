@@ -25,6 +25,20 @@ impl Entry {
     }
 }
 
+impl std::fmt::Display for Entry {
+    /// The key, where it came from and when, then why it was refused.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = |k: &str| self.value.get(k).and_then(Value::as_str).unwrap_or("?");
+        let (source, received) = (field("source"), field("received"));
+        write!(
+            f,
+            "{}  from {source}  at {received}\n    {}",
+            self.key,
+            field("reason")
+        )
+    }
+}
+
 /// Every quarantined object, in key order.
 pub async fn entries(store: &AnyStore) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
@@ -46,4 +60,19 @@ pub async fn entries(store: &AnyStore) -> Result<Vec<Entry>> {
 /// Forgets the entries with these keys; returns how many were dropped.
 pub async fn drop(store: &AnyStore, keys: Vec<String>) -> Result<usize> {
     Ok(store.delete_records(QUARANTINE, keys).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Entry;
+
+    #[test]
+    fn an_entry_reads_as_its_key_source_and_reason() {
+        let e = Entry {
+            key: "k1".into(),
+            value: serde_json::json!({"id": "indicator--x", "source": "b", "reason": "unsigned"}),
+        };
+        assert_eq!(e.to_string(), "k1  from b  at ?\n    unsigned");
+        assert!(e.is_named("indicator--x") && e.is_named("k1") && !e.is_named("k2"));
+    }
 }

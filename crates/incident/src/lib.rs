@@ -189,6 +189,21 @@ pub struct Incident {
     pub description: Option<String>,
 }
 
+impl std::fmt::Display for Incident {
+    /// One line: id, status, severity, title and owner.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}  {:<13} {:<8} {}  (owner {})",
+            self.id,
+            self.status.word(),
+            self.severity.word(),
+            self.title,
+            self.owner
+        )
+    }
+}
+
 fn strings(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::Array(a)) => a
@@ -461,6 +476,49 @@ mod tests {
             countries: vec!["PT".into()],
             requested: vec!["identity--b".into()],
         }
+    }
+
+    #[test]
+    fn an_incident_and_its_view_read_as_lines() {
+        let i = Incident {
+            id: "incident--x".into(),
+            title: "Outage".into(),
+            status: Status::Triaged,
+            severity: Severity::High,
+            owner: "identity--a".into(),
+            tlp: None,
+            requested: Vec::new(),
+            sectors: Vec::new(),
+            countries: Vec::new(),
+            created: String::new(),
+            modified: String::new(),
+            description: None,
+        };
+        assert_eq!(
+            i.to_string(),
+            "incident--x  triaged       high     Outage  (owner identity--a)"
+        );
+        let v = timeline::View {
+            incident: i,
+            timeline: vec![timeline::Entry {
+                at: "t".into(),
+                author: "identity--a".into(),
+                kind: "opened".into(),
+                id: "incident--x".into(),
+                text: None,
+            }],
+            responses: vec![timeline::Response {
+                member: "identity--b".into(),
+                answer: "acknowledged".into(),
+                at: "t2".into(),
+            }],
+            pending: vec!["identity--c".into()],
+            related: Vec::new(),
+        };
+        assert_eq!(
+            v.to_string(),
+            "Outage\n  incident--x | status triaged | severity high | owner identity--a | TLP none\n  identity--b acknowledged at t2\n  identity--c has not answered\n  t  opened      identity--a  "
+        );
     }
 
     #[test]

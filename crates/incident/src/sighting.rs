@@ -189,6 +189,28 @@ pub struct IndicatorSightings {
     pub by_member: Vec<MemberSightings>,
 }
 
+impl std::fmt::Display for IndicatorSightings {
+    /// One line: the indicator, who sighted it how often and when, and
+    /// the false-positive reports.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {} members, {} sightings, count {}, first {} last {}",
+            self.indicator,
+            self.name.as_deref().unwrap_or(""),
+            self.members,
+            self.sightings,
+            self.count,
+            self.first_seen.as_deref().unwrap_or("-"),
+            self.last_seen.as_deref().unwrap_or("-"),
+        )?;
+        if self.false_positives > 0 {
+            write!(f, ", {} false-positive reports", self.false_positives)?;
+        }
+        Ok(())
+    }
+}
+
 fn text<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
     o.get(k).and_then(Value::as_str)
 }
@@ -328,6 +350,27 @@ pub struct Seen {
     /// The indicator's TLP as the index knew it (used when the indicator
     /// is no longer held).
     pub tlp: Option<Tlp>,
+}
+
+impl Seen {
+    /// Counts one hit of `indicator` at `when_us` in `tally` (`tlp`: the
+    /// indicator's TLP word as the index knew it).
+    pub fn add(
+        tally: &mut BTreeMap<String, Seen>,
+        indicator: &str,
+        when_us: i64,
+        tlp: Option<&str>,
+    ) {
+        let e = tally.entry(indicator.to_string()).or_insert(Seen {
+            count: 0,
+            first_us: when_us,
+            last_us: when_us,
+            tlp: tlp.and_then(Tlp::parse),
+        });
+        e.count += 1;
+        e.first_us = e.first_us.min(when_us);
+        e.last_us = e.last_us.max(when_us);
+    }
 }
 
 /// Builds, checks, signs and stores one sighting per indicator seen. Each
@@ -487,5 +530,23 @@ mod tests {
         let mut bad = section();
         bad.share = "everyone".into();
         assert!(address(&bad, "identity--b", None, &a).is_err());
+    }
+}
+
+#[cfg(test)]
+mod tally_tests {
+    use super::*;
+
+    #[test]
+    fn hits_are_tallied_per_indicator_with_first_and_last_times() {
+        let mut tally = BTreeMap::new();
+        Seen::add(&mut tally, "indicator--a", 20, Some("amber"));
+        Seen::add(&mut tally, "indicator--a", 10, Some("red"));
+        Seen::add(&mut tally, "indicator--a", 30, None);
+        Seen::add(&mut tally, "indicator--b", 5, None);
+        let a = &tally["indicator--a"];
+        assert_eq!((a.count, a.first_us, a.last_us), (3, 10, 30));
+        assert_eq!(a.tlp, Some(Tlp::Amber), "the TLP of the first hit stays");
+        assert_eq!(tally["indicator--b"].count, 1);
     }
 }

@@ -55,6 +55,35 @@ pub struct View {
     pub related: Vec<String>,
 }
 
+impl std::fmt::Display for View {
+    /// The title, a line of facts, the answers, who has not answered, and
+    /// the timeline.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let i = &self.incident;
+        write!(
+            f,
+            "{}\n  {} | status {} | severity {} | owner {} | TLP {}",
+            i.title,
+            i.id,
+            i.status.word(),
+            i.severity.word(),
+            i.owner,
+            i.tlp.as_deref().unwrap_or("none")
+        )?;
+        for r in &self.responses {
+            write!(f, "\n  {} {} at {}", r.member, r.answer, r.at)?;
+        }
+        for p in &self.pending {
+            write!(f, "\n  {p} has not answered")?;
+        }
+        for e in &self.timeline {
+            let text = e.text.as_deref().unwrap_or("");
+            write!(f, "\n  {}  {:<11} {}  {text}", e.at, e.kind, e.author)?;
+        }
+        Ok(())
+    }
+}
+
 fn parse(json: &str) -> Option<Map<String, Value>> {
     concord_stix::json::parse_object(json.as_bytes()).ok()
 }

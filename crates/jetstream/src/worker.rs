@@ -197,15 +197,7 @@ impl Sightings {
 
     fn seen(&self, indicator: &str, when_us: i64, tlp: Option<&str>) {
         let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        let e = map.entry(indicator.to_string()).or_insert(Seen {
-            count: 0,
-            first_us: when_us,
-            last_us: when_us,
-            tlp: tlp.and_then(concord_stix::tlp::Tlp::parse),
-        });
-        e.count += 1;
-        e.first_us = e.first_us.min(when_us);
-        e.last_us = e.last_us.max(when_us);
+        Seen::add(&mut map, indicator, when_us, tlp);
     }
 }
 
@@ -312,6 +304,31 @@ impl Worker {
     /// The tally of hits per indicator (kept when `sightings` is set).
     pub fn sightings(&self) -> Sightings {
         self.sightings.clone()
+    }
+
+    /// [`Worker::run`], handing the tally of hits per indicator to
+    /// `record` every `every` while it runs (when the settings keep one)
+    /// and once more when it ends, so that sightings are recorded as they
+    /// come and none is lost at a stop.
+    pub async fn run_recording<E: From<JetStreamError>>(
+        &self,
+        index: &IndexWatch,
+        stop: impl Future<Output = ()>,
+        every: Duration,
+        mut record: impl AsyncFnMut(BTreeMap<String, Seen>) -> Result<(), E>,
+    ) -> Result<Totals, E> {
+        let run = self.run(index, stop);
+        let mut run = std::pin::pin!(run);
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        let totals = loop {
+            tokio::select! {
+                done = &mut run => break done?,
+                _ = tick.tick(), if self.settings.sightings => record(self.sightings.take()).await?,
+            }
+        };
+        record(self.sightings.take()).await?;
+        Ok(totals)
     }
 
     /// Pulls, matches against `index`'s current index, publishes and acks

@@ -36,6 +36,20 @@ pub struct Audit {
     pub failed: Vec<String>,
 }
 
+impl std::fmt::Display for Audit {
+    /// The log and its owner, then each check, passed or failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "log {} of {}", self.origin, self.member)?;
+        for p in &self.passed {
+            write!(f, "\n  ok      {p}")?;
+        }
+        for x in &self.failed {
+            write!(f, "\n  FAILED  {x}")?;
+        }
+        Ok(())
+    }
+}
+
 impl Audit {
     /// Whether everything checked out.
     pub fn ok(&self) -> bool {
@@ -262,4 +276,25 @@ async fn objects(
         tiles.forget_leaf_tiles();
     }
     Ok((checked, failed))
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::Audit;
+
+    #[test]
+    fn an_audit_lists_each_check() {
+        let a = Audit {
+            member: "b".into(),
+            origin: "o".into(),
+            checkpoint: None,
+            passed: vec!["consistent".into()],
+            failed: vec!["entry 3 missing".into()],
+        };
+        assert_eq!(
+            a.to_string(),
+            "log o of b\n  ok      consistent\n  FAILED  entry 3 missing"
+        );
+        assert!(!a.ok());
+    }
 }

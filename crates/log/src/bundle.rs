@@ -106,6 +106,70 @@ pub fn verify(bytes: &[u8], key: &PublicKey) -> Result<BundleReport> {
     }
 }
 
+/// What an offline check (`concord verify`) found valid: a signed bundle,
+/// or a piece of split-view evidence.
+#[derive(Debug, Clone)]
+pub enum Offline {
+    /// A signed bundle.
+    Bundle(BundleReport),
+    /// Evidence that the member's log showed two views.
+    Evidence(concord_tlog::EvidenceReport),
+}
+
+/// Checks a signed bundle or, when the document says it is one, a piece
+/// of split-view evidence, with the member's node key alone.
+pub fn verify_offline(bytes: &[u8], key: &PublicKey) -> std::result::Result<Offline, TlogError> {
+    let evidence = serde_json::from_slice::<Value>(bytes)
+        .ok()
+        .filter(|v| v.get("type").and_then(Value::as_str) == Some(concord_tlog::EVIDENCE_TYPE));
+    match evidence {
+        Some(_) => concord_tlog::Evidence::from_json(bytes)
+            .and_then(|e| e.verify(key))
+            .map(Offline::Evidence),
+        None => verify(bytes, key)
+            .map(Offline::Bundle)
+            .map_err(|e| match e {
+                LogError::Tlog(t) => t,
+                other => TlogError::Bundle(other.to_string()),
+            }),
+    }
+}
+
+impl Offline {
+    /// What was checked, as `concord verify --json` prints it.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Offline::Evidence(r) => serde_json::json!({"evidence": true, "origin": r.origin,
+                "sizes": [r.sizes.0, r.sizes.1], "roots": [r.roots.0.to_base64(), r.roots.1.to_base64()]}),
+            Offline::Bundle(r) => serde_json::json!({"origin": r.origin, "size": r.size,
+                "root": r.root.to_base64(), "objects": r.objects.len(), "cosignatures": r.other_signatures}),
+        }
+    }
+}
+
+impl std::fmt::Display for Offline {
+    /// One line: what is valid, whose log, which sizes (the origin quoted
+    /// as JSON).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Offline::Evidence(r) => write!(
+                f,
+                "valid evidence: {} signed two views ({} and {})",
+                Value::from(r.origin.as_str()),
+                r.sizes.0,
+                r.sizes.1
+            ),
+            Offline::Bundle(r) => write!(
+                f,
+                "verified: {} objects signed by the key, included in {} under the checkpoint of size {}",
+                r.objects.len(),
+                Value::from(r.origin.as_str()),
+                r.size
+            ),
+        }
+    }
+}
+
 /// The first object of a bundle that fails its own checks (its provenance
 /// signature by `key`, its commitment and inclusion under the bundle's
 /// checkpoint), whatever the rest of the bundle says.

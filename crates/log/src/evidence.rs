@@ -39,6 +39,17 @@ pub struct Held {
     pub evidence: Value,
 }
 
+impl std::fmt::Display for Held {
+    /// Whose log showed two views, of which sizes, found how and when.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "SPLIT VIEW by {} ({}): {} checkpoints of sizes {} and {}; found by {} at {}",
+            self.name, self.origin, self.kind, self.sizes.0, self.sizes.1, self.found, self.at
+        )
+    }
+}
+
 /// The key of a piece of evidence: the digest of its serialisation.
 pub fn key_of(evidence: &Evidence) -> String {
     hex::encode(Sha256::digest(evidence.to_json()))
@@ -200,4 +211,27 @@ pub async fn list(store: &AnyStore) -> Result<Vec<Held>> {
         after = Some(last);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod text_tests {
+    use super::Held;
+
+    #[test]
+    fn held_evidence_reads_as_one_line() {
+        let h = Held {
+            origin: "o".into(),
+            member: "identity--b".into(),
+            name: "b".into(),
+            kind: "same-size".into(),
+            sizes: (4, 4),
+            found: "witnessing".into(),
+            at: "t".into(),
+            evidence: serde_json::Value::Null,
+        };
+        assert_eq!(
+            h.to_string(),
+            "SPLIT VIEW by b (o): same-size checkpoints of sizes 4 and 4; found by witnessing at t"
+        );
+    }
 }

@@ -44,15 +44,18 @@ fn kind_of(e: &anyhow::Error) -> &'static str {
                 _ => continue,
             }
         }
+        let store = |s: &S| match s {
+            S::UnknownCollection(_) => "not-found",
+            S::Unreachable(_) => "unreachable",
+            _ => "store",
+        };
         if let Some(s) = cause.downcast_ref::<S>() {
-            return match s {
-                S::UnknownCollection(_) => "not-found",
-                S::Unreachable(_) => "unreachable",
-                _ => "store",
-            };
+            return store(s);
         }
         if let Some(t) = cause.downcast_ref::<T>() {
             match t {
+                // Transparent: the store's error is not a cause of its own.
+                T::Store(s) => return store(s),
                 T::Http { .. } => return "unreachable",
                 T::Status { .. } | T::MediaType { .. } | T::Malformed { .. } => return "remote",
                 T::WeakPassword(_) | T::Url(_) => return "invalid",
@@ -162,5 +165,8 @@ mod tests {
         let e = anyhow::Error::new(concord_federation::FederationError::Forbidden("no".into()))
             .context("marking");
         assert_eq!(kind_of(&e), "forbidden");
+        let unreachable = concord_store::StoreError::Unreachable("db".into());
+        let e = anyhow::Error::new(concord_taxii::TaxiiError::Store(unreachable));
+        assert_eq!(kind_of(&e), "unreachable");
     }
 }

@@ -38,6 +38,20 @@ pub enum PublishError {
     /// The output could not be written (a full disk, a closed pipe).
     #[error("writing the export: {0}")]
     Write(String),
+    /// A file or directory of the output could not be made.
+    #[error("{what} {}", path.display())]
+    File {
+        /// What was being done: `writing`, `creating`.
+        what: &'static str,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An output path that names no file.
+    #[error("--out {}: not a file name", .0.display())]
+    NoFileName(std::path::PathBuf),
 }
 
 impl PublishError {

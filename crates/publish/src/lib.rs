@@ -17,7 +17,8 @@
 //! collections move, so that an unchanged export costs a comparison.
 //! [`bundle`] streams the node's own view as one STIX bundle, page by page
 //! (for `concord export` without `--format`, and the selection of a signed
-//! export).
+//! export); [`output`] writes an export and the files beside it where
+//! the command line's `--out` says, each replaced whole.
 //!
 //! What it must never do: decide who may see what (the caller hands the
 //! scope; `concord_taxii::server::egress` decides per object), let an
@@ -27,6 +28,7 @@
 pub mod bundle;
 mod cache;
 mod error;
+pub mod output;
 mod publish;
 pub mod query;
 mod scope;

@@ -3,6 +3,7 @@
 
 mod publish {
     mod cache;
+    mod output;
     mod serials_and_sids;
     mod support;
     mod views;

@@ -91,6 +91,22 @@ pub enum TaxiiError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] concord_store::StoreError),
+    /// An operator's request on users, tokens or collections that cannot
+    /// be done (a name taken, none such, the local collection...).
+    #[error("{0}")]
+    Admin(String),
+    /// An address to listen on, or a public URL, that is none.
+    #[error("{0}")]
+    Address(String),
+    /// An address to listen on whose host name did not resolve.
+    #[error("--listen {listen:?} is not an address such as 127.0.0.1:8733 or localhost:8733")]
+    Resolve {
+        /// The address given.
+        listen: String,
+        /// Why it did not resolve.
+        #[source]
+        source: std::io::Error,
+    },
     /// Reading or writing a local file or socket failed.
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),

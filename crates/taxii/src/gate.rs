@@ -62,6 +62,46 @@ pub fn host_of_url(url: &str) -> Option<String> {
     })
 }
 
+/// The hosts node-signed requests must be signed for: every configured
+/// public URL (`configured`, then `given`), else the `bound` address (with
+/// `named`, the host name it was given by, and `localhost` beside a
+/// loopback one).
+pub fn public_hosts(
+    configured: &[String],
+    given: &[String],
+    bound: std::net::SocketAddr,
+    named: Option<&str>,
+    scheme: &str,
+) -> Result<Vec<String>, crate::TaxiiError> {
+    let mut out = Vec::new();
+    for u in configured.iter().chain(given) {
+        let host = host_of_url(u).ok_or_else(|| {
+            crate::TaxiiError::Address(format!(
+                "public URL {u:?} is not a URL such as https://cti.example.org/"
+            ))
+        })?;
+        if !out.contains(&host) {
+            out.push(host);
+        }
+    }
+    if out.is_empty() {
+        if bound.ip().is_unspecified() {
+            tracing::warn!(
+                "listening on {bound} with no public URL: peers' signed requests will be refused until `public_urls` in [server] (or --public-url) says how they reach this node"
+            );
+        }
+        let base = format!("{scheme}://{bound}/");
+        out.extend(host_of_url(&base));
+        if let Some(name) = named {
+            out.push(format!("{name}:{}", bound.port()));
+        }
+        if bound.ip().is_loopback() && named != Some("localhost") {
+            out.push(format!("localhost:{}", bound.port()));
+        }
+    }
+    Ok(out)
+}
+
 /// Notes the caller (or the refusal) for the request's log line.
 fn note(decided: &Result<Principal, Refusal>) {
     crate::server::request_log::note_caller(match decided {

@@ -18,6 +18,7 @@
 //! only when the caller asks for it with a path.
 
 pub mod access;
+pub mod admin;
 pub mod client;
 pub mod envelope;
 mod error;

@@ -193,6 +193,41 @@ pub struct PullReport {
     pub cursor: Option<String>,
 }
 
+impl std::fmt::Display for PullReport {
+    /// The counts and the cursor, then one line per rejected object.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pulled {} objects in {} pages: {} new, {} already held, {} rejected; cursor {}",
+            self.received,
+            self.pages,
+            self.stored,
+            self.duplicates,
+            self.rejected.len(),
+            self.cursor.as_deref().unwrap_or("none")
+        )?;
+        for r in &self.rejected {
+            write!(f, "\n  rejected {} {}: {}", r.id, r.version, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for PushReport {
+    /// The counts, then one line per refused object.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pushed {} objects in {} envelopes: {} accepted, {} refused",
+            self.sent, self.envelopes, self.succeeded, self.failed
+        )?;
+        for r in &self.failures {
+            write!(f, "\n  refused {} {}: {}", r.id, r.version, r.reason)?;
+        }
+        Ok(())
+    }
+}
+
 /// The key under which a sync cursor is kept.
 pub fn source_key(direction: &str, api_root: &str, collection: &str) -> String {
     format!("{direction} {api_root} {collection}")
@@ -821,4 +856,43 @@ pub async fn push<S: Store>(
         }
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod report_text_tests {
+    use super::{PullReport, PushReport, Rejected};
+
+    fn rejected() -> Vec<Rejected> {
+        vec![Rejected {
+            id: "indicator--x".into(),
+            version: "v".into(),
+            reason: "bad".into(),
+        }]
+    }
+
+    #[test]
+    fn reports_read_as_counts_then_one_line_per_refusal() {
+        let pull = PullReport {
+            pages: 2,
+            received: 5,
+            stored: 4,
+            rejected: rejected(),
+            ..PullReport::default()
+        };
+        assert_eq!(
+            pull.to_string(),
+            "pulled 5 objects in 2 pages: 4 new, 0 already held, 1 rejected; cursor none\n  rejected indicator--x v: bad"
+        );
+        let push = PushReport {
+            envelopes: 1,
+            sent: 2,
+            succeeded: 1,
+            failed: 1,
+            failures: rejected(),
+        };
+        assert_eq!(
+            push.to_string(),
+            "pushed 2 objects in 1 envelopes: 1 accepted, 1 refused\n  refused indicator--x v: bad"
+        );
+    }
 }

@@ -50,6 +50,27 @@ pub struct PullReport {
     pub error: Option<String>,
 }
 
+impl std::fmt::Display for PullReport {
+    /// What the pull stored and skipped, or why it failed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            Some(e) => write!(f, "{}: failed, the last good data stays: {e}", self.feed),
+            None if self.outcome == "not-modified" => write!(f, "{}: not modified", self.feed),
+            None => write!(
+                f,
+                "{}: {} objects, {} stored, {} already held, {} unchanged, {} gone from the feed, {} problems",
+                self.feed,
+                self.objects,
+                self.stored,
+                self.already_held,
+                self.unchanged,
+                self.removed,
+                self.problems_total
+            ),
+        }
+    }
+}
+
 /// A feed as `concord feed list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct FeedView {
@@ -69,6 +90,26 @@ pub struct FeedView {
     /// The last pull's report.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_pull: Option<PullReport>,
+}
+
+impl std::fmt::Display for FeedView {
+    /// The feed and its schedule, then its last fetches and error.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.spec;
+        let (word, every) = (s.format.word(), s.interval_secs);
+        write!(f, "{}  {} ({word}, every {every} s)", s.name, s.url)?;
+        write!(
+            f,
+            "\n  last fetch {}, last good {}, {} objects",
+            self.last_fetch.as_deref().unwrap_or("never"),
+            self.last_good_fetch.as_deref().unwrap_or("never"),
+            self.objects,
+        )?;
+        if let Some(e) = &self.last_error {
+            write!(f, "\n  last error: {e}")?;
+        }
+        Ok(())
+    }
 }
 
 /// Reads a record's JSON.
@@ -282,6 +323,38 @@ mod tests {
             collection: None,
             csv: CsvOptions::default(),
         }
+    }
+
+    #[test]
+    fn pulls_and_feeds_read_as_lines() {
+        let mut r = PullReport {
+            feed: "f".into(),
+            outcome: "stored".into(),
+            objects: 3,
+            stored: 2,
+            already_held: 1,
+            ..PullReport::default()
+        };
+        assert_eq!(
+            r.to_string(),
+            "f: 3 objects, 2 stored, 1 already held, 0 unchanged, 0 gone from the feed, 0 problems"
+        );
+        r.outcome = "not-modified".into();
+        assert_eq!(r.to_string(), "f: not modified");
+        r.error = Some("404".into());
+        assert_eq!(r.to_string(), "f: failed, the last good data stays: 404");
+        let v = FeedView {
+            spec: spec("f", "https://x/l.txt", FeedFormat::Text),
+            last_fetch: Some("t".into()),
+            last_good_fetch: None,
+            last_error: Some("404".into()),
+            objects: 0,
+            last_pull: None,
+        };
+        assert_eq!(
+            v.to_string(),
+            "f  https://x/l.txt (text, every 3600 s)\n  last fetch t, last good never, 0 objects\n  last error: 404"
+        );
     }
 
     #[test]

@@ -341,3 +341,56 @@ async fn a_new_indicator_in_the_store_is_matched_without_a_restart() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(watch.reloads(), reloads);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sightings_are_recorded_while_running_and_at_the_stop() {
+    let server = nats();
+    let (_dir, store) = store(&[indicator(
+        "000000000001",
+        &format!("[ipv4-addr:value = '{IP}']"),
+    )])
+    .await;
+    let (_client, js) = streams(&server.url, false).await;
+    publish(&js, "events.flow", &format!(r#"{{"src_ip":"{IP}"}}"#)).await;
+    let (watch, _) = IndexWatch::start(store, Duration::from_secs(60), Duration::from_secs(3600))
+        .await
+        .unwrap();
+    let mut s = settings(&server.url, "recording");
+    s.sightings = true;
+    let worker = Worker::connect(s).await.unwrap();
+    let counters = worker.counters();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let stopper = tokio::spawn(async move {
+        // Stopped once the event is matched and a recording came after it.
+        while counters.totals().hits < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = stop.send(());
+    });
+    let mut tallies = Vec::new();
+    let stop = async {
+        let _ = stopped.await;
+    };
+    let every = Duration::from_millis(100);
+    let totals = worker
+        .run_recording(&watch, stop, every, async |seen| {
+            tallies.push(seen);
+            Ok::<(), concord_jetstream::JetStreamError>(())
+        })
+        .await
+        .unwrap();
+    stopper.await.unwrap();
+    assert_eq!(totals.hits, 1);
+    assert!(tallies.len() >= 2, "recorded while running and at the stop");
+    let counted: u64 = tallies
+        .iter()
+        .flat_map(|t| t.values())
+        .map(|s| s.count)
+        .sum();
+    assert_eq!(counted, 1, "each hit is recorded once: {tallies:?}");
+    assert!(
+        tallies.last().unwrap().is_empty(),
+        "nothing was left for the stop"
+    );
+}

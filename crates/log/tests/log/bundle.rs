@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use concord_log::bundle::{export, take_in, verify};
+use concord_log::bundle::{Offline, export, take_in, verify, verify_offline};
 use concord_log::own::checkpoint_if_due;
 use concord_stix::Timestamp;
 use concord_store::{LogMark, ScanQuery, Store};
@@ -43,6 +43,16 @@ async fn a_signed_bundle_checks_offline_and_names_the_object_a_byte_changed() {
     let r = verify(&bytes, &me.key.public()).unwrap();
     assert_eq!(r.objects.len(), 6);
     assert!(verify(&bytes, &Member::new(21).key.public()).is_err());
+    // As `concord verify` checks it: a bundle, reported in a line and JSON.
+    let offline = verify_offline(&bytes, &me.key.public()).unwrap();
+    assert!(matches!(offline, Offline::Bundle(_)));
+    assert_eq!(offline.to_json()["objects"], 6);
+    let line = offline.to_string();
+    assert!(
+        line.starts_with("verified: 6 objects signed by the key, included in \""),
+        "{line}"
+    );
+    assert!(line.ends_with("under the checkpoint of size 6"), "{line}");
     // One character of object 3's name.
     let text = String::from_utf8(bytes.clone()).unwrap();
     let bent = text.replacen("indicator 3 é", "indicator 3 e", 1);
@@ -50,6 +60,8 @@ async fn a_signed_bundle_checks_offline_and_names_the_object_a_byte_changed() {
     let err = verify(bent.as_bytes(), &me.key.public())
         .unwrap_err()
         .to_string();
+    let offline = verify_offline(bent.as_bytes(), &me.key.public()).unwrap_err();
+    assert!(offline.to_string().contains("000000000003"), "{offline}");
     assert!(
         err.contains("indicator--00000000-0000-4000-8000-000000000003"),
         "{err}"

@@ -138,6 +138,16 @@ async fn the_witness_answers_as_tlog_witness_says_and_never_goes_back() {
     );
     let e = concord_tlog::Evidence::from_json(kept[0].evidence.to_string().as_bytes()).unwrap();
     e.verify(&l.key.public()).unwrap();
+    let offline = concord_log::bundle::verify_offline(
+        kept[0].evidence.to_string().as_bytes(),
+        &l.key.public(),
+    )
+    .unwrap();
+    assert_eq!(offline.to_json()["evidence"], true);
+    assert!(
+        offline.to_string().starts_with("valid evidence: \""),
+        "{offline}"
+    );
     assert!(e.verify(&w.key.public()).is_err());
     assert_eq!(
         s.log_size().await.unwrap(),

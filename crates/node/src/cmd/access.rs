@@ -1,14 +1,13 @@
 //! `concord user|token|collection …`: who may use the TAXII server, and
-//! what it serves. Tokens are stored as hashes: a listing names a token by
-//! a short prefix of its hash, never the token.
+//! what it serves (`concord_taxii::admin` does the work).
 
 use std::io::BufRead;
 
 use anyhow::{Context, Result, bail};
-use concord_store::{Collection, Grant, NewCollection, Store, User};
-use concord_taxii::access::{check_new_password, hash_password, new_token};
+use concord_taxii::admin::{self, NewUser};
+use serde_json::json;
 
-use super::Node;
+use super::{Node, print, print_list};
 use crate::Outcome;
 use crate::config::Global;
 
@@ -111,113 +110,97 @@ pub fn secret_from_stdin() -> Result<String> {
     Ok(s)
 }
 
-/// A collection named by id, or by a title only one collection has.
-pub fn find(all: &[Collection], key: &str) -> Result<String> {
-    if let Some(c) = all.iter().find(|c| c.id == key) {
-        return Ok(c.id.clone());
-    }
-    let by_title: Vec<_> = all.iter().filter(|c| c.title == key).collect();
-    match by_title.as_slice() {
-        [c] => Ok(c.id.clone()),
-        [] => bail!("no collection with id or title {key:?} (see `concord collection list`)"),
-        _ => bail!("several collections are titled {key:?}; use the id"),
-    }
-}
-
 pub fn user(global: &Global, cmd: UserCommand) -> Result<Outcome> {
-    let a = match cmd {
-        UserCommand::Add(a) => a,
-        other => return super::admin::user(global, other),
-    };
     let node = Node::open(global)?;
-    let password = secret_from_stdin()?;
-    check_new_password(&password)?;
-    let password_hash = hash_password(&password)?;
     let rt = super::runtime()?;
-    rt.block_on(async {
-        if node.store.user(&a.name).await?.is_some() {
-            bail!("user {:?} exists already", a.name);
-        }
-        let all = node.store.collections().await?;
-        let mut grants: Vec<Grant> = Vec::new();
-        for (keys, read, write) in [(&a.read, true, false), (&a.write, false, true)] {
-            for k in keys {
-                grants.push(Grant {
-                    collection: find(&all, k)?,
-                    read,
-                    write,
-                });
-            }
-        }
-        node.store
-            .put_user(User {
-                name: a.name.clone(),
-                password_hash,
+    match cmd {
+        UserCommand::Add(a) => {
+            let password = secret_from_stdin()?;
+            let new = NewUser {
+                name: &a.name,
+                password: &password,
                 admin: a.admin,
-                grants,
-            })
-            .await?;
-        anyhow::Ok(())
-    })?;
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({ "user": a.name, "admin": a.admin })
-        );
-    } else {
-        println!("added user {}", a.name);
+                read: &a.read,
+                write: &a.write,
+            };
+            rt.block_on(admin::add_user(&node.store, new))?;
+            let v = json!({ "user": a.name, "admin": a.admin });
+            print(global, &v, || format!("added user {}", a.name))?;
+        }
+        UserCommand::List => print_list(global, &rt.block_on(admin::users(&node.store))?, "")?,
+        UserCommand::Remove { name } => {
+            rt.block_on(admin::remove_user(&node.store, &name))?;
+            let v = json!({"removed": name});
+            print(global, &v, || {
+                format!("user {name} removed, with its tokens")
+            })?;
+        }
+        UserCommand::Passwd { name, .. } => {
+            let user = rt.block_on(admin::user(&node.store, &name))?;
+            let password = secret_from_stdin()?;
+            rt.block_on(admin::set_password(&node.store, user, &password))?;
+            let v = json!({"user": name, "password": "changed"});
+            print(global, &v, || format!("password of {name} changed"))?;
+        }
     }
     Ok(Outcome::Ok)
 }
 
 pub fn token(global: &Global, cmd: TokenCommand) -> Result<Outcome> {
-    let user = match cmd {
-        TokenCommand::Add { user } => user,
-        other => return super::admin::token(global, other),
-    };
     let node = Node::open(global)?;
-    let (token, hash) = new_token();
     let rt = super::runtime()?;
-    if !rt.block_on(node.store.add_token(&user, &hash))? {
-        bail!("no user {user:?}");
-    }
-    if global.json {
-        println!("{}", serde_json::json!({ "user": user, "token": token }));
-    } else {
-        println!("{token}");
+    match cmd {
+        TokenCommand::Add { user } => {
+            let token = rt.block_on(admin::add_token(&node.store, &user))?;
+            print(global, &json!({ "user": user, "token": token }), || {
+                token.clone()
+            })?;
+        }
+        TokenCommand::List => print_list(global, &rt.block_on(admin::tokens(&node.store))?, "")?,
+        TokenCommand::Revoke { hash_prefix } => {
+            let (hash, user) = rt.block_on(admin::revoke_token(&node.store, &hash_prefix))?;
+            let v = json!({"revoked": hash, "user": user});
+            print(global, &v, || format!("token {hash} of {user} revoked"))?;
+        }
     }
     Ok(Outcome::Ok)
 }
 
 pub fn collection(global: &Global, cmd: CollectionCommand) -> Result<Outcome> {
-    let a = match cmd {
-        CollectionCommand::Add(a) => a,
-        other => return super::admin::collection(global, other),
-    };
     let node = Node::open(global)?;
     let rt = super::runtime()?;
-    let all = rt.block_on(node.store.collections())?;
-    // Titles name collections on the command line: two alike could not.
-    if let Some(c) = all.iter().find(|c| c.title == a.title) {
-        bail!(
-            "a collection is already titled {:?} ({}): choose another title",
-            a.title,
-            c.id
-        );
-    }
-    let c = rt.block_on(node.store.create_collection(NewCollection {
-        id: None,
-        title: a.title,
-        description: a.description,
-        public: a.public,
-    }))?;
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({ "id": c.id, "title": c.title, "public": c.public })
-        );
-    } else {
-        println!("{}", c.id);
+    let local = &node.config.node.collection;
+    match cmd {
+        CollectionCommand::Add(a) => {
+            let c = rt.block_on(admin::add_collection(
+                &node.store,
+                a.title,
+                a.description,
+                a.public,
+            ))?;
+            let v = json!({ "id": c.id, "title": c.title, "public": c.public });
+            print(global, &v, || c.id.clone())?;
+        }
+        CollectionCommand::List => {
+            let all = rt.block_on(admin::collections(&node.store, local))?;
+            print_list(global, &all, "")?;
+        }
+        CollectionCommand::Show { collection } => {
+            let v = rt.block_on(admin::show_collection(&node.store, &collection))?;
+            print(global, &v, || {
+                serde_json::to_string_pretty(&v).unwrap_or_default()
+            })?;
+        }
+        CollectionCommand::Remove { collection } => {
+            let (id, r) = rt.block_on(admin::remove_collection(&node.store, &collection, local))?;
+            let v = json!({"removed": id, "entries": r.entries, "grants": r.grants});
+            print(global, &v, || {
+                format!(
+                    "collection {id} removed: {} entries, {} users' rights (the objects stay stored)",
+                    r.entries, r.grants
+                )
+            })?;
+        }
     }
     Ok(Outcome::Ok)
 }

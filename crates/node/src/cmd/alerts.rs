@@ -83,11 +83,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             }
             Some(Command::Ack { id }) => {
                 let a = alert::acknowledge(&node.store, &id).await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&a)?);
-                } else {
-                    println!("{id} acknowledged");
-                }
+                super::print(global, &a, || format!("{id} acknowledged"))?;
             }
             Some(Command::Scan) => {
                 let r = alert::scan::run(
@@ -96,54 +92,27 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     &node.config.constituency,
                 )
                 .await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&r)?);
-                } else {
-                    println!(
-                        "{} entries examined, {} alerts raised",
-                        r.examined, r.raised
-                    );
-                }
+                super::print(global, &r, || r.to_string())?;
             }
             Some(Command::Deliver) => {
                 let r = alert::deliver::run(
                     &node.store,
                     &node.data_dir,
-                    &node.config.alerts_with_secrets(&node.data_dir)?,
+                    &node
+                        .config
+                        .alerts_with_secrets(&node.data_dir, &crate::config::env)?,
                 )
                 .await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&r)?);
-                } else {
-                    println!(
-                        "{} delivered, {} waiting for a retry, {} given up",
-                        r.delivered, r.retrying, r.dead
-                    );
-                }
+                super::print(global, &r, || r.to_string())?;
             }
             Some(Command::Dead { retry }) => {
                 if retry {
                     let n = alert::deliver::retry_dead(&node.store).await?;
-                    if global.json {
-                        println!("{}", serde_json::json!({"requeued": n}));
-                    } else {
-                        println!("{n} deliveries queued again");
-                    }
+                    let v = serde_json::json!({"requeued": n});
+                    super::print(global, &v, || format!("{n} deliveries queued again"))?;
                 } else {
                     let list = alert::deliver::dead_letters(&node.store).await?;
-                    if global.json {
-                        println!("{}", serde_json::to_string(&list)?);
-                    } else {
-                        for d in &list {
-                            println!(
-                                "{} {} after {} attempts: {}",
-                                d.alert,
-                                d.channel,
-                                d.attempts,
-                                d.last_error.as_deref().unwrap_or("")
-                            );
-                        }
-                    }
+                    super::print_list(global, &list, "")?;
                 }
             }
         }

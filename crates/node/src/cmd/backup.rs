@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 
-use super::{Node, is_postgres_url, open_store};
+use super::{Node, open_store};
 use crate::Outcome;
-use crate::config::{Config, Global};
+use crate::config::{self, Global};
+use concord_config::is_postgres_url;
 
 #[derive(clap::Args)]
 pub struct BackupArgs {
@@ -86,9 +87,9 @@ pub fn restore(global: &Global, args: RestoreArgs) -> Result<Outcome> {
     let rt = super::runtime()?;
     let r = rt.block_on(concord_backup::restore(&args.file, dir, &store))?;
     // The restored config names the store it now uses.
-    let mut config = Config::load(dir)?;
+    let mut config = config::load(dir)?;
     config.storage = storage;
-    config.save(dir)?;
+    config::save(&config, dir)?;
     if global.json {
         println!("{}", serde_json::to_string(&r)?);
     } else {

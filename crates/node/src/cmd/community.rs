@@ -10,9 +10,11 @@ use concord_stix::Timestamp;
 use concord_trust::{DocHash, Envelope, MAX_CHARTER_BYTES};
 use serde_json::{Value, json};
 
+use super::print;
 use crate::Outcome;
-use crate::config::{Config, Global};
-use concord_community::{KindSpec, Session, ballot, chain, durable, founding, governance_key};
+use crate::config::{self, Global};
+use concord_community::text::{self, Competing};
+use concord_community::{KindSpec, Session, chain, durable, founding, governance_key};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -196,45 +198,29 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             genesis_hash,
         } => adopt(global, &charter, genesis_hash.as_deref()),
         Command::Propose(p) => {
-            let me = Config::load(dir)?.node.identity;
+            let me = config::load(dir)?.node.identity;
             let tally = Session::open(dir)?.propose(&p.spec(&me))?;
-            if global.json {
-                println!("{}", json!({"id": tally.id, "proposal": tally}));
-            } else {
-                println!("proposal {}", tally.id);
-                print_tally(&tally);
-            }
+            let v = json!({"id": tally.id, "proposal": tally});
+            print(global, &v, || format!("proposal {}\n{tally}", tally.id))?;
             Ok(Outcome::Ok)
         }
         Command::Proposals => {
             let list = Session::open(dir)?.proposals()?;
-            if global.json {
-                println!("{}", serde_json::to_string(&list)?);
-            } else if list.is_empty() {
-                println!("no open proposals");
-            } else {
-                for t in &list {
-                    print_tally(t);
-                }
-            }
+            super::print_list(global, &list, "no open proposals")?;
             Ok(Outcome::Ok)
         }
         Command::Vote { id } => vote(global, &id),
         Command::Status => {
             let status = Session::open(dir)?.status(Timestamp::now())?;
-            if global.json {
-                println!("{status}");
-            } else {
-                print_status(&status);
-            }
+            print(global, &status, || text::Status(&status).to_string())?;
             Ok(Outcome::Ok)
         }
         Command::Log => {
             let log = Session::open(dir)?.log()?;
             if global.json {
                 println!("{}", Value::Array(log));
-            } else {
-                print_log(&log);
+            } else if !log.is_empty() {
+                println!("{}", text::Log(&log));
             }
             Ok(Outcome::Ok)
         }
@@ -256,22 +242,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             let report = Session::open(dir)?
                 .ingest(&doc, pin)
                 .with_context(|| format!("{}", file.display()))?;
-            if global.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!(
-                    "version {} -> {}; adopted {:?}; new: {} proposals, {} votes, {} evidence",
-                    report.version_before,
-                    report.version,
-                    report.adopted,
-                    report.new_proposals,
-                    report.new_votes,
-                    report.new_evidence
-                );
-                for r in &report.rejected {
-                    println!("rejected: {r}");
-                }
-            }
+            super::print(global, &report, || report.to_string())?;
             Ok(Outcome::Ok)
         }
     }
@@ -298,24 +269,21 @@ fn init(
     let hash = charter.hash()?;
     let envelope = Envelope::of_charter(&charter)?;
     durable::write_atomic(out, &serde_json::to_vec_pretty(&envelope)?)?;
-    if global.json {
-        println!(
-            "{}",
-            json!({"out": out, "hash": hash.to_hex(), "community": charter.community,
-                   "version": 1, "members": charter.members.keys().collect::<Vec<_>>()})
-        );
-    } else {
-        println!("wrote the unsigned genesis to {}", out.display());
-        println!("  community     {}", charter.community);
-        println!("  genesis hash  {hash} (give it to every founder out of band)");
-        println!("  members       {}", charter.members.len());
-    }
+    let v = json!({"out": out, "hash": hash.to_hex(), "community": charter.community,
+                   "version": 1, "members": charter.members.keys().collect::<Vec<_>>()});
+    print(global, &v, || {
+        let (c, n) = (&charter.community, charter.members.len());
+        format!(
+            "wrote the unsigned genesis to {}\n  community     {c}\n  genesis hash  {hash} (give it to every founder out of band)\n  members       {n}",
+            out.display()
+        )
+    })?;
     Ok(Outcome::Ok)
 }
 
 /// This node's member id and governance key.
 fn signer(global: &Global) -> Result<(String, concord_trust::Keypair)> {
-    let config = Config::load(&global.data_dir)?;
+    let config = config::load(&global.data_dir)?;
     let key = governance_key::load_or_create(&global.data_dir)?;
     Ok((config.node.identity, key))
 }
@@ -329,23 +297,24 @@ fn sign(global: &Global, path: &Path) -> Result<Outcome> {
     if let Some((base, competing)) = &signed.competing
         && !global.json
     {
-        print_competing(*base, competing);
-    }
-    durable::write_atomic(path, &signed.envelope)?;
-    if global.json {
         println!(
             "{}",
-            json!({"charter": path, "member": member, "version": signed.version,
-                   "signatures": signed.signatures, "adopted": signed.adopted})
-        );
-    } else {
-        println!(
-            "signed {} (version {}) as {member}; {} signature(s)",
-            path.display(),
-            signed.version,
-            signed.signatures
+            Competing {
+                base: *base,
+                proposals: competing
+            }
         );
     }
+    durable::write_atomic(path, &signed.envelope)?;
+    let v = json!({"charter": path, "member": member, "version": signed.version,
+                   "signatures": signed.signatures, "adopted": signed.adopted});
+    print(global, &v, || {
+        let (version, n) = (signed.version, signed.signatures);
+        format!(
+            "signed {} (version {version}) as {member}; {n} signature(s)",
+            path.display()
+        )
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -362,17 +331,12 @@ fn adopt(global: &Global, path: &Path, genesis_hash: Option<&str>) -> Result<Out
         chain::Adoption::Adopted(v) => (true, v),
         chain::Adoption::AlreadyHeld(v) => (false, v),
     };
-    if global.json {
-        println!(
-            "{}",
-            json!({"adopted": new, "version": version, "hash": head.hash().to_hex(),
-                   "held_version": head.version()})
-        );
-    } else if new {
-        println!("adopted version {version} (hash {})", head.hash());
-    } else {
-        println!("version {version} is already held");
-    }
+    let v = json!({"adopted": new, "version": version, "hash": head.hash().to_hex(),
+                   "held_version": head.version()});
+    print(global, &v, || match new {
+        true => format!("adopted version {version} (hash {})", head.hash()),
+        false => format!("version {version} is already held"),
+    })?;
     Ok(Outcome::Ok)
 }
 
@@ -383,121 +347,20 @@ fn vote(global: &Global, id: &str) -> Result<Outcome> {
     // The discussion stage: competing proposals on the same base, with
     // their current signatures, are shown before anything is signed.
     if !global.json {
-        print_competing(p.base_version(), &competing);
+        let base = p.base_version();
+        println!(
+            "{}",
+            Competing {
+                base,
+                proposals: &competing
+            }
+        );
     }
     let cast = session.vote(&p, &member, &key)?;
     let version = session.chain()?.head().version();
-    if global.json {
-        println!(
-            "{}",
-            json!({"id": cast.id, "member": cast.member, "base_version": cast.base_version,
+    let v = json!({"id": cast.id, "member": cast.member, "base_version": cast.base_version,
                    "new": cast.new, "competing": competing, "adopted": cast.adopted,
-                   "rejected": cast.rejected, "version": version})
-        );
-    } else {
-        println!(
-            "{} proposal {} as {}",
-            if cast.new { "signed" } else { "already signed" },
-            cast.id,
-            cast.member
-        );
-        for v in &cast.adopted {
-            println!("adopted version {v}");
-        }
-        for r in &cast.rejected {
-            println!("{r}");
-        }
-    }
+                   "rejected": cast.rejected, "version": version});
+    print(global, &v, || cast.to_string())?;
     Ok(Outcome::Ok)
-}
-
-fn print_competing(base: u64, competing: &[ballot::Tally]) {
-    if competing.is_empty() {
-        println!("no competing proposals on base version {base}");
-        return;
-    }
-    println!("competing proposals on base version {base}:");
-    for t in competing {
-        print_tally(t);
-    }
-}
-
-fn print_tally(t: &ballot::Tally) {
-    let voters: Vec<&str> = t.votes.iter().map(|v| v.member.as_str()).collect();
-    println!(
-        "  {}  version {} on base {}: {}",
-        t.id,
-        t.version,
-        t.base_version,
-        t.changes.join("; ")
-    );
-    println!(
-        "      {} of quorum {} signed: {}",
-        t.count,
-        t.quorum,
-        if voters.is_empty() {
-            "nobody yet".to_string()
-        } else {
-            voters.join(", ")
-        }
-    );
-}
-
-fn print_status(s: &Value) {
-    if s["adopted"] != Value::Bool(true) {
-        println!("no charter adopted yet");
-        return;
-    }
-    println!("community  {}", s["community"].as_str().unwrap_or(""));
-    println!(
-        "version    {} (hash {})",
-        s["version"],
-        s["hash"].as_str().unwrap_or("")
-    );
-    println!(
-        "quorum     {} of {}",
-        s["quorum"],
-        s["members"].as_array().map_or(0, Vec::len)
-    );
-    println!("expires    {}", s["expires"].as_str().unwrap_or(""));
-    if let Some(members) = s["details"].as_array() {
-        for m in members {
-            println!(
-                "  {}  {} ({})",
-                m["member"].as_str().unwrap_or(""),
-                m["name"].as_str().unwrap_or(""),
-                m["country"].as_str().unwrap_or("")
-            );
-        }
-    }
-    println!("open proposals {}", s["open_proposals"]);
-    for a in s["alarms"].as_array().into_iter().flatten() {
-        println!("ALARM: {}", a.as_str().unwrap_or(""));
-    }
-}
-
-fn print_log(log: &[Value]) {
-    for e in log {
-        println!(
-            "version {}  {}  adopted {} ({})",
-            e["version"],
-            e["hash"].as_str().unwrap_or(""),
-            e["adopted_at"].as_str().unwrap_or("?"),
-            e["via"].as_str().unwrap_or("?")
-        );
-        for c in e["changes"].as_array().into_iter().flatten() {
-            println!("  change: {}", c.as_str().unwrap_or(""));
-        }
-        for s in e["signatures"].as_array().into_iter().flatten() {
-            println!(
-                "  signed by {} (key {}){}",
-                s["member"].as_str().unwrap_or(""),
-                s["keyid"].as_str().unwrap_or(""),
-                s["recorded"]
-                    .as_str()
-                    .map(|t| format!(", vote recorded {t}"))
-                    .unwrap_or_default()
-            );
-        }
-    }
 }

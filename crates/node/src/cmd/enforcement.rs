@@ -3,9 +3,10 @@
 //! resolvers, IDS and firewalls load, through concord-publish.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
+use concord_publish::output::Written;
 use concord_publish::{OutputFormat, Published, Query, Scope};
 use concord_stix::Timestamp;
 use serde_json::json;
@@ -112,7 +113,15 @@ pub fn run(global: &Global, c: &Common<'_>, o: &Options) -> Result<Outcome> {
             .await
             .map_err(anyhow::Error::from)
     })?;
-    let written = write(c.format, &published, c.out)?;
+    let written = match c.out {
+        Some(out) => concord_publish::output::write(out, &published)?,
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(&published.body)?;
+            stdout.flush()?;
+            Written::to_stdout(&published)
+        }
+    };
     summary(global, o, &published, &written);
     Ok(Outcome::Ok)
 }
@@ -136,101 +145,16 @@ async fn scope(global: &Global, node: &Node, c: &Common<'_>) -> Result<Scope> {
     let all = concord_store::Store::collections(&node.store).await?;
     let (federation, to) = match recipient {
         Some((f, r)) => (f, Some(r)),
-        None => (
-            concord_taxii::server::egress::Federation::new(
-                node.config.node.identity.clone(),
-                concord_federation::policy(&node.config.sharing)?,
-            ),
-            None,
-        ),
+        None => (node.federation()?, None),
     };
     let collections = c
         .collections
         .iter()
-        .map(|k| Ok((super::access::find(&all, k)?, to.clone())))
+        .map(|k| Ok((concord_taxii::admin::find_collection(&all, k)?, to.clone())))
         .collect::<Result<Vec<_>>>()?;
     Ok(Scope::Collections {
         federation: std::sync::Arc::new(federation),
         collections,
-    })
-}
-
-/// The file name an output takes in a directory given as `--out`.
-fn file_name(format: OutputFormat) -> &'static str {
-    match format.name() {
-        "rpz" => "concord.rpz",
-        "suricata" => "concord.rules",
-        "zeek" => "concord.intel",
-        "hosts" => "concord.hosts",
-        "text" => "concord.txt",
-        "csv" => "concord.csv",
-        _ => "concord.json",
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file beside it, so that a
-/// resolver or Zeek reading the file never sees half of it.
-fn replace(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
-    let name = path
-        .file_name()
-        .with_context(|| format!("--out {}: not a file name", path.display()))?;
-    let tmp = dir
-        .unwrap_or(Path::new("."))
-        .join(format!(".{}.tmp", name.to_string_lossy()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
-}
-
-/// What was written where: the output's path (none for standard output)
-/// and the files beside it, or those that were not written.
-struct Written {
-    output: Option<PathBuf>,
-    files: Vec<PathBuf>,
-    unwritten: Vec<String>,
-}
-
-/// `--out DIR` (an existing directory, or a path ending in `/`): the output
-/// as `concord.<ext>` in it, Suricata's hash lists beside; `--out FILE`:
-/// the output there, the lists in the same directory; no `--out`: the
-/// output on standard output, and the lists are not written (their names
-/// are reported).
-fn write(format: OutputFormat, p: &Published, out: Option<&Path>) -> Result<Written> {
-    let files = p.report.as_ref().map(|r| r.files.as_slice()).unwrap_or(&[]);
-    let Some(out) = out else {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&p.body)?;
-        stdout.flush()?;
-        return Ok(Written {
-            output: None,
-            files: Vec::new(),
-            unwritten: files.iter().map(|f| f.name.clone()).collect(),
-        });
-    };
-    let is_dir = out.is_dir() || out.to_string_lossy().ends_with('/');
-    let (dir, output) = if is_dir {
-        std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-        (out.to_path_buf(), out.join(file_name(format)))
-    } else {
-        let dir = out
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
-            .to_path_buf();
-        (dir, out.to_path_buf())
-    };
-    // The lists first: rules never name a list that is not there yet.
-    let mut written = Vec::new();
-    for f in files {
-        let path = dir.join(&f.name);
-        replace(&path, &f.content)?;
-        written.push(path);
-    }
-    replace(&output, &p.body)?;
-    Ok(Written {
-        output: Some(output),
-        files: written,
-        unwritten: Vec::new(),
     })
 }
 

@@ -11,7 +11,7 @@ use concord_publish::bundle;
 use concord_stix::{Timestamp, tlp::Tlp};
 use concord_store::ScanQuery;
 
-use concord_share::{Peer, Recipient};
+use concord_share::Recipient;
 use concord_taxii::server::egress::Federation;
 
 use super::Node;
@@ -117,17 +117,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => None,
         Some(name) => Some(rt.block_on(recipient(global, &node, name))?),
     };
-    if args.signed {
-        return signed(
-            global,
-            &node,
-            &rt,
-            &args,
-            since_us,
-            max_tlp,
-            egress.as_ref(),
-        );
-    }
     let query = ScanQuery {
         after_row: 0,
         limit: PAGE,
@@ -136,6 +125,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         max_tlp,
         include_revoked: args.include_revoked,
     };
+    if args.signed {
+        return signed(global, &node, &rt, &args, query, egress.as_ref());
+    }
     if misp {
         return super::misp_export::run(global, &node, &rt, egress, query, args.out.as_deref());
     }
@@ -179,8 +171,7 @@ fn signed(
     node: &Node,
     rt: &tokio::runtime::Runtime,
     args: &Args,
-    since_us: Option<i64>,
-    max_tlp: Option<Tlp>,
+    scan: ScanQuery,
     egress: Option<&(Federation, Recipient)>,
 ) -> Result<Outcome> {
     let key = node.keypair(global)?;
@@ -195,14 +186,6 @@ fn signed(
         )
         .await?;
         let mut all = Vec::new();
-        let scan = ScanQuery {
-            after_row: 0,
-            limit: PAGE,
-            types: args.types.clone(),
-            since_us,
-            max_tlp,
-            include_revoked: args.include_revoked,
-        };
         let to = egress.map(|(federation, recipient)| bundle::For {
             federation,
             recipient,
@@ -240,28 +223,14 @@ pub async fn recipient(
     node: &Node,
     name: &str,
 ) -> Result<(Federation, Recipient)> {
-    let fed = Federation::new(
-        node.config.node.identity.clone(),
-        concord_federation::policy(&node.config.sharing)?,
-    );
+    let fed = node.federation()?;
     if name == "public" {
         return Ok((fed, Recipient::Public));
     }
     let own = node.keypair(global)?.public();
     let m = concord_federation::membership::current(&node.local(), &own).await?;
-    let member = m
-        .members
-        .iter()
-        .find(|p| p.record.name == name || p.record.member == name)
-        .ok_or_else(|| {
-            anyhow!(
-                "--for {name:?}: no such peer or member (see `concord peer list`), or use `public`"
-            )
-        })?;
-    let to = Recipient::Peer(Peer {
-        member: member.record.member.clone(),
-        groups: member.groups.clone(),
-        charter_member: member.charter_member,
-    });
+    let to = m.recipient(name).ok_or_else(|| {
+        anyhow!("--for {name:?}: no such peer or member (see `concord peer list`), or use `public`")
+    })?;
     Ok((fed, to))
 }

@@ -89,7 +89,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 .transpose()?;
             let collection = match &a.collection {
                 None => None,
-                Some(key) => Some(super::access::find(
+                Some(key) => Some(concord_taxii::admin::find_collection(
                     &rt.block_on(node.store.collections())?,
                     key,
                 )?),
@@ -113,45 +113,19 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 },
             };
             rt.block_on(record::add(&node.store, &spec))?;
-            if global.json {
-                println!("{}", serde_json::to_string(&spec)?);
-            } else {
-                println!(
-                    "feed {} added: {} ({}), every {} s; `concord feed pull {}` fetches it now",
-                    spec.name,
-                    spec.url,
-                    spec.format.word(),
-                    spec.interval_secs,
-                    spec.name
-                );
-            }
+            let (name, url, every) = (&spec.name, &spec.url, spec.interval_secs);
+            super::print(global, &spec, || {
+                let word = spec.format.word();
+                format!(
+                    "feed {name} added: {url} ({word}), every {every} s; `concord feed pull {name}` fetches it now"
+                )
+            })?;
             Ok(Outcome::Ok)
         }
         Command::List => {
             let feeds = rt.block_on(record::list(&node.store))?;
-            if global.json {
-                println!("{}", serde_json::to_string(&feeds)?);
-                return Ok(Outcome::Ok);
-            }
-            if feeds.is_empty() {
-                println!("no feeds (add one with `concord feed add NAME URL --format ...`)");
-            }
-            for f in &feeds {
-                println!(
-                    "{}  {} ({}, every {} s)\n  last fetch {}, last good {}, {} objects{}",
-                    f.spec.name,
-                    f.spec.url,
-                    f.spec.format.word(),
-                    f.spec.interval_secs,
-                    f.last_fetch.as_deref().unwrap_or("never"),
-                    f.last_good_fetch.as_deref().unwrap_or("never"),
-                    f.objects,
-                    f.last_error
-                        .as_deref()
-                        .map(|e| format!("\n  last error: {e}"))
-                        .unwrap_or_default()
-                );
-            }
+            let none = "no feeds (add one with `concord feed add NAME URL --format ...`)";
+            super::print_list(global, &feeds, none)?;
             Ok(Outcome::Ok)
         }
         Command::Pull { name } => {
@@ -172,7 +146,10 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             for spec in &specs {
                 let r = rt.block_on(puller.pull(spec))?;
                 if !global.json {
-                    print_pull(&r);
+                    println!("{r}");
+                    for p in &r.problems {
+                        eprintln!("{}: {p}", r.feed);
+                    }
                 }
                 reports.push(r);
             }
@@ -192,19 +169,5 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             }
             Ok(Outcome::Ok)
         }
-    }
-}
-
-fn print_pull(r: &PullReport) {
-    match &r.error {
-        Some(e) => println!("{}: failed, the last good data stays: {e}", r.feed),
-        None if r.outcome == "not-modified" => println!("{}: not modified", r.feed),
-        None => println!(
-            "{}: {} objects, {} stored, {} already held, {} unchanged, {} gone from the feed, {} problems",
-            r.feed, r.objects, r.stored, r.already_held, r.unchanged, r.removed, r.problems_total
-        ),
-    }
-    for p in &r.problems {
-        eprintln!("{}: {p}", r.feed);
     }
 }

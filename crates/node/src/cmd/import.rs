@@ -175,7 +175,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         None => node.config.node.collection.clone(),
         Some(key) => {
             let all = super::runtime()?.block_on(node.store.collections())?;
-            super::access::find(&all, key)?
+            concord_taxii::admin::find_collection(&all, key)?
         }
     };
     let mut sources = concord_ingest::foreign::sources(&args.inputs, args.format.as_deref())?;

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use concord_incident::{actions, timeline};
 use serde_json::{Value, json};
 
-use super::Node;
+use super::{Node, print};
 use crate::Outcome;
 use crate::config::Global;
 
@@ -96,15 +96,6 @@ pub struct NewArgs {
     country: Vec<String>,
 }
 
-fn print(global: &Global, value: &Value, text: impl FnOnce() -> String) -> Result<()> {
-    if global.json {
-        println!("{}", serde_json::to_string(value)?);
-    } else {
-        println!("{}", text());
-    }
-    Ok(())
-}
-
 pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     let node = Node::open(global)?;
     let local = node.local();
@@ -114,20 +105,9 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
             Command::New(a) => new(global, &node, a).await,
             Command::List => {
                 let list = timeline::list(&node.store).await?;
-                print(global, &serde_json::to_value(&list)?, || {
-                    list.iter()
-                        .map(|i| {
-                            format!(
-                                "{}  {:<13} {:<8} {}  (owner {})",
-                                i.id,
-                                i.status.word(),
-                                i.severity.word(),
-                                i.title,
-                                i.owner
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join("\n")
+                print(global, &list, || {
+                    let lines: Vec<String> = list.iter().map(|i| i.to_string()).collect();
+                    lines.join("\n")
                 })?;
                 Ok(Outcome::Ok)
             }
@@ -135,33 +115,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 let Some(v) = timeline::view(&node.store, &id).await? else {
                     bail!("this node holds no incident {id} (see `concord incident list`)");
                 };
-                print(global, &serde_json::to_value(&v)?, || {
-                    let mut s = format!(
-                        "{}\n  {} | status {} | severity {} | owner {} | TLP {}\n",
-                        v.incident.title,
-                        v.incident.id,
-                        v.incident.status.word(),
-                        v.incident.severity.word(),
-                        v.incident.owner,
-                        v.incident.tlp.as_deref().unwrap_or("none")
-                    );
-                    for r in &v.responses {
-                        s.push_str(&format!("  {} {} at {}\n", r.member, r.answer, r.at));
-                    }
-                    for p in &v.pending {
-                        s.push_str(&format!("  {p} has not answered\n"));
-                    }
-                    for e in &v.timeline {
-                        s.push_str(&format!(
-                            "  {}  {:<11} {}  {}\n",
-                            e.at,
-                            e.kind,
-                            e.author,
-                            e.text.as_deref().unwrap_or("")
-                        ));
-                    }
-                    s.trim_end().to_string()
-                })?;
+                // Without the spaces an entry with no text ends in.
+                print(global, &v, || v.to_string().trim_end().to_string())?;
                 Ok(Outcome::Ok)
             }
             Command::Note { id, text } => {

@@ -1,19 +1,13 @@
 //! `concord init`: the data directory, its config, the node key and the
 //! member's STIX identity.
 
-use std::io::Write;
-use std::path::Path;
-
 use anyhow::{Context, Result, bail};
 use concord_stix::Timestamp;
 use concord_store::{AnyStore, NewCollection, Store};
-use ed25519_dalek::SigningKey;
-use ed25519_dalek::pkcs8::EncodePrivateKey;
-use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use zeroize::Zeroize;
+use concord_trust::Keypair;
 
 use crate::Outcome;
-use crate::config::{Config, Global, KEY_FILE, NodeSection};
+use crate::config::{self, Config, Global, KEY_FILE, NodeSection};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -26,33 +20,9 @@ pub struct Args {
     storage: Option<String>,
 }
 
-/// Writes a new Ed25519 node key as PKCS#8 PEM, readable by the owner only.
-fn write_key(path: &Path) -> Result<SigningKey> {
-    let mut seed = [0u8; 32];
-    rand::fill(&mut seed);
-    let key = SigningKey::from_bytes(&seed);
-    seed.zeroize();
-    let pem = key
-        .to_pkcs8_pem(LineEnding::LF)
-        .map_err(|e| anyhow::anyhow!("encoding the node key: {e}"))?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts
-        .open(path)
-        .with_context(|| format!("creating {}", path.display()))?;
-    f.write_all(pem.as_bytes())?;
-    f.sync_all()?;
-    Ok(key)
-}
-
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let dir = &global.data_dir;
-    if dir.join(crate::config::CONFIG_FILE).exists() {
+    if dir.join(config::CONFIG_FILE).exists() {
         bail!(
             "{} is already initialised (config.toml exists); use another --data-dir",
             dir.display()
@@ -67,50 +37,27 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         // fails here and leaves nothing half made.
         rt.block_on(pg.ensure_ready())?;
     }
-    let key = write_key(&dir.join(KEY_FILE))?;
+    // A new Ed25519 node key, as PKCS#8 PEM readable by the owner only.
+    let key = Keypair::generate();
+    let pem = key
+        .to_pkcs8_pem()
+        .map_err(|e| anyhow::anyhow!("encoding the node key: {e}"))?;
+    config::write_private(&dir.join(KEY_FILE), pem.as_bytes(), true)?;
     let governance = concord_community::governance_key::create(dir)?;
-    let now = Timestamp::now().to_stix();
-    let identity_id = concord_stix::id::new_id("identity");
-    let identity = serde_json::json!({
-        "type": "identity",
-        "spec_version": "2.1",
-        "id": identity_id,
-        "created": now,
-        "modified": now,
-        "name": args.org,
-        "identity_class": "organization",
-        // Peers need the member's identity to resolve `created_by_ref`
-        // and audiences: it is public within the community.
-        "object_marking_refs": [concord_stix::tlp::Tlp::Clear.marking_id()],
-    });
-    // The identity is the node's first authored object: signed like all.
-    let identity = {
-        let keypair = concord_trust::Keypair::from_seed(&key.to_bytes());
-        let map = identity
-            .as_object()
-            .cloned()
-            .context("the identity is a JSON object")?;
-        concord_trust::sign_object(&map, &identity_id, &keypair)
-            .map_err(|e| anyhow::anyhow!("signing the member identity: {e}"))?
-    };
+    // The member's identity is its first authored object: the first
+    // entry of its log.
+    let (identity_id, identity) =
+        concord_federation::identity::member(&args.org, &key, Timestamp::now())?;
     let collection_id = uuid::Uuid::new_v4().to_string();
-    let config = Config {
-        storage: storage.clone(),
-        node: NodeSection {
+    let config = Config::new(
+        NodeSection {
             org: args.org.clone(),
             identity: identity_id.clone(),
             collection: collection_id.clone(),
             key_file: KEY_FILE.to_string(),
         },
-        server: Default::default(),
-        sharing: Default::default(),
-        sync: Default::default(),
-        sightings: Default::default(),
-        constituency: Default::default(),
-        alerts: Default::default(),
-        metrics: Default::default(),
-        log: Default::default(),
-    };
+        storage.clone(),
+    );
     rt.block_on(async {
         store
             .create_collection(NewCollection {
@@ -120,14 +67,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 public: false,
             })
             .await?;
-        // The member's identity is its first authored object: the first
-        // entry of its log.
-        let prepared = concord_federation::authoring::prepared(identity)?;
-        store.put_batch(&collection_id, vec![prepared]).await?;
+        store.put_batch(&collection_id, vec![identity]).await?;
         anyhow::Ok(())
     })?;
-    config.save(dir)?;
-    let public_key = hex::encode(key.verifying_key().as_bytes());
+    config::save(&config, dir)?;
+    let public_key = key.public().to_hex();
     if global.json {
         println!(
             "{}",

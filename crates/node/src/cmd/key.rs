@@ -1,8 +1,7 @@
 //! `concord key show [--json]`: the node's public key and the member's
 //! identity, for peers to add this node (`concord peer add … --key`).
 
-use anyhow::{Context, Result};
-use concord_trust::Keypair;
+use anyhow::Result;
 
 use super::Node;
 use crate::Outcome;
@@ -22,26 +21,18 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
 
 fn show(global: &Global) -> Result<Outcome> {
     let node = Node::open(global)?;
-    let path = global.data_dir.join(&node.config.node.key_file);
-    let pem = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading the node key {}", path.display()))?;
-    let key = Keypair::from_pkcs8_pem(&pem)
-        .map_err(|e| anyhow::anyhow!("{} is not a node key: {e}", path.display()))?;
+    let key = node.keypair(global)?;
     let public_key = key.public().to_hex();
     let member = &node.config.node.identity;
     // Created here for a node initialised before governance keys existed.
     let governance = concord_community::governance_key::load_or_create(&global.data_dir)?
         .public()
         .to_hex();
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string(), "governance_key": governance})
-        );
-    } else {
-        println!("public key      {public_key}");
-        println!("member          {member}");
-        println!("governance key  {governance}");
-    }
+    let v = serde_json::json!({"public_key": public_key, "member": member, "key_id": key.key_id().to_string(), "governance_key": governance});
+    super::print(global, &v, || {
+        format!(
+            "public key      {public_key}\nmember          {member}\ngovernance key  {governance}"
+        )
+    })?;
     Ok(Outcome::Ok)
 }

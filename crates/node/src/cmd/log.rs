@@ -51,13 +51,25 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                             "last checkpoint: size {} root {} signed {}",
                             c["size"], c["root"], c["signed"]
                         ),
-                        None => println!("no checkpoint yet (`concord serve` signs one each interval)"),
+                        None => {
+                            println!("no checkpoint yet (`concord serve` signs one each interval)")
+                        }
                     }
-                    println!("cosigned by: {}", if s.cosigned_by.is_empty() { "nobody yet".to_string() } else { s.cosigned_by.join(", ") });
+                    println!(
+                        "cosigned by: {}",
+                        if s.cosigned_by.is_empty() {
+                            "nobody yet".to_string()
+                        } else {
+                            s.cosigned_by.join(", ")
+                        }
+                    );
                     for (o, c) in &witnessed {
                         println!("witnessed {o} at size {}", c.checkpoint().size);
                     }
-                    println!("{} received objects held until their author's log shows them", held.len());
+                    println!(
+                        "{} received objects held until their author's log shows them",
+                        held.len()
+                    );
                 }
                 Ok(Outcome::Ok)
             }
@@ -66,38 +78,23 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     concord_log::audit::own(&node.store, &directory).await?
                 } else {
                     let m = directory.by_member(&member).cloned().ok_or_else(|| {
-                        anyhow!("{member:?} is no member or peer (see `concord peer list`), nor `self`")
+                        anyhow!(
+                            "{member:?} is no member or peer (see `concord peer list`), nor `self`"
+                        )
                     })?;
                     let client = concord_federation::logs::client(key.clone())?;
                     concord_log::audit::member(&node.store, &directory, &key, &client, &m).await?
                 };
-                if global.json {
-                    println!("{}", serde_json::to_string(&audit)?);
+                super::print(global, &audit, || audit.to_string())?;
+                Ok(if audit.ok() {
+                    Outcome::Ok
                 } else {
-                    println!("log {} of {}", audit.origin, audit.member);
-                    for p in &audit.passed {
-                        println!("  ok      {p}");
-                    }
-                    for f in &audit.failed {
-                        println!("  FAILED  {f}");
-                    }
-                }
-                Ok(if audit.ok() { Outcome::Ok } else { Outcome::Failed })
+                    Outcome::Failed
+                })
             }
             Command::Evidence => {
                 let all = concord_log::evidence::list(&node.store).await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&all)?);
-                } else if all.is_empty() {
-                    println!("no evidence of a split view");
-                } else {
-                    for e in &all {
-                        println!(
-                            "SPLIT VIEW by {} ({}): {} checkpoints of sizes {} and {}; found by {} at {}",
-                            e.name, e.origin, e.kind, e.sizes.0, e.sizes.1, e.found, e.at
-                        );
-                    }
-                }
+                super::print_list(global, &all, "no evidence of a split view")?;
                 Ok(Outcome::Ok)
             }
         }

@@ -38,18 +38,6 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         tlp,
         audience,
     ))?;
-    if global.json {
-        println!("{}", serde_json::to_string(&marked)?);
-    } else {
-        let to = if marked.audience.is_empty() {
-            String::new()
-        } else {
-            format!(" for {}", marked.audience.join(", "))
-        };
-        println!(
-            "{} marked {}{to} (version {}); the next sync shares it",
-            marked.id, marked.tlp, marked.modified
-        );
-    }
+    super::print(global, &marked, || marked.to_string())?;
     Ok(Outcome::Ok)
 }

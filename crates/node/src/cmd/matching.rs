@@ -62,26 +62,20 @@ struct Emitted {
 }
 
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
-    if args.nats.url.is_some() {
-        if !args.files.is_empty() {
-            return Err(anyhow!(
-                "--nats reads events from JetStream: give no files (or run without --nats)"
-            ));
-        }
-        return super::matching_nats::run(
-            global,
-            &args.fields,
-            &args.format,
-            args.sighting,
-            args.nats,
-        );
-    }
     let mappings = args
         .fields
         .iter()
         .map(|f| FieldMapping::parse(f))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| anyhow!("--field: {e}"))?;
+    if args.nats.url.is_some() {
+        if !args.files.is_empty() {
+            return Err(anyhow!(
+                "--nats reads events from JetStream: give no files (or run without --nats)"
+            ));
+        }
+        return super::matching_nats::run(global, mappings, &args.format, args.sighting, args.nats);
+    }
     let format = match args.format.as_str() {
         "auto" => None,
         "json" => Some(Format::Json),
@@ -189,15 +183,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 let Some(info) = index.info(slot) else {
                     continue;
                 };
-                let e = seen.entry(info.id.clone()).or_insert(Seen {
-                    count: 0,
-                    first_us: when,
-                    last_us: when,
-                    tlp: info.tlp.and_then(concord_stix::tlp::Tlp::parse),
-                });
-                e.count += 1;
-                e.first_us = e.first_us.min(when);
-                e.last_us = e.last_us.max(when);
+                Seen::add(&mut seen, &info.id, when, info.tlp);
             }
             out.write_all(&p.emitted.lines)
         };

@@ -58,25 +58,9 @@ fn seconds(flag: &str, s: f64) -> Result<Duration> {
         .ok_or_else(|| anyhow!("--{flag} {s}: expected a positive number of seconds"))
 }
 
-/// Stops at SIGINT or SIGTERM.
-async fn signalled() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
-}
-
 pub fn run(
     global: &Global,
-    fields: &[String],
+    mappings: Vec<FieldMapping>,
     format: &str,
     sightings: bool,
     args: NatsArgs,
@@ -97,11 +81,7 @@ pub fn run(
     settings.ack_wait = seconds("ack-wait", args.ack_wait)?;
     settings.batch = args.batch;
     settings.sightings = sightings;
-    settings.mappings = fields
-        .iter()
-        .map(|f| FieldMapping::parse(f))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow!("--field: {e}"))?;
+    settings.mappings = mappings;
     settings.format = match format {
         // A message is one event: JSON unless told it is free text.
         "auto" | "json" => Format::Json,
@@ -139,29 +119,20 @@ pub fn run(
                 },
             );
         }
-        let tally = worker.sightings();
         let mut recorded = Vec::new();
-        let record = async |seen: BTreeMap<String, Seen>, recorded: &mut Vec<String>| -> Result<()> {
+        let record = async |seen: BTreeMap<String, Seen>| -> Result<()> {
             if let Some(key) = &key
                 && !seen.is_empty()
             {
-                recorded.extend(
-                    sighting::record(&node.local(), key, &node.config.sightings, &seen).await?,
-                );
+                let local = node.local();
+                let section = &node.config.sightings;
+                recorded.extend(sighting::record(&local, key, section, &seen).await?);
             }
             Ok(())
         };
-        let run = worker.run(&watch, signalled());
-        let mut run = std::pin::pin!(run);
-        let mut tick = tokio::time::interval(sighting_every);
-        tick.tick().await;
-        let totals = loop {
-            tokio::select! {
-                done = &mut run => break done?,
-                _ = tick.tick(), if sightings => record(tally.take(), &mut recorded).await?,
-            }
-        };
-        record(tally.take(), &mut recorded).await?;
+        let totals = worker
+            .run_recording(&watch, super::stopped(), sighting_every, record)
+            .await?;
         let summary = json!({
             "events": totals.events, "hits": totals.hits, "redelivered": totals.redelivered,
             "malformed": totals.malformed, "errors": totals.errors,

@@ -10,9 +10,10 @@
 use anyhow::{Context, Result, bail};
 use concord_store::{AnyStore, Store};
 
-use super::{is_postgres_url, open_store};
+use super::open_store;
 use crate::Outcome;
-use crate::config::{CONFIG_FILE, Config, Global};
+use crate::config::{self, CONFIG_FILE, Global};
+use concord_config::is_postgres_url;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -56,9 +57,9 @@ fn copy_files(global: &Global, to: &str) -> Result<Vec<String>> {
     for f in &files {
         concord_backup::files::put(target, f).map_err(anyhow::Error::msg)?;
     }
-    let mut config = Config::load(target)?;
+    let mut config = config::load(target)?;
     config.storage = None;
-    config.save(target)?;
+    config::save(&config, target)?;
     Ok(files.into_iter().map(|f| f.path).collect())
 }
 
@@ -90,18 +91,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         );
     } else {
         for t in &r.tables {
-            println!(
-                "{} {:<13} {} rows, sha256 {} {}",
-                if t.verified { "ok " } else { "BAD" },
-                t.table,
-                t.target.rows,
-                t.target.sha256.get(..16).unwrap_or(""),
-                if t.verified {
-                    "(same on both sides)"
-                } else {
-                    "(differs!)"
-                }
-            );
+            println!("{t}");
         }
     }
     if !r.verified {
@@ -118,13 +108,10 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
 /// When the source was this node's own store, point its config at the
 /// target, so the next command uses the migrated data.
 fn switch_config(global: &Global, args: &Args) -> Result<()> {
-    let Ok(mut config) = Config::load(&global.data_dir) else {
+    let Ok(mut config) = config::load(&global.data_dir) else {
         return Ok(());
     };
-    let current = std::env::var("CONCORD_STORAGE")
-        .ok()
-        .filter(|s| !s.is_empty())
-        .or_else(|| config.storage.clone());
+    let current = config::storage(&config);
     let from_is_current = match &current {
         Some(url) => *url == args.from,
         None => std::path::Path::new(&args.from) == global.data_dir,
@@ -144,7 +131,7 @@ fn switch_config(global: &Global, args: &Args) -> Result<()> {
         );
         return Ok(());
     };
-    config.save(&global.data_dir)?;
+    config::save(&config, &global.data_dir)?;
     eprintln!(
         "{}/config.toml now uses {}",
         global.data_dir.display(),

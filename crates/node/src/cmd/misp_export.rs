@@ -44,22 +44,7 @@ pub fn run(
     ))?;
     let feed = out.filter(|p| p.is_dir() || p.to_string_lossy().ends_with('/'));
     match (feed, out) {
-        (Some(dir), _) => {
-            let docs = concord_bridge::misp_out::feed_documents(&export.events);
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            let write = |name: String, bytes: Vec<u8>| {
-                let p = dir.join(name);
-                std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))
-            };
-            write(
-                "manifest.json".into(),
-                docs.manifest.to_string().into_bytes(),
-            )?;
-            for (uuid, event) in &docs.events {
-                write(format!("{uuid}.json"), event.to_string().into_bytes())?;
-            }
-            write("hashes.csv".into(), docs.hashes_csv.into_bytes())?;
-        }
+        (Some(dir), _) => concord_bridge::misp_out::write_feed(dir, &export.events)?,
         (None, Some(file)) => {
             std::fs::write(file, json!({"response": export.events}).to_string())
                 .with_context(|| format!("writing {}", file.display()))?;

@@ -1,7 +1,6 @@
 //! One module per command.
 
 pub mod access;
-pub mod admin;
 pub mod alerts;
 pub mod backup;
 pub mod community;
@@ -33,9 +32,10 @@ pub mod withdraw;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use concord_config::Storage;
 use concord_store::{AnyStore, SqliteStore};
 
-use crate::config::{Config, Global};
+use crate::config::{self, Config, Global};
 
 /// A node opened for a command: its config and store.
 pub struct Node {
@@ -66,12 +66,17 @@ impl Node {
         }
     }
 
+    /// The sharing policy of this member, as the TAXII server applies it.
+    pub fn federation(&self) -> Result<concord_taxii::server::egress::Federation> {
+        Ok(concord_taxii::server::egress::Federation::new(
+            self.config.node.identity.clone(),
+            concord_federation::policy(&self.config.sharing)?,
+        ))
+    }
+
     pub fn open(global: &Global) -> Result<Node> {
-        let config = Config::load(&global.data_dir)?;
-        let storage = std::env::var("CONCORD_STORAGE")
-            .ok()
-            .filter(|s| !s.is_empty())
-            .or_else(|| config.storage.clone());
+        let config = config::load(&global.data_dir)?;
+        let storage = config::storage(&config);
         let store = open_store(storage.as_deref(), &global.data_dir)?;
         Ok(Node {
             config,
@@ -81,28 +86,57 @@ impl Node {
     }
 }
 
-/// Whether a storage setting names a PostgreSQL database.
-pub fn is_postgres_url(s: &str) -> bool {
-    s.starts_with("postgres://") || s.starts_with("postgresql://")
-}
-
 /// Opens the store a storage setting names: `None` (or "embedded") is the
 /// SQLite file in `data_dir`, a `postgres://` URL a PostgreSQL database
 /// (connected on first use).
 pub fn open_store(storage: Option<&str>, data_dir: &Path) -> Result<AnyStore> {
-    match storage {
-        None | Some("embedded") => {
+    match Storage::of_setting(storage) {
+        Some(Storage::Embedded) => {
             let store = SqliteStore::open_dir(data_dir)
                 .with_context(|| format!("opening the store in {}", data_dir.display()))?;
             Ok(AnyStore::Sqlite(store))
         }
-        Some(url) if is_postgres_url(url) => Ok(AnyStore::Postgres(
-            concord_store::postgres::PgStore::new(url)?,
+        Some(Storage::Postgres(url)) => Ok(AnyStore::Postgres(
+            concord_store::postgres::PgStore::new(&url)?,
         )),
-        Some(other) => bail!(
-            "storage {other:?} is neither \"embedded\" nor a postgres:// URL; fix `storage` in config.toml or CONCORD_STORAGE"
+        None => bail!(
+            "storage {:?} is neither \"embedded\" nor a postgres:// URL; fix `storage` in config.toml or CONCORD_STORAGE",
+            storage.unwrap_or_default()
         ),
     }
+}
+
+/// Prints `value` as JSON with `--json`, else the text `text` makes.
+pub fn print<T: serde::Serialize + ?Sized>(
+    global: &Global,
+    value: &T,
+    text: impl FnOnce() -> String,
+) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string(value)?);
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+/// Prints a list as JSON with `--json`, else each item on its own line,
+/// or `empty` when there is none (nothing when `empty` is "").
+pub fn print_list<T: serde::Serialize + std::fmt::Display>(
+    global: &Global,
+    list: &[T],
+    empty: &str,
+) -> Result<()> {
+    if global.json {
+        println!("{}", serde_json::to_string(list)?);
+    } else if list.is_empty() && !empty.is_empty() {
+        println!("{empty}");
+    } else {
+        for item in list {
+            println!("{item}");
+        }
+    }
+    Ok(())
 }
 
 /// A tokio runtime for commands that talk to the store.
@@ -112,4 +146,23 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("starting the async runtime")
+}
+
+/// Ends at Ctrl-C (SIGINT) or, on Unix, SIGTERM from a service manager.
+pub async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -43,11 +43,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
     match command {
         Command::Check { pattern } => {
             Pattern::parse(&pattern).map_err(|e| anyhow!("invalid pattern: {e}"))?;
-            if global.json {
-                println!("{}", json!({"valid": true}));
-            } else {
-                println!("valid");
-            }
+            super::print(global, &json!({"valid": true}), || "valid".into())?;
             Ok(Outcome::Ok)
         }
         Command::Eval {

@@ -64,11 +64,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     no_pull,
                 };
                 let record = peers::add(&node.local(), &own, new).await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&record)?);
-                } else {
-                    println!("peer {name} added");
-                }
+                super::print(global, &record, || format!("peer {name} added"))?;
                 Ok(Outcome::Ok)
             }
             Command::List => {
@@ -115,11 +111,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                 if !peers::remove(&node.store, &name).await? {
                     bail!("there is no peer {name:?} (see `concord peer list`)");
                 }
-                if global.json {
-                    println!("{}", serde_json::json!({ "removed": name }));
-                } else {
-                    println!("peer {name} removed");
-                }
+                let v = serde_json::json!({ "removed": name });
+                super::print(global, &v, || format!("peer {name} removed"))?;
                 Ok(Outcome::Ok)
             }
         }

@@ -53,8 +53,7 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     println!("nothing in quarantine");
                 } else {
                     for e in &all {
-                        let f = |k: &str| e.value.get(k).and_then(Value::as_str).unwrap_or("?").to_string();
-                        println!("{}  from {}  at {}\n    {}", e.key, f("source"), f("received"), f("reason"));
+                        println!("{e}");
                     }
                 }
                 Ok(Outcome::Ok)
@@ -81,11 +80,8 @@ pub fn run(global: &Global, command: Command) -> Result<Outcome> {
                     (None, false) => bail!("give a key or id from `concord quarantine list`, or --all"),
                 };
                 let n = quarantine::drop(&node.store, keys).await?;
-                if global.json {
-                    println!("{}", serde_json::json!({"dropped": n}));
-                } else {
-                    println!("{n} dropped from quarantine");
-                }
+                let v = serde_json::json!({"dropped": n});
+                super::print(global, &v, || format!("{n} dropped from quarantine"))?;
                 Ok(Outcome::Ok)
             }
         }

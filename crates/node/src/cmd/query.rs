@@ -72,11 +72,9 @@ pub fn show(global: &Global, args: ShowArgs) -> Result<Outcome> {
     } else {
         list.into_iter().next().unwrap_or(Value::Null)
     };
-    if global.json {
-        println!("{}", serde_json::to_string(&out)?);
-    } else {
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    }
+    super::print(global, &out, || {
+        serde_json::to_string_pretty(&out).unwrap_or_default()
+    })?;
     Ok(Outcome::Ok)
 }
 

@@ -1,24 +1,21 @@
 //! `concord serve`: the node's TAXII 2.1 server.
 
-use std::collections::HashSet;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use concord_taxii::server::egress::Federation;
-use concord_taxii::server::{self, ServerOptions, listen};
+use concord_taxii::server::{self, listen};
 
 use concord_api::ApiOptions;
 use concord_console::sections::{self, NodePages};
-use concord_federation::{LocalNode, membership};
-use concord_taxii::gate::{Gate, GateOptions, host_of_url};
+use concord_federation::membership;
+use concord_taxii::gate::{Gate, GateOptions, public_hosts};
 use tokio::sync::Notify;
 
 use super::Node;
 use crate::Outcome;
-use crate::config::{Global, ServerSection};
+use crate::config::Global;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -35,130 +32,12 @@ pub struct Args {
     public_urls: Vec<String>,
 }
 
-fn options(s: &ServerSection) -> ServerOptions {
-    ServerOptions {
-        title: s.title.clone(),
-        description: "TAXII 2.1 server of a concord node".into(),
-        default_page: s.default_page.max(1),
-        max_page: s.max_page.max(1),
-        max_body_bytes: s.max_body_bytes,
-        request_timeout: Duration::from_secs(s.request_timeout_secs.max(1)),
-        rate_per_second: s.rate_per_second,
-        rate_burst: s.rate_burst,
-        anonymous_rate_per_second: s.anonymous_rate_per_second,
-        anonymous_rate_burst: s.anonymous_rate_burst,
-        background_post_over: s.background_post_over,
-    }
-}
-
-/// Loads the peers into the server's table: what a peer may pull is the
-/// node's local collection, under the sharing policy. Returns the peers
-/// to pull from (name and URL).
-async fn refresh_peers(
-    node: &LocalNode,
-    own: &concord_trust::PublicKey,
-    federation: &Federation,
-) -> Result<HashSet<(String, String)>> {
-    let m = membership::current(node, own).await?;
-    let table = m.table(std::slice::from_ref(&node.collection));
-    federation.peers.store(Arc::new(table));
-    Ok(m.to_pull(None)
-        .into_iter()
-        .map(|p| (p.name.clone(), p.url.clone()))
-        .collect())
-}
-
-/// `concord peer add` writes to the store; a running server picks the
-/// change up within a few seconds, and a new peer to pull from is pulled
-/// at once (`peers_changed`).
-async fn keep_peers_current(
-    node: Arc<LocalNode>,
-    own: concord_trust::PublicKey,
-    federation: Arc<Federation>,
-    mut to_pull: HashSet<(String, String)>,
-    peers_changed: Arc<Notify>,
-) {
-    let mut tick = tokio::time::interval(Duration::from_secs(2));
-    loop {
-        tick.tick().await;
-        match refresh_peers(&node, &own, &federation).await {
-            Ok(now) => {
-                if !now.is_subset(&to_pull) {
-                    peers_changed.notify_one();
-                }
-                to_pull = now;
-            }
-            Err(e) => tracing::warn!(error = %e, "reading the peers failed"),
-        }
-    }
-}
-
-/// The hosts node-signed requests must be signed for: every configured
-/// public URL, else the bound address (and `localhost` beside a loopback
-/// one).
-fn public_hosts(
-    configured: &[String],
-    given: &[String],
-    bound: SocketAddr,
-    named: Option<&str>,
-    scheme: &str,
-) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for u in configured.iter().chain(given) {
-        let host = host_of_url(u).with_context(|| {
-            format!("public URL {u:?} is not a URL such as https://cti.example.org/")
-        })?;
-        if !out.contains(&host) {
-            out.push(host);
-        }
-    }
-    if out.is_empty() {
-        if bound.ip().is_unspecified() {
-            tracing::warn!(
-                "listening on {bound} with no public URL: peers' signed requests will be refused until `public_urls` in [server] (or --public-url) says how they reach this node"
-            );
-        }
-        let base = format!("{scheme}://{bound}/");
-        out.extend(host_of_url(&base));
-        if let Some(name) = named {
-            out.push(format!("{name}:{}", bound.port()));
-        }
-        if bound.ip().is_loopback() && named != Some("localhost") {
-            out.push(format!("localhost:{}", bound.port()));
-        }
-    }
-    Ok(out)
-}
-
-/// The address `--listen` names: `IP:PORT`, or `HOST:PORT` with a host
-/// name (an IPv4 address of it when it has one: `localhost` is then
-/// 127.0.0.1), and the host name given, if any.
-fn listen_address(listen: &str) -> Result<(SocketAddr, Option<String>)> {
-    if let Ok(addr) = listen.parse::<SocketAddr>() {
-        return Ok((addr, None));
-    }
-    let wrong = || {
-        format!("--listen {listen:?} is not an address such as 127.0.0.1:8733 or localhost:8733")
-    };
-    let (host, _) = listen.rsplit_once(':').with_context(wrong)?;
-    let all: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(listen)
-        .with_context(wrong)?
-        .collect();
-    let addr = all
-        .iter()
-        .find(|a| a.is_ipv4())
-        .or(all.first())
-        .copied()
-        .with_context(|| format!("--listen {listen:?}: {host} has no address"))?;
-    Ok((addr, Some(host.to_ascii_lowercase())))
-}
-
 pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let node = Node::open(global)?;
     let key = Arc::new(node.keypair(global)?);
     let section = node.config.server.clone();
     let listen = args.listen.unwrap_or_else(|| section.listen.clone());
-    let (addr, named) = listen_address(&listen)?;
+    let (addr, named) = listen::address(&listen)?;
     let tls = match (&section.tls_cert, &section.tls_key) {
         (Some(cert), Some(key)) => Some(listen::tls_config(
             &global.data_dir.join(cert),
@@ -183,9 +62,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         println!("listening on {scheme}://{bound}/taxii2/");
         std::io::stdout().flush()?;
         let local = Arc::new(node.local());
-        let policy = concord_federation::policy(&node.config.sharing)?;
-        let federation = Arc::new(Federation::new(node.config.node.identity.clone(), policy));
-        let to_pull = refresh_peers(&local, &key.public(), &federation).await?;
+        let federation = Arc::new(node.federation()?);
+        let to_pull = membership::serve(&local, &key.public(), &federation).await?;
         let gate = Gate::new(
             node.store.clone(),
             Some(federation.clone()),
@@ -238,7 +116,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                 key_loaded: true,
             },
             node.config.metrics.access,
-            node.config.metrics_token(&node.data_dir)?,
+            node.config
+                .metrics_token(&node.data_dir, &crate::config::env)?,
         );
         let counted = metrics.clone();
         let observer = concord_api::matching::MatchObserver(Arc::new(move |events, hits| {
@@ -247,7 +126,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         }));
         // Every route is in the app before the request counter is layered
         // over it (a layer covers the routes it is applied to).
-        let app = server::router_with(node.store.clone(), options(&section), gate)
+        let app = server::router_with(node.store.clone(), section.options(), gate)
             .merge(api)
             .merge(console.into_router())
             .merge(concord_telemetry::probes::routes(probes))
@@ -265,7 +144,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         ));
         tokio::spawn(server::upkeep(node.store.clone()));
         let peers_changed = Arc::new(Notify::new());
-        tokio::spawn(keep_peers_current(
+        tokio::spawn(membership::keep_serving(
             local.clone(),
             key.public(),
             federation.clone(),
@@ -282,7 +161,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         let rounds = Arc::new(Notify::new());
         tokio::spawn(concord_alert::keep_running_observed(
             local.clone(),
-            node.config.alerts_with_secrets(&node.data_dir)?,
+            node.config
+                .alerts_with_secrets(&node.data_dir, &crate::config::env)?,
             node.config.constituency.clone(),
             rounds.clone(),
             move |r| {
@@ -315,24 +195,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
             Duration::from_secs(5),
         ));
         // Ctrl-C, or SIGTERM from a service manager: stop accepting, end.
-        let shutdown = async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                match signal(SignalKind::terminate()) {
-                    Ok(mut term) => tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = term.recv() => {}
-                    },
-                    Err(_) => {
-                        let _ = tokio::signal::ctrl_c().await;
-                    }
-                }
-            }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-        };
-        listen::serve(listener, tls, app, shutdown).await;
+        listen::serve(listener, tls, app, super::stopped()).await;
         anyhow::Ok(())
     })?;
     Ok(Outcome::Ok)

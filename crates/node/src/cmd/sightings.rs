@@ -37,29 +37,8 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         match args.command {
             None => {
                 let list = sighting::summary(&node.store, &me).await?;
-                if global.json {
-                    println!("{}", serde_json::to_string(&list)?);
-                } else if list.is_empty() {
-                    println!("no sightings of this member's indicators");
-                } else {
-                    for i in &list {
-                        println!(
-                            "{} {}: {} members, {} sightings, count {}, first {} last {}{}",
-                            i.indicator,
-                            i.name.as_deref().unwrap_or(""),
-                            i.members,
-                            i.sightings,
-                            i.count,
-                            i.first_seen.as_deref().unwrap_or("-"),
-                            i.last_seen.as_deref().unwrap_or("-"),
-                            if i.false_positives > 0 {
-                                format!(", {} false-positive reports", i.false_positives)
-                            } else {
-                                String::new()
-                            }
-                        );
-                    }
-                }
+                let none = "no sightings of this member's indicators";
+                super::print_list(global, &list, none)?;
                 Ok(Outcome::Ok)
             }
             Some(Command::FalsePositive { id, reason }) => {
@@ -72,17 +51,11 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
                     reason.as_deref(),
                 )
                 .await?;
-                if global.json {
-                    println!(
-                        "{}",
-                        json!({"id": fp.id, "object": id, "to": fp.to.audience, "tlp": fp.to.tlp.word()})
-                    );
-                } else {
-                    match &fp.to.audience {
-                        Some(a) => println!("{id} marked a false positive; sent to {}", a.join(", ")),
-                        None => println!("{id} marked a false positive (kept on this node)"),
-                    }
-                }
+                let v = json!({"id": fp.id, "object": id, "to": fp.to.audience, "tlp": fp.to.tlp.word()});
+                super::print(global, &v, || match &fp.to.audience {
+                    Some(a) => format!("{id} marked a false positive; sent to {}", a.join(", ")),
+                    None => format!("{id} marked a false positive (kept on this node)"),
+                })?;
                 Ok(Outcome::Ok)
             }
         }

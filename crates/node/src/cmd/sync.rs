@@ -39,25 +39,7 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
     let key = Arc::new(node.keypair(global)?);
     let rt = super::runtime()?;
     let rounds = rt.block_on(round(&node, key, args.peer.as_deref()))?;
-    if global.json {
-        println!("{}", serde_json::to_string(&rounds)?);
-    } else {
-        for r in &rounds {
-            match &r.error {
-                Some(e) => println!("{}: failed: {e}", r.peer),
-                None => println!(
-                    "{}: {} received, {} stored, {} already held, {} quarantined, {} withdrawn ({:.1} s)",
-                    r.peer,
-                    r.received,
-                    r.stored,
-                    r.duplicates,
-                    r.quarantined,
-                    r.withdrawn,
-                    r.seconds
-                ),
-            }
-        }
-    }
+    super::print_list(global, &rounds, "")?;
     Ok(if rounds.iter().any(|r| r.error.is_some()) {
         Outcome::Failed
     } else {

@@ -107,22 +107,7 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
                 let r = sync::pull(&client, &node.store, &root, &remote, &remote, &opts).await?;
                 anyhow::Ok(r)
             })?;
-            if global.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!(
-                    "pulled {} objects in {} pages: {} new, {} already held, {} rejected; cursor {}",
-                    report.received,
-                    report.pages,
-                    report.stored,
-                    report.duplicates,
-                    report.rejected.len(),
-                    report.cursor.as_deref().unwrap_or("none")
-                );
-                for r in &report.rejected {
-                    println!("  rejected {} {}: {}", r.id, r.version, r.reason);
-                }
-            }
+            super::print(global, &report, || report.to_string())?;
             Ok(if report.rejected.is_empty() {
                 Outcome::Ok
             } else {
@@ -141,17 +126,7 @@ pub fn run(global: &Global, cmd: Command) -> Result<Outcome> {
                 let (remote, _) = remote_collection(&client, &root, &a.collection).await?;
                 anyhow::Ok(sync::push(&client, &node.store, &root, &remote, &local, a.page).await?)
             })?;
-            if global.json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!(
-                    "pushed {} objects in {} envelopes: {} accepted, {} refused",
-                    report.sent, report.envelopes, report.succeeded, report.failed
-                );
-                for r in &report.failures {
-                    println!("  refused {} {}: {}", r.id, r.version, r.reason);
-                }
-            }
+            super::print(global, &report, || report.to_string())?;
             Ok(if report.failed == 0 {
                 Outcome::Ok
             } else {

@@ -29,13 +29,9 @@ pub fn run(global: &Global, args: Args) -> Result<Outcome> {
         &args.id,
         &args.reason,
     ))?;
-    if global.json {
-        println!(
-            "{}",
-            serde_json::json!({"id": args.id, "modified": modified, "revoked": true})
-        );
-    } else {
-        println!("{} withdrawn (version {modified})", args.id);
-    }
+    let v = serde_json::json!({"id": args.id, "modified": modified, "revoked": true});
+    super::print(global, &v, || {
+        format!("{} withdrawn (version {modified})", args.id)
+    })?;
     Ok(Outcome::Ok)
 }

@@ -26,6 +26,37 @@ use crate::TaxiiError;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const HEADER_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// The address `listen` names: `IP:PORT`, or `HOST:PORT` with a host
+/// name (an IPv4 address of it when it has one: `localhost` is then
+/// 127.0.0.1), and the host name given, if any.
+pub fn address(listen: &str) -> Result<(std::net::SocketAddr, Option<String>), TaxiiError> {
+    use std::net::SocketAddr;
+    if let Ok(addr) = listen.parse::<SocketAddr>() {
+        return Ok((addr, None));
+    }
+    let wrong = || {
+        TaxiiError::Address(format!(
+            "--listen {listen:?} is not an address such as 127.0.0.1:8733 or localhost:8733"
+        ))
+    };
+    let (host, _) = listen.rsplit_once(':').ok_or_else(wrong)?;
+    let all: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(listen)
+        .map_err(|source| TaxiiError::Resolve {
+            listen: listen.to_string(),
+            source,
+        })?
+        .collect();
+    let addr = all
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(all.first())
+        .copied()
+        .ok_or_else(|| {
+            TaxiiError::Address(format!("--listen {listen:?}: {host} has no address"))
+        })?;
+    Ok((addr, Some(host.to_ascii_lowercase())))
+}
+
 /// A TLS server configuration from PEM files (certificate chain, private
 /// key). Uses the process's default crypto provider (aws-lc-rs, installed
 /// by the binary).
