@@ -719,6 +719,45 @@ async fn an_index_caught_up_in_small_steps_stays_complete_and_compact() {
     assert!(s.search("zeta0007q", 10).await.unwrap().is_empty());
 }
 
+/// Large steps each add a chunk per trigram; the index merges them once
+/// there are more than a few per trigram, and finds the same objects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_index_of_many_large_steps_is_compacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    with_collection(&s, "c1").await;
+    let db = dir.path().join(sqlite::DB_FILE);
+    let chunks_per_gram = || -> f64 {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.query_row(
+            "SELECT count(*), count(DISTINCT gram) FROM grams",
+            [],
+            |r| Ok(r.get::<_, f64>(0)? / r.get::<_, f64>(1)?),
+        )
+        .unwrap()
+    };
+    let mut most: f64 = 0.0;
+    for step in 0..7u32 {
+        let batch: Vec<PreparedObject> = (0..4_100u32)
+            .map(|n| {
+                let id = step * 10_000 + n;
+                obj(
+                    id,
+                    "2020-01-01T00:00:00.000Z",
+                    &format!("step{step}x{n:04} common"),
+                )
+            })
+            .collect();
+        s.put_batch("c1", batch).await.unwrap();
+        assert_eq!(s.index_search(100_000).await.unwrap(), 4_100);
+        most = most.max(chunks_per_gram());
+    }
+    assert!(most <= 4.0, "{most} chunks per trigram");
+    assert_eq!(s.search("step0x0000", 10).await.unwrap().len(), 1);
+    assert_eq!(s.search("STEP6X4099", 10).await.unwrap().len(), 1);
+    assert_eq!(s.search("common", 100_000).await.unwrap().len(), 7 * 4_100);
+}
+
 /// A store whose search index was FTS5 (schema 4) moves to the trigram
 /// postings and indexes what it held again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

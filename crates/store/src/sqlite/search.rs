@@ -25,6 +25,12 @@ const SMALL_STEP: usize = 4096;
 /// A chunk shorter than this takes the rows of a small step.
 const SHORT_CHUNK: usize = 512;
 
+/// Large steps add a chunk per trigram each; once the index holds more
+/// than this many chunks per trigram, each trigram's chunks are merged into
+/// one (a node that imports a large feed every day keeps a compact index,
+/// at the cost of one pass over it every few large steps).
+const MAX_CHUNKS_PER_GRAM: i64 = 4;
+
 /// Indexes up to `max_rows` stored rows not yet in the index; returns how
 /// many rows it covered (0 when the index is current).
 pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<usize> {
@@ -77,6 +83,7 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
             for c in chunks {
                 insert.execute(params![c.gram, c.last, c.bytes])?;
             }
+            compact_if_fragmented(&tx)?;
         }
         tx.execute("UPDATE progress SET row = ?1 WHERE name = 'search'", [last])?;
     }
@@ -117,6 +124,45 @@ fn postings_of_rows(texts: &[(i64, String)], threads: usize) -> Result<Vec<Posti
             })
             .collect()
     })
+}
+
+/// Merges each trigram's chunks into one when the index holds more than
+/// [`MAX_CHUNKS_PER_GRAM`] chunks per trigram; one trigram at a time, so
+/// memory stays the size of one trigram's rows.
+fn compact_if_fragmented(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    let (chunks, grams): (i64, i64) = tx.query_row(
+        "SELECT count(*), count(DISTINCT gram) FROM grams",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if chunks <= grams * MAX_CHUNKS_PER_GRAM {
+        return Ok(());
+    }
+    let split: Vec<u32> = {
+        let mut stmt = tx.prepare("SELECT gram FROM grams GROUP BY gram HAVING count(*) > 1")?;
+        stmt.query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    let mut parts = tx.prepare_cached("SELECT last, rows FROM grams WHERE gram = ?1")?;
+    let mut remove = tx.prepare_cached("DELETE FROM grams WHERE gram = ?1")?;
+    let mut insert =
+        tx.prepare_cached("INSERT INTO grams (gram, last, rows) VALUES (?1, ?2, ?3)")?;
+    let mut rows = Vec::new();
+    for gram in split {
+        rows.clear();
+        let mut last = 0i64;
+        let mut q = parts.query([gram])?;
+        while let Some(r) = q.next()? {
+            last = last.max(r.get(0)?);
+            let bytes: Vec<u8> = r.get(1)?;
+            postings::decode_rows(&bytes, &mut rows)?;
+        }
+        rows.sort_unstable();
+        rows.dedup();
+        remove.execute([gram])?;
+        insert.execute(params![gram, last, postings::encode_rows(&rows)])?;
+    }
+    Ok(())
 }
 
 /// Writes a small step's chunks, each appended to its trigram's last chunk
