@@ -11,7 +11,7 @@ use std::time::Duration;
 use concord_log::own::{inclusion_proofs, prepare_authored};
 use concord_log::tiles::{StoreSource, TileSet, with_tiles};
 use concord_stix::StixObject;
-use concord_store::{AnyStore, NewCollection, PreparedObject, SqliteStore, Store};
+use concord_store::{AnyStore, PreparedObject, Store};
 use concord_trust::Keypair;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
@@ -52,16 +52,9 @@ fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn store_in(dir: &std::path::Path) -> AnyStore {
-    let s = AnyStore::Sqlite(SqliteStore::open_dir(dir).expect("open"));
-    s.create_collection(NewCollection {
-        id: Some("c".into()),
-        title: "c".into(),
-        description: String::new(),
-        public: false,
-    })
-    .await
-    .expect("collection");
-    s
+    concord_store::testkit::embedded_with_collection(dir, "c")
+        .await
+        .expect("a store with collection c")
 }
 
 fn bench_prepare(c: &mut Criterion) {

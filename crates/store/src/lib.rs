@@ -23,6 +23,8 @@ mod model;
 mod parsed;
 pub mod postgres;
 pub mod sqlite;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use access::*;
 pub use admin::{CollectionRemoval, TokenInfo};

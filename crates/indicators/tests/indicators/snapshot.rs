@@ -9,7 +9,7 @@ use concord_indicators::snapshot::{self, FILE_NAME, Freshness, Origin};
 use concord_indicators::{Loaded, load_active};
 use concord_matcher::{Observable, Scratch};
 use concord_stix::StixObject;
-use concord_store::{AnyStore, NewCollection, PreparedObject, SqliteStore, Store};
+use concord_store::{AnyStore, PreparedObject, Store};
 use serde_json::{Value, json};
 
 const NOW: i64 = 1_780_000_000_000_000; // 2026-05-28
@@ -41,15 +41,9 @@ async fn put(store: &AnyStore, objects: &[Value]) {
 
 async fn store() -> (tempfile::TempDir, AnyStore, PathBuf) {
     let dir = tempfile::tempdir().expect("tmp");
-    let s = AnyStore::Sqlite(SqliteStore::open_dir(dir.path()).expect("open"));
-    s.create_collection(NewCollection {
-        id: Some("c".into()),
-        title: "c".into(),
-        description: String::new(),
-        public: false,
-    })
-    .await
-    .expect("collection");
+    let s = concord_store::testkit::embedded_with_collection(dir.path(), "c")
+        .await
+        .expect("a store with collection c");
     put(
         &s,
         &[

@@ -1,7 +1,7 @@
 //! A `nats-server -js` of the test's own, and a store with indicators.
 
 use concord_stix::StixObject;
-use concord_store::{AnyStore, NewCollection, PreparedObject, SqliteStore, Store};
+use concord_store::{AnyStore, PreparedObject, Store};
 use serde_json::{Value, json};
 
 pub(crate) use crate::nats_server::nats;
@@ -20,15 +20,9 @@ pub(crate) fn indicator(uuid_tail: &str, pattern: &str) -> Value {
 /// A fresh embedded store holding `indicators`.
 pub(crate) async fn store(indicators: &[Value]) -> (tempfile::TempDir, AnyStore) {
     let dir = tempfile::tempdir().expect("tmp");
-    let s = AnyStore::Sqlite(SqliteStore::open_dir(dir.path()).expect("open the store"));
-    s.create_collection(NewCollection {
-        id: Some("c".into()),
-        title: "c".into(),
-        description: String::new(),
-        public: false,
-    })
-    .await
-    .expect("collection");
+    let s = concord_store::testkit::embedded_with_collection(dir.path(), "c")
+        .await
+        .expect("a store with collection c");
     put(&s, indicators).await;
     (dir, s)
 }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use concord_log::{Directory, MemberLog};
-use concord_store::{AnyStore, NewCollection, SqliteStore, Store};
+use concord_store::{AnyStore, Store};
 use concord_trust::Keypair;
 use serde_json::{Map, Value, json};
 
@@ -63,15 +63,9 @@ pub(crate) fn directory(me: &Member, others: &[(&Member, &str)]) -> Directory {
 /// A fresh embedded store with the collection `c`.
 pub(crate) async fn store() -> (tempfile::TempDir, AnyStore) {
     let dir = tempfile::tempdir().expect("tmp");
-    let s = AnyStore::Sqlite(SqliteStore::open_dir(dir.path()).expect("open"));
-    s.create_collection(NewCollection {
-        id: Some("c".into()),
-        title: "c".into(),
-        description: String::new(),
-        public: false,
-    })
-    .await
-    .expect("collection");
+    let s = concord_store::testkit::embedded_with_collection(dir.path(), "c")
+        .await
+        .expect("a store with collection c");
     (dir, s)
 }
 
