@@ -135,6 +135,14 @@ pub(crate) async fn load(store: &AnyStore, at_us: i64) -> Result<(Loaded, Scan),
 /// included), if any: an index built up to `after` is out of date when
 /// this is `Some`.
 pub async fn newer_than(store: &AnyStore, after: i64) -> Result<Option<i64>, StoreError> {
+    Ok(first_indicator_after(store, after).await?.map(|o| o.row))
+}
+
+/// The first indicator row after `after` (revoked ones included), if any.
+pub(crate) async fn first_indicator_after(
+    store: &AnyStore,
+    after: i64,
+) -> Result<Option<concord_store::StoredObject>, StoreError> {
     let page = store
         .scan_latest(ScanQuery {
             after_row: after,
@@ -145,5 +153,5 @@ pub async fn newer_than(store: &AnyStore, after: i64) -> Result<Option<i64>, Sto
             include_revoked: true,
         })
         .await?;
-    Ok(page.first().map(|o| o.row))
+    Ok(page.into_iter().next())
 }

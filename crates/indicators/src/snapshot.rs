@@ -21,7 +21,7 @@ use std::io::Write;
 use std::path::Path;
 
 use concord_matcher::Index;
-use concord_store::{AnyStore, ScanQuery, Store, StoreError};
+use concord_store::{AnyStore, StoreError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -76,22 +76,10 @@ async fn marker_at(store: &AnyStore, row: i64) -> Result<Marker, StoreError> {
             newest: None,
         });
     }
-    let page = store
-        .scan_latest(ScanQuery {
-            after_row: row - 1,
-            limit: 1,
-            types: vec!["indicator".into()],
-            since_us: None,
-            max_tlp: None,
-            include_revoked: true,
-        })
-        .await?;
+    let first = crate::first_indicator_after(store, row - 1).await?;
     Ok(Marker {
         last_row: row,
-        newest: page
-            .first()
-            .filter(|o| o.row == row)
-            .map(|o| (o.id.clone(), o.version.clone())),
+        newest: first.filter(|o| o.row == row).map(|o| (o.id, o.version)),
     })
 }
 
