@@ -595,6 +595,20 @@ pub(crate) fn python(modules: &[&str]) -> String {
     p
 }
 
+/// Runs the shared corpus generator with `python` into `out` (SDOs and
+/// indicators only, no observed-data), with `args` added.
+pub(crate) fn gen_corpus(python: &str, out: &Path, args: &[&str]) {
+    let status = Command::new(python)
+        .arg(shared_dir().join("corpus/gen_corpus.py"))
+        .args(args)
+        .args(["--no-observed", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .status()
+        .expect("run gen_corpus.py");
+    assert!(status.success(), "gen_corpus.py failed");
+}
+
 /// The shared directory beside the repository (the corpus generator).
 pub(crate) fn shared_dir() -> PathBuf {
     std::env::var_os("CONCORD_SHARED")

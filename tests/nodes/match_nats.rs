@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use async_nats::jetstream::{self, consumer, stream};
 use serde_json::Value;
 
-use crate::harness::{BOUND, Node, checked, command, ok, shared_dir};
+use crate::harness::{BOUND, Node, checked, command, gen_corpus, ok};
 
 // The NATS server launcher of concord-jetstream's own tests: one copy.
 #[path = "../../crates/jetstream/tests/jetstream/nats_server.rs"]
@@ -47,9 +47,10 @@ fn exit_code(child: &mut Child) -> Option<i32> {
 
 /// The corpus generator's bundle and events (deterministic).
 fn corpus(out: &Path) -> (PathBuf, PathBuf) {
-    let status = Command::new("python3")
-        .arg(shared_dir().join("corpus/gen_corpus.py"))
-        .args([
+    gen_corpus(
+        "python3",
+        out,
+        &[
             "--indicators",
             "400",
             "--events",
@@ -58,14 +59,8 @@ fn corpus(out: &Path) -> (PathBuf, PathBuf) {
             "0.05",
             "--seed",
             "20",
-            "--no-observed",
-            "--out",
-        ])
-        .arg(out)
-        .stdout(Stdio::null())
-        .status()
-        .expect("run gen_corpus.py");
-    assert!(status.success(), "gen_corpus.py failed");
+        ],
+    );
     (out.join("bundle.json"), out.join("events.jsonl"))
 }
 
@@ -385,13 +380,5 @@ fn a_worker_records_its_hits_as_sightings() {
 
     let bundle: Value =
         serde_json::from_str(&ok(&node.dir, &["export", "--type", "sighting"])).unwrap();
-    let s = &bundle["objects"][0];
-    assert_eq!(
-        s["sighting_of_ref"],
-        "indicator--04c2dd3f-1e8c-4934-a390-b4fcb1234818"
-    );
-    assert_eq!(s["count"], 2);
-    assert_eq!(s["first_seen"], "2025-11-25T09:00:00.250Z");
-    assert_eq!(s["last_seen"], "2025-11-25T10:00:00.000Z");
-    assert_eq!(s["where_sighted_refs"][0], node.member.as_str());
+    crate::sighting::the_two_c2_hits(&bundle, &node.member);
 }

@@ -6,6 +6,22 @@ use serde_json::Value;
 
 use crate::harness::{run_code, sample};
 
+/// The sighting of the sample's C2 address that two Zeek events (09:00:00.25
+/// and 10:00) make on node `me`, first in an exported bundle; it is
+/// returned for the caller's own checks.
+pub(crate) fn the_two_c2_hits<'b>(bundle: &'b Value, me: &str) -> &'b Value {
+    let s = &bundle["objects"][0];
+    assert_eq!(
+        s["sighting_of_ref"],
+        "indicator--04c2dd3f-1e8c-4934-a390-b4fcb1234818"
+    );
+    assert_eq!(s["count"], 2);
+    assert_eq!(s["first_seen"], "2025-11-25T09:00:00.250Z");
+    assert_eq!(s["last_seen"], "2025-11-25T10:00:00.000Z");
+    assert_eq!(s["where_sighted_refs"][0], me);
+    s
+}
+
 #[test]
 fn hits_become_sightings_marked_like_their_indicator() {
     let dir = tempfile::tempdir().unwrap();
@@ -39,15 +55,7 @@ fn hits_become_sightings_marked_like_their_indicator() {
     let (code, out, err) = run_code(dir.path(), &["export", "--type", "sighting"], None);
     assert_eq!(code, 0, "{err}");
     let bundle: Value = serde_json::from_str(&out).unwrap();
-    let s = &bundle["objects"][0];
-    assert_eq!(
-        s["sighting_of_ref"],
-        "indicator--04c2dd3f-1e8c-4934-a390-b4fcb1234818"
-    );
-    assert_eq!(s["count"], 2);
-    assert_eq!(s["first_seen"], "2025-11-25T09:00:00.250Z");
-    assert_eq!(s["last_seen"], "2025-11-25T10:00:00.000Z");
-    assert_eq!(s["where_sighted_refs"][0], me);
+    let s = the_two_c2_hits(&bundle, &me);
     assert_eq!(s["created_by_ref"], me.as_str());
     assert_eq!(
         s["object_marking_refs"][0], "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",

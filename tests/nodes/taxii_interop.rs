@@ -7,9 +7,9 @@
 //! without them these tests fail, they do not skip.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use crate::harness::{checked as concord, concord_bin, repo, serve, shared_dir};
+use crate::harness::{checked as concord, concord_bin, gen_corpus, repo, serve};
 use serde_json::{Value, json};
 
 fn python() -> String {
@@ -21,19 +21,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn corpus(python: &str, out: &Path, indicators: u32) -> PathBuf {
-    let status = Command::new(python)
-        .arg(shared_dir().join("corpus/gen_corpus.py"))
-        .args([
-            "--indicators",
-            &indicators.to_string(),
-            "--no-observed",
-            "--out",
-        ])
-        .arg(out)
-        .stdout(Stdio::null())
-        .status()
-        .expect("run gen_corpus.py");
-    assert!(status.success(), "gen_corpus.py failed");
+    gen_corpus(python, out, &["--indicators", &indicators.to_string()]);
     out.join("bundle.json")
 }
 
