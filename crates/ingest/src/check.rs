@@ -39,6 +39,9 @@ pub(crate) struct Preparation<'a> {
     pub authoring: Option<&'a Authoring>,
     /// This member's identity id and node key (hex).
     pub own: Option<&'a (String, String)>,
+    /// When objects are to be stored: makes what the store writes (bodies,
+    /// search trigrams) here, on the checkers' threads.
+    pub encoder: Option<concord_store::Encoder>,
 }
 
 fn id_of(bytes: &[u8]) -> Option<String> {
@@ -92,6 +95,10 @@ impl Preparation<'_> {
                 PreparedObject::new(&checked.object, text)
             }
         };
+        let mut prepared = prepared;
+        if let Some(e) = &self.encoder {
+            e.prepare(&mut prepared);
+        }
         Checked::Ok(Box::new(prepared), checked.warnings, raw.location.line)
     }
 }

@@ -233,6 +233,7 @@ pub fn import(
     let prep = Preparation {
         authoring: options.authoring,
         own: options.own.as_ref(),
+        encoder: None,
     };
     let workers = workers();
     let reading = Reading {
@@ -264,8 +265,21 @@ pub fn import(
         report.read = 0;
         report.warnings = 0;
     }
+    let storing = Preparation {
+        encoder: store.encoder(options.index),
+        ..prep
+    };
+    let reading = Reading {
+        prep: &storing,
+        ..reading
+    };
     let batch_size = writer::batch_size(store);
-    let mut writer = BatchWriter::new(rt.clone(), store.clone(), &options.collection);
+    let mut writer = BatchWriter::new(
+        rt.clone(),
+        store.clone(),
+        &options.collection,
+        options.index,
+    )?;
     let mut pending = Vec::new();
     for (source, format) in sources {
         let name = source.name();

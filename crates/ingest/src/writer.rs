@@ -1,9 +1,14 @@
-//! Batched writes: while the store commits one batch, the next is filled,
-//! and PostgreSQL works on two at once.
+//! Batched writes, as a stage of their own: while the reader and checkers
+//! fill the next batch, a writer thread makes the last one ready (the
+//! embedded store compresses bodies and hashes search postings on every
+//! core) and hands it to the store once the batch before has committed.
+//! Batches are written in input order; PostgreSQL works on two at once.
 
 use std::collections::VecDeque;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle as ThreadHandle;
 
-use concord_store::{AnyStore, BatchOutcome, PreparedObject, Store};
+use concord_store::{AnyStore, BatchOutcome, PreparedObject};
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
@@ -37,28 +42,30 @@ pub(crate) struct Written {
 }
 
 pub(crate) struct BatchWriter {
-    rt: Handle,
-    store: AnyStore,
     collection: String,
-    in_flight: VecDeque<JoinHandle<concord_store::Result<BatchOutcome>>>,
+    /// To the writer thread; a batch is taken once the one before is
+    /// ready and handed to the store (so at most one waits here).
+    batches: Option<SyncSender<Vec<PreparedObject>>>,
+    stage: Option<ThreadHandle<Result<Written, IngestError>>>,
     pub written: Written,
 }
 
-impl BatchWriter {
-    pub(crate) fn new(rt: Handle, store: AnyStore, collection: &str) -> BatchWriter {
-        BatchWriter {
-            rt,
-            store,
-            collection: collection.to_string(),
-            in_flight: VecDeque::new(),
-            written: Written::default(),
-        }
-    }
+/// The writer thread's side.
+struct Stage {
+    rt: Handle,
+    store: AnyStore,
+    collection: String,
+    index: bool,
+    in_flight: VecDeque<JoinHandle<concord_store::Result<BatchOutcome>>>,
+    written: Written,
+}
 
-    pub(crate) fn submit(&mut self, batch: Vec<PreparedObject>) -> Result<(), IngestError> {
-        if batch.is_empty() {
-            return Ok(());
-        }
+impl Stage {
+    fn write(&mut self, batch: Vec<PreparedObject>) -> Result<(), IngestError> {
+        let ready = self
+            .store
+            .prepare_batch(batch, self.index)
+            .map_err(|source| self.failed(source))?;
         while self.in_flight.len() >= max_in_flight(&self.store) {
             self.settle_one()?;
         }
@@ -66,9 +73,16 @@ impl BatchWriter {
         let collection = self.collection.clone();
         self.in_flight.push_back(
             self.rt
-                .spawn(async move { store.put_batch(&collection, batch).await }),
+                .spawn(async move { store.put_ready(&collection, ready).await }),
         );
         Ok(())
+    }
+
+    fn failed(&self, source: concord_store::StoreError) -> IngestError {
+        IngestError::Write {
+            collection: self.collection.clone(),
+            source,
+        }
     }
 
     fn settle_one(&mut self) -> Result<(), IngestError> {
@@ -79,20 +93,95 @@ impl BatchWriter {
             .rt
             .block_on(task)
             .map_err(|e| IngestError::Task(e.to_string()))?
-            .map_err(|source| IngestError::Write {
-                collection: self.collection.clone(),
-                source,
-            })?;
+            .map_err(|source| self.failed(source))?;
         self.written.stored += out.inserted as u64;
         self.written.duplicates += out.duplicates as u64;
         Ok(())
     }
 
-    /// Waits for every batch submitted.
-    pub(crate) fn finish(&mut self) -> Result<(), IngestError> {
+    fn finish(&mut self) -> Result<(), IngestError> {
         while !self.in_flight.is_empty() {
             self.settle_one()?;
         }
         Ok(())
+    }
+}
+
+impl BatchWriter {
+    pub(crate) fn new(
+        rt: Handle,
+        store: AnyStore,
+        collection: &str,
+        index: bool,
+    ) -> Result<BatchWriter, IngestError> {
+        let (batches, incoming) = sync_channel::<Vec<PreparedObject>>(0);
+        let mut stage = Stage {
+            rt,
+            store,
+            collection: collection.to_string(),
+            index,
+            in_flight: VecDeque::new(),
+            written: Written::default(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("concord-writer".into())
+            .spawn(move || {
+                for batch in incoming {
+                    if let Err(e) = stage.write(batch) {
+                        // Whatever was handed to the store goes on to
+                        // commit or fail; the import stops here.
+                        let _ = stage.finish();
+                        return Err(e);
+                    }
+                }
+                stage.finish()?;
+                Ok(stage.written)
+            })
+            .map_err(|e| IngestError::Task(format!("starting the writer thread: {e}")))?;
+        Ok(BatchWriter {
+            collection: collection.to_string(),
+            batches: Some(batches),
+            stage: Some(thread),
+            written: Written::default(),
+        })
+    }
+
+    pub(crate) fn submit(&mut self, batch: Vec<PreparedObject>) -> Result<(), IngestError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let sent = match &self.batches {
+            Some(b) => b.send(batch).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        // The writer thread stopped: its error says why.
+        self.finish()?;
+        Err(IngestError::Task(format!(
+            "the writer of collection {} stopped",
+            self.collection
+        )))
+    }
+
+    /// Waits for every batch submitted.
+    pub(crate) fn finish(&mut self) -> Result<(), IngestError> {
+        self.batches = None;
+        let Some(stage) = self.stage.take() else {
+            return Ok(());
+        };
+        self.written = stage
+            .join()
+            .map_err(|_| IngestError::Task("the writer thread failed".into()))??;
+        Ok(())
+    }
+}
+
+impl Drop for BatchWriter {
+    /// An import that stops early (a read error) still waits for what it
+    /// handed to the store, so nothing writes after it returns.
+    fn drop(&mut self) {
+        let _ = self.finish();
     }
 }

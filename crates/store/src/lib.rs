@@ -32,7 +32,7 @@ pub use log::{LogAppended, LogLeaf, LogMark, LoggedVersion, RecordSwap};
 pub use model::*;
 pub use parsed::{latest_object, latest_of_type};
 pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
+pub use sqlite::{Encoder, ReadyBatch, SqliteStore};
 
 use std::future::Future;
 
@@ -297,6 +297,37 @@ pub enum AnyStore {
     Sqlite(SqliteStore),
     /// A PostgreSQL server.
     Postgres(PgStore),
+}
+
+impl AnyStore {
+    /// An encoder that makes objects ready for this store on the threads
+    /// that prepare them (the embedded store only: PostgreSQL needs none).
+    pub fn encoder(&self, index: bool) -> Option<Encoder> {
+        match self {
+            AnyStore::Sqlite(s) => Some(s.encoder(index)),
+            AnyStore::Postgres(_) => None,
+        }
+    }
+
+    /// Makes a batch ready to write, off the writer (the embedded store
+    /// compresses bodies and, with `index`, hashes search postings on every
+    /// core; PostgreSQL needs nothing). Blocking: call it from a thread of
+    /// its own, such as an import's, while the previous batch commits.
+    pub fn prepare_batch(&self, objects: Vec<PreparedObject>, index: bool) -> Result<ReadyBatch> {
+        match self {
+            AnyStore::Sqlite(s) => s.prepare_batch(objects, index),
+            AnyStore::Postgres(_) => Ok(ReadyBatch::plain(objects)),
+        }
+    }
+
+    /// Writes a batch made by [`AnyStore::prepare_batch`] (as
+    /// [`Store::put_batch`] does).
+    pub async fn put_ready(&self, collection: &str, batch: ReadyBatch) -> Result<BatchOutcome> {
+        match self {
+            AnyStore::Sqlite(s) => s.put_ready(collection, batch).await,
+            AnyStore::Postgres(s) => s.put_batch(collection, batch.objects).await,
+        }
+    }
 }
 
 /// Calls the same method on whichever backend is configured.

@@ -29,6 +29,9 @@ pub struct PreparedObject {
     /// Its place in a transparency log: appended to the node's own log in
     /// the same transaction (authored here), or its author's (received).
     pub log: Option<crate::LogMark>,
+    /// What the embedded store made of it ahead of the write, on the
+    /// caller's threads (see [`crate::Encoder`]).
+    pub(crate) made: crate::sqlite::Made,
 }
 
 /// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
@@ -60,6 +63,7 @@ impl PreparedObject {
             revoked: object.is_revoked(),
             json,
             log: None,
+            made: Default::default(),
         }
     }
 

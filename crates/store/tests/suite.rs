@@ -9,6 +9,8 @@ use concord_stix::{StixObject, json::parse_object};
 use concord_store::*;
 use std::collections::HashSet;
 
+#[path = "suite/bodies.rs"]
+mod bodies;
 #[path = "suite/log.rs"]
 mod log;
 
@@ -775,6 +777,7 @@ async fn a_store_from_the_fts5_schema_is_indexed_again() {
     let conn = rusqlite::Connection::open(dir.path().join(sqlite::DB_FILE)).unwrap();
     conn.execute_batch(
         "DROP TABLE grams;
+         DROP TABLE dicts;
          CREATE VIRTUAL TABLE search USING fts5 (text, content = '', contentless_delete = 1, tokenize = 'trigram');
          INSERT INTO search (rowid, text) VALUES (1, 'Emotet loader');
          UPDATE progress SET row = 1 WHERE name = 'search';

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
 use super::SqliteStore;
+use super::codec::{Body, Codec, SharedCodec};
 use crate::dump::{DumpRow, LoadReport, Table, ensure_empty, prepared};
-use crate::{Result, StoreError, id_key};
+use crate::{PreparedObject, Result, StoreError, id_key};
 
 /// Rows per load transaction.
 const LOAD_STEP: usize = 5_000;
@@ -19,7 +20,7 @@ fn query(t: Table) -> &'static str {
         Table::Collections => {
             "SELECT id, title, description, public, last_added_us FROM collections ORDER BY row"
         }
-        Table::Objects => "SELECT id, version, json FROM objects ORDER BY row",
+        Table::Objects => "SELECT id, version, body_text(json) FROM objects ORDER BY row",
         Table::Entries => {
             "SELECT c.id, e.date_added_us, o.id, o.version FROM entries e
              JOIN collections c ON c.row = e.collection JOIN objects o ON o.row = e.object
@@ -82,9 +83,9 @@ fn dump_in(conn: &Connection, out: &mpsc::Sender<DumpRow>) -> Result<()> {
 
 impl SqliteStore {
     pub(crate) async fn dump(&self, out: mpsc::Sender<DumpRow>) -> Result<()> {
-        let path = self.inner.path.clone();
+        let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = super::open_connection(&path)?;
+            let conn = me.open_connection()?;
             // One read transaction: every table from the same snapshot.
             conn.execute_batch("BEGIN")?;
             let done = dump_in(&conn, &out);
@@ -118,7 +119,7 @@ impl SqliteStore {
                     if batch.first().is_some_and(|b| b.table != row.table)
                         || batch.len() >= LOAD_STEP
                     {
-                        flush(conn, &mut batch, &mut report)?;
+                        flush(conn, &me.inner.codec, &mut batch, &mut report)?;
                     }
                     // Every object is in once a later table starts.
                     if !latest_marked && row.table > Table::Objects {
@@ -127,7 +128,7 @@ impl SqliteStore {
                     }
                     batch.push(row);
                 }
-                flush(conn, &mut batch, &mut report)?;
+                flush(conn, &me.inner.codec, &mut batch, &mut report)?;
                 if !latest_marked {
                     mark_latest(conn)?;
                 }
@@ -153,18 +154,61 @@ fn mark_latest(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-fn flush(conn: &mut Connection, batch: &mut Vec<DumpRow>, report: &mut LoadReport) -> Result<()> {
+fn flush(
+    conn: &mut Connection,
+    codec: &SharedCodec,
+    batch: &mut Vec<DumpRow>,
+    report: &mut LoadReport,
+) -> Result<()> {
     let Some(first) = batch.first() else {
         return Ok(());
     };
     let table = first.table;
     let tx = conn.transaction()?;
-    for row in batch.iter() {
-        write_row(&tx, row)?;
+    let mut trained = None;
+    if table == Table::Objects {
+        // Objects are stored compressed, as the writer stores them.
+        let objects = batch.iter().map(prepared).collect::<Result<Vec<_>>>()?;
+        let in_use = codec.get();
+        if !in_use.has_dictionary() {
+            let texts: Vec<&str> = objects.iter().map(|o| o.json.as_str()).collect();
+            trained = codec.train_in(&tx, &texts)?;
+        }
+        let encoder = trained.as_ref().unwrap_or(&in_use);
+        for o in &objects {
+            write_object(&tx, o, &encoder.encode(&o.json))?;
+        }
+    } else {
+        for row in batch.iter() {
+            write_row(&tx, row)?;
+        }
     }
     tx.commit()?;
+    if let Some(t) = trained {
+        codec.set(t);
+    }
     *report.rows.entry(table.name().to_string()).or_default() += batch.len() as u64;
     batch.clear();
+    Ok(())
+}
+
+fn write_object(tx: &rusqlite::Transaction<'_>, o: &PreparedObject, body: &Body) -> Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)",
+    )?
+    .execute(params![
+        id_key(&o.id),
+        o.id,
+        o.version,
+        o.version_us,
+        o.object_type,
+        o.spec_version,
+        o.created_by,
+        o.tlp.map(|t| t as i64),
+        o.revoked,
+        body.to_sql()
+    ])?;
     Ok(())
 }
 
@@ -188,22 +232,7 @@ fn write_row(tx: &rusqlite::Transaction<'_>, row: &DumpRow) -> Result<()> {
         }
         Table::Objects => {
             let o = prepared(row)?;
-            tx.prepare_cached(
-                "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)",
-            )?
-            .execute(params![
-                id_key(&o.id),
-                o.id,
-                o.version,
-                o.version_us,
-                o.object_type,
-                o.spec_version,
-                o.created_by,
-                o.tlp.map(|t| t as i64),
-                o.revoked,
-                o.json
-            ])?;
+            write_object(tx, &o, &Codec::default().encode(&o.json))?;
         }
         Table::Entries => {
             let n = tx

@@ -111,7 +111,7 @@ pub(super) fn logged_versions(
     with_json: bool,
 ) -> Result<Vec<LoggedVersion>> {
     let mut stmt = conn.prepare_cached(if with_json {
-        "SELECT row, id, version, type, json, log_leaf, log_nonce FROM objects
+        "SELECT row, id, version, type, body_text(json), log_leaf, log_nonce FROM objects
          WHERE id_key = ?1 AND id = ?2 AND version = ?3 AND log_leaf IS NOT NULL"
     } else {
         "SELECT row, id, version, type, '', log_leaf, log_nonce FROM objects

@@ -160,14 +160,15 @@ pub(super) fn intersect(mut lists: Vec<Vec<i64>>) -> Vec<i64> {
 /// the runs are then appended in row order.
 #[derive(Default)]
 pub(super) struct Postings {
-    by_gram: HashMap<u32, Pending, FixedState>,
+    by_gram: HashMap<u32, GramRows, FixedState>,
 }
 
 #[derive(Default)]
-struct Pending {
+struct GramRows {
     first: i64,
     last: i64,
     count: u32,
+    /// From one row to the next, after `first`.
     deltas: Vec<u8>,
 }
 
@@ -180,8 +181,9 @@ impl Postings {
                 p.first = row;
             } else if row <= p.last {
                 continue;
+            } else {
+                push_varint(&mut p.deltas, row.abs_diff(p.last));
             }
-            push_varint(&mut p.deltas, row.abs_diff(p.last));
             p.last = row;
             p.count += 1;
         }
@@ -200,17 +202,22 @@ impl Postings {
                 // already in order rather than corrupt the chunk.
                 continue;
             }
-            // `q` starts with its first row in full (a delta from 0):
-            // re-encode that one against this run's last row.
-            let mut rest = &q.deltas[..];
-            if read_varint(&mut rest).is_none() {
-                continue;
-            }
             push_varint(&mut p.deltas, q.first.abs_diff(p.last));
-            p.deltas.extend_from_slice(rest);
+            p.deltas.extend_from_slice(&q.deltas);
             p.last = q.last;
             p.count += q.count;
         }
+    }
+
+    /// The same postings with every row moved up by `by` (postings made
+    /// by position in a batch, before its rows were known). Rows after
+    /// the first are kept as deltas, which an offset leaves as they are.
+    pub(super) fn offset(mut self, by: i64) -> Postings {
+        for p in self.by_gram.values_mut() {
+            p.first += by;
+            p.last += by;
+        }
+        self
     }
 
     /// The chunks to write: per trigram, its last row and encoded rows, in
@@ -220,8 +227,9 @@ impl Postings {
             .by_gram
             .into_iter()
             .map(|(gram, p)| {
-                let mut bytes = Vec::with_capacity(p.deltas.len() + 1);
+                let mut bytes = Vec::with_capacity(p.deltas.len() + 11);
                 bytes.push(DELTAS);
+                push_varint(&mut bytes, p.first.unsigned_abs());
                 bytes.extend_from_slice(&p.deltas);
                 // Trigrams in most rows of the step are smaller as a bitmap.
                 if p.count > 64 {
@@ -402,6 +410,40 @@ mod tests {
                     expected.entry(*g).or_default().push(*row);
                 }
             }
+            prop_assert_eq!(chunks.len(), expected.len());
+            for c in &chunks {
+                let mut got = Vec::new();
+                decode_rows(&c.bytes, &mut got).unwrap();
+                prop_assert_eq!(Some(&got), expected.get(&c.gram));
+                prop_assert_eq!(Some(&c.last), got.last());
+            }
+        }
+    }
+
+    proptest! {
+        /// Batches indexed by position (before their rows are known), then
+        /// moved to the rows they got and appended: the rows of each gram.
+        #[test]
+        fn postings_by_position_offset_to_rows(texts in proptest::collection::vec("[a-e]{0,12}", 1..200), cuts in proptest::collection::vec(0usize..200, 0..4), base in 0i64..1_000_000) {
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(texts.len())).collect();
+            cuts.push(0);
+            cuts.push(texts.len());
+            cuts.sort_unstable();
+            let mut all = Postings::default();
+            for w in cuts.windows(2) {
+                let mut batch = Postings::default();
+                for (i, t) in texts[w[0]..w[1]].iter().enumerate() {
+                    batch.add(i as i64, &grams_of(t));
+                }
+                all.append(batch.offset(base + w[0] as i64 + 1));
+            }
+            let mut expected: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
+            for (i, t) in texts.iter().enumerate() {
+                for g in grams_of(t) {
+                    expected.entry(g).or_default().push(base + i as i64 + 1);
+                }
+            }
+            let chunks = all.into_chunks();
             prop_assert_eq!(chunks.len(), expected.len());
             for c in &chunks {
                 let mut got = Vec::new();

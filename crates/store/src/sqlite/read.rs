@@ -48,7 +48,7 @@ pub(super) fn versions(
     // `id_key` first: it is the indexed column (an id alone walks the table).
     let mut args = vec![Sql::Integer(crate::id_key(id)), Sql::Text(id.to_string())];
     let mut sql = String::from(
-        "SELECT row, id, version, type, json FROM objects WHERE id_key = ? AND id = ?",
+        "SELECT row, id, version, type, body_text(json) FROM objects WHERE id_key = ? AND id = ?",
     );
     match which {
         VersionSel::All => {}
@@ -85,7 +85,7 @@ pub(crate) fn first_versions(conn: &Connection, ids: &[String]) -> Result<Vec<St
             .collect();
         let marks = vec!["?"; keys.len()].join(",");
         let sql = format!(
-            "SELECT row, id, version, type, json, version_us FROM objects WHERE id_key IN ({marks})"
+            "SELECT row, id, version, type, body_text(json), version_us FROM objects WHERE id_key IN ({marks})"
         );
         let wanted: std::collections::HashSet<&str> = chunk.iter().map(String::as_str).collect();
         let mut stmt = conn.prepare(&sql)?;
@@ -161,11 +161,11 @@ pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
     // collection's entries in order.
     let by_id = !q.ids.is_empty();
     let mut sql = String::from(if by_id {
-        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, o.log_leaf, o.log_nonce
+        "SELECT o.row, o.id, o.version, o.type, body_text(o.json), e.date_added_us, o.log_leaf, o.log_nonce
          FROM objects o CROSS JOIN entries e ON e.object = o.row
          WHERE e.collection = ? AND e.date_added_us > ?"
     } else {
-        "SELECT o.row, o.id, o.version, o.type, o.json, e.date_added_us, o.log_leaf, o.log_nonce
+        "SELECT o.row, o.id, o.version, o.type, body_text(o.json), e.date_added_us, o.log_leaf, o.log_nonce
          FROM entries e JOIN objects o ON o.row = e.object
          WHERE e.collection = ? AND e.date_added_us > ?"
     });
@@ -204,7 +204,8 @@ pub(super) fn list(conn: &Connection, q: &ListQuery) -> Result<Page> {
 
 pub(super) fn scan_latest(conn: &Connection, q: &ScanQuery) -> Result<Vec<StoredObject>> {
     let mut args = vec![Sql::Integer(q.after_row)];
-    let mut sql = String::from("SELECT row, id, version, type, json FROM objects WHERE row > ?");
+    let mut sql =
+        String::from("SELECT row, id, version, type, body_text(json) FROM objects WHERE row > ?");
     if let [one] = q.types.as_slice() {
         // One type: the (latest, type, row) index yields its rows already in
         // row order, so a rare type (incidents, notes) costs its own rows,

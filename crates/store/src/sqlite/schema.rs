@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use crate::{Result, StoreError};
 
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 const V1: &str = r#"
 CREATE TABLE objects (
@@ -134,6 +134,15 @@ CREATE TABLE grams (
 UPDATE progress SET row = 0 WHERE name = 'search';
 "#;
 
+/// Compressed objects (see `codec.rs`): the zstd dictionaries their
+/// bodies name. Rows stored before stay text.
+const V6: &str = r#"
+CREATE TABLE dicts (
+    number        INTEGER PRIMARY KEY,
+    data          BLOB NOT NULL
+);
+"#;
+
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > SCHEMA_VERSION {
@@ -167,6 +176,10 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
             if now < 5 {
                 conn.execute_batch(V5)?;
                 conn.pragma_update(None, "user_version", 5)?;
+            }
+            if now < 6 {
+                conn.execute_batch(V6)?;
+                conn.pragma_update(None, "user_version", 6)?;
             }
             Ok(())
         };

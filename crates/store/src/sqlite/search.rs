@@ -31,9 +31,59 @@ const SHORT_CHUNK: usize = 512;
 /// at the cost of one pass over it every few large steps).
 const MAX_CHUNKS_PER_GRAM: i64 = 4;
 
-/// Indexes up to `max_rows` stored rows not yet in the index; returns how
-/// many rows it covered (0 when the index is current).
-pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<usize> {
+/// The postings of rows this process stored, every row after `from` (the
+/// highest row when the first of them was written) up to `last`: made from
+/// the objects before they were written, so indexing them needs no read
+/// back. Rows up to `from` not yet indexed are read back first; if another
+/// process indexed past `from` meanwhile, the postings are stale: dropped.
+pub(super) struct Pending {
+    pub(super) from: i64,
+    pub(super) last: i64,
+    pub(super) rows: usize,
+    pub(super) postings: Postings,
+}
+
+impl Pending {
+    /// Takes in a batch's postings (made by position in the batch) for
+    /// the rows `first..=last` it was written to, after `before`, the
+    /// highest row then. Postings that would leave a gap are dropped:
+    /// those rows are read back instead.
+    pub(super) fn extend(
+        pending: &mut Option<Pending>,
+        batch: Postings,
+        (first, last): (i64, i64),
+        before: i64,
+    ) {
+        let rows = usize::try_from(last - first + 1).unwrap_or(0);
+        match pending {
+            Some(p) if p.last == before => {
+                p.postings.append(batch.offset(first));
+                p.last = last;
+                p.rows += rows;
+            }
+            // Rows of others (or unprepared ones) since: keep what is
+            // pending, it still covers exactly its rows.
+            Some(_) => {}
+            None => {
+                *pending = Some(Pending {
+                    from: before,
+                    last,
+                    rows,
+                    postings: batch.offset(first),
+                });
+            }
+        }
+    }
+}
+
+/// Indexes up to `max_rows` stored rows not yet in the index (more when
+/// `pending` covers more, which it then gives up); returns how many rows
+/// it covered (0 when the index is current).
+pub(super) fn index_pending(
+    conn: &mut Connection,
+    max_rows: usize,
+    pending: &mut Option<Pending>,
+) -> Result<usize> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let from: i64 = tx.query_row("SELECT row FROM progress WHERE name = 'search'", [], |r| {
         r.get(0)
@@ -42,36 +92,42 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
         // A rebuild (a restored or migrated store resets the progress).
         tx.execute("DELETE FROM grams", [])?;
     }
-    let threads = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(8);
+    if pending.as_ref().is_some_and(|p| p.from < from) {
+        *pending = None;
+    }
+    // The pending postings join this step when the rows before them fit
+    // in it; else this step reads back rows on the way to them.
+    let joins = pending
+        .as_ref()
+        .is_some_and(|p| usize::try_from(p.from - from).is_ok_and(|gap| gap <= max_rows));
     let mut postings = Postings::default();
-    let mut covered = 0usize;
-    let mut last = from;
-    {
-        let mut rows = tx
-            .prepare_cached("SELECT row, json FROM objects WHERE row > ?1 ORDER BY row LIMIT ?2")?;
-        let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        let mut q = rows.query(params![from, limit])?;
-        let mut texts: Vec<(i64, String)> = Vec::with_capacity(READ_ROWS.min(max_rows));
-        loop {
-            let next = q.next()?;
-            if let Some(r) = next {
-                texts.push((r.get(0)?, r.get(1)?));
-            }
-            if texts.len() == READ_ROWS || (next.is_none() && !texts.is_empty()) {
-                covered += texts.len();
-                last = texts.last().map_or(last, |t| t.0);
-                for run in postings_of_rows(&texts, threads)? {
-                    postings.append(run);
-                }
-                texts.clear();
-            }
-            if next.is_none() {
-                break;
+    let (mut covered, mut last) = (0, from);
+    match pending.take() {
+        Some(p) if joins => {
+            // The rows before the pending ones (at most `max_rows`), then
+            // the pending ones, then what follows them.
+            let (n, l) = read_back(
+                &tx,
+                from,
+                usize::try_from(p.from - from).unwrap_or(0),
+                &mut postings,
+            )?;
+            if l == p.from {
+                postings.append(p.postings);
+                covered = n + p.rows;
+                last = p.last;
+            } else {
+                // Rows before them were removed since: they no longer
+                // follow on; read back from here instead.
+                (covered, last) = (n, l);
             }
         }
+        other => *pending = other,
+    }
+    if covered < max_rows {
+        let (n, l) = read_back(&tx, last, max_rows - covered, &mut postings)?;
+        covered += n;
+        last = l;
     }
     if covered > 0 {
         let chunks = postings.into_chunks();
@@ -91,20 +147,79 @@ pub(super) fn index_pending(conn: &mut Connection, max_rows: usize) -> Result<us
     Ok(covered)
 }
 
+/// Reads back up to `limit` stored rows after `after` and adds their
+/// postings; returns how many it read and the last row.
+fn read_back(
+    tx: &rusqlite::Transaction<'_>,
+    after: i64,
+    limit: usize,
+    postings: &mut Postings,
+) -> Result<(usize, i64)> {
+    let threads = std::thread::available_parallelism()
+        .map(usize::from)
+        .unwrap_or(1)
+        .min(8);
+    let mut covered = 0usize;
+    let mut last = after;
+    if limit == 0 {
+        return Ok((0, last));
+    }
+    let mut rows = tx.prepare_cached(
+        "SELECT row, body_text(json) FROM objects WHERE row > ?1 ORDER BY row LIMIT ?2",
+    )?;
+    let mut q = rows.query(params![after, i64::try_from(limit).unwrap_or(i64::MAX)])?;
+    let mut texts: Vec<(i64, String)> = Vec::with_capacity(READ_ROWS.min(limit));
+    loop {
+        let next = q.next()?;
+        if let Some(r) = next {
+            texts.push((r.get(0)?, r.get(1)?));
+        }
+        if texts.len() == READ_ROWS || (next.is_none() && !texts.is_empty()) {
+            covered += texts.len();
+            last = texts.last().map_or(last, |t| t.0);
+            for run in postings_of_rows(&texts, threads)? {
+                postings.append(run);
+            }
+            texts.clear();
+        }
+        if next.is_none() {
+            break;
+        }
+    }
+    Ok((covered, last))
+}
+
+/// The sorted, distinct search trigrams of an object's JSON text. A custom
+/// object whose `name` (say) is not a string gets none, rather than
+/// blocking the index.
+pub(super) fn grams_of_json(json: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    grams_into_of_json(json, &mut out);
+    out
+}
+
+/// [`grams_of_json`] into a buffer the caller reuses.
+pub(super) fn grams_into_of_json(json: &str, out: &mut Vec<u32>) {
+    let text = StixObject::search_text_of(json).unwrap_or_default();
+    postings::grams_into(&text, out);
+}
+
+/// The postings of objects' JSON texts, by row (ascending).
+pub(super) fn postings_of<'a>(texts: impl Iterator<Item = (i64, &'a str)>) -> Postings {
+    let mut postings = Postings::default();
+    let mut grams = Vec::new();
+    for (row, json) in texts {
+        grams_into_of_json(json, &mut grams);
+        postings.add(row, &grams);
+    }
+    postings
+}
+
 /// The postings of stored JSON texts, built on `threads` threads, one run
 /// of rows each, in row order. A custom object whose `name` (say) is not a
 /// string gets no trigrams, rather than blocking the index.
 fn postings_of_rows(texts: &[(i64, String)], threads: usize) -> Result<Vec<Postings>> {
-    let run = |part: &[(i64, String)]| -> Postings {
-        let mut postings = Postings::default();
-        let mut grams = Vec::new();
-        for (row, json) in part {
-            let text = StixObject::search_text_of(json).unwrap_or_default();
-            postings::grams_into(&text, &mut grams);
-            postings.add(*row, &grams);
-        }
-        postings
-    };
+    let run = |part: &[(i64, String)]| postings_of(part.iter().map(|(r, j)| (*r, j.as_str())));
     if threads < 2 || texts.len() < 256 {
         return Ok(vec![run(texts)]);
     }
@@ -226,7 +341,7 @@ pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<
     }
     let mut hits: Vec<(f64, StoredObject)> = Vec::new();
     let mut read = conn.prepare_cached(
-        "SELECT row, id, version, type, json FROM objects WHERE row = ?1 AND latest = 1",
+        "SELECT row, id, version, type, body_text(json) FROM objects WHERE row = ?1 AND latest = 1",
     )?;
     for row in postings::intersect(lists) {
         let Some(object) = read

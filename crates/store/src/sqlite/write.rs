@@ -5,26 +5,48 @@
 use concord_stix::Timestamp;
 use rusqlite::{Connection, TransactionBehavior, params};
 
-use crate::{BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, id_key};
+use super::codec::{Body, Codec, SharedCodec};
+use crate::{
+    BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, StoreError, id_key,
+};
 
-pub(super) fn put_batch(
-    conn: &mut Connection,
-    collection: &str,
-    batch: &[PreparedObject],
-) -> Result<BatchOutcome> {
-    put_batch_then(conn, collection, batch, |_| Ok(()))
+/// What a committed batch did, as the indexing of its rows needs it.
+pub(super) struct Put {
+    pub(super) outcome: BatchOutcome,
+    /// The highest row before the batch.
+    pub(super) before: i64,
+    /// The rows inserted, first and last (in batch order, ascending).
+    pub(super) rows: Option<(i64, i64)>,
 }
 
-/// `put_batch`, with `also` run inside the same transaction before it
-/// commits (a sync cursor moves together with the objects it covers).
+/// Writes `batch` (with `bodies`, its stored forms made beforehand, or
+/// none) in one transaction, with `also` run inside it before it commits
+/// (a sync cursor moves together with the objects it covers).
 pub(super) fn put_batch_then(
     conn: &mut Connection,
+    codec: &SharedCodec,
     collection: &str,
     batch: &[PreparedObject],
+    bodies: &[Option<Body>],
     also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<()>,
-) -> Result<BatchOutcome> {
+) -> Result<Put> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let (coll_row, mut last) = super::read::collection_row(&tx, collection)?;
+    // The store's first dictionary, trained on this batch when it is the
+    // first large one; made current only once the batch commits.
+    let in_use = codec.get();
+    // A prepared batch was trained on when it was prepared.
+    let trained: Option<Codec> = if in_use.has_dictionary() || !bodies.is_empty() {
+        None
+    } else {
+        let texts: Vec<&str> = batch.iter().map(|o| o.json.as_str()).collect();
+        codec.train_in(&tx, &texts)?
+    };
+    let encoder: &Codec = trained.as_ref().unwrap_or(&in_use);
+    let before: i64 = tx.query_row("SELECT coalesce(max(row), 0) FROM objects", [], |r| {
+        r.get(0)
+    })?;
+    let mut inserted: Option<(i64, i64)> = None;
     let now = Timestamp::now().0;
     let mut outcome = BatchOutcome::default();
     // The node's log, when this batch authors anything: its size now (the
@@ -53,7 +75,7 @@ pub(super) fn put_batch_then(
             "INSERT INTO entries (collection, date_added_us, object) VALUES (?1, ?2, ?3)
              ON CONFLICT DO NOTHING",
         )?;
-        for o in batch {
+        for (i, o) in batch.iter().enumerate() {
             let key = id_key(&o.id);
             let mut same: Option<(i64, bool)> = None;
             let mut current: Option<(i64, i64, String)> = None;
@@ -105,6 +127,23 @@ pub(super) fn put_batch_then(
                     if newest && let Some((prev, _, _)) = current {
                         unset_latest.execute([prev])?;
                     }
+                    let made;
+                    let body = match bodies.get(i).and_then(Option::as_ref) {
+                        Some(b) if encoder.knows(b) => b,
+                        // Bodies are made by this store's codec, whose
+                        // dictionaries never go: only a caller's bug (a
+                        // batch prepared by another store) gets here.
+                        Some(_) => {
+                            return Err(StoreError::Task(format!(
+                                "{}: a prepared body names a dictionary this store does not hold",
+                                o.id
+                            )));
+                        }
+                        None => {
+                            made = encoder.encode(&o.json);
+                            &made
+                        }
+                    };
                     insert.execute(params![
                         key,
                         o.id,
@@ -116,12 +155,14 @@ pub(super) fn put_batch_then(
                         o.tlp.map(|t| t as i64),
                         o.revoked,
                         newest,
-                        o.json,
+                        body.to_sql(),
                         leaf,
                         nonce,
                     ])?;
                     outcome.inserted += 1;
-                    tx.last_insert_rowid()
+                    let row = tx.last_insert_rowid();
+                    inserted = Some((inserted.map_or(row, |r| r.0), row));
+                    row
                 }
             };
             let date_added = now.max(last + 1);
@@ -140,7 +181,14 @@ pub(super) fn put_batch_then(
     }
     also(&tx)?;
     tx.commit()?;
-    Ok(outcome)
+    if let Some(trained) = trained {
+        codec.set(trained);
+    }
+    Ok(Put {
+        outcome,
+        before,
+        rows: inserted,
+    })
 }
 
 pub(super) fn create_collection(conn: &mut Connection, c: &NewCollection) -> Result<Collection> {
@@ -158,4 +206,104 @@ pub(super) fn create_collection(conn: &mut Connection, c: &NewCollection) -> Res
         description: c.description.clone(),
         public: c.public,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+    use crate::{Store, StoreError, VersionSel};
+
+    fn object(n: u32) -> PreparedObject {
+        let text = format!(
+            r#"{{"type":"indicator","spec_version":"2.1","id":"indicator--00000000-0000-4000-8000-{n:012}","created":"2020-01-01T00:00:00.000Z","modified":"2020-01-01T00:00:00.000Z","name":"host-{n}.example","pattern":"[domain-name:value = 'host-{n}.example']","pattern_type":"stix","valid_from":"2020-01-01T00:00:00Z"}}"#
+        );
+        let map = concord_stix::json::parse_object(text.as_bytes()).expect("test object");
+        PreparedObject::new(&concord_stix::StixObject::from_map(map), text)
+    }
+
+    /// A batch that trains the first dictionary and then fails leaves
+    /// neither the dictionary nor a codec that would name it: the next
+    /// batch trains again, and every body reads back, in this process and
+    /// in a new one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dictionary_counts_only_once_its_batch_commits() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = SqliteStore::open_dir(dir.path()).expect("store");
+        s.create_collection(NewCollection {
+            id: Some("c1".into()),
+            title: "c1".into(),
+            description: String::new(),
+            public: false,
+        })
+        .await
+        .expect("collection");
+        let batch: Vec<PreparedObject> = (0..1_000).map(object).collect();
+        let failed = s.with_writer(|c| {
+            put_batch_then(c, &s.inner.codec, "c1", &batch, &[], |_| {
+                Err(StoreError::Task("refused after the writes".into()))
+            })
+        });
+        assert!(failed.is_err());
+        assert!(!s.inner.codec.get().has_dictionary());
+        let dicts: i64 = s
+            .with_reader(|c| Ok(c.query_row("SELECT count(*) FROM dicts", [], |r| r.get(0))?))
+            .expect("count");
+        assert_eq!(dicts, 0);
+
+        let out = s.put_batch("c1", batch.clone()).await.expect("batch");
+        assert_eq!(out.inserted, 1_000);
+        assert!(s.inner.codec.get().has_dictionary());
+        drop(s);
+        let again = SqliteStore::open_dir(dir.path()).expect("reopened");
+        for n in [0, 500, 999] {
+            let v = again
+                .versions(&batch[n].id, VersionSel::Last)
+                .await
+                .expect("read");
+            assert_eq!(v[0].json, batch[n].json);
+        }
+    }
+
+    /// Prepared batches in a row keep their postings for the indexing
+    /// step (from the highest row before the first, through rows written
+    /// before them and not indexed yet), which takes them whole.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn prepared_batches_keep_their_postings_until_the_index_takes_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let s = SqliteStore::open_dir(dir.path()).expect("store");
+        s.create_collection(NewCollection {
+            id: Some("c1".into()),
+            title: "c1".into(),
+            description: String::new(),
+            public: false,
+        })
+        .await
+        .expect("collection");
+        // Rows not indexed yet before the prepared ones (as `init` leaves).
+        s.put_batch("c1", (0..5).map(object).collect())
+            .await
+            .expect("first rows");
+        for range in [5..2_005, 2_005..4_005] {
+            let ready = s
+                .prepare_batch(range.map(object).collect(), true)
+                .expect("prepared");
+            s.put_ready("c1", ready).await.expect("written");
+        }
+        {
+            let pending = s.inner.pending.lock().expect("pending");
+            let p = pending.as_ref().expect("postings kept");
+            assert_eq!((p.from, p.last, p.rows), (5, 4_005, 4_000));
+        }
+        assert_eq!(s.index_search(250_000).await.expect("indexed"), 4_005);
+        assert!(s.inner.pending.lock().expect("pending").is_none());
+        assert_eq!(s.search_backlog().await.expect("backlog"), 0);
+        for n in [0, 4, 5, 2_004, 2_005, 4_004] {
+            let hits = s
+                .search(&format!("host-{n}.example"), 5)
+                .await
+                .expect("search");
+            assert!(hits.iter().any(|h| h.json == object(n).json), "object {n}");
+        }
+    }
 }
