@@ -210,3 +210,31 @@ async fn postings_made_before_the_write_index_every_row() {
         assert_eq!(hits[0].json, varied(n).json);
     }
 }
+
+/// A restore or migration into the embedded store compresses as the
+/// writer does, and the copy holds the same text (same digests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loaded_dump_is_stored_compressed_with_the_same_digests() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let from = AnyStore::Sqlite(SqliteStore::open_dir(a.path()).unwrap());
+    with_collection(&from, "c1").await;
+    from.put_batch("c1", (0..1_500).map(varied).collect())
+        .await
+        .unwrap();
+    let to = AnyStore::Sqlite(SqliteStore::open_dir(b.path()).unwrap());
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    let (dumped, loaded) = tokio::join!(from.dump(tx), to.load(rx));
+    dumped.unwrap();
+    assert_eq!(loaded.unwrap().rows["objects"], 1_500);
+    assert_eq!(from.digests().await.unwrap(), to.digests().await.unwrap());
+    let conn = db(b.path());
+    assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
+    assert_eq!(
+        count(&conn, "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"),
+        1_500
+    );
+    for n in [0, 777, 1_499] {
+        assert_eq!(json_of(&to, n).await, varied(n).json);
+    }
+    assert_eq!(to.search("s000777", 10).await.unwrap().len(), 1);
+}
