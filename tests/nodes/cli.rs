@@ -426,7 +426,7 @@ fn directories_are_imported_file_by_file() {
 }
 
 /// kill -9 in the middle of an import: what is stored is whole batches
-/// (16,384 objects each, plus the node's identity), the database is intact,
+/// (8,192 objects each, plus the node's identity), the database is intact,
 /// and importing again completes the set without duplicates.
 #[test]
 fn a_killed_import_leaves_whole_batches_and_resumes() {
@@ -464,7 +464,7 @@ fn a_killed_import_leaves_whole_batches_and_resumes() {
         "the import was seen at work or finished"
     );
     assert!(
-        (after - 1).is_multiple_of(16_384) || after == 60_001,
+        (after - 1).is_multiple_of(8_192) || after == 60_001,
         "{after} versions: half a batch is stored"
     );
     let again = command(a.path())

@@ -14,12 +14,14 @@ use tokio::task::JoinHandle;
 
 use crate::IngestError;
 
-/// Objects per write transaction. SQLite has one writer, so large batches
-/// (measured: +25% at 1M objects over 8,192) amortise its commit; PostgreSQL
-/// works on two batches at once, and smaller ones keep both busy.
+/// Objects per write transaction. SQLite has one writer and commits with
+/// an fsync; now that bodies are compressed before the write, 8,192 objects
+/// commit as fast as 16,384 did and hold 20 MB less (measured on 121k
+/// objects). PostgreSQL works on two batches at once, and smaller ones keep
+/// both busy.
 pub(crate) fn batch_size(store: &AnyStore) -> usize {
     match store {
-        AnyStore::Sqlite(_) => 16_384,
+        AnyStore::Sqlite(_) => 8_192,
         AnyStore::Postgres(_) => 8_192,
     }
 }

@@ -230,7 +230,10 @@ async fn a_loaded_dump_is_stored_compressed_with_the_same_digests() {
     let conn = db(b.path());
     assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
     assert_eq!(
-        count(&conn, "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"),
+        count(
+            &conn,
+            "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"
+        ),
         1_500
     );
     for n in [0, 777, 1_499] {
