@@ -222,12 +222,8 @@ mod tests {
         PreparedObject::new(&concord_stix::StixObject::from_map(map), text)
     }
 
-    /// A batch that trains the first dictionary and then fails leaves
-    /// neither the dictionary nor a codec that would name it: the next
-    /// batch trains again, and every body reads back, in this process and
-    /// in a new one.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_dictionary_counts_only_once_its_batch_commits() {
+    /// A new store in a temporary directory, with collection `c1`.
+    async fn store_with_collection() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().expect("temp dir");
         let s = SqliteStore::open_dir(dir.path()).expect("store");
         s.create_collection(NewCollection {
@@ -238,6 +234,16 @@ mod tests {
         })
         .await
         .expect("collection");
+        (dir, s)
+    }
+
+    /// A batch that trains the first dictionary and then fails leaves
+    /// neither the dictionary nor a codec that would name it: the next
+    /// batch trains again, and every body reads back, in this process and
+    /// in a new one.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_dictionary_counts_only_once_its_batch_commits() {
+        let (dir, s) = store_with_collection().await;
         let batch: Vec<PreparedObject> = (0..1_000).map(object).collect();
         let failed = s.with_writer(|c| {
             put_batch_then(c, &s.inner.codec, "c1", &batch, &[], |_| {
@@ -270,16 +276,7 @@ mod tests {
     /// before them and not indexed yet), which takes them whole.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn prepared_batches_keep_their_postings_until_the_index_takes_them() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let s = SqliteStore::open_dir(dir.path()).expect("store");
-        s.create_collection(NewCollection {
-            id: Some("c1".into()),
-            title: "c1".into(),
-            description: String::new(),
-            public: false,
-        })
-        .await
-        .expect("collection");
+        let (_dir, s) = store_with_collection().await;
         // Rows not indexed yet before the prepared ones (as `init` leaves).
         s.put_batch("c1", (0..5).map(object).collect())
             .await

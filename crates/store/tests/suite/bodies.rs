@@ -33,6 +33,14 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// Rows whose body is compressed.
+fn blobs(conn: &rusqlite::Connection) -> i64 {
+    count(
+        conn,
+        "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'",
+    )
+}
+
 async fn json_of(s: &impl Store, n: u32) -> String {
     let id = format!("indicator--00000000-0000-4000-8000-{n:012}");
     let v = s.versions(&id, VersionSel::Last).await.unwrap();
@@ -55,13 +63,7 @@ async fn bodies_are_compressed_and_every_read_gives_the_text_back() {
 
     let conn = db(dir.path());
     assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
-    assert_eq!(
-        count(
-            &conn,
-            "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"
-        ),
-        2_000
-    );
+    assert_eq!(blobs(&conn), 2_000);
     assert_eq!(
         count(
             &conn,
@@ -147,13 +149,7 @@ async fn another_process_reads_and_writes_with_a_dictionary_trained_after_it_ope
         .unwrap();
     let conn = db(dir.path());
     assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
-    assert_eq!(
-        count(
-            &conn,
-            "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"
-        ),
-        1_600
-    );
+    assert_eq!(blobs(&conn), 1_600);
     for n in [0, 999, 1_000, 1_599] {
         for s in [&a, &b, &c] {
             assert_eq!(json_of(s, n).await, varied(n).json);
@@ -229,13 +225,7 @@ async fn a_loaded_dump_is_stored_compressed_with_the_same_digests() {
     assert_eq!(from.digests().await.unwrap(), to.digests().await.unwrap());
     let conn = db(b.path());
     assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
-    assert_eq!(
-        count(
-            &conn,
-            "SELECT count(*) FROM objects WHERE typeof(json) = 'blob'"
-        ),
-        1_500
-    );
+    assert_eq!(blobs(&conn), 1_500);
     for n in [0, 777, 1_499] {
         assert_eq!(json_of(&to, n).await, varied(n).json);
     }
