@@ -231,3 +231,61 @@ async fn a_loaded_dump_is_stored_compressed_with_the_same_digests() {
     }
     assert_eq!(to.search("s000777", 10).await.unwrap().len(), 1);
 }
+
+/// A hostile member can choose what the store first trains on (it sends
+/// the first large batch). Junk teaches the dictionary nothing useful, but
+/// no body is ever larger than its text, and every object reads back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dictionary_trained_on_junk_never_makes_a_body_larger_than_its_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open_dir(dir.path()).unwrap();
+    with_collection(&s, "c1").await;
+    // High-entropy names and descriptions (a xorshift stream, hex).
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut junk = |n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                format!("{:016x}", x)
+            })
+            .collect()
+    };
+    let poison: Vec<PreparedObject> = (0..600u32)
+        .map(|i| obj(800_000 + i, "2020-01-01T00:00:00.000Z", &junk(12)))
+        .collect();
+    let poison_text: i64 = poison.iter().map(|o| o.json.len() as i64).sum();
+    s.put_batch("c1", poison).await.unwrap();
+    let honest: Vec<PreparedObject> = (0..600).map(varied).collect();
+    let honest_text: i64 = honest.iter().map(|o| o.json.len() as i64).sum();
+    s.put_batch("c1", honest).await.unwrap();
+    let conn = db(dir.path());
+    assert_eq!(count(&conn, "SELECT count(*) FROM dicts"), 1);
+    let stored = count(&conn, "SELECT sum(length(json)) FROM objects");
+    assert!(
+        stored <= poison_text + honest_text,
+        "{stored} bytes stored for {} of text",
+        poison_text + honest_text
+    );
+    // Row by row: the stored body is never longer than the text it holds.
+    let texts = s
+        .scan_latest(ScanQuery {
+            after_row: 0,
+            limit: 5_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(texts.len(), 1_200);
+    let mut lengths = conn
+        .prepare("SELECT length(json) FROM objects WHERE row = ?1")
+        .unwrap();
+    for t in &texts {
+        let stored: i64 = lengths.query_row([t.row], |r| r.get(0)).unwrap();
+        assert!(stored <= t.json.len() as i64, "row {}", t.row);
+    }
+    for n in [0, 299, 599] {
+        assert_eq!(json_of(&s, n).await, varied(n).json);
+    }
+}
