@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::{Outcome, counts, indicators, names};
-use crate::harness::{Node, ok, served};
+use crate::harness::{Node, json_of, ok, served};
 
 const N: usize = 10;
 
@@ -62,6 +62,27 @@ fn publish(nodes: &[Node], batch: &str) {
     }
 }
 
+/// Waits (bounded) until each node's log is covered by a checkpoint it
+/// signed: peers accept what a member authored once a checkpoint of its
+/// log includes it, and `serve` signs one per interval (a second here).
+/// The rounds below measure the sync, not that interval: without this
+/// wait, a node syncing within the second after its last peer published
+/// held that peer's objects one round longer.
+fn checkpointed(nodes: &[Node]) {
+    for n in nodes {
+        let mut covered = false;
+        for _ in 0..100 {
+            let s = json_of(&n.dir, &["log", "status"]);
+            if s["checkpoint"]["size"].as_u64() == s["size"].as_u64() {
+                covered = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(covered, "{}'s log got no checkpoint within 10 s", n.name);
+    }
+}
+
 /// Syncs every node once per round until each holds exactly its share;
 /// returns the rounds it took.
 fn converge(nodes: &[Node], batch: &str, bound: usize) -> (usize, usize, usize) {
@@ -108,6 +129,7 @@ fn ten_nodes_in_a_ring_then_a_mesh_converge_to_their_shares() {
         }
     }
     publish(&nodes, "ring");
+    checkpointed(&nodes);
     // Diameter 5; one more round for the order nodes sync in.
     let (ring_rounds, ring_lost, ring_extra) = converge(&nodes, "ring", N / 2 + 1);
     // Mesh: every node pulls from every other.
@@ -119,6 +141,7 @@ fn ten_nodes_in_a_ring_then_a_mesh_converge_to_their_shares() {
         }
     }
     publish(&nodes, "mesh");
+    checkpointed(&nodes);
     let (mesh_rounds, mesh_lost, mesh_extra) = converge(&nodes, "mesh", 2);
     let duplicated: u64 = nodes
         .iter()
