@@ -70,29 +70,25 @@ pub(super) struct Codec {
 
 /// An object's JSON in its stored form, made by [`Codec::encode`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Body {
-    /// The loaded dictionary it was compressed with (0: the text itself).
-    uid: u64,
-    bytes: Vec<u8>,
+pub(crate) enum Body {
+    /// The text itself (no dictionary yet, or it would not shrink).
+    Text(String),
+    /// Compressed with the loaded dictionary `uid`: the column's bytes.
+    Compressed { uid: u64, bytes: Vec<u8> },
 }
 
 impl Body {
     /// Whether it is compressed (else it is the text itself).
     pub(super) fn is_compressed(&self) -> bool {
-        self.uid != 0
+        matches!(self, Body::Compressed { .. })
     }
 
     /// The column value: a BLOB when compressed, else TEXT.
     pub(super) fn to_sql(&self) -> ToSqlOutput<'_> {
-        if self.uid == 0 {
-            // Only made from a `&str`, so always UTF-8.
-            match std::str::from_utf8(&self.bytes) {
-                Ok(text) => ToSqlOutput::Borrowed(ValueRef::Text(text.as_bytes())),
-                Err(_) => ToSqlOutput::Borrowed(ValueRef::Blob(&self.bytes)),
-            }
-        } else {
-            ToSqlOutput::Borrowed(ValueRef::Blob(&self.bytes))
-        }
+        ToSqlOutput::Borrowed(match self {
+            Body::Text(text) => ValueRef::Text(text.as_bytes()),
+            Body::Compressed { bytes, .. } => ValueRef::Blob(bytes),
+        })
     }
 }
 
@@ -164,16 +160,16 @@ impl Codec {
 
     /// Whether `body` was made by this codec (or is the text itself).
     pub(super) fn knows(&self, body: &Body) -> bool {
-        body.uid == 0 || self.dictionaries.iter().any(|d| d.uid == body.uid)
+        match body {
+            Body::Text(_) => true,
+            Body::Compressed { uid, .. } => self.dictionaries.iter().any(|d| d.uid == *uid),
+        }
     }
 
     /// The stored form of `json`: compressed with the newest dictionary,
     /// or the text itself when the store has none or it would not shrink.
     pub(crate) fn encode(&self, json: &str) -> Body {
-        let text = || Body {
-            uid: 0,
-            bytes: json.as_bytes().to_vec(),
-        };
+        let text = || Body::Text(json.to_string());
         let Some(d) = self.dictionaries.last() else {
             return text();
         };
@@ -204,7 +200,7 @@ impl Codec {
             Some(out)
         });
         match compressed {
-            Some(bytes) if bytes.len() < json.len() => Body { uid: d.uid, bytes },
+            Some(bytes) if bytes.len() < json.len() => Body::Compressed { uid: d.uid, bytes },
             // Incompressible text (or zstd failing on a few KB in memory,
             // not expected): the text is a valid body all the same.
             _ => text(),
@@ -378,6 +374,14 @@ mod tests {
         )
     }
 
+    /// The column bytes of a compressed body.
+    fn compressed(body: &Body) -> &[u8] {
+        match body {
+            Body::Compressed { bytes, .. } => bytes,
+            Body::Text(t) => panic!("not compressed: {t}"),
+        }
+    }
+
     fn trained(texts: &[String]) -> Codec {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let dict = train(&refs).expect("trained");
@@ -392,19 +396,15 @@ mod tests {
         let mut stored = 0;
         for t in texts.iter().take(200) {
             let body = codec.encode(t);
-            assert_ne!(body.uid, 0);
-            assert_eq!(body.bytes[0], 1);
-            stored += body.bytes.len();
-            assert_eq!(
-                codec.decode(&body.bytes).unwrap().as_deref(),
-                Some(t.as_str())
-            );
+            let bytes = compressed(&body);
+            assert_eq!(bytes[0], 1);
+            stored += bytes.len();
+            assert_eq!(codec.decode(bytes).unwrap().as_deref(), Some(t.as_str()));
             // A codec without the dictionary says so rather than guessing.
-            assert_eq!(plain.decode(&body.bytes).unwrap(), None);
+            assert_eq!(plain.decode(bytes).unwrap(), None);
             // Without a dictionary the body is the text.
             let text = plain.encode(t);
-            assert_eq!(text.uid, 0);
-            assert_eq!(text.bytes, t.as_bytes());
+            assert_eq!(text, Body::Text(t.clone()));
         }
         let original: usize = texts.iter().take(200).map(String::len).sum();
         assert!(stored * 3 < original, "{stored} of {original} bytes");
@@ -417,7 +417,7 @@ mod tests {
         let texts: Vec<String> = (0..2000).map(sample).collect();
         let codec = trained(&texts);
         let short = "{}";
-        assert_eq!(codec.encode(short).uid, 0);
+        assert_eq!(codec.encode(short), Body::Text(short.to_string()));
     }
 
     #[test]
@@ -440,8 +440,14 @@ mod tests {
             // if contexts were keyed by dictionary number.
             let x = ca.encode(t);
             let y = cb.encode(t);
-            assert_eq!(ca.decode(&x.bytes).unwrap().as_deref(), Some(t.as_str()));
-            assert_eq!(cb.decode(&y.bytes).unwrap().as_deref(), Some(t.as_str()));
+            assert_eq!(
+                ca.decode(compressed(&x)).unwrap().as_deref(),
+                Some(t.as_str())
+            );
+            assert_eq!(
+                cb.decode(compressed(&y)).unwrap().as_deref(),
+                Some(t.as_str())
+            );
         }
     }
 }

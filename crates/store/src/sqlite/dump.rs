@@ -192,24 +192,10 @@ fn flush(
     Ok(())
 }
 
+/// A dumped object version, not yet marked latest (`mark_latest` does).
 fn write_object(tx: &rusqlite::Transaction<'_>, o: &PreparedObject, body: &Body) -> Result<()> {
-    tx.prepare_cached(
-        "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0, ?10)",
-    )?
-    .execute(params![
-        id_key(&o.id),
-        o.id,
-        o.version,
-        o.version_us,
-        o.object_type,
-        o.spec_version,
-        o.created_by,
-        o.tlp.map(|t| t as i64),
-        o.revoked,
-        body.to_sql()
-    ])?;
-    Ok(())
+    let mut insert = tx.prepare_cached(super::write::INSERT_OBJECT)?;
+    super::write::insert_object(&mut insert, o, body, false, None, None)
 }
 
 fn write_row(tx: &rusqlite::Transaction<'_>, row: &DumpRow) -> Result<()> {

@@ -298,18 +298,15 @@ impl SqliteStore {
         }
         let postings = index.then(|| {
             let mut postings = Postings::default();
-            let mut grams = Vec::new();
             for (i, o) in objects.iter_mut().enumerate() {
-                let g = match o.made.grams.take() {
-                    Some(g) => g,
-                    None => {
-                        grams.clear();
-                        search::grams_into_of_json(&o.json, &mut grams);
-                        std::mem::take(&mut grams)
-                    }
-                };
-                postings.add(i as i64, &g);
-                grams = g;
+                // Made by the checkers' encoder; a foreign format's objects
+                // are hashed here.
+                let grams = o
+                    .made
+                    .grams
+                    .take()
+                    .unwrap_or_else(|| search::grams_of_json(&o.json));
+                postings.add(i as i64, &grams);
             }
             postings
         });
@@ -349,20 +346,18 @@ impl SqliteStore {
             &batch.bodies,
             also,
         )?;
-        // Every object a new row, in order, right after the rows before:
-        // the batch's postings by position are its rows' postings.
+        // Every object a new row, in order: the batch's postings by
+        // position are its rows' postings.
         let n = batch.objects.len() as i64;
         let whole = put.outcome.inserted == batch.objects.len()
-            && put
-                .rows
-                .is_some_and(|(first, last)| first == put.before + 1 && last - first + 1 == n);
+            && put.rows.is_some_and(|(first, last)| last - first + 1 == n);
         if let (Some(postings), Some(rows), true) = (batch.postings, put.rows, whole) {
             let mut pending = self
                 .inner
                 .pending
                 .lock()
                 .map_err(|_| StoreError::Task("search postings poisoned".into()))?;
-            search::Pending::extend(&mut pending, postings, rows, put.before);
+            search::Pending::extend(&mut pending, postings, rows);
             if pending.as_ref().is_some_and(|p| p.rows >= PENDING_MAX_ROWS) {
                 let max = pending.as_ref().map_or(0, |p| p.rows);
                 search::index_pending(conn, max, &mut pending)?;

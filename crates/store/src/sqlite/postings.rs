@@ -391,67 +391,64 @@ mod tests {
         fn postings_appended_in_runs_are_the_rows_of_each_gram(texts in proptest::collection::vec("[a-e]{0,12}", 1..200), cuts in proptest::collection::vec(0usize..200, 0..4)) {
             let rows: Vec<(i64, Vec<u32>)> = texts.iter().enumerate().map(|(i, t)| (i as i64 * 3 + 1, grams_of(t))).collect();
             // Runs of rows filled apart (as threads do), appended in order.
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(rows.len())).collect();
-            cuts.push(0);
-            cuts.push(rows.len());
-            cuts.sort_unstable();
             let mut all = Postings::default();
-            for w in cuts.windows(2) {
+            for w in runs(cuts, rows.len()).windows(2) {
                 let mut run = Postings::default();
                 for (row, grams) in &rows[w[0]..w[1]] {
                     run.add(*row, grams);
                 }
                 all.append(run);
             }
-            let chunks = all.into_chunks();
-            let mut expected: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
-            for (row, grams) in &rows {
-                for g in grams {
-                    expected.entry(*g).or_default().push(*row);
-                }
-            }
-            prop_assert_eq!(chunks.len(), expected.len());
-            for c in &chunks {
-                let mut got = Vec::new();
-                decode_rows(&c.bytes, &mut got).unwrap();
-                prop_assert_eq!(Some(&got), expected.get(&c.gram));
-                prop_assert_eq!(Some(&c.last), got.last());
-            }
+            are_the_rows_of_each_gram(all, &rows)?;
         }
-    }
 
-    proptest! {
         /// Batches indexed by position (before their rows are known), then
         /// moved to the rows they got and appended: the rows of each gram.
         #[test]
         fn postings_by_position_offset_to_rows(texts in proptest::collection::vec("[a-e]{0,12}", 1..200), cuts in proptest::collection::vec(0usize..200, 0..4), base in 0i64..1_000_000) {
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(texts.len())).collect();
-            cuts.push(0);
-            cuts.push(texts.len());
-            cuts.sort_unstable();
             let mut all = Postings::default();
-            for w in cuts.windows(2) {
+            for w in runs(cuts, texts.len()).windows(2) {
                 let mut batch = Postings::default();
                 for (i, t) in texts[w[0]..w[1]].iter().enumerate() {
                     batch.add(i as i64, &grams_of(t));
                 }
                 all.append(batch.offset(base + w[0] as i64 + 1));
             }
-            let mut expected: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
-            for (i, t) in texts.iter().enumerate() {
-                for g in grams_of(t) {
-                    expected.entry(g).or_default().push(base + i as i64 + 1);
-                }
-            }
-            let chunks = all.into_chunks();
-            prop_assert_eq!(chunks.len(), expected.len());
-            for c in &chunks {
-                let mut got = Vec::new();
-                decode_rows(&c.bytes, &mut got).unwrap();
-                prop_assert_eq!(Some(&got), expected.get(&c.gram));
-                prop_assert_eq!(Some(&c.last), got.last());
+            let rows: Vec<(i64, Vec<u32>)> = texts.iter().enumerate().map(|(i, t)| (base + i as i64 + 1, grams_of(t))).collect();
+            are_the_rows_of_each_gram(all, &rows)?;
+        }
+    }
+
+    /// Cut points of `len` items into runs: 0, the cuts (clamped), `len`.
+    fn runs(cuts: Vec<usize>, len: usize) -> Vec<usize> {
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(len)).collect();
+        cuts.push(0);
+        cuts.push(len);
+        cuts.sort_unstable();
+        cuts
+    }
+
+    /// The chunks of `postings` hold, per trigram, exactly the rows of
+    /// `rows` that have it, and end at the last of them.
+    fn are_the_rows_of_each_gram(
+        postings: Postings,
+        rows: &[(i64, Vec<u32>)],
+    ) -> std::result::Result<(), TestCaseError> {
+        let chunks = postings.into_chunks();
+        let mut expected: std::collections::BTreeMap<u32, Vec<i64>> = Default::default();
+        for (row, grams) in rows {
+            for g in grams {
+                expected.entry(*g).or_default().push(*row);
             }
         }
+        prop_assert_eq!(chunks.len(), expected.len());
+        for c in &chunks {
+            let mut got = Vec::new();
+            decode_rows(&c.bytes, &mut got).unwrap();
+            prop_assert_eq!(Some(&got), expected.get(&c.gram));
+            prop_assert_eq!(Some(&c.last), got.last());
+        }
+        Ok(())
     }
 
     #[test]

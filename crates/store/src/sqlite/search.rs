@@ -45,15 +45,16 @@ pub(super) struct Pending {
 
 impl Pending {
     /// Takes in a batch's postings (made by position in the batch) for
-    /// the rows `first..=last` it was written to, after `before`, the
-    /// highest row then. Postings that would leave a gap are dropped:
-    /// those rows are read back instead.
+    /// the rows `first..=last` it was written to (SQLite gives a new row
+    /// the highest row plus one, so `first - 1` was the highest before).
+    /// Postings that would leave a gap are dropped: those rows are read
+    /// back instead.
     pub(super) fn extend(
         pending: &mut Option<Pending>,
         batch: Postings,
         (first, last): (i64, i64),
-        before: i64,
     ) {
+        let before = first - 1;
         let rows = usize::try_from(last - first + 1).unwrap_or(0);
         match pending {
             Some(p) if p.last == before => {

@@ -10,12 +10,42 @@ use crate::{
     BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, StoreError, id_key,
 };
 
+/// The insert of a new object version (by the writer, and by a dump's load).
+pub(super) const INSERT_OBJECT: &str = "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json, log_leaf, log_nonce)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+/// Inserts `o` with its stored `body` through [`INSERT_OBJECT`].
+pub(super) fn insert_object(
+    insert: &mut rusqlite::Statement<'_>,
+    o: &PreparedObject,
+    body: &Body,
+    latest: bool,
+    leaf: Option<i64>,
+    nonce: Option<&[u8]>,
+) -> Result<()> {
+    insert.execute(params![
+        id_key(&o.id),
+        o.id,
+        o.version,
+        o.version_us,
+        o.object_type,
+        o.spec_version,
+        o.created_by,
+        o.tlp.map(|t| t as i64),
+        o.revoked,
+        latest,
+        body.to_sql(),
+        leaf,
+        nonce,
+    ])?;
+    Ok(())
+}
+
 /// What a committed batch did, as the indexing of its rows needs it.
 pub(super) struct Put {
     pub(super) outcome: BatchOutcome,
-    /// The highest row before the batch.
-    pub(super) before: i64,
-    /// The rows inserted, first and last (in batch order, ascending).
+    /// The rows inserted, first and last (in batch order, ascending; a new
+    /// row is always the highest row then plus one).
     pub(super) rows: Option<(i64, i64)>,
 }
 
@@ -43,9 +73,6 @@ pub(super) fn put_batch_then(
         codec.train_in(&tx, &texts)?
     };
     let encoder: &Codec = trained.as_ref().unwrap_or(&in_use);
-    let before: i64 = tx.query_row("SELECT coalesce(max(row), 0) FROM objects", [], |r| {
-        r.get(0)
-    })?;
     let mut inserted: Option<(i64, i64)> = None;
     let now = Timestamp::now().0;
     let mut outcome = BatchOutcome::default();
@@ -64,10 +91,7 @@ pub(super) fn put_batch_then(
             "SELECT row, version_us, version, latest, log_leaf IS NOT NULL FROM objects
              WHERE id_key = ?1 AND id = ?2 AND (version = ?3 OR latest = 1)",
         )?;
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO objects (id_key, id, version, version_us, type, spec_version, created_by, tlp, revoked, latest, json, log_leaf, log_nonce)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
+        let mut insert = tx.prepare_cached(INSERT_OBJECT)?;
         let mut set_log =
             tx.prepare_cached("UPDATE objects SET log_leaf = ?2, log_nonce = ?3 WHERE row = ?1")?;
         let mut unset_latest = tx.prepare_cached("UPDATE objects SET latest = 0 WHERE row = ?1")?;
@@ -144,21 +168,7 @@ pub(super) fn put_batch_then(
                             &made
                         }
                     };
-                    insert.execute(params![
-                        key,
-                        o.id,
-                        o.version,
-                        o.version_us,
-                        o.object_type,
-                        o.spec_version,
-                        o.created_by,
-                        o.tlp.map(|t| t as i64),
-                        o.revoked,
-                        newest,
-                        body.to_sql(),
-                        leaf,
-                        nonce,
-                    ])?;
+                    insert_object(&mut insert, o, body, newest, leaf, nonce)?;
                     outcome.inserted += 1;
                     let row = tx.last_insert_rowid();
                     inserted = Some((inserted.map_or(row, |r| r.0), row));
@@ -186,7 +196,6 @@ pub(super) fn put_batch_then(
     }
     Ok(Put {
         outcome,
-        before,
         rows: inserted,
     })
 }

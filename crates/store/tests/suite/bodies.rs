@@ -33,6 +33,17 @@ fn count(conn: &rusqlite::Connection, sql: &str) -> i64 {
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
 }
 
+/// The latest version of every object, in store order.
+async fn scan_all(s: &impl Store) -> Vec<StoredObject> {
+    s.scan_latest(ScanQuery {
+        after_row: 0,
+        limit: 5_000,
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
 /// Rows whose body is compressed.
 fn blobs(conn: &rusqlite::Connection) -> i64 {
     count(
@@ -100,14 +111,7 @@ async fn bodies_are_compressed_and_every_read_gives_the_text_back() {
     let listed: Vec<&str> = page.objects.iter().map(|o| o.json.as_str()).collect();
     let expected: Vec<&str> = all.iter().map(|o| o.json.as_str()).collect();
     assert_eq!(listed, expected);
-    let scanned = s
-        .scan_latest(ScanQuery {
-            after_row: 0,
-            limit: 5_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let scanned = scan_all(&s).await;
     assert_eq!(scanned.len(), 2_010);
     assert!(scanned.iter().zip(&expected).all(|(a, b)| a.json == *b));
     // Search reads bodies twice: to index them and to check candidates.
@@ -269,14 +273,7 @@ async fn a_dictionary_trained_on_junk_never_makes_a_body_larger_than_its_text() 
         poison_text + honest_text
     );
     // Row by row: the stored body is never longer than the text it holds.
-    let texts = s
-        .scan_latest(ScanQuery {
-            after_row: 0,
-            limit: 5_000,
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    let texts = scan_all(&s).await;
     assert_eq!(texts.len(), 1_200);
     let mut lengths = conn
         .prepare("SELECT length(json) FROM objects WHERE row = ?1")
