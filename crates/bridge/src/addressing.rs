@@ -135,20 +135,28 @@ impl Signer<'_> {
         &self,
         items: Vec<(Map<String, Value>, Sharing)>,
     ) -> Vec<std::result::Result<PreparedObject, Unsigned>> {
-        on_every_core(items, |(object, sharing)| {
-            let id = object
-                .get("id")
-                .and_then(Value::as_str)
-                .unwrap_or("(no id)")
-                .to_string();
-            match address(object, &sharing, self.member) {
-                Ok(o) => self.sign(o),
-                Err(e) => Err(Unsigned {
-                    id,
-                    reason: format!("could not address it: {e}"),
-                }),
-            }
-        })
+        on_every_core(items, |(object, sharing)| self.publish(object, &sharing))
+    }
+
+    /// Addresses one object for its sharing ([`address`]) and signs it,
+    /// ready to store (for callers that sign on threads of their own).
+    pub fn publish(
+        &self,
+        object: Map<String, Value>,
+        sharing: &Sharing,
+    ) -> std::result::Result<PreparedObject, Unsigned> {
+        let id = object
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or("(no id)")
+            .to_string();
+        match address(object, sharing, self.member) {
+            Ok(o) => self.sign(o),
+            Err(e) => Err(Unsigned {
+                id,
+                reason: format!("could not address it: {e}"),
+            }),
+        }
     }
 
     /// Signs objects as they are, on every core, in order.

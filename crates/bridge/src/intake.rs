@@ -190,17 +190,34 @@ pub enum MispInput<'a> {
     Feed(&'a Path),
 }
 
+/// An object to publish: what it is and with what sharing (the floor
+/// already applied).
+pub type Unpublished = (Map<String, Value>, concord_misp::Sharing);
+
 /// Converts MISP input and publishes what it gives: each object marked and
 /// addressed from its event's, object's and attribute's sharing, held to
 /// the floor, and signed.
 pub fn misp(input: MispInput<'_>, with: &Publishing<'_>) -> Result<Intake> {
+    let (items, mut intake) = misp_unpublished(input, with)?;
+    publish(items, with, &mut intake);
+    Ok(intake)
+}
+
+/// [`misp`] without the signing: the objects in input order, each with its
+/// sharing held to the floor, for a caller that publishes them
+/// ([`Signer::publish`]) as it stores them; the intake carries the counts
+/// and what gave nothing.
+pub fn misp_unpublished(
+    input: MispInput<'_>,
+    with: &Publishing<'_>,
+) -> Result<(Vec<Unpublished>, Intake)> {
     let importer =
         Importer::new(with.directory.resolver()).with_unspecified(with.floor.unspecified());
     let conversion = match input {
         MispInput::Bytes(b) => importer.convert_bytes(b)?,
         MispInput::Feed(dir) => importer.convert_feed(dir)?,
     };
-    let items: Vec<(Map<String, Value>, concord_misp::Sharing)> = conversion
+    let items: Vec<Unpublished> = conversion
         .objects
         .into_iter()
         .map(|c| {
@@ -213,13 +230,7 @@ pub fn misp(input: MispInput<'_>, with: &Publishing<'_>) -> Result<Intake> {
         ..Intake::default()
     };
     intake.unmapped = std::mem::take(&mut intake.misp.unmapped);
-    for r in with.signer.publish_all(items) {
-        match r {
-            Ok(p) => intake.objects.push(p),
-            Err(u) => intake.rejected.push(unsigned(u)),
-        }
-    }
-    Ok(intake)
+    Ok((items, intake))
 }
 
 /// A list's state, committed once its objects are stored.
@@ -346,11 +357,7 @@ pub(crate) fn publish_parsed(parsed: &Parsed, with: &Publishing<'_>, intake: &mu
     publish(items, with, intake);
 }
 
-fn publish(
-    items: Vec<(Map<String, Value>, concord_misp::Sharing)>,
-    with: &Publishing<'_>,
-    intake: &mut Intake,
-) {
+fn publish(items: Vec<Unpublished>, with: &Publishing<'_>, intake: &mut Intake) {
     for r in with.signer.publish_all(items) {
         match r {
             Ok(p) => intake.objects.push(p),

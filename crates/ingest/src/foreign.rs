@@ -6,7 +6,8 @@
 use std::io::Read;
 use std::path::Path;
 
-use concord_bridge::intake::{self, Format, MispInput, PendingList, Publishing};
+use concord_bridge::addressing::Unsigned;
+use concord_bridge::intake::{self, Format, MispInput, PendingList, Publishing, Unpublished};
 use concord_bridge::{Directory, Floor, Signer};
 use concord_feeds::ColumnMapping;
 use concord_stix::Issue;
@@ -72,6 +73,15 @@ pub(crate) struct Notes {
     pub pending: Option<PendingList>,
 }
 
+/// The objects of one foreign input.
+pub(crate) enum Objects {
+    /// Published already (lists), with what could not be.
+    Checked(Vec<Checked>),
+    /// To publish, in input order (MISP: signed on the import's workers
+    /// as the store takes them, rather than all before it takes any).
+    Unpublished(Vec<Unpublished>),
+}
+
 /// How foreign inputs are published: as this member (its identity and
 /// node key), addressed through the community's directory, held to the
 /// operator's floor.
@@ -108,20 +118,38 @@ impl Foreign {
         })
     }
 
-    /// Converts one input and publishes its objects.
+    /// Who signs what this import publishes.
+    pub(crate) fn signer(&self) -> Signer<'_> {
+        Signer {
+            member: &self.member,
+            key: &self.key,
+        }
+    }
+
+    /// An object of `name` that could not be published: the rejection
+    /// that says why.
+    pub(crate) fn unsigned(name: &str, u: Unsigned) -> Checked {
+        Checked::Rejected(Rejection {
+            file: name.to_string(),
+            line: 0,
+            path: "$".into(),
+            id: Some(u.id),
+            issues: vec![Issue::error("$", "authoring", u.reason)],
+        })
+    }
+
+    /// Converts one input: its objects, published (lists) or to publish
+    /// (MISP).
     pub(crate) fn read(
         &self,
         rt: &Handle,
         store: &AnyStore,
         source: &Source,
         format: Format,
-    ) -> Result<(Vec<Checked>, Notes), IngestError> {
+    ) -> Result<(Objects, Notes), IngestError> {
         let name = source.name();
         let with = Publishing {
-            signer: Signer {
-                member: &self.member,
-                key: &self.key,
-            },
+            signer: self.signer(),
             directory: &self.directory,
             floor: self.floor.clone(),
         };
@@ -140,11 +168,12 @@ impl Foreign {
         let failed = |what: &str, e: concord_bridge::BridgeError| {
             IngestError::Foreign(format!("reading {what} {name}: {e}"))
         };
-        let got = match (format, source) {
+        let (items, got) = match (format, source) {
             (Format::Misp, Source::File(p)) if p.is_dir() => {
-                intake::misp(MispInput::Feed(p), &with).map_err(|e| failed("the MISP feed", e))?
+                intake::misp_unpublished(MispInput::Feed(p), &with)
+                    .map_err(|e| failed("the MISP feed", e))?
             }
-            (Format::Misp, _) => intake::misp(MispInput::Bytes(&bytes()?), &with)
+            (Format::Misp, _) => intake::misp_unpublished(MispInput::Bytes(&bytes()?), &with)
                 .map_err(|e| failed("MISP events from", e))?,
             (Format::Stix, _) => {
                 return Err(IngestError::Foreign(format!(
@@ -160,14 +189,16 @@ impl Foreign {
                 };
                 let spec = intake::list_spec(&file_name, list, &self.floor, self.columns.clone());
                 let body = bytes()?;
-                rt.block_on(intake::list(
-                    store,
-                    &spec,
-                    &body,
-                    concord_stix::Timestamp::now(),
-                    &with,
-                ))
-                .map_err(|e| failed(&format!("the {} list", list.word()), e))?
+                let got = rt
+                    .block_on(intake::list(
+                        store,
+                        &spec,
+                        &body,
+                        concord_stix::Timestamp::now(),
+                        &with,
+                    ))
+                    .map_err(|e| failed(&format!("the {} list", list.word()), e))?;
+                (Vec::new(), got)
             }
         };
         let mut notes = Notes::default();
@@ -190,6 +221,9 @@ impl Foreign {
             })
             .collect();
         notes.pending = got.pending;
+        if format == Format::Misp {
+            return Ok((Objects::Unpublished(items), notes));
+        }
         let mut checked: Vec<Checked> = got
             .objects
             .into_iter()
@@ -204,6 +238,6 @@ impl Foreign {
                 issues: vec![Issue::error("$", r.rule, r.reason)],
             })
         }));
-        Ok((checked, notes))
+        Ok((Objects::Checked(checked), notes))
     }
 }

@@ -30,6 +30,7 @@ mod writer;
 
 use std::time::Instant;
 
+use concord_bridge::intake::Unpublished;
 use concord_federation::authoring::Authoring;
 use concord_stix::Issue;
 use concord_store::{AnyStore, PreparedObject, Store};
@@ -398,9 +399,40 @@ impl Reading<'_> {
                 Ok(None)
             }
             (_, Some(f)) => {
-                let (chunk, notes) = f.read(self.rt, self.store, source, format)?;
-                let read = take(self.bind(&name, chunk)?, observer)?;
-                observer.progress(0, read);
+                let (objects, notes) = f.read(self.rt, self.store, source, format)?;
+                match objects {
+                    foreign::Objects::Checked(chunk) => {
+                        let read = take(self.bind(&name, chunk)?, observer)?;
+                        observer.progress(0, read);
+                    }
+                    foreign::Objects::Unpublished(items) => {
+                        // Signing is most of the cost: on the workers, chunk
+                        // by chunk, so the writer stores the first chunks
+                        // while the last are signed.
+                        let signer = f.signer();
+                        let publish = |(object, sharing): Unpublished| match signer
+                            .publish(object, &sharing)
+                        {
+                            Ok(mut p) => {
+                                if let Some(e) = &self.prep.encoder {
+                                    e.prepare(&mut p);
+                                }
+                                Checked::Ok(Box::new(p), Vec::new(), 0)
+                            }
+                            Err(u) => foreign::Foreign::unsigned(&name, u),
+                        };
+                        pipeline::in_order(
+                            pipeline::chunks(items),
+                            self.workers,
+                            &publish,
+                            &mut |chunk| {
+                                let read = take(self.bind(&name, chunk)?, observer)?;
+                                observer.progress(0, read);
+                                Ok(())
+                            },
+                        )?;
+                    }
+                }
                 Ok(Some(notes))
             }
         }
