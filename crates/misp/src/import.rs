@@ -176,6 +176,32 @@ struct EventCx<'e, 'v> {
     cluster_ids: HashMap<(String, String), String>,
 }
 
+/// Below this many attributes in an event, one thread prepares them all
+/// (starting threads would cost more than it saves).
+const PARALLEL_FROM: usize = 2_048;
+
+/// One attribute's sharing, `modified`, and its marked, valid unit (or why
+/// it has none), before it is placed among the event's objects.
+struct PreparedAttribute {
+    sharing: Sharing,
+    modified: String,
+    unit: Result<Vec<Map<String, Value>>, String>,
+}
+
+/// A unit marked with its sharing, or the first validation error.
+fn marked_and_valid(
+    mut objects: Vec<Map<String, Value>>,
+    sharing: &Sharing,
+) -> Result<Vec<Map<String, Value>>, String> {
+    for o in &mut objects {
+        mark(o, sharing);
+    }
+    match objects.iter().find_map(issue_text) {
+        Some(reason) => Err(reason),
+        None => Ok(objects),
+    }
+}
+
 fn issue_text(object: &Map<String, Value>) -> Option<String> {
     let issues = concord_stix::validate::validate_with(object, &concord_pattern::Grammar);
     issues
@@ -332,10 +358,11 @@ impl<'r> Importer<'r> {
                 cx.refs.push((id, s));
             }
         }
-        for a in &event.attributes {
+        let inherited = cx.sharing.clone();
+        let prepared = cx.prepare_attributes(&event.attributes, &inherited);
+        for (a, p) in event.attributes.iter().zip(prepared) {
             report.attributes += 1;
-            let inherited = cx.sharing.clone();
-            if cx.attribute(a, &inherited, out, report) {
+            if cx.place_attribute(a, p, out, report) {
                 report.attributes_mapped += 1;
             }
         }
@@ -486,6 +513,90 @@ impl EventCx<'_, '_> {
         out: &mut Out,
         report: &mut ImportReport,
     ) -> bool {
+        let p = self.prepare_attribute(a, inherited);
+        self.place_attribute(a, p, out, report)
+    }
+
+    /// [`EventCx::prepare_attribute`] for every attribute, in their order.
+    /// A large event's attributes are prepared on several threads: building
+    /// and validating their objects is most of a conversion's work, and none
+    /// depends on another.
+    fn prepare_attributes(
+        &self,
+        attributes: &[Attribute<'_>],
+        inherited: &Sharing,
+    ) -> Vec<PreparedAttribute> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(attributes.len() / PARALLEL_FROM.div_ceil(2));
+        if threads < 2 {
+            return attributes
+                .iter()
+                .map(|a| self.prepare_attribute(a, inherited))
+                .collect();
+        }
+        let per = attributes.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = attributes
+                .chunks(per)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|a| self.prepare_attribute(a, inherited))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|part| part.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        })
+    }
+
+    /// Places a prepared attribute: reports it when it has no STIX form,
+    /// else pushes its unit and what hangs off it (clusters, sightings).
+    fn place_attribute(
+        &mut self,
+        a: &Attribute<'_>,
+        p: PreparedAttribute,
+        out: &mut Out,
+        report: &mut ImportReport,
+    ) -> bool {
+        let objects = match p.unit {
+            Ok(objects) => objects,
+            Err(reason) => {
+                self.unmapped(
+                    report,
+                    a.uuid,
+                    Record::Attribute,
+                    &a.misp_type,
+                    reason,
+                    &a.path,
+                );
+                return false;
+            }
+        };
+        self.place(objects, &p.sharing, out)
+            .map(|main| {
+                self.attach(
+                    &main,
+                    &p.modified,
+                    &p.sharing,
+                    &a.clusters,
+                    &a.sightings,
+                    out,
+                    report,
+                    &a.path,
+                );
+            })
+            .is_some()
+    }
+
+    /// What one attribute makes, marked and validated, before anything is
+    /// placed: it reads only the event and the attribute.
+    fn prepare_attribute(&self, a: &Attribute<'_>, inherited: &Sharing) -> PreparedAttribute {
         let own = level_sharing(
             a.distribution,
             a.sharing_group.as_ref(),
@@ -546,54 +657,26 @@ impl EventCx<'_, '_> {
                 Ok(vec![o])
             }
         };
-        let mut objects = match unit {
-            Ok(objects) => objects,
-            Err(reason) => {
-                self.unmapped(
-                    report,
-                    a.uuid,
-                    Record::Attribute,
-                    &a.misp_type,
-                    reason,
-                    &a.path,
-                );
-                return false;
+        let unit = unit.and_then(|mut objects| {
+            if let Some(c) = a.comment.as_deref()
+                && let Some(first) = objects.first_mut()
+                && first.get("type").and_then(Value::as_str) != Some("indicator")
+                && first.get("type").and_then(Value::as_str) != Some("observed-data")
+            {
+                first.insert("description".into(), c.into());
             }
-        };
-        if let Some(c) = a.comment.as_deref()
-            && let Some(first) = objects.first_mut()
-            && first.get("type").and_then(Value::as_str) != Some("indicator")
-            && first.get("type").and_then(Value::as_str) != Some("observed-data")
-        {
-            first.insert("description".into(), c.into());
+            if a.deleted
+                && let Some(first) = objects.first_mut()
+            {
+                first.insert("revoked".into(), true.into());
+            }
+            marked_and_valid(objects, &sharing)
+        });
+        PreparedAttribute {
+            sharing,
+            modified,
+            unit,
         }
-        if a.deleted
-            && let Some(first) = objects.first_mut()
-        {
-            first.insert("revoked".into(), true.into());
-        }
-        self.emit(
-            objects,
-            &sharing,
-            out,
-            report,
-            a.uuid,
-            &a.misp_type,
-            &a.path,
-        )
-        .map(|main| {
-            self.attach(
-                &main,
-                &modified,
-                &sharing,
-                &a.clusters,
-                &a.sightings,
-                out,
-                report,
-                &a.path,
-            );
-        })
-        .is_some()
     }
 
     /// Marks, validates and pushes one unit (an SDO first, then its SCOs);
@@ -601,7 +684,7 @@ impl EventCx<'_, '_> {
     #[expect(clippy::too_many_arguments, reason = "the unit and where to report it")]
     fn emit(
         &mut self,
-        mut objects: Vec<Map<String, Value>>,
+        objects: Vec<Map<String, Value>>,
         sharing: &Sharing,
         out: &mut Out,
         report: &mut ImportReport,
@@ -609,13 +692,23 @@ impl EventCx<'_, '_> {
         misp_type: &str,
         path: &str,
     ) -> Option<(String, String)> {
-        for o in &mut objects {
-            mark(o, sharing);
+        match marked_and_valid(objects, sharing) {
+            Ok(objects) => self.place(objects, sharing, out),
+            Err(reason) => {
+                self.unmapped(report, uuid, Record::Attribute, misp_type, reason, path);
+                None
+            }
         }
-        if let Some(reason) = objects.iter().find_map(issue_text) {
-            self.unmapped(report, uuid, Record::Attribute, misp_type, reason, path);
-            return None;
-        }
+    }
+
+    /// Pushes a marked, valid unit and refers the event to its first
+    /// object; that object's id and type.
+    fn place(
+        &mut self,
+        objects: Vec<Map<String, Value>>,
+        sharing: &Sharing,
+        out: &mut Out,
+    ) -> Option<(String, String)> {
         let first = objects.first()?;
         let id = first.get("id").and_then(Value::as_str)?.to_string();
         let ty = first.get("type").and_then(Value::as_str)?.to_string();

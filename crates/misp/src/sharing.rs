@@ -55,8 +55,9 @@ pub struct Sharing {
 }
 
 /// Maps a MISP sharing group to charter members. The caller supplies it
-/// (the charter is not this crate's to read).
-pub trait GroupResolver {
+/// (the charter is not this crate's to read). `Sync`: a large event's
+/// attributes are converted on several threads.
+pub trait GroupResolver: Sync {
     /// The member ids (or a charter group name) the group reaches. An
     /// empty answer means nobody.
     fn resolve(&self, group: &SharingGroup) -> Vec<String>;

@@ -311,3 +311,71 @@ fn bad_input_names_the_json_path() {
             .starts_with("$: expected a MISP event")
     );
 }
+
+#[test]
+fn a_large_event_converts_as_its_parts_do() {
+    // Past 2,048 attributes an event's attributes are prepared on several
+    // threads (on a machine with more than one core, as CI's); what comes
+    // out must be what one thread makes: the same objects with the same
+    // sharing in the same order, the same report. The parts are converted
+    // as two events of 1,500 attributes, each on one thread.
+    let bytes = std::fs::read(data("campaign.json")).unwrap();
+    let v: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut event = v["Event"].clone();
+    // MISP objects come after every attribute of their event: left out, so
+    // the parts' output order is the whole's.
+    event.as_object_mut().unwrap().remove("Object");
+    let base = event["Attribute"].as_array().unwrap().clone();
+    let attributes: Vec<Value> = (0..3_000usize)
+        .map(|i| {
+            let mut a = base[i % base.len()].clone();
+            a["uuid"] = json!(format!("00000000-0000-4000-8000-{i:012x}"));
+            a
+        })
+        .collect();
+    let with = |uuid: &str, attributes: &[Value]| {
+        let mut e = event.clone();
+        e["uuid"] = json!(uuid);
+        e["Attribute"] = json!(attributes);
+        json!({ "Event": e })
+    };
+    let dir = directory();
+    let whole = Importer::new(&dir)
+        .convert_value(&with("00000000-0000-4000-9000-000000000001", &attributes))
+        .unwrap();
+    let parts = Importer::new(&dir)
+        .convert_value(&json!([
+            with("00000000-0000-4000-9000-000000000002", &attributes[..1_500]),
+            with("00000000-0000-4000-9000-000000000003", &attributes[1_500..]),
+        ]))
+        .unwrap();
+    fn held(
+        c: &concord_misp::Conversion,
+    ) -> Vec<(&serde_json::Map<String, Value>, &concord_misp::Sharing)> {
+        c.objects
+            .iter()
+            .filter(|o| !matches!(o.object["type"].as_str(), Some("report" | "grouping")))
+            .map(|o| (&o.object, &o.sharing))
+            .collect()
+    }
+    assert!(held(&whole).len() > 2_500, "{}", held(&whole).len());
+    assert!(
+        held(&whole) == held(&parts),
+        "the whole differs from its parts"
+    );
+    let unmapped = |c: &concord_misp::Conversion| {
+        c.report
+            .unmapped
+            .iter()
+            .filter(|u| u.record == Record::Attribute)
+            .map(|u| (u.uuid, u.misp_type.clone(), u.reason.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert!(!unmapped(&whole).is_empty());
+    assert_eq!(unmapped(&whole), unmapped(&parts));
+    assert_eq!(
+        (whole.report.attributes, whole.report.attributes_mapped),
+        (parts.report.attributes, parts.report.attributes_mapped)
+    );
+    assert_eq!(whole.report.attributes, 3_000);
+}
