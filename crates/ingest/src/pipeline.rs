@@ -62,8 +62,8 @@ pub(crate) fn in_order<T: Send, U: Send>(
     work: &(dyn Fn(T) -> U + Sync),
     sink: &mut dyn FnMut(Vec<U>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let (raw_tx, raw_rx) = sync_channel::<(u64, Vec<T>)>(workers * 2);
-    let (done_tx, done_rx) = sync_channel::<(u64, Vec<U>)>(workers * 2);
+    let (raw_tx, raw_rx) = sync_channel::<(u64, Vec<T>)>(workers);
+    let (done_tx, done_rx) = sync_channel::<(u64, Vec<U>)>(workers);
     let raw_rx = Arc::new(Mutex::new(raw_rx));
     std::thread::scope(move |scope| -> Result<(), IngestError> {
         scope.spawn(move || {
@@ -119,7 +119,7 @@ mod tests {
         let mut out = Vec::new();
         // Later items finish first: order must come from the sink, not luck.
         let work = |i: u32| {
-            if i % CHUNK as u32 == 0 {
+            if i.is_multiple_of(CHUNK as u32) {
                 std::thread::sleep(std::time::Duration::from_millis(2));
             }
             i * 2
