@@ -173,7 +173,8 @@ pub struct Intake {
     pub pending: Option<PendingList>,
 }
 
-fn unsigned(u: Unsigned) -> Rejected {
+/// The rejection of an object that could not be published.
+pub fn unsigned(u: Unsigned) -> Rejected {
     Rejected {
         line: 0,
         id: Some(u.id),

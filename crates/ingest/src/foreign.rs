@@ -129,13 +129,7 @@ impl Foreign {
     /// An object of `name` that could not be published: the rejection
     /// that says why.
     pub(crate) fn unsigned(name: &str, u: Unsigned) -> Checked {
-        Checked::Rejected(Rejection {
-            file: name.to_string(),
-            line: 0,
-            path: "$".into(),
-            id: Some(u.id),
-            issues: vec![Issue::error("$", "authoring", u.reason)],
-        })
+        rejection(name, intake::unsigned(u))
     }
 
     /// Converts one input: its objects, published (lists) or to publish
@@ -229,15 +223,18 @@ impl Foreign {
             .into_iter()
             .map(|p| Checked::Ok(Box::new(p), Vec::new(), 0))
             .collect();
-        checked.extend(got.rejected.into_iter().map(|r| {
-            Checked::Rejected(Rejection {
-                file: name.clone(),
-                line: r.line as usize,
-                path: "$".into(),
-                id: r.id,
-                issues: vec![Issue::error("$", r.rule, r.reason)],
-            })
-        }));
+        checked.extend(got.rejected.into_iter().map(|r| rejection(&name, r)));
         Ok((Objects::Checked(checked), notes))
     }
+}
+
+/// What the bridge refused in `name`, as the import reports it.
+fn rejection(name: &str, r: intake::Rejected) -> Checked {
+    Checked::Rejected(Rejection {
+        file: name.to_string(),
+        line: r.line as usize,
+        path: "$".into(),
+        id: r.id,
+        issues: vec![Issue::error("$", r.rule, r.reason)],
+    })
 }
