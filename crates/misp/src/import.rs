@@ -526,9 +526,15 @@ impl EventCx<'_, '_> {
         attributes: &[Attribute<'_>],
         inherited: &Sharing,
     ) -> Vec<PreparedAttribute> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZero::get)
-            .min(attributes.len() / PARALLEL_FROM.div_ceil(2));
+        // Asking for the cores reads cgroup files: only a large event asks
+        // (a feed is often thousands of small ones).
+        let threads = if attributes.len() < PARALLEL_FROM {
+            1
+        } else {
+            std::thread::available_parallelism()
+                .map_or(1, std::num::NonZero::get)
+                .min(attributes.len() / PARALLEL_FROM.div_ceil(2))
+        };
         if threads < 2 {
             return attributes
                 .iter()
