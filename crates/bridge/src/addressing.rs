@@ -15,7 +15,7 @@ use concord_misp::{Reach, Sharing};
 use concord_stix::StixObject;
 use concord_stix::tlp::Tlp;
 use concord_store::PreparedObject;
-use concord_trust::{Keypair, Relay, set_audience, sign_object};
+use concord_trust::{Keypair, Relay, set_audience, sign_owned};
 use serde_json::{Map, Value};
 
 use crate::Result;
@@ -183,7 +183,7 @@ impl Signer<'_> {
             .and_then(Value::as_str)
             .unwrap_or("(no id)")
             .to_string();
-        let signed = sign_object(&object, self.member, self.key).map_err(|e| Unsigned {
+        let signed = sign_owned(object, self.member, self.key).map_err(|e| Unsigned {
             id: id.clone(),
             reason: format!("could not sign it: {e}"),
         })?;

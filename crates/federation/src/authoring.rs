@@ -4,7 +4,7 @@
 
 use crate::{FederationError, Result};
 use concord_stix::tlp::Tlp;
-use concord_trust::{Audience, Keypair, Relay, set_audience, sign_object};
+use concord_trust::{Audience, Keypair, Relay, set_audience, sign_owned};
 use serde_json::{Map, Value};
 
 /// How this node marks and signs what it authors.
@@ -49,7 +49,7 @@ impl Authoring {
             )
             .map_err(|e| FederationError::Invalid(format!("setting the audience: {e}")))?;
         }
-        sign_object(&out, &self.member, &self.key)
+        sign_owned(out, &self.member, &self.key)
             .map_err(|e| FederationError::Invalid(format!("signing: {e}")))
     }
 }

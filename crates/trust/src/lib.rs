@@ -50,8 +50,8 @@ pub use proposal::{
 };
 pub use provenance::{
     CONCORD_IDENTITY_ID, PROVENANCE_EXTENSION_ID, Provenance, ProvenanceClaim, TrustedKeySet,
-    TrustedKeys, provenance_extension_definition, read_provenance, sign_object, signer_of,
-    verify_integrity, verify_object, verify_objects,
+    TrustedKeys, provenance_extension_definition, read_provenance, sign_object, sign_owned,
+    signer_of, verify_integrity, verify_object, verify_objects,
 };
 pub use verify::{
     ChainError, MAX_STEPS_PER_ROUND, VerifiedCharter, verify_chain, verify_chain_from,

@@ -171,6 +171,16 @@ pub fn sign_object(
     signer: &str,
     key: &Keypair,
 ) -> Result<Map<String, Value>, TrustError> {
+    sign_owned(object.clone(), signer, key)
+}
+
+/// [`sign_object`] of an object the caller gives up (no copy of it is
+/// made: publishing signs every object it converts).
+pub fn sign_owned(
+    mut out: Map<String, Value>,
+    signer: &str,
+    key: &Keypair,
+) -> Result<Map<String, Value>, TrustError> {
     if concord_stix::id::StixId::parse(signer)
         .map(|id| id.object_type != "identity")
         .unwrap_or(true)
@@ -180,7 +190,6 @@ pub fn sign_object(
             format!("{signer:?} is not a STIX identity id"),
         ));
     }
-    let mut out = object.clone();
     let extensions = match out
         .entry("extensions")
         .or_insert_with(|| Value::Object(Map::new()))
@@ -198,7 +207,7 @@ pub fn sign_object(
     ext.insert("signer".into(), signer.into());
     ext.insert("key".into(), key.public().to_hex().into());
     extensions.insert(PROVENANCE_EXTENSION_ID.into(), Value::Object(ext));
-    let message = signing_input(&Value::Object(out.clone()))?;
+    let message = signing_input(&out)?;
     let sig = BASE64.encode(key.sign(message.as_bytes()));
     if let Some(Value::Object(ext)) =
         extensions_mut(&mut out).and_then(|e| e.get_mut(PROVENANCE_EXTENSION_ID))
@@ -224,8 +233,8 @@ fn extensions_mut(object: &mut Map<String, Value>) -> Option<&mut Map<String, Va
 }
 
 /// The canonical JSON of `object` as it is (the caller has removed `sig`).
-fn signing_input(object: &Value) -> Result<String, TrustError> {
-    concord_stix::canonical::to_canonical_string(object)
+fn signing_input(object: &Map<String, Value>) -> Result<String, TrustError> {
+    concord_stix::canonical::to_canonical_string_omitting(object, &[])
         .map_err(|e| TrustError::Canonical(e.to_string()))
 }
 

@@ -52,6 +52,30 @@ fn signed_object_verifies_and_is_valid_stix() {
 }
 
 #[test]
+fn signing_an_owned_object_gives_the_same_bytes() {
+    let (a, _, t) = setup();
+    let mut plain = indicator();
+    plain.remove("extensions");
+    for object in [indicator(), plain] {
+        let borrowed = sign_object(&object, ALICE, &a).unwrap();
+        let owned = sign_owned(object, ALICE, &a).unwrap();
+        assert_eq!(
+            serde_json::to_string(&borrowed).unwrap(),
+            serde_json::to_string(&owned).unwrap()
+        );
+        verify_object(&owned, &t).unwrap();
+    }
+    assert!(
+        sign_owned(
+            indicator(),
+            "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            &a
+        )
+        .is_err()
+    );
+}
+
+#[test]
 fn extension_definition_is_valid_stix() {
     let bytes = serde_json::to_vec(&provenance_extension_definition()).unwrap();
     let checked = concord_stix::ingest::read_object(&bytes, &concord_pattern::Grammar).unwrap();
@@ -293,12 +317,12 @@ fn the_view_without_sig_is_the_signed_bytes() {
     ext_mut(&mut copy).remove("sig");
     assert_eq!(
         unsigned_message(&signed).unwrap(),
-        signing_input(&Value::Object(copy)).unwrap()
+        signing_input(&copy).unwrap()
     );
     // An object without `extensions`, or whose extension has no `sig`.
     let plain = indicator();
     assert_eq!(
         unsigned_message(&plain).unwrap(),
-        signing_input(&Value::Object(plain.clone())).unwrap()
+        signing_input(&plain).unwrap()
     );
 }
