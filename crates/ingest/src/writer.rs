@@ -1,7 +1,8 @@
 //! Batched writes, as a stage of their own: while the reader and checkers
-//! fill the next batch, a writer thread makes the last one ready (the
-//! embedded store compresses bodies and hashes search postings on every
-//! core) and hands it to the store once the batch before has committed.
+//! fill the next batch, a writer thread makes the last one ready (search
+//! trigrams the checkers did not hash, and for the embedded store
+//! compressed bodies, on every core) and hands it to the store once the
+//! batch before has committed.
 //! Batches are written in input order; PostgreSQL works on two at once.
 
 use std::collections::VecDeque;

@@ -22,6 +22,7 @@ mod log;
 mod model;
 mod parsed;
 pub mod postgres;
+mod postings;
 pub mod sqlite;
 #[cfg(feature = "testkit")]
 pub mod testkit;
@@ -299,37 +300,6 @@ pub enum AnyStore {
     Postgres(PgStore),
 }
 
-impl AnyStore {
-    /// An encoder that makes objects ready for this store on the threads
-    /// that prepare them (the embedded store only: PostgreSQL needs none).
-    pub fn encoder(&self, index: bool) -> Option<Encoder> {
-        match self {
-            AnyStore::Sqlite(s) => Some(s.encoder(index)),
-            AnyStore::Postgres(_) => None,
-        }
-    }
-
-    /// Makes a batch ready to write, off the writer (the embedded store
-    /// compresses bodies and, with `index`, hashes search postings on every
-    /// core; PostgreSQL needs nothing). Blocking: call it from a thread of
-    /// its own, such as an import's, while the previous batch commits.
-    pub fn prepare_batch(&self, objects: Vec<PreparedObject>, index: bool) -> Result<ReadyBatch> {
-        match self {
-            AnyStore::Sqlite(s) => s.prepare_batch(objects, index),
-            AnyStore::Postgres(_) => Ok(ReadyBatch::plain(objects)),
-        }
-    }
-
-    /// Writes a batch made by [`AnyStore::prepare_batch`] (as
-    /// [`Store::put_batch`] does).
-    pub async fn put_ready(&self, collection: &str, batch: ReadyBatch) -> Result<BatchOutcome> {
-        match self {
-            AnyStore::Sqlite(s) => s.put_ready(collection, batch).await,
-            AnyStore::Postgres(s) => s.put_batch(collection, batch.objects).await,
-        }
-    }
-}
-
 /// Calls the same method on whichever backend is configured.
 macro_rules! dispatch {
     ($self:ident, $s:ident => $e:expr) => {
@@ -338,6 +308,34 @@ macro_rules! dispatch {
             AnyStore::Postgres($s) => $e,
         }
     };
+}
+
+impl AnyStore {
+    /// An encoder that makes objects ready for this store on the threads
+    /// that prepare them: search trigrams (with `index`), and for the
+    /// embedded store compressed bodies.
+    pub fn encoder(&self, index: bool) -> Option<Encoder> {
+        match self {
+            AnyStore::Sqlite(s) => Some(s.encoder(index)),
+            AnyStore::Postgres(s) => Some(s.encoder(index)),
+        }
+    }
+
+    /// Makes a batch ready to write, off the writer (with `index`, both
+    /// backends hash what search trigrams the encoder did not, on every
+    /// core; the embedded store compresses bodies). Blocking: call it from
+    /// a thread of its own, such as an import's, while the previous batch
+    /// commits.
+    pub fn prepare_batch(&self, objects: Vec<PreparedObject>, index: bool) -> Result<ReadyBatch> {
+        dispatch!(self, s => s.prepare_batch(objects, index))
+    }
+
+    /// Writes a batch made by [`AnyStore::prepare_batch`] (as
+    /// [`Store::put_batch`] does), keeping its search postings for the next
+    /// indexing step.
+    pub async fn put_ready(&self, collection: &str, batch: ReadyBatch) -> Result<BatchOutcome> {
+        dispatch!(self, s => s.put_ready(collection, batch).await)
+    }
 }
 
 impl Store for AnyStore {

@@ -1097,41 +1097,174 @@ mod postgres {
         format!("{}/{name}", &base[..cut])
     }
 
-    /// A large indexing step builds the trigram index anew, a small one
-    /// adds to it; searches find what either indexed.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_bulk_index_step_rebuilds_the_trigram_index() {
-        let url = fresh_database().await;
-        let s = PgStore::connect(&url).await.unwrap();
-        with_collection(&s, "c1").await;
-        let batch: Vec<PreparedObject> = (0..12_000u32)
-            .map(|n| obj(n, "2020-01-01T00:00:00.000Z", &format!("bulk{n:05}x")))
-            .collect();
-        s.put_batch("c1", batch).await.unwrap();
-        assert_eq!(s.index_search(100_000).await.unwrap(), 12_000);
-        s.put_batch(
-            "c1",
-            vec![obj(20_000, "2020-01-01T00:00:00.000Z", "late one")],
-        )
-        .await
-        .unwrap();
-        assert_eq!(s.index_search(100_000).await.unwrap(), 1);
-        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+    async fn sql(url: &str) -> tokio_postgres::Client {
+        let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
             .unwrap();
         tokio::spawn(conn);
-        let n: i64 = client
-            .query_one(
-                "SELECT count(*) FROM pg_indexes WHERE indexname = 'search_trgm'",
-                &[],
+        client
+    }
+
+    async fn count(c: &tokio_postgres::Client, query: &str) -> i64 {
+        c.query_one(query, &[]).await.unwrap().get(0)
+    }
+
+    fn named(from: u32, to: u32, name: impl Fn(u32) -> String) -> Vec<PreparedObject> {
+        (from..to)
+            .map(|n| obj(n, "2020-01-01T00:00:00.000Z", &name(n)))
+            .collect()
+    }
+
+    /// Every way a row reaches the index finds it: an import's postings
+    /// kept in memory, rows read back from the queue (written by a plain
+    /// batch, so by another process), large steps and a server's small
+    /// ones. The index stays a few chunks per trigram, the queue ends
+    /// empty, and a version purged since it was indexed is never returned.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_written_row_is_indexed_once_and_the_index_stays_compact() {
+        let url = fresh_database().await;
+        let s = PgStore::connect(&url).await.unwrap();
+        with_collection(&s, "c1").await;
+        for part in 0..3u32 {
+            let batch = s
+                .prepare_batch(
+                    named(part * 4_000, part * 4_000 + 4_000, |n| {
+                        format!("bulk{n:05}x common")
+                    }),
+                    true,
+                )
+                .unwrap();
+            s.put_ready("c1", batch).await.unwrap();
+        }
+        s.put_batch(
+            "c1",
+            named(12_000, 12_100, |n| format!("plain{n:05}x common")),
+        )
+        .await
+        .unwrap();
+        assert_eq!(s.search_backlog().await.unwrap(), 12_100);
+        assert_eq!(s.index_search(100_000).await.unwrap(), 12_100);
+        assert_eq!(s.search_backlog().await.unwrap(), 0);
+        // Large read-back steps, then a server's small ones.
+        for step in 0..6u32 {
+            let from = 20_000 + step * 4_100;
+            s.put_batch(
+                "c1",
+                named(from, from + 4_100, |n| format!("step{n:05}x common")),
             )
             .await
+            .unwrap();
+            assert_eq!(s.index_search(100_000).await.unwrap(), 4_100);
+        }
+        for n in 50_000..50_200u32 {
+            s.put_batch("c1", named(n, n + 1, |n| format!("late{n:05}x common")))
+                .await
+                .unwrap();
+            assert_eq!(s.index_search(20_000).await.unwrap(), 1);
+        }
+        for (word, hits) in [
+            ("BULK11999X", 1),
+            ("bulk0000", 10),
+            ("plain12099x", 1),
+            ("STEP44599X", 1),
+            ("late50199x", 1),
+            ("common", 12_100 + 6 * 4_100 + 200),
+        ] {
+            assert_eq!(s.search(word, 100_000).await.unwrap().len(), hits, "{word}");
+        }
+        let c = sql(&url).await;
+        let chunks = count(&c, "SELECT count(*) FROM grams").await;
+        let grams = count(&c, "SELECT count(DISTINCT gram) FROM grams").await;
+        assert!(chunks <= grams * 4, "{chunks} chunks for {grams} trigrams");
+        let id = obj(7, "2020-01-01T00:00:00.000Z", "x").id;
+        s.put_batch("c1", vec![obj(7, "2021-01-01T00:00:00.000Z", "tombstone")])
+            .await
+            .unwrap();
+        let cut = concord_stix::Timestamp::parse("2021-01-01T00:00:00.000Z")
             .unwrap()
-            .get(0);
-        assert_eq!(n, 1, "the trigram index is back");
-        assert_eq!(s.search("BULK11999X", 10).await.unwrap().len(), 1);
-        assert_eq!(s.search("bulk0000", 100).await.unwrap().len(), 10);
-        assert_eq!(s.search("late one", 10).await.unwrap().len(), 1);
+            .0;
+        assert_eq!(s.purge_before(&id, cut).await.unwrap(), 1);
+        assert!(s.search("bulk00007x", 10).await.unwrap().is_empty());
+        assert_eq!(s.search("tombstone", 10).await.unwrap().len(), 1);
+    }
+
+    /// Two processes import at once into one database: their rows
+    /// interleave, each keeps its own postings, and both index at once.
+    /// Every object is found, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_importers_at_once_index_every_row() {
+        let url = fresh_database().await;
+        let (a, b) = (
+            PgStore::connect(&url).await.unwrap(),
+            PgStore::connect(&url).await.unwrap(),
+        );
+        with_collection(&a, "c1").await;
+        let import = |s: PgStore, base: u32| async move {
+            for part in 0..4u32 {
+                let from = base + part * 1_500;
+                let batch = s
+                    .prepare_batch(
+                        named(from, from + 1_500, |n| format!("both{n:06}y shared")),
+                        true,
+                    )
+                    .unwrap();
+                s.put_ready("c1", batch).await.unwrap();
+            }
+            s.index_search(100_000).await.unwrap()
+        };
+        let (x, y) = tokio::join!(
+            tokio::spawn(import(a.clone(), 0)),
+            tokio::spawn(import(b.clone(), 100_000))
+        );
+        // Each covers its own rows and whatever of the other's it read
+        // back first: together, every row once.
+        assert_eq!(x.unwrap() + y.unwrap(), 12_000);
+        assert_eq!(a.search_backlog().await.unwrap(), 0);
+        let hits = b.search("shared", 100_000).await.unwrap();
+        assert_eq!(hits.len(), 12_000);
+        assert_eq!(
+            hits.iter().map(|o| &o.id).collect::<HashSet<_>>().len(),
+            12_000
+        );
+        assert_eq!(a.search("both105999y", 10).await.unwrap().len(), 1);
+        assert_eq!(b.search("both000000y", 10).await.unwrap().len(), 1);
+    }
+
+    /// A database of schema 3 searched through `pg_trgm`'s table: the
+    /// migration drops it and queues every row, and searches find them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_database_searched_through_pg_trgm_moves_to_postings() {
+        let url = fresh_database().await;
+        let s = PgStore::connect(&url).await.unwrap();
+        with_collection(&s, "c1").await;
+        s.put_batch("c1", named(0, 3, |n| format!("older{n}z loader")))
+            .await
+            .unwrap();
+        let c = sql(&url).await;
+        c.batch_execute(
+            "DROP TABLE grams; TRUNCATE search_queue;
+             CREATE TABLE search (row BIGINT PRIMARY KEY, text TEXT NOT NULL);
+             INSERT INTO search (row, text) SELECT row, 'older loader' FROM objects;
+             DELETE FROM concord_schema WHERE version = 4;",
+        )
+        .await
+        .unwrap();
+        let s = PgStore::connect(&url).await.unwrap();
+        assert_eq!(s.search_backlog().await.unwrap(), 3);
+        assert_eq!(s.search("OLDER1Z", 10).await.unwrap().len(), 1);
+        assert_eq!(s.search("loader", 10).await.unwrap().len(), 3);
+        assert_eq!(
+            count(
+                &c,
+                "SELECT count(*) FROM pg_tables WHERE tablename = 'search'"
+            )
+            .await,
+            0
+        );
+        assert_eq!(
+            count(&c, "SELECT max(version)::bigint FROM concord_schema").await,
+            4
+        );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -260,8 +260,9 @@ pub(super) async fn delete_records(
 }
 
 /// Drops every stored version of `id` older than `version_us` (a
-/// withdrawal's tombstone supersedes them): rows, entries, search rows and
-/// queued search work. The head (the tombstone) is untouched.
+/// withdrawal's tombstone supersedes them): rows, entries and queued search
+/// work. The head (the tombstone) is untouched; the search postings of the
+/// rows stay until compaction, and a search that meets them finds no row.
 pub(super) async fn purge_before(client: &mut Client, id: &str, version_us: i64) -> Result<usize> {
     let tx = client.transaction().await?;
     let rows: Vec<i64> = tx
@@ -275,8 +276,6 @@ pub(super) async fn purge_before(client: &mut Client, id: &str, version_us: i64)
         .collect();
     if !rows.is_empty() {
         tx.execute("DELETE FROM entries WHERE object = ANY($1)", &[&rows])
-            .await?;
-        tx.execute("DELETE FROM search WHERE row = ANY($1)", &[&rows])
             .await?;
         tx.execute("DELETE FROM search_queue WHERE row = ANY($1)", &[&rows])
             .await?;

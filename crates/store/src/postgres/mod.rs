@@ -11,12 +11,13 @@
 //!   id in two processes cannot both win;
 //! - rows to add to the search index are queued in `search_queue` in the
 //!   writing transaction (a watermark over row numbers would miss rows that
-//!   commit out of order), and the indexer takes them with `SKIP LOCKED`.
+//!   commit out of order); the index is the embedded store's trigram
+//!   postings, kept in a table (see `search.rs`).
 //!
 //! Required of the server (so a PostgreSQL-wire database can be judged):
 //! identity columns, `INSERT … ON CONFLICT`, `unnest` of several arrays,
-//! row-value comparison, `FOR UPDATE` / `SKIP LOCKED`, and the `pg_trgm`
-//! extension (GIN trigram index, `ILIKE`, `similarity`) for search.
+//! row-value comparison, `FOR UPDATE`, `DISTINCT ON` and advisory locks.
+//! No extension is needed.
 
 mod access;
 mod admin;
@@ -24,6 +25,7 @@ mod dump;
 mod log;
 mod read;
 mod schema;
+mod search;
 mod write;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -42,6 +44,9 @@ pub struct PgStore {
     pool: Pool,
     url_for_messages: std::sync::Arc<str>,
     schema_ready: std::sync::Arc<tokio::sync::OnceCell<()>>,
+    /// Search postings of rows this process wrote and has not indexed yet
+    /// (see [`search::Pending`]); taken by the next indexing step.
+    pending: std::sync::Arc<std::sync::Mutex<Option<search::Pending>>>,
 }
 
 /// Where a database URL points, without its password, for messages.
@@ -96,6 +101,7 @@ impl PgStore {
             pool,
             url_for_messages: described.into(),
             schema_ready: Default::default(),
+            pending: Default::default(),
         })
     }
 
@@ -111,6 +117,95 @@ impl PgStore {
     pub async fn ensure_ready(&self) -> Result<()> {
         let _ = self.client().await?;
         Ok(())
+    }
+
+    /// An encoder that hashes objects' search trigrams ahead of the write
+    /// (with `index`), on the threads that prepare them.
+    pub fn encoder(&self, index: bool) -> crate::Encoder {
+        crate::Encoder::grams_only(index)
+    }
+
+    /// Makes `objects` ready to write: with `index`, hashes the search
+    /// trigrams an encoder did not (on every core when there are many).
+    /// Blocking: call it from a thread of its own.
+    pub fn prepare_batch(
+        &self,
+        mut objects: Vec<PreparedObject>,
+        index: bool,
+    ) -> Result<crate::ReadyBatch> {
+        if index {
+            let hash = |part: &mut [PreparedObject]| {
+                for o in part.iter_mut().filter(|o| o.made.grams.is_none()) {
+                    o.made.grams = Some(crate::postings::grams_of_json(&o.json));
+                }
+            };
+            let lacking = objects.iter().filter(|o| o.made.grams.is_none()).count();
+            let threads = crate::postings::threads();
+            if lacking < 1024 || threads < 2 {
+                hash(&mut objects);
+            } else {
+                let size = objects.len().div_ceil(threads);
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = objects
+                        .chunks_mut(size)
+                        .map(|part| {
+                            let hash = &hash;
+                            s.spawn(move || hash(part))
+                        })
+                        .collect();
+                    handles.into_iter().try_for_each(|h| {
+                        h.join()
+                            .map_err(|_| StoreError::Task("preparing a batch failed".into()))
+                    })
+                })?;
+            }
+        }
+        Ok(crate::ReadyBatch::plain(objects))
+    }
+
+    /// Writes a batch made by [`PgStore::prepare_batch`], keeps the search
+    /// postings of its new rows for the next indexing step, and indexes
+    /// right away when enough are waiting.
+    pub async fn put_ready(
+        &self,
+        collection: &str,
+        batch: crate::ReadyBatch,
+    ) -> Result<BatchOutcome> {
+        let objects = batch.objects;
+        let mut c = self.client().await?;
+        let (outcome, placed) = write::put_batch_rows(&mut c, collection, &objects).await?;
+        let full = {
+            let mut pending = self.pending()?;
+            search::Pending::add(&mut pending, &objects, placed)?;
+            if pending
+                .as_ref()
+                .is_some_and(|p| p.rows.len() >= search::PENDING_MAX_ROWS)
+            {
+                pending.take()
+            } else {
+                None
+            }
+        };
+        if let Some(p) = full {
+            search::index_pending(&mut c, 0, Some(p)).await?;
+        }
+        Ok(outcome)
+    }
+
+    fn pending(&self) -> Result<std::sync::MutexGuard<'_, Option<search::Pending>>> {
+        self.pending
+            .lock()
+            .map_err(|_| StoreError::Task("search postings poisoned".into()))
+    }
+
+    /// One indexing step, with the postings this process has waiting.
+    async fn index_step(
+        &self,
+        c: &mut deadpool_postgres::Client,
+        max_rows: usize,
+    ) -> Result<usize> {
+        let pending = self.pending()?.take();
+        search::index_pending(c, max_rows, pending).await
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Client> {
@@ -161,13 +256,13 @@ impl Store for PgStore {
 
     async fn search(&self, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
         let mut c = self.client().await?;
-        while write::index_pending(&mut c, 20_000).await? > 0 {}
-        read::search(&c, text, limit).await
+        while self.index_step(&mut c, 20_000).await? > 0 {}
+        search::search(&c, text, limit).await
     }
 
     async fn index_search(&self, max_rows: usize) -> Result<usize> {
         let mut c = self.client().await?;
-        write::index_pending(&mut c, max_rows).await
+        self.index_step(&mut c, max_rows).await
     }
 
     async fn search_backlog(&self) -> Result<u64> {

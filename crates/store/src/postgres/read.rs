@@ -9,7 +9,7 @@ use crate::{
     Collection, ListQuery, Page, Result, ScanQuery, Stats, StoreError, StoredObject, VersionSel,
 };
 
-fn stored(r: &Row, with_date: bool) -> StoredObject {
+pub(super) fn stored(r: &Row, with_date: bool) -> StoredObject {
     StoredObject {
         row: r.get(0),
         id: r.get(1),
@@ -211,45 +211,6 @@ pub(super) async fn scan_latest(c: &mut Client, q: &ScanQuery) -> Result<Vec<Sto
     tx.batch_execute(INDEX_WALK).await?;
     let rows = tx.query(&sql, &p.refs()).await?;
     tx.commit().await?;
-    Ok(rows.iter().map(|r| stored(r, false)).collect())
-}
-
-/// Words of three or more characters, each of which must occur (substring,
-/// case-insensitive), as in the embedded backend.
-fn terms(text: &str) -> Vec<String> {
-    text.split_whitespace()
-        .filter(|t| t.chars().count() >= 3)
-        .map(|t| {
-            let escaped = t
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
-        .collect()
-}
-
-pub(super) async fn search(c: &Client, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
-    let words = terms(text);
-    if words.is_empty() {
-        return Err(StoreError::InvalidQuery(
-            "search text needs a word of at least 3 characters".into(),
-        ));
-    }
-    let mut p = Params::default();
-    let mut sql = String::from(
-        "SELECT o.row, o.id, o.version, o.type, o.json FROM search s
-         JOIN heads h ON h.row = s.row JOIN objects o ON o.row = s.row WHERE true",
-    );
-    for w in words {
-        sql.push_str(&format!(" AND s.text ILIKE {}", p.push(w)));
-    }
-    let q = p.push(text.to_string());
-    let l = p.push(i64::try_from(limit).unwrap_or(i64::MAX));
-    sql.push_str(&format!(
-        " ORDER BY similarity(s.text, {q}) DESC, o.row LIMIT {l}"
-    ));
-    let rows = c.query(&sql, &p.refs()).await?;
     Ok(rows.iter().map(|r| stored(r, false)).collect())
 }
 

@@ -4,13 +4,12 @@
 
 use crate::{Result, StoreError};
 
-pub(super) const SCHEMA_VERSION: i32 = 3;
+pub(super) const SCHEMA_VERSION: i32 = 4;
 
 /// An arbitrary constant naming concord's migration lock.
 const MIGRATION_LOCK: i64 = 0x636f_6e63_6f72_6401;
 
 const V1: &str = r#"
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
 -- Ids and version strings compare byte-wise (COLLATE "C"): they are ASCII
 -- keys, and the locale's collation would only make every index insert slower.
 CREATE TABLE objects (
@@ -57,11 +56,6 @@ CREATE TABLE entries (
 CREATE TABLE search_queue (
     row           BIGINT NOT NULL
 );
-CREATE TABLE search (
-    row           BIGINT PRIMARY KEY,
-    text          TEXT NOT NULL
-);
-CREATE INDEX search_trgm ON search USING gin (text gin_trgm_ops);
 CREATE TABLE users (
     name          TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
@@ -127,6 +121,23 @@ CREATE TABLE log_head (
 INSERT INTO log_head (id, size) VALUES (1, 0);
 "#;
 
+/// Search as trigram postings (see `search.rs`) instead of `pg_trgm`'s
+/// GIN index, which cost more than storing the objects and which a
+/// PostgreSQL-wire database may lack. Schema 1 no longer creates the old
+/// table (so a new database needs no extension); a database that has it
+/// drops it and indexes every row again.
+const V4: &str = r#"
+DROP TABLE IF EXISTS search;
+CREATE TABLE grams (
+    gram          INTEGER NOT NULL,
+    last          BIGINT NOT NULL,
+    rows          BYTEA NOT NULL,
+    PRIMARY KEY (gram, last)
+);
+TRUNCATE search_queue;
+INSERT INTO search_queue (row) SELECT row FROM objects;
+"#;
+
 pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -157,6 +168,11 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()
     if found < 3 {
         tx.batch_execute(V3).await?;
         tx.execute("INSERT INTO concord_schema (version) VALUES (3)", &[])
+            .await?;
+    }
+    if found < 4 {
+        tx.batch_execute(V4).await?;
+        tx.execute("INSERT INTO concord_schema (version) VALUES (4)", &[])
             .await?;
     }
     tx.commit().await?;

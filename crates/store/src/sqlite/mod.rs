@@ -7,7 +7,6 @@ mod admin;
 mod codec;
 mod dump;
 mod log;
-mod postings;
 mod read;
 mod remove;
 mod schema;
@@ -17,8 +16,8 @@ mod write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use crate::postings::{self, Postings};
 use codec::{Body, Codec, SharedCodec};
-use postings::Postings;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::{
@@ -40,27 +39,35 @@ const PENDING_MAX_ROWS: usize = 262_144;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Made {
     body: Option<Body>,
-    grams: Option<Vec<u32>>,
+    pub(crate) grams: Option<Vec<u32>>,
 }
 
-/// Makes objects ready for the embedded store on the threads that prepare
-/// them (an import's checkers): compressed bodies once the store has a
-/// dictionary, and search trigrams. Cheap to clone.
+/// Makes objects ready for a store on the threads that prepare them (an
+/// import's checkers): search trigrams, and for the embedded store
+/// compressed bodies once it has a dictionary. Cheap to clone.
 #[derive(Clone)]
 pub struct Encoder {
-    codec: SharedCodec,
+    /// The embedded store's dictionaries (PostgreSQL stores text).
+    codec: Option<SharedCodec>,
     index: bool,
 }
 
 impl Encoder {
+    /// An encoder of search trigrams only (with `index`).
+    pub(crate) fn grams_only(index: bool) -> Encoder {
+        Encoder { codec: None, index }
+    }
+
     /// Fills in what the write needs of `object`.
     pub fn prepare(&self, object: &mut PreparedObject) {
-        let codec = self.codec.get();
-        if codec.has_dictionary() {
-            object.made.body = Some(codec.encode(&object.json));
+        if let Some(codec) = &self.codec {
+            let codec = codec.get();
+            if codec.has_dictionary() {
+                object.made.body = Some(codec.encode(&object.json));
+            }
         }
         if self.index {
-            object.made.grams = Some(search::grams_of_json(&object.json));
+            object.made.grams = Some(postings::grams_of_json(&object.json));
         }
     }
 }
@@ -234,7 +241,7 @@ impl SqliteStore {
     /// `index`: their search trigrams too).
     pub fn encoder(&self, index: bool) -> Encoder {
         Encoder {
-            codec: self.inner.codec.clone(),
+            codec: Some(self.inner.codec.clone()),
             index,
         }
     }
@@ -305,7 +312,7 @@ impl SqliteStore {
                     .made
                     .grams
                     .take()
-                    .unwrap_or_else(|| search::grams_of_json(&o.json));
+                    .unwrap_or_else(|| postings::grams_of_json(&o.json));
                 postings.add(i as i64, &grams);
             }
             postings

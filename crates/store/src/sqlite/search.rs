@@ -6,11 +6,10 @@
 //! it moves in the same transaction as the index rows it covers. What the
 //! index holds and how a search reads it: `postings.rs`.
 
-use concord_stix::StixObject;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
-use super::postings::{self, Chunk, Postings, Query};
-use crate::{Result, StoreError, StoredObject};
+use crate::postings::{self, Chunk, Postings, Query};
+use crate::{Result, StoredObject};
 
 /// Rows read and hashed at a time inside one indexing step (bounds the JSON
 /// held in memory; the postings of the whole step stay).
@@ -156,10 +155,7 @@ fn read_back(
     limit: usize,
     postings: &mut Postings,
 ) -> Result<(usize, i64)> {
-    let threads = std::thread::available_parallelism()
-        .map(usize::from)
-        .unwrap_or(1)
-        .min(8);
+    let threads = postings::threads();
     let mut covered = 0usize;
     let mut last = after;
     if limit == 0 {
@@ -178,9 +174,7 @@ fn read_back(
         if texts.len() == READ_ROWS || (next.is_none() && !texts.is_empty()) {
             covered += texts.len();
             last = texts.last().map_or(last, |t| t.0);
-            for run in postings_of_rows(&texts, threads)? {
-                postings.append(run);
-            }
+            postings.append(postings::postings_of_rows(&texts, threads)?);
             texts.clear();
         }
         if next.is_none() {
@@ -188,58 +182,6 @@ fn read_back(
         }
     }
     Ok((covered, last))
-}
-
-/// The sorted, distinct search trigrams of an object's JSON text. A custom
-/// object whose `name` (say) is not a string gets none, rather than
-/// blocking the index.
-pub(super) fn grams_of_json(json: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    grams_into_of_json(json, &mut out);
-    out
-}
-
-/// [`grams_of_json`] into a buffer the caller reuses.
-pub(super) fn grams_into_of_json(json: &str, out: &mut Vec<u32>) {
-    let text = StixObject::search_text_of(json).unwrap_or_default();
-    postings::grams_into(&text, out);
-}
-
-/// The postings of objects' JSON texts, by row (ascending).
-pub(super) fn postings_of<'a>(texts: impl Iterator<Item = (i64, &'a str)>) -> Postings {
-    let mut postings = Postings::default();
-    let mut grams = Vec::new();
-    for (row, json) in texts {
-        grams_into_of_json(json, &mut grams);
-        postings.add(row, &grams);
-    }
-    postings
-}
-
-/// The postings of stored JSON texts, built on `threads` threads, one run
-/// of rows each, in row order. A custom object whose `name` (say) is not a
-/// string gets no trigrams, rather than blocking the index.
-fn postings_of_rows(texts: &[(i64, String)], threads: usize) -> Result<Vec<Postings>> {
-    let run = |part: &[(i64, String)]| postings_of(part.iter().map(|(r, j)| (*r, j.as_str())));
-    if threads < 2 || texts.len() < 256 {
-        return Ok(vec![run(texts)]);
-    }
-    let size = texts.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = texts
-            .chunks(size)
-            .map(|part| s.spawn(move || run(part)))
-            .collect();
-        // A thread only panics on a bug: the step fails (nothing of it is
-        // committed) rather than leave its rows out of the index.
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| StoreError::Task("a search indexing thread failed".into()))
-            })
-            .collect()
-    })
 }
 
 /// Merges each trigram's chunks into one when the index holds more than
@@ -263,20 +205,17 @@ fn compact_if_fragmented(tx: &rusqlite::Transaction<'_>) -> Result<()> {
     let mut remove = tx.prepare_cached("DELETE FROM grams WHERE gram = ?1")?;
     let mut insert =
         tx.prepare_cached("INSERT INTO grams (gram, last, rows) VALUES (?1, ?2, ?3)")?;
-    let mut rows = Vec::new();
     for gram in split {
-        rows.clear();
         let mut last = 0i64;
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
         let mut q = parts.query([gram])?;
         while let Some(r) = q.next()? {
             last = last.max(r.get(0)?);
-            let bytes: Vec<u8> = r.get(1)?;
-            postings::decode_rows(&bytes, &mut rows)?;
+            chunks.push(r.get(1)?);
         }
-        rows.sort_unstable();
-        rows.dedup();
+        let merged = postings::merge_chunks(chunks.iter().map(Vec::as_slice))?;
         remove.execute([gram])?;
-        insert.execute(params![gram, last, postings::encode_rows(&rows)])?;
+        insert.execute(params![gram, last, merged])?;
     }
     Ok(())
 }
@@ -296,11 +235,8 @@ fn append_to_short(tx: &rusqlite::Transaction<'_>, chunks: Vec<Chunk>) -> Result
             .optional()?;
         let bytes = match before {
             Some((last, old)) if old.len() < SHORT_CHUNK => {
-                let mut rows = Vec::new();
-                postings::decode_rows(&old, &mut rows)?;
-                postings::decode_rows(&c.bytes, &mut rows)?;
                 remove.execute(params![c.gram, last])?;
-                postings::encode_rows(&rows)
+                postings::merge_chunks([old.as_slice(), c.bytes.as_slice()])?
             }
             _ => c.bytes,
         };
@@ -322,40 +258,31 @@ pub(super) fn backlog(conn: &Connection) -> Result<u64> {
 /// best first (see [`Query::score`]), then oldest row first.
 pub(super) fn search(conn: &Connection, text: &str, limit: usize) -> Result<Vec<StoredObject>> {
     let query = Query::parse(text)?;
-    let mut lists = Vec::new();
+    let grams = query.grams();
+    let mut chunks = Vec::new();
     {
-        let mut chunks = conn.prepare_cached("SELECT rows FROM grams WHERE gram = ?1")?;
-        for gram in query.grams() {
-            let mut rows = Vec::new();
-            let mut q = chunks.query([gram])?;
+        let mut read = conn.prepare_cached("SELECT rows FROM grams WHERE gram = ?1")?;
+        for &gram in &grams {
+            let mut q = read.query([gram])?;
             while let Some(r) = q.next()? {
-                let bytes: Vec<u8> = r.get(0)?;
-                postings::decode_rows(&bytes, &mut rows)?;
+                chunks.push((gram, r.get::<_, Vec<u8>>(0)?));
             }
-            if rows.is_empty() {
-                return Ok(Vec::new());
-            }
-            rows.sort_unstable();
-            rows.dedup();
-            lists.push(rows);
         }
     }
-    let mut hits: Vec<(f64, StoredObject)> = Vec::new();
+    let Some(lists) = postings::rows_of_grams(&grams, chunks)? else {
+        return Ok(Vec::new());
+    };
     let mut read = conn.prepare_cached(
         "SELECT row, id, version, type, body_text(json) FROM objects WHERE row = ?1 AND latest = 1",
     )?;
+    let mut candidates = Vec::new();
     for row in postings::intersect(lists) {
-        let Some(object) = read
+        if let Some(object) = read
             .query_row([row], |r| super::read::stored(r, false))
             .optional()?
-        else {
-            continue;
-        };
-        let text = StixObject::search_text_of(&object.json).unwrap_or_default();
-        if let Some(score) = query.score(&text) {
-            hits.push((score, object));
+        {
+            candidates.push(object);
         }
     }
-    hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.row.cmp(&b.1.row)));
-    Ok(hits.into_iter().take(limit).map(|(_, o)| o).collect())
+    Ok(postings::rank(&query, candidates, limit))
 }
