@@ -260,9 +260,10 @@ pub(super) async fn delete_records(
 }
 
 /// Drops every stored version of `id` older than `version_us` (a
-/// withdrawal's tombstone supersedes them): rows, entries and queued search
-/// work. The head (the tombstone) is untouched; the search postings of the
-/// rows stay until compaction, and a search that meets them finds no row.
+/// withdrawal's tombstone supersedes them): rows and entries. The head (the
+/// tombstone) is untouched; queued search work and the search postings of
+/// the rows stay, and an indexing step or a search that meets them finds
+/// no row.
 pub(super) async fn purge_before(client: &mut Client, id: &str, version_us: i64) -> Result<usize> {
     let tx = client.transaction().await?;
     let rows: Vec<i64> = tx
@@ -276,8 +277,6 @@ pub(super) async fn purge_before(client: &mut Client, id: &str, version_us: i64)
         .collect();
     if !rows.is_empty() {
         tx.execute("DELETE FROM entries WHERE object = ANY($1)", &[&rows])
-            .await?;
-        tx.execute("DELETE FROM search_queue WHERE row = ANY($1)", &[&rows])
             .await?;
         tx.execute("DELETE FROM objects WHERE row = ANY($1)", &[&rows])
             .await?;

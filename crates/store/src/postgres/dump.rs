@@ -153,7 +153,8 @@ async fn make_heads(client: &deadpool_postgres::Client) -> Result<()> {
              SELECT DISTINCT ON (id) id, row, version_us, version, type, tlp, revoked
              FROM objects ORDER BY id, version_us DESC, version DESC
              ON CONFLICT (id) DO NOTHING;
-             INSERT INTO search_queue (row) SELECT row FROM objects;",
+             INSERT INTO search_queue (rows)
+                 SELECT array_agg(row ORDER BY row) FROM objects GROUP BY row / 8192 ORDER BY row / 8192;",
         )
         .await?;
     Ok(())

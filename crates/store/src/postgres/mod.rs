@@ -9,8 +9,8 @@
 //! - the latest version of each id lives in `heads`, kept by an atomic
 //!   `INSERT … ON CONFLICT DO UPDATE … WHERE newer`, so two writers of the same
 //!   id in two processes cannot both win;
-//! - rows to add to the search index are queued in `search_queue` in the
-//!   writing transaction (a watermark over row numbers would miss rows that
+//! - rows to add to the search index are queued in `search_queue` (one
+//!   entry per batch) in the writing transaction (a watermark over row numbers would miss rows that
 //!   commit out of order); the index is the embedded store's trigram
 //!   postings, kept in a table (see `search.rs`).
 //!
@@ -179,7 +179,7 @@ impl PgStore {
             search::Pending::add(&mut pending, &objects, placed)?;
             if pending
                 .as_ref()
-                .is_some_and(|p| p.rows.len() >= search::PENDING_MAX_ROWS)
+                .is_some_and(|p| p.rows >= search::PENDING_MAX_ROWS)
             {
                 pending.take()
             } else {
@@ -268,7 +268,10 @@ impl Store for PgStore {
     async fn search_backlog(&self) -> Result<u64> {
         let c = self.client().await?;
         let n: i64 = c
-            .query_one("SELECT count(*) FROM search_queue", &[])
+            .query_one(
+                "SELECT coalesce(sum(cardinality(rows)), 0)::bigint FROM search_queue",
+                &[],
+            )
             .await?
             .get(0);
         Ok(n as u64)

@@ -125,7 +125,8 @@ INSERT INTO log_head (id, size) VALUES (1, 0);
 /// GIN index, which cost more than storing the objects and which a
 /// PostgreSQL-wire database may lack. Schema 1 no longer creates the old
 /// table (so a new database needs no extension); a database that has it
-/// drops it and indexes every row again.
+/// drops it and indexes every row again. The queue holds a batch's rows
+/// in one entry.
 const V4: &str = r#"
 DROP TABLE IF EXISTS search;
 CREATE TABLE grams (
@@ -134,8 +135,15 @@ CREATE TABLE grams (
     rows          BYTEA NOT NULL,
     PRIMARY KEY (gram, last)
 );
-TRUNCATE search_queue;
-INSERT INTO search_queue (row) SELECT row FROM objects;
+-- One entry per written batch, holding its new rows: a batch queues
+-- itself with one tuple, and an importer takes its own entries back by id.
+DROP TABLE search_queue;
+CREATE TABLE search_queue (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    rows          BIGINT[] NOT NULL
+);
+INSERT INTO search_queue (rows)
+    SELECT array_agg(row ORDER BY row) FROM objects GROUP BY row / 8192 ORDER BY row / 8192;
 "#;
 
 pub(super) async fn migrate(client: &mut deadpool_postgres::Client) -> Result<()> {

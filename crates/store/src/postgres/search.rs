@@ -2,11 +2,12 @@
 //! embedded store's (`crate::postings`), in a `grams` table of one row per
 //! trigram and indexing step.
 //!
-//! Writers queue every new row in `search_queue` in their transaction, so
-//! no row is ever missed, whichever process wrote it and however it ended.
-//! An import also keeps the postings of the rows it wrote in memory (hashed
-//! by its checkers, on every core): its indexing step writes those without
-//! reading the rows back, and takes them off the queue; rows another
+//! Writers queue the new rows of each batch in `search_queue`, one entry
+//! per batch, in their transaction, so no row is ever missed, whichever
+//! process wrote it and however it ended. An import also keeps the
+//! postings of the rows it wrote in memory (hashed by its checkers, on
+//! every core): its indexing step writes those without reading the rows
+//! back, and takes its entries off the queue; rows of entries another
 //! process read back and indexed meanwhile are left out of them, so no row
 //! is indexed twice.
 //!
@@ -17,6 +18,7 @@
 
 use deadpool_postgres::{Client, Transaction};
 
+use super::write::Placed;
 use crate::postings::{self, Chunk, Postings, Query};
 use crate::{PreparedObject, Result, StoredObject};
 
@@ -47,24 +49,32 @@ const WRITE_ROWS: usize = 16_384;
 /// queued, so a step that never comes loses nothing.
 #[derive(Default)]
 pub(super) struct Pending {
-    pub(super) rows: Vec<i64>,
-    pub(super) postings: Postings,
+    /// How many rows the postings cover.
+    pub(super) rows: usize,
+    /// The queue entries of those rows.
+    entries: Vec<i64>,
+    postings: Postings,
 }
 
 impl Pending {
-    /// Adds the postings of a written batch: `placed` pairs each new row
-    /// with its object's place in `batch`. Nothing is added unless every
+    /// Adds the postings of a written batch. Nothing is added unless every
     /// new object carries its trigrams (hashed ahead by an encoder): the
-    /// others stay queued and are read back.
+    /// batch's queue entry is then read back by the next step.
     pub(super) fn add(
         pending: &mut Option<Pending>,
         batch: &[PreparedObject],
-        mut placed: Vec<(i64, usize)>,
+        placed: Placed,
     ) -> Result<()> {
-        if placed.is_empty()
-            || placed
-                .iter()
-                .any(|(_, i)| batch.get(*i).is_none_or(|o| o.made.grams.is_none()))
+        let Placed {
+            rows: mut placed,
+            queued: Some(entry),
+        } = placed
+        else {
+            return Ok(());
+        };
+        if placed
+            .iter()
+            .any(|(_, i)| batch.get(*i).is_none_or(|o| o.made.grams.is_none()))
         {
             return Ok(());
         }
@@ -77,14 +87,15 @@ impl Pending {
         }
         let p = pending.get_or_insert_with(Pending::default);
         p.postings.merge(postings)?;
-        p.rows.extend(placed.iter().map(|(row, _)| *row));
+        p.rows += placed.len();
+        p.entries.push(entry);
         Ok(())
     }
 }
 
-/// Indexes up to `max_rows` queued rows (or as many as are pending, when
-/// more), with the pending postings of those among them; returns how many
-/// rows it covered (0 when the queue is empty).
+/// Indexes this process's pending rows, and queued ones up to `max_rows`
+/// in all (at least one entry when the queue is not empty); returns how
+/// many rows it covered (0 when the queue is empty).
 pub(super) async fn index_pending(
     client: &mut Client,
     max_rows: usize,
@@ -93,36 +104,49 @@ pub(super) async fn index_pending(
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&INDEX_LOCK])
         .await?;
-    let (mut postings, mut ours) = match pending {
-        Some(p) => (p.postings, p.rows),
-        None => (Postings::default(), Vec::new()),
-    };
-    ours.sort_unstable();
-    // Take (delete) a slice of the queue, in one scan of it: this
-    // process's pending rows, and what else is queued up to `max_rows`.
-    // An abort puts it back.
-    let limit = i64::try_from(max_rows.max(ours.len())).unwrap_or(i64::MAX);
-    let mut taken: Vec<i64> = tx
-        .query(
-            "DELETE FROM search_queue WHERE ctid IN (SELECT ctid FROM search_queue LIMIT $1)
-             RETURNING row",
-            &[&limit],
+    let rows_of = |r: &tokio_postgres::Row| r.get::<_, Vec<i64>>(0);
+    // Take (delete) this process's entries; an abort puts them back.
+    let (mut postings, mut covered) = (Postings::default(), 0usize);
+    if let Some(p) = pending {
+        let taken = tx
+            .query(
+                "DELETE FROM search_queue WHERE id = ANY($1::bigint[]) RETURNING rows",
+                &[&p.entries],
+            )
+            .await?;
+        postings = p.postings;
+        if taken.len() < p.entries.len() {
+            // Another process read some of them back and indexed them
+            // first: only the rows of the entries taken here.
+            let mut mine: Vec<i64> = taken.iter().flat_map(rows_of).collect();
+            mine.sort_unstable();
+            postings.retain_rows(&mine)?;
+            covered = mine.len();
+        } else {
+            covered = p.rows;
+        }
+    }
+    // Then the oldest entries of the queue, up to `max_rows` rows.
+    let rest = i64::try_from(max_rows.saturating_sub(covered)).unwrap_or(i64::MAX);
+    let others: Vec<i64> = if rest > 0 {
+        tx.query(
+            "DELETE FROM search_queue WHERE id IN (
+                 SELECT id FROM (
+                     SELECT id, sum(cardinality(rows)) OVER (ORDER BY id) AS upto,
+                            row_number() OVER (ORDER BY id) AS n
+                     FROM search_queue) q
+                 WHERE q.upto <= $1 OR q.n = 1)
+             RETURNING rows",
+            &[&rest],
         )
         .await?
         .iter()
-        .map(|r| r.get(0))
-        .collect();
-    taken.sort_unstable();
-    taken.dedup();
-    let covered = taken.len();
-    let (mine, others): (Vec<i64>, Vec<i64>) = taken
-        .into_iter()
-        .partition(|r| ours.binary_search(r).is_ok());
-    if mine.len() < ours.len() {
-        // Some were left queued (a long queue), or another process read
-        // them back and indexed them first: only the rows taken here.
-        postings.retain_rows(&mine)?;
-    }
+        .flat_map(rows_of)
+        .collect()
+    } else {
+        Vec::new()
+    };
+    covered += others.len();
     if !others.is_empty() {
         let texts: Vec<(i64, String)> = tx
             .query(

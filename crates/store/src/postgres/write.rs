@@ -17,13 +17,20 @@ pub(super) async fn put_batch(
     Ok(put_batch_rows(client, collection, batch).await?.0)
 }
 
-/// [`put_batch`], also answering the row each new version got, with its
-/// place in the batch.
+/// Where a batch's new versions went, for the search index.
+pub(super) struct Placed {
+    /// Each new row, with its version's place in the batch.
+    pub(super) rows: Vec<(i64, usize)>,
+    /// The search queue entry that holds the new rows.
+    pub(super) queued: Option<i64>,
+}
+
+/// [`put_batch`], also answering where the new versions went.
 pub(super) async fn put_batch_rows(
     client: &mut Client,
     collection: &str,
     batch: &[PreparedObject],
-) -> Result<(BatchOutcome, Vec<(i64, usize)>)> {
+) -> Result<(BatchOutcome, Placed)> {
     let tx = client.transaction().await?;
     let written = put_batch_with_rows(&tx, collection, batch).await?;
     tx.commit().await?;
@@ -44,7 +51,7 @@ async fn put_batch_with_rows(
     tx: &Transaction<'_>,
     collection: &str,
     batch: &[PreparedObject],
-) -> Result<(BatchOutcome, Vec<(i64, usize)>)> {
+) -> Result<(BatchOutcome, Placed)> {
     let coll_row: i64 = tx
         .query_opt("SELECT row FROM collections WHERE id = $1", &[&collection])
         .await?
@@ -52,7 +59,13 @@ async fn put_batch_with_rows(
         .get(0);
     let mut outcome = BatchOutcome::default();
     if batch.is_empty() {
-        return Ok((outcome, Vec::new()));
+        return Ok((
+            outcome,
+            Placed {
+                rows: Vec::new(),
+                queued: None,
+            },
+        ));
     }
 
     // Insert in (id, version) order: concurrent writers then take index
@@ -179,13 +192,18 @@ async fn put_batch_with_rows(
             },
         )
         .collect();
-    if !new_rows.is_empty() {
-        tx.execute(
-            "INSERT INTO search_queue (row) SELECT unnest($1::bigint[])",
-            &[&new_rows],
+    let queued = if new_rows.is_empty() {
+        None
+    } else {
+        Some(
+            tx.query_one(
+                "INSERT INTO search_queue (rows) VALUES ($1) RETURNING id",
+                &[&new_rows],
+            )
+            .await?
+            .get(0),
         )
-        .await?;
-    }
+    };
 
     // The lock that makes date_added unique and increasing across
     // processes, taken last so that concurrent batches store their objects
@@ -225,7 +243,13 @@ async fn put_batch_with_rows(
         )
         .await?;
     }
-    Ok((outcome, placed))
+    Ok((
+        outcome,
+        Placed {
+            rows: placed,
+            queued,
+        },
+    ))
 }
 
 /// Gives the versions of the batch that have no log material yet theirs:
