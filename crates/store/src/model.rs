@@ -34,6 +34,32 @@ pub struct PreparedObject {
     pub(crate) made: crate::sqlite::Made,
 }
 
+/// Runs `work` over a batch's objects on every core, one contiguous part
+/// per thread, or on this thread when only `lacking` of them (too few to
+/// pay for threads) need it.
+pub(crate) fn on_every_core(
+    objects: &mut [PreparedObject],
+    lacking: usize,
+    work: &(dyn Fn(&mut [PreparedObject]) + Sync),
+) -> crate::Result<()> {
+    let threads = crate::postings::threads();
+    if lacking < 1024 || threads < 2 {
+        work(objects);
+        return Ok(());
+    }
+    let size = objects.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = objects
+            .chunks_mut(size)
+            .map(|part| s.spawn(move || work(part)))
+            .collect();
+        handles.into_iter().try_for_each(|h| {
+            h.join()
+                .map_err(|_| crate::StoreError::Task("preparing a batch failed".into()))
+        })
+    })
+}
+
 /// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
 /// Stable across processes and versions: it is stored on disk.
 pub fn id_key(id: &str) -> i64 {

@@ -194,18 +194,9 @@ impl GramRows {
         if self.count == 0 {
             return Ok(());
         }
-        let bad = || StoreError::Corrupt("search postings do not decode".into());
         out.push(self.first);
-        let mut prev = self.first;
-        let mut rest = self.deltas.as_slice();
-        while !rest.is_empty() {
-            let d = read_varint(&mut rest).ok_or_else(bad)?;
-            prev = prev
-                .checked_add(i64::try_from(d).map_err(|_| bad())?)
-                .ok_or_else(bad)?;
-            out.push(prev);
-        }
-        Ok(())
+        push_deltas(self.first, &self.deltas, out)
+            .ok_or_else(|| StoreError::Corrupt("search postings do not decode".into()))
     }
 }
 
@@ -511,16 +502,7 @@ pub(crate) fn decode_rows(chunk: &[u8], out: &mut Vec<i64>) -> Result<()> {
     let bad = || StoreError::Corrupt("a search index chunk does not decode".into());
     let (&kind, mut rest) = chunk.split_first().ok_or_else(bad)?;
     match kind {
-        DELTAS => {
-            let mut prev = 0i64;
-            while !rest.is_empty() {
-                let d = read_varint(&mut rest).ok_or_else(bad)?;
-                prev = prev
-                    .checked_add(i64::try_from(d).map_err(|_| bad())?)
-                    .ok_or_else(bad)?;
-                out.push(prev);
-            }
-        }
+        DELTAS => push_deltas(0, rest, out).ok_or_else(bad)?,
         BITMAP => {
             let first =
                 i64::try_from(read_varint(&mut rest).ok_or_else(bad)?).map_err(|_| bad())?;
@@ -542,6 +524,18 @@ pub(crate) fn decode_rows(chunk: &[u8], out: &mut Vec<i64>) -> Result<()> {
         _ => return Err(bad()),
     }
     Ok(())
+}
+
+/// Appends the rows that delta varints lead to from `from`; `None` when
+/// they do not decode.
+fn push_deltas(from: i64, mut deltas: &[u8], out: &mut Vec<i64>) -> Option<()> {
+    let mut prev = from;
+    while !deltas.is_empty() {
+        let d = read_varint(&mut deltas)?;
+        prev = prev.checked_add(i64::try_from(d).ok()?)?;
+        out.push(prev);
+    }
+    Some(())
 }
 
 fn push_varint(out: &mut Vec<u8>, mut v: u64) {

@@ -140,25 +140,7 @@ impl PgStore {
                 }
             };
             let lacking = objects.iter().filter(|o| o.made.grams.is_none()).count();
-            let threads = crate::postings::threads();
-            if lacking < 1024 || threads < 2 {
-                hash(&mut objects);
-            } else {
-                let size = objects.len().div_ceil(threads);
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = objects
-                        .chunks_mut(size)
-                        .map(|part| {
-                            let hash = &hash;
-                            s.spawn(move || hash(part))
-                        })
-                        .collect();
-                    handles.into_iter().try_for_each(|h| {
-                        h.join()
-                            .map_err(|_| StoreError::Task("preparing a batch failed".into()))
-                    })
-                })?;
-            }
+            crate::model::on_every_core(&mut objects, lacking, &hash)?;
         }
         Ok(crate::ReadyBatch::plain(objects))
     }

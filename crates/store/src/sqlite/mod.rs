@@ -278,31 +278,10 @@ impl SqliteStore {
                 o.made.body = Some(encoder.encode(&o.json));
             }
         };
+        // Many lack a body in the first batch (the checkers had no
+        // dictionary yet) or a foreign format's: compressed on every core.
         let lacking = objects.iter().filter(|o| missing(o)).count();
-        let threads = std::thread::available_parallelism()
-            .map(usize::from)
-            .unwrap_or(1)
-            .min(8);
-        if lacking < 1024 || threads < 2 {
-            encode(&mut objects);
-        } else {
-            // The first batch (the checkers had no dictionary yet) or a
-            // foreign format's: compress on every core.
-            let size = objects.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = objects
-                    .chunks_mut(size)
-                    .map(|part| {
-                        let encode = &encode;
-                        s.spawn(move || encode(part))
-                    })
-                    .collect();
-                handles.into_iter().try_for_each(|h| {
-                    h.join()
-                        .map_err(|_| StoreError::Task("preparing a batch failed".into()))
-                })
-            })?;
-        }
+        crate::model::on_every_core(&mut objects, lacking, &encode)?;
         let postings = index.then(|| {
             let mut postings = Postings::default();
             for (i, o) in objects.iter_mut().enumerate() {
