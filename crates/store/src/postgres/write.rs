@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use concord_stix::Timestamp;
 use deadpool_postgres::{Client, Transaction};
+use foldhash::fast::FixedState;
 
 use crate::{BatchOutcome, Collection, LogMark, NewCollection, PreparedObject, Result, StoreError};
 
@@ -16,6 +17,10 @@ pub(super) async fn put_batch(
 ) -> Result<BatchOutcome> {
     Ok(put_batch_rows(client, collection, batch).await?.0)
 }
+
+/// The rows of a batch's versions by (id, version): (row, inserted now,
+/// stored with log material); keys borrow the rows the server answered.
+type Rows<'a> = HashMap<(&'a str, &'a str), (i64, bool, bool), FixedState>;
 
 /// Where a batch's new versions went, for the search index.
 pub(super) struct Placed {
@@ -74,20 +79,23 @@ async fn put_batch_with_rows(
     order.sort_by(|&a, &b| {
         (&batch[a].id, &batch[a].version).cmp(&(&batch[b].id, &batch[b].version))
     });
-    let col = |f: &dyn Fn(&PreparedObject) -> String| -> Vec<String> {
+    // Columns borrow the batch's text: a batch's JSON is megabytes.
+    let col = |f: &dyn Fn(&PreparedObject) -> &str| -> Vec<&str> {
         order.iter().map(|&i| f(&batch[i])).collect()
     };
-    let ids = col(&|o| o.id.clone());
-    let versions = col(&|o| o.version.clone());
-    let types = col(&|o| o.object_type.clone());
-    let jsons = col(&|o| o.json.clone());
+    let ids = col(&|o| o.id.as_str());
+    let versions = col(&|o| o.version.as_str());
+    let types = col(&|o| o.object_type.as_str());
+    let jsons = col(&|o| o.json.as_str());
     let version_us: Vec<i64> = order.iter().map(|&i| batch[i].version_us).collect();
-    let spec: Vec<Option<String>> = order
+    let spec: Vec<Option<&str>> = order
         .iter()
-        .map(|&i| batch[i].spec_version.clone())
+        .map(|&i| batch[i].spec_version.as_deref())
         .collect();
-    let created_by: Vec<Option<String>> =
-        order.iter().map(|&i| batch[i].created_by.clone()).collect();
+    let created_by: Vec<Option<&str>> = order
+        .iter()
+        .map(|&i| batch[i].created_by.as_deref())
+        .collect();
     let tlp: Vec<Option<i16>> = order
         .iter()
         .map(|&i| batch[i].tlp.map(|t| t as i16))
@@ -114,26 +122,25 @@ async fn put_batch_with_rows(
             &[&ids, &versions, &version_us, &types, &spec, &created_by, &tlp, &revoked, &jsons, &leaves, &nonces],
         )
         .await?;
-    // (row, inserted now, stored with log material)
-    let mut rows: HashMap<(String, String), (i64, bool, bool)> =
-        HashMap::with_capacity(batch.len());
+    outcome.inserted = inserted.len();
+    outcome.duplicates = batch.len() - inserted.len();
+    let existing = if outcome.duplicates > 0 {
+        tx.query(
+            "SELECT o.row, o.id, o.version, o.log_leaf IS NOT NULL FROM objects o
+             JOIN unnest($1::text[], $2::text[]) AS k(id, version) ON o.id = k.id AND o.version = k.version",
+            &[&ids, &versions],
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    let mut rows = Rows::with_capacity_and_hasher(batch.len(), Default::default());
     for r in &inserted {
         rows.insert((r.get(1), r.get(2)), (r.get(0), true, false));
     }
-    outcome.inserted = inserted.len();
-    outcome.duplicates = batch.len() - inserted.len();
-    if outcome.duplicates > 0 {
-        let existing = tx
-            .query(
-                "SELECT o.row, o.id, o.version, o.log_leaf IS NOT NULL FROM objects o
-                 JOIN unnest($1::text[], $2::text[]) AS k(id, version) ON o.id = k.id AND o.version = k.version",
-                &[&ids, &versions],
-            )
-            .await?;
-        for r in &existing {
-            rows.entry((r.get(1), r.get(2)))
-                .or_insert((r.get(0), false, r.get(3)));
-        }
+    for r in &existing {
+        rows.entry((r.get(1), r.get(2)))
+            .or_insert((r.get(0), false, r.get(3)));
     }
     mark_logged(tx, batch, &mut rows).await?;
 
@@ -142,7 +149,7 @@ async fn put_batch_with_rows(
     let mut heads: HashMap<&str, &PreparedObject> = HashMap::new();
     for o in batch {
         if !matches!(
-            rows.get(&(o.id.clone(), o.version.clone())),
+            rows.get(&(o.id.as_str(), o.version.as_str())),
             Some((_, true, _))
         ) {
             continue;
@@ -161,7 +168,7 @@ async fn put_batch_with_rows(
         let h_rows: Vec<i64> = hs
             .iter()
             .map(|o| {
-                rows.get(&(o.id.clone(), o.version.clone()))
+                rows.get(&(o.id.as_str(), o.version.as_str()))
                     .map_or(0, |r| r.0)
             })
             .collect();
@@ -186,7 +193,7 @@ async fn put_batch_with_rows(
         .iter()
         .enumerate()
         .filter_map(
-            |(i, o)| match rows.get(&(o.id.clone(), o.version.clone())) {
+            |(i, o)| match rows.get(&(o.id.as_str(), o.version.as_str())) {
                 Some((row, true, _)) => Some((*row, i)),
                 _ => None,
             },
@@ -221,7 +228,7 @@ async fn put_batch_with_rows(
     let mut dates = Vec::with_capacity(batch.len());
     let mut objects = Vec::with_capacity(batch.len());
     for (i, o) in batch.iter().enumerate() {
-        if let Some((row, _, _)) = rows.get(&(o.id.clone(), o.version.clone())) {
+        if let Some((row, _, _)) = rows.get(&(o.id.as_str(), o.version.as_str())) {
             dates.push(start + i as i64);
             objects.push(*row);
         }
@@ -256,10 +263,10 @@ async fn put_batch_with_rows(
 /// authored ones the next leaves of the node's log (appended here, under
 /// the log's row lock, in the batch's order), received ones their author's
 /// leaf when they were stored before without it.
-async fn mark_logged(
+async fn mark_logged<'a>(
     tx: &Transaction<'_>,
-    batch: &[PreparedObject],
-    rows: &mut HashMap<(String, String), (i64, bool, bool)>,
+    batch: &'a [PreparedObject],
+    rows: &mut Rows<'a>,
 ) -> Result<()> {
     let mut targets: Vec<i64> = Vec::new();
     let mut leaves: Vec<i64> = Vec::new();
@@ -268,7 +275,7 @@ async fn mark_logged(
     let mut start: Option<u64> = None;
     for o in batch {
         let Some(mark) = &o.log else { continue };
-        let Some(slot) = rows.get_mut(&(o.id.clone(), o.version.clone())) else {
+        let Some(slot) = rows.get_mut(&(o.id.as_str(), o.version.as_str())) else {
             continue;
         };
         let (row, inserted, logged) = *slot;
