@@ -60,6 +60,18 @@ pub(crate) fn on_every_core(
     })
 }
 
+/// Hashes the search trigrams of the objects an encoder did not (a
+/// foreign format's, or a caller without one), on every core when many.
+pub(crate) fn hash_missing_grams(objects: &mut [PreparedObject]) -> crate::Result<()> {
+    let hash = |part: &mut [PreparedObject]| {
+        for o in part.iter_mut().filter(|o| o.made.grams.is_none()) {
+            o.made.grams = Some(crate::postings::grams_of_json(&o.json));
+        }
+    };
+    let lacking = objects.iter().filter(|o| o.made.grams.is_none()).count();
+    on_every_core(objects, lacking, &hash)
+}
+
 /// A stable 64-bit hash of an object id (FNV-1a), the key of the id index.
 /// Stable across processes and versions: it is stored on disk.
 pub fn id_key(id: &str) -> i64 {

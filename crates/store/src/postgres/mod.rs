@@ -134,13 +134,7 @@ impl PgStore {
         index: bool,
     ) -> Result<crate::ReadyBatch> {
         if index {
-            let hash = |part: &mut [PreparedObject]| {
-                for o in part.iter_mut().filter(|o| o.made.grams.is_none()) {
-                    o.made.grams = Some(crate::postings::grams_of_json(&o.json));
-                }
-            };
-            let lacking = objects.iter().filter(|o| o.made.grams.is_none()).count();
-            crate::model::on_every_core(&mut objects, lacking, &hash)?;
+            crate::model::hash_missing_grams(&mut objects)?;
         }
         Ok(crate::ReadyBatch::plain(objects))
     }

@@ -282,11 +282,12 @@ impl SqliteStore {
         // dictionary yet) or a foreign format's: compressed on every core.
         let lacking = objects.iter().filter(|o| missing(o)).count();
         crate::model::on_every_core(&mut objects, lacking, &encode)?;
+        if index {
+            crate::model::hash_missing_grams(&mut objects)?;
+        }
         let postings = index.then(|| {
             let mut postings = Postings::default();
             for (i, o) in objects.iter_mut().enumerate() {
-                // Made by the checkers' encoder; a foreign format's objects
-                // are hashed here.
                 let grams = o
                     .made
                     .grams
